@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+/**
+ * bai-agent entry point. This file only declares commands and options; every command's
+ * implementation lives in ./commands/<name>.ts and is imported lazily, so `--help` and simple
+ * commands do not pay for LangGraph, axios or the sandbox.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { BaiError, ExitCode, exitCodeForError } from '../errors.js';
+import { Output } from './output.js';
+import { redact } from '../redact.js';
+
+export interface GlobalOptions {
+  endpoint?: string;
+  endpointType?: string;
+  accessKey?: string;
+  secretKey?: string;
+  domain?: string;
+  group?: string;
+  apiVersion?: string;
+  sandbox?: boolean;
+  spec?: string;
+  policy?: string;
+  allowAdmin?: boolean;
+  llm?: string;
+  llmBaseUrl?: string;
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+export interface CommandContext {
+  globals: GlobalOptions;
+  out: Output;
+}
+
+/** What a command returns: the process exit code. */
+export type CommandResult = number | void;
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0   success
+  1   internal error (a bug: please report it with --verbose output)
+  2   bad input or configuration (request, flags, plan file, policy, spec, credentials)
+  3   refused (denied by policy, or not a Backend.AI task)
+  4   needs clarification (the request lacks something only you can say)
+  5   declined at the confirmation prompt (nothing was written)
+  6   confirmation required but no terminal and no --yes (nothing was written)
+  7   execution failed (a call failed while running an approved plan)
+  8   manager unreachable or misbehaving
+  10  plan has writes (only with plan --detailed-exitcode)
+
+Environment:
+  BACKEND_ENDPOINT, BACKEND_ACCESS_KEY, BACKEND_SECRET_KEY, BACKEND_ENDPOINT_TYPE (api),
+  BACKEND_DOMAIN, BACKEND_GROUP, BACKEND_API_VERSION   manager connection (as the Backend.AI client)
+  BAI_AGENT_POLICY   policy name or file          BAI_AGENT_LLM   e.g. openai:gpt-4o-mini
+  No BACKEND_ENDPOINT: bai-agent runs against its built-in sandbox manager and says so.
+`;
+
+type Action = (ctx: CommandContext, ...args: unknown[]) => Promise<CommandResult>;
+
+/** Wrap a lazily imported command implementation with context, error handling and exit codes. */
+function lazy(load: () => Promise<Action>) {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const globals = cmd.optsWithGlobals() as GlobalOptions;
+    const out = new Output({ json: Boolean(globals.json), verbose: Boolean(globals.verbose), quiet: Boolean(globals.quiet) });
+    try {
+      const action = await load();
+      const code = await action({ globals, out }, ...args.slice(0, -1));
+      process.exitCode = typeof code === 'number' ? code : ExitCode.OK;
+    } catch (err) {
+      process.exitCode = reportError(err, out);
+    }
+  };
+}
+
+export function reportError(err: unknown, out: Output): number {
+  const code = exitCodeForError(err);
+  const message = err instanceof BaiError ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
+  if (out.json && !out.hasEmittedJson) {
+    out.emitJson({ ok: false, error: { kind: err instanceof BaiError ? err.kind : 'internal', message }, exitCode: code });
+  } else {
+    out.error(message);
+  }
+  if (out.verbose && err instanceof Error && err.stack) out.debug(redact(err.stack));
+  else if (!(err instanceof BaiError)) out.info('(run with --verbose for details)');
+  return code;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('bai-agent')
+    .description('Drive a Backend.AI cluster in plain language: plan, preview, confirm, execute.')
+    .version('0.1.0')
+    .addOption(new Option('--endpoint <url>', 'manager URL (default: $BACKEND_ENDPOINT, else the built-in sandbox)'))
+    .addOption(new Option('--endpoint-type <type>', 'api (keypair signing); session is not supported yet'))
+    .addOption(new Option('--access-key <key>', 'access key (default: $BACKEND_ACCESS_KEY)'))
+    .addOption(new Option('--secret-key <key>', 'secret key (prefer $BACKEND_SECRET_KEY: flags show in ps)'))
+    .addOption(new Option('--domain <name>', 'domain (default: $BACKEND_DOMAIN or "default")'))
+    .addOption(new Option('--group <name>', 'project/group (default: $BACKEND_GROUP or "default")'))
+    .addOption(new Option('--api-version <ver>', 'X-BackendAI-Version to send (default v9.20250722)'))
+    .addOption(new Option('--sandbox', 'use the built-in simulated manager even if an endpoint is configured'))
+    .addOption(new Option('--spec <source>', 'spec: bundled (default), a file, a URL, or live'))
+    .addOption(new Option('--policy <name|file>', 'policy: default, ci, readonly, or a YAML file (default: $BAI_AGENT_POLICY or default)'))
+    .addOption(new Option('--allow-admin', 'let the default policy consider superadmin operations'))
+    .addOption(new Option('--llm <spec>', 'LLM proposer, e.g. openai:gpt-4o-mini or backendai:SERVICE (default: offline planner)'))
+    .addOption(new Option('--llm-base-url <url>', 'OpenAI-compatible base URL for --llm openai:*'))
+    .addOption(new Option('--json', 'print exactly one JSON document on stdout'))
+    .addOption(new Option('-v, --verbose', 'debug logs on stderr (secrets are masked)'))
+    .addOption(new Option('-q, --quiet', 'no progress or info lines on stderr'))
+    .showHelpAfterError('(run bai-agent --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  registerCommands(program);
+  return program;
+}
+
+/**
+ * Command table. Each entry imports its implementation only when it runs.
+ * Implementations export `run(ctx, ...commanderArgs)` returning an exit code.
+ */
+function registerCommands(program: Command): void {
+  program
+    .command('sandbox')
+    .description('run the simulated Backend.AI manager (the world of SANDBOX-WORLD.md)')
+    .option('--port <n>', 'port to listen on (0 = any free port)', '8090')
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--state <file>', 'persist the world to this JSON file (shared by separate runs)')
+    .option('--seed <file>', 'seed world JSON instead of the built-in one')
+    .option('--fast', 'sessions reach RUNNING immediately (test clock)')
+    .option('--faults <spec>', 'inject faults, e.g. "latency=200,5xx=0.1,429=0.05,drop=0.02,seed=1"')
+    .option('--check', 'start, make one signed round trip, print the result and exit')
+    .option('--reset', 'discard the saved state and start from the seed world')
+    .action(lazy(async () => (await import('./commands/sandbox.js')).run as Action));
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help/version print and exit 0; usage errors are bad input
+      process.exitCode = err.exitCode === 0 ? ExitCode.OK : ExitCode.BAD_INPUT;
+      return;
+    }
+    process.exitCode = reportError(err, new Output());
+  }
+}
+
+// Run when executed as the bin (directly or through npm's symlink), not when imported by tests.
+function invokedDirectly(): boolean {
+  const argv1 = process.argv[1];
+  if (!argv1) return false;
+  try {
+    return realpathSync(argv1) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+if (invokedDirectly()) void main();

@@ -1,0 +1,5 @@
+export type * from './types.js';
+export { SpecError } from './errors.js';
+export { loadCatalog, catalogFromText, parseDocument, bundledSpecPath, BUNDLED_SPEC_FILE } from './load.js';
+export type { LoadCatalogOptions } from './load.js';
+export { normalizeDocument, makeCatalog, effectOf, privilegeFromDescription } from './normalize.js';
