@@ -1,0 +1,234 @@
+/**
+ * What the offline semantic parser extracts from a request: a list of intents with slots.
+ * Mentions are the user's words (not yet grounded): the proposer matches them against what the
+ * manager has (images, folders, sessions, resource groups, presets, services) and turns intents
+ * into calls. The parser never invents a value the user did not give; it lists what is missing.
+ */
+
+/** An accelerator amount as the user said it; the proposer maps it to the site's slot. */
+export interface AcceleratorAmount {
+  amount: number;
+  /** `fgpu` = fractional GPU shares (`cuda.shares`); `gpu` = whole GPUs ("2 GPUs", "half a GPU"). */
+  unit: 'fgpu' | 'gpu';
+  /** The text it came from, for assumptions in the preview. */
+  text: string;
+}
+
+export interface ResourceRequest {
+  cpu?: number;
+  /** bytes */
+  mem?: number;
+  accelerator?: AcceleratorAmount;
+  /** bytes; goes to `resource_opts.shmem`, never to `resources` */
+  shmem?: number;
+}
+
+export interface MountMention {
+  /** folder name as said ("datasets", "exp-7") */
+  name: string;
+  /** mount path inside the container, if given ("at /home/work/data") */
+  path?: string;
+  readOnly?: boolean;
+}
+
+export interface SessionCreateIntent {
+  kind: 'session.create';
+  /** Image as the user said it ("NGC PyTorch 23.07", "tensorflow", "python 3.11"); fuzzy-matched later. */
+  image?: string;
+  resources: ResourceRequest;
+  name?: string;
+  sessionType?: 'interactive' | 'batch' | 'inference';
+  startupCommand?: string;
+  /** batch only, seconds */
+  batchTimeout?: number;
+  mounts: MountMention[];
+  environ: Record<string, string>;
+  /** A named resource group ("in gpu-a100"). */
+  scalingGroup?: string;
+  /** "whichever resource group can fit it": the planner tries the groups one by one. */
+  anyScalingGroup?: boolean;
+  /** A named resource preset ("using the gpu-large preset"). */
+  preset?: string;
+  /** Project (group) if named ("in the research project"). */
+  project?: string;
+  clusterSize?: number;
+  clusterMode?: 'single-node' | 'multi-node';
+  /** "3 sessions": how many to create (default 1). */
+  count?: number;
+  tag?: string;
+}
+
+export interface SessionTarget {
+  /** sessions named explicitly (names or ids) */
+  names: string[];
+  /** "all my sessions" / "every running session" */
+  all?: boolean;
+  /** status filter with `all` ("running", "pending") in manager form: RUNNING, PENDING… */
+  status?: string[];
+}
+
+export interface SessionDestroyIntent {
+  kind: 'session.destroy';
+  target: SessionTarget;
+  forced?: boolean;
+}
+
+export interface SessionReadIntent {
+  kind: 'session.list' | 'session.info' | 'session.logs' | 'session.status_history';
+  target?: SessionTarget;
+  status?: string[];
+}
+
+export interface SessionRenameIntent {
+  kind: 'session.rename';
+  target: SessionTarget;
+  newName?: string;
+}
+
+export interface SessionExecuteIntent {
+  kind: 'session.execute';
+  target: SessionTarget;
+  code?: string;
+}
+
+export interface FolderCreateIntent {
+  kind: 'folder.create';
+  name?: string;
+  usageMode?: 'general' | 'model' | 'data';
+  permission?: 'ro' | 'rw' | 'wd';
+  host?: string;
+  project?: string;
+  cloneable?: boolean;
+}
+
+export interface FolderTargetIntent {
+  kind:
+    | 'folder.delete' // move to trash
+    | 'folder.purge' // delete permanently (from trash)
+    | 'folder.restore' // restore from trash
+    | 'folder.info'
+    | 'folder.files'
+    | 'folder.leave';
+  name?: string;
+  /** sub-path for folder.files */
+  path?: string;
+}
+
+export interface FolderListIntent {
+  kind: 'folder.list';
+}
+
+export interface FolderMkdirIntent {
+  kind: 'folder.mkdir';
+  name?: string;
+  path?: string;
+}
+
+export interface FolderRenameIntent {
+  kind: 'folder.rename';
+  name?: string;
+  newName?: string;
+}
+
+export interface FolderShareIntent {
+  kind: 'folder.share';
+  name?: string;
+  emails: string[];
+  permission?: 'ro' | 'rw' | 'wd';
+}
+
+export interface FolderFileOpIntent {
+  kind: 'folder.delete_files' | 'folder.rename_file' | 'folder.move_file';
+  name?: string;
+  paths: string[];
+  newName?: string;
+  destination?: string;
+}
+
+export interface ResourceIntent {
+  kind:
+    | 'resource.presets' // which presets exist / are allocatable now
+    | 'resource.remaining' // how much is left (fGPU, cpu, mem)
+    | 'resource.groups' // which resource groups can I use
+    | 'resource.slots' // which slot types exist
+    | 'resource.usage'; // my usage stats
+  scalingGroup?: string;
+}
+
+export interface ImageListIntent {
+  kind: 'image.list';
+  /** free-text filter ("pytorch images") */
+  filter?: string;
+}
+
+export interface ServiceCreateIntent {
+  kind: 'service.create';
+  name?: string;
+  /** model folder mention */
+  modelFolder?: string;
+  runtimeVariant?: string;
+  image?: string;
+  replicas?: number;
+  resources: ResourceRequest;
+  scalingGroup?: string;
+  openToPublic?: boolean;
+  environ: Record<string, string>;
+}
+
+export interface ServiceTargetIntent {
+  kind: 'service.delete' | 'service.info' | 'service.scale' | 'service.token';
+  name?: string;
+  replicas?: number;
+  /** token lifetime like `1h`, `30m`, `7d` */
+  duration?: string;
+}
+
+export interface ServiceListIntent {
+  kind: 'service.list';
+}
+
+export interface IdentityIntent {
+  kind: 'auth.whoami';
+}
+
+export type Intent =
+  | SessionCreateIntent
+  | SessionDestroyIntent
+  | SessionReadIntent
+  | SessionRenameIntent
+  | SessionExecuteIntent
+  | FolderCreateIntent
+  | FolderTargetIntent
+  | FolderListIntent
+  | FolderMkdirIntent
+  | FolderRenameIntent
+  | FolderShareIntent
+  | FolderFileOpIntent
+  | ResourceIntent
+  | ImageListIntent
+  | ServiceCreateIntent
+  | ServiceTargetIntent
+  | ServiceListIntent
+  | IdentityIntent;
+
+export type IntentKind = Intent['kind'];
+
+export interface ParsedIntent<I extends Intent = Intent> {
+  intent: I;
+  /** Slots only the user can give that are absent (e.g. `name` for folder.delete). */
+  missing: string[];
+  /** 0..1: how sure the parser is that this is what was asked. */
+  confidence: number;
+  /** The part of the request this intent came from. */
+  span: string;
+}
+
+export interface ParsedRequest {
+  text: string;
+  language: 'en' | 'ko' | 'mixed';
+  intents: ParsedIntent[];
+  /** Set when the request is not a Backend.AI task (or asks for something harmful/forbidden). */
+  refusal?: string;
+  /** Values picked up that no intent used (for debugging / --verbose). */
+  leftovers?: string[];
+}
