@@ -3,3 +3,5 @@ export { SpecError } from './errors.js';
 export { loadCatalog, catalogFromText, parseDocument, bundledSpecPath, BUNDLED_SPEC_FILE } from './load.js';
 export type { LoadCatalogOptions } from './load.js';
 export { normalizeDocument, makeCatalog, effectOf, privilegeFromDescription } from './normalize.js';
+export { loadDataFile } from './data-file.js';
+export type { DataFile } from './data-file.js';
