@@ -1,0 +1,318 @@
+/**
+ * Candidate validation for the DFSDT search: a proposed call becomes a plan step only if
+ *   1. the operation exists in the catalog (no hallucinated operations),
+ *   2. its parameters and body validate against the spec's schemas,
+ *   3. every entity it names exists on the manager or is created earlier in the plan,
+ *   4. the policy does not deny it, and
+ *   5. the manager's preflight agrees (free capacity for session creation, name clashes).
+ * Whatever the proposer (offline parser or an LLM) claims, only these facts decide.
+ */
+import { formatProblems, type SpecValidator } from '../spec/validator.js';
+import type { Catalog, Operation } from '../spec/types.js';
+import { parseBinarySize, parseDecimal, humanBytes } from '../units.js';
+import type { CandidateChecker, CheckResult } from './dfsdt.js';
+import { createdEntities, isUuid, pick, referencedEntities, type EntityMention } from './entities.js';
+import { isStepValueRef, type GroundedEntity, type PlanStep, type PolicyDecision, type StepRef } from './plan.js';
+import type { AcceptedStep, CallCandidate } from './types.js';
+import type { WorldView } from './world.js';
+
+/** What the policy sees of a step: facts only, never the planner's own claims. */
+export interface StepFacts {
+  operationId: string;
+  method: string;
+  path: string;
+  tags: string[];
+  effect: 'read' | 'write';
+  privilege: Operation['privilege'];
+  pathParams: Record<string, unknown>;
+  query: Record<string, unknown>;
+  body: unknown;
+}
+
+/** Decides a step given the steps before it in the same plan (for per-run caps). */
+export type PolicyGate = (step: StepFacts, earlier: StepFacts[]) => PolicyDecision;
+
+export const allowAllPolicy: PolicyGate = (s) => ({
+  verdict: s.effect === 'read' ? 'allow' : 'confirm',
+  reason: s.effect === 'read' ? 'reads are allowed' : 'writes need confirmation',
+});
+
+const GRAPHQL_OPS = new Set(['admin.handle_gql_graphene', 'admin.handle_gql_legacy', 'admin.handle_gql_strawberry']);
+
+/** A GraphQL call is a write when its document is a mutation. */
+export function effectOfCall(op: Operation, body: unknown): 'read' | 'write' {
+  if (GRAPHQL_OPS.has(op.operationId)) {
+    const q = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).query : undefined;
+    return typeof q === 'string' && /^\s*(#[^\n]*\n\s*)*mutation\b/.test(q) ? 'write' : 'read';
+  }
+  return op.effect;
+}
+
+export function stepFacts(op: Operation, step: Pick<PlanStep, 'pathParams' | 'query' | 'body' | 'effect'>): StepFacts {
+  return {
+    operationId: op.operationId,
+    method: op.method,
+    path: op.path,
+    tags: op.tags,
+    effect: step.effect,
+    privilege: op.privilege,
+    pathParams: step.pathParams,
+    query: step.query,
+    body: step.body,
+  };
+}
+
+/** Collect `{$from, path}` values in a call's arguments as explicit step references. */
+export function collectRefs(args: { pathParams?: unknown; query?: unknown; body?: unknown }): StepRef[] {
+  const refs: StepRef[] = [];
+  const walk = (v: unknown, at: string): void => {
+    if (isStepValueRef(v)) {
+      refs.push({ at, from: v.$from, path: v.path });
+      return;
+    }
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}.${i}`));
+    else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) walk(x, `${at}.${k}`);
+  };
+  walk(args.pathParams, 'pathParams');
+  walk(args.query, 'query');
+  walk(args.body, 'body');
+  return refs;
+}
+
+/** Replace step references with placeholders so schema validation sees a plausible value. */
+function withPlaceholders(v: unknown): unknown {
+  if (isStepValueRef(v)) return '00000000-0000-4000-8000-000000000000';
+  if (Array.isArray(v)) return v.map(withPlaceholders);
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withPlaceholders(x)]));
+  return v;
+}
+
+const SESSION_CREATE_OPS = new Set(['session.create_from_params', 'session.create_from_params.2']);
+
+export interface CheckerDeps {
+  catalog: Catalog;
+  validator: SpecValidator;
+  world: WorldView;
+  policy: PolicyGate;
+  /** project used when a call does not name one */
+  defaultProject: string;
+}
+
+export class PlanChecker implements CandidateChecker {
+  /** Grounded entities per step id, gathered for the plan document. */
+  readonly grounding = new Map<string, GroundedEntity[]>();
+
+  constructor(private readonly deps: CheckerDeps) {}
+
+  async check(cand: CallCandidate, path: AcceptedStep[], stepId: string): Promise<CheckResult> {
+    const { catalog, validator } = this.deps;
+    const op = catalog.get(cand.operationId);
+    if (!op) return { ok: false, reason: `operation ${cand.operationId} is not in the spec` };
+
+    const pathParams = cand.pathParams ?? {};
+    const query = cand.query ?? {};
+    const refs = collectRefs(cand);
+    for (const ref of refs) {
+      if (!path.some((a) => a.step.id === ref.from)) return { ok: false, reason: `${ref.at} refers to unknown step ${ref.from}` };
+    }
+
+    const params = validator.validateParams(op, withPlaceholders(pathParams) as Record<string, unknown>, withPlaceholders(query) as Record<string, unknown>);
+    const body = validator.validateBody(op, withPlaceholders(cand.body));
+    const problems = [...params.problems, ...body.problems];
+    if (problems.length > 0) return { ok: false, reason: `invalid arguments: ${formatProblems(problems)}` };
+
+    const effect = effectOfCall(op, cand.body);
+    const draft = { pathParams, query, body: cand.body, effect };
+
+    const grounded = await this.ground(cand, path);
+    if (!grounded.ok) return { ok: false, reason: grounded.reason };
+
+    const earlier = path.map((a) => {
+      const o = catalog.get(a.step.operationId);
+      return o ? stepFacts(o, a.step) : undefined;
+    }).filter((f): f is StepFacts => f !== undefined);
+    const decision = this.deps.policy(stepFacts(op, draft), earlier);
+    if (decision.verdict === 'deny') {
+      return { ok: false, reason: `${op.operationId} ${decision.reason}${decision.rule ? ` (${decision.rule})` : ''}`, deniedByPolicy: true };
+    }
+
+    const preflight = await this.preflight(cand, path);
+    if (preflight) return { ok: false, reason: preflight };
+
+    this.grounding.set(stepId, grounded.entities);
+    const step: PlanStep = {
+      id: stepId,
+      operationId: op.operationId,
+      method: op.method,
+      path: op.path,
+      pathParams,
+      query,
+      ...(cand.body !== undefined ? { body: cand.body } : {}),
+      effect,
+      policy: decision,
+      reason: cand.reason,
+      assumptions: cand.assumptions ?? [],
+      refs,
+      destructive: cand.destructive ?? false,
+      ...(cand.wait ? { wait: cand.wait } : {}),
+    };
+    return { ok: true, step };
+  }
+
+  /** Every named entity exists on the manager, or an earlier step of this plan creates it. */
+  private async ground(cand: CallCandidate, path: AcceptedStep[]): Promise<{ ok: true; entities: GroundedEntity[] } | { ok: false; reason: string }> {
+    const { world } = this.deps;
+    const entities: GroundedEntity[] = [];
+    const createdEarlier = new Map<string, string>(); // `${kind}:${name}` → step id
+    for (const a of path) for (const e of createdEntities(a.step)) createdEarlier.set(`${e.kind}:${e.name}`, a.step.id);
+
+    const body = (typeof cand.body === 'object' && cand.body !== null ? cand.body : {}) as Record<string, unknown>;
+    const project = String(pick(body, 'group', 'groupName', 'group_name') ?? this.deps.defaultProject);
+
+    for (const m of referencedEntities(cand)) {
+      const fromPlan = createdEarlier.get(`${m.kind}:${m.value}`);
+      if (fromPlan) {
+        entities.push({ kind: m.kind, name: m.value, source: 'plan', step: fromPlan });
+        continue;
+      }
+      const found = await this.lookup(m, project, cand.operationId);
+      if (typeof found === 'string') return { ok: false, reason: found };
+      entities.push(found);
+    }
+    return { ok: true, entities };
+  }
+
+  private async lookup(m: EntityMention, project: string, operationId: string): Promise<GroundedEntity | string> {
+    const { world } = this.deps;
+    switch (m.kind) {
+      case 'image': {
+        const images = await world.images();
+        const hit = images.find((i) => i.name === m.value || i.aliases.includes(m.value) || i.id === m.value);
+        return hit ? { kind: 'image', name: hit.name, ...(hit.id ? { id: hit.id } : {}), source: 'manager' } : `no image "${m.value}" on the manager`;
+      }
+      case 'folder': {
+        const folders = await world.folders();
+        const norm = m.value.replace(/-/g, '').toLowerCase();
+        const hit = folders.find((f) => f.name === m.value || f.id.replace(/-/g, '').toLowerCase() === norm);
+        if (!hit) return `no folder "${m.value}"`;
+        const inTrash = hit.status.startsWith('delete-');
+        const trashOps = new Set(['folders.restore', 'folders.delete_from_trash_bin', 'folders.purge', 'folders.force_delete', 'folders.get_info']);
+        if (inTrash && !trashOps.has(operationId)) return `folder "${hit.name}" is in the trash bin (${hit.status})`;
+        return { kind: 'folder', name: hit.name, id: hit.id, source: 'manager' };
+      }
+      case 'session': {
+        const sessions = await world.sessions();
+        const hit = sessions.find((s) => s.name === m.value || s.id === m.value);
+        if (hit) return { kind: 'session', name: hit.name, id: hit.id, source: 'manager' };
+        return m.byId ? { kind: 'session', name: m.value, id: m.value, source: 'manager' } : `no live session named "${m.value}"`;
+      }
+      case 'resource_group': {
+        const groups = await world.resourceGroups(project);
+        return groups.includes(m.value)
+          ? { kind: 'resource_group', name: m.value, source: 'manager' }
+          : `resource group "${m.value}" is not available to project "${project}" (allowed: ${groups.join(', ') || 'none'})`;
+      }
+      case 'project': {
+        const projects = await world.projects();
+        const hit = projects.find((p) => p.name === m.value || p.id === m.value);
+        return hit ? { kind: 'project', name: hit.name, id: hit.id, source: 'manager' } : `no project "${m.value}" you belong to`;
+      }
+      case 'service': {
+        const services = await world.services();
+        const hit = services.find((s) => s.id === m.value);
+        if (hit) return { kind: 'service', name: hit.name, id: hit.id, source: 'manager' };
+        const byName = services.find((s) => s.name === m.value);
+        return byName ? `service_id must be the service's id (${byName.id}), not its name` : `no model service "${m.value}"`;
+      }
+      default:
+        return { kind: m.kind, name: m.value, source: 'manager' };
+    }
+  }
+
+  /** Checks the manager would make (or that would leave a session stuck), before anything is sent. */
+  private async preflight(cand: CallCandidate, path: AcceptedStep[]): Promise<string | undefined> {
+    const { world } = this.deps;
+    const body = (typeof cand.body === 'object' && cand.body !== null ? cand.body : {}) as Record<string, unknown>;
+    if (SESSION_CREATE_OPS.has(cand.operationId)) return this.capacityPreflight(body, path);
+    if (cand.operationId === 'folders.create' && typeof body.name === 'string') {
+      const exists = (await world.folders()).some((f) => f.name === body.name);
+      const plannedEarlier = path.some((a) => createdEntities(a.step).some((e) => e.kind === 'folder' && e.name === body.name));
+      if (exists || plannedEarlier) return `a folder named "${body.name}" already exists`;
+    }
+    if (cand.operationId === 'folders.rename_vfolder' && typeof body.new_name === 'string') {
+      if ((await world.folders()).some((f) => f.name === body.new_name)) return `a folder named "${body.new_name}" already exists`;
+    }
+    if (cand.operationId === 'session.rename_session') {
+      const name = pick(body, 'session_name', 'name');
+      if (typeof name === 'string' && (await world.sessions()).some((s) => s.name === name)) return `a session named "${name}" already exists`;
+    }
+    return undefined;
+  }
+
+  /**
+   * Will the new session fit? Compares what it asks for (plus what earlier steps of this plan
+   * create in the same group) with check-presets: the group's free capacity, and what the
+   * keypair and project still allow. A session that does not fit would sit PENDING.
+   */
+  private async capacityPreflight(body: Record<string, unknown>, path: AcceptedStep[]): Promise<string | undefined> {
+    const { world } = this.deps;
+    const config = (body.config ?? {}) as Record<string, unknown>;
+    const resources = (config.resources ?? {}) as Record<string, unknown>;
+    if (typeof resources !== 'object' || resources === null) return undefined;
+    if ('shmem' in resources) return 'shmem belongs in config.resource_opts, not in config.resources';
+    const slots = await world.resourceSlots().catch(() => ({}) as Record<string, string>);
+    for (const key of Object.keys(resources)) {
+      if (Object.keys(slots).length > 0 && !(key in slots)) {
+        return `unknown resource slot "${key}" (this manager has: ${Object.keys(slots).join(', ')})`;
+      }
+    }
+    const sg = pick(config, 'scaling_group', 'scalingGroup');
+    if (typeof sg !== 'string') return undefined; // the manager picks the group; nothing to check here
+    const project = String(pick(body, 'group', 'groupName', 'group_name') ?? this.deps.defaultProject);
+    const requested = totalRequest(body, slots);
+    // earlier session creates of this plan in the same group use capacity too
+    for (const a of path) {
+      if (!SESSION_CREATE_OPS.has(a.step.operationId)) continue;
+      const b = (a.step.body ?? {}) as Record<string, unknown>;
+      const c = (b.config ?? {}) as Record<string, unknown>;
+      if (pick(c, 'scaling_group', 'scalingGroup') !== sg) continue;
+      for (const [k, v] of Object.entries(totalRequest(b, slots))) requested[k] = (requested[k] ?? 0) + v;
+    }
+    let cap;
+    try {
+      cap = await world.capacity(project, sg);
+    } catch (err) {
+      return `could not check free capacity in ${sg}: ${(err as Error).message}`;
+    }
+    for (const [slot, amount] of Object.entries(requested)) {
+      if (amount <= 0) continue;
+      const limits: Array<[string, number | undefined]> = [
+        [`free in resource group ${sg}`, cap.available[slot]],
+        ['left in your keypair quota', cap.keypairRemaining[slot]],
+        [`left in project ${project}'s quota`, cap.groupRemaining[slot]],
+      ];
+      for (const [what, limit] of limits) {
+        if (limit !== undefined && amount > limit + 1e-9) {
+          const fmt = (n: number) => (slots[slot] === 'bytes' ? humanBytes(n) : String(Math.round(n * 100) / 100));
+          return `${slot} ${fmt(amount)} requested but only ${fmt(limit)} ${what}`;
+        }
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Resources one create asks for, in numbers (bytes for mem), × cluster size. */
+function totalRequest(body: Record<string, unknown>, slots: Record<string, string>): Record<string, number> {
+  const config = (body.config ?? {}) as Record<string, unknown>;
+  const resources = (config.resources ?? {}) as Record<string, unknown>;
+  const size = Number(pick(body, 'cluster_size', 'clusterSize') ?? 1) || 1;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(resources)) {
+    const n = slots[k] === 'bytes' || k === 'mem' ? parseBinarySize(v) : parseDecimal(v);
+    if (n !== undefined) out[k] = n * size;
+  }
+  return out;
+}
+
+export { isUuid };

@@ -1,0 +1,243 @@
+/**
+ * Offline proposals for virtual-folder intents: create, delete (to the trash bin), purge,
+ * restore, list, info, files, mkdir, rename, share/invite, file operations.
+ */
+import type { CallCandidate } from '../types.js';
+import type { FolderInfo } from '../world.js';
+import type {
+  FolderCreateIntent,
+  FolderFileOpIntent,
+  FolderMkdirIntent,
+  FolderRenameIntent,
+  FolderShareIntent,
+  FolderTargetIntent,
+  ParsedIntent,
+} from './intents.js';
+import { ask, calls, done, findByName, listNames, plannedNames, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
+
+/** Ground a folder mention (or ask which one). `trash` selects folders in the trash bin instead. */
+async function resolveFolder(
+  ctx: HandlerContext,
+  name: string | undefined,
+  verb: string,
+  opts: { trash?: boolean } = {},
+): Promise<{ folder: FolderInfo | { name: string; id?: undefined; ownershipType?: undefined }; assumptions: string[] } | string> {
+  const all = await ctx.world.folders();
+  const pool = opts.trash ? all.filter((f) => f.status.startsWith('delete-')) : usableFolders(all);
+  if (!name) {
+    return pool.length
+      ? `Which folder should I ${verb}? ${opts.trash ? 'In the trash bin' : 'Your folders'}: ${listNames(pool)}.`
+      : `Which folder should I ${verb}? You have no ${opts.trash ? 'folders in the trash bin' : 'folders'}.`;
+  }
+  if (!opts.trash && plannedNames(ctx, 'folder').includes(name)) return { folder: { name }, assumptions: [] };
+  const hit = findByName(pool, name);
+  if (!hit) {
+    const elsewhere = findByName(opts.trash ? usableFolders(all) : all.filter((f) => f.status.startsWith('delete-')), name);
+    if (elsewhere && !opts.trash) return `Folder "${elsewhere.item.name}" is in the trash bin. Should I restore it first?`;
+    if (elsewhere && opts.trash) return `Folder "${elsewhere.item.name}" is not in the trash bin. Move it to the trash first?`;
+    return `There is no folder "${name}". ${opts.trash ? 'In the trash bin' : 'Your folders'}: ${listNames(pool)}. Which one should I ${verb}?`;
+  }
+  return { folder: hit.item, assumptions: hit.exact ? [] : [`folder "${name}" read as "${hit.item.name}"`] };
+}
+
+export async function proposeFolderCreate(ctx: HandlerContext<ParsedIntent<FolderCreateIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const intent = ctx.parsed.intent;
+  if (!intent.name) return ask('What should the new folder be called?');
+  const existing = (await ctx.world.folders()).find((f) => f.name === intent.name);
+  if (existing) return ask(`A folder named "${intent.name}" already exists${existing.status.startsWith('delete-') ? ' (in the trash bin)' : ''}. Which name should the new folder have?`);
+  const body: Record<string, unknown> = { name: intent.name };
+  const assumptions: string[] = [];
+  if (intent.usageMode) body.usage_mode = intent.usageMode;
+  if (intent.permission) body.permission = intent.permission;
+  if (intent.host) body.host = intent.host;
+  if (intent.cloneable !== undefined) body.cloneable = intent.cloneable;
+  if (intent.project) {
+    // project-owned folders need the project's UUID (facts §5), not its name
+    const project = findByName(await ctx.world.projects(), intent.project);
+    if (!project) return ask(`You are not a member of a project "${intent.project}". Should the folder be yours instead?`);
+    body.group = project.item.id;
+    assumptions.push(`owned by project ${project.item.name}`);
+  }
+  const what = [intent.usageMode && intent.usageMode !== 'general' ? `${intent.usageMode}` : '', intent.permission === 'ro' ? 'read-only' : '']
+    .filter(Boolean)
+    .join(' ');
+  return calls(tagged(ctx, { operationId: 'folders.create', body, reason: `create ${what ? `${what} ` : ''}folder ${intent.name}`, assumptions }));
+}
+
+export async function proposeFolderTarget(ctx: HandlerContext<ParsedIntent<FolderTargetIntent>>): Promise<HandlerResult> {
+  const intent = ctx.parsed.intent;
+  const verbs: Record<FolderTargetIntent['kind'], string> = {
+    'folder.delete': 'delete',
+    'folder.purge': 'delete permanently',
+    'folder.restore': 'restore',
+    'folder.info': 'look up',
+    'folder.files': 'list',
+    'folder.leave': 'leave',
+  };
+  const trash = intent.kind === 'folder.restore';
+  // purge works on a folder in the trash, or on a live one that goes to the trash first
+  const r = intent.kind === 'folder.purge' ? await resolvePurgeTarget(ctx, intent.name) : await resolveFolder(ctx, intent.name, verbs[intent.kind], { trash });
+  if (typeof r === 'string') return ask(r);
+  const f = r.folder;
+  const assumptions = r.assumptions;
+
+  switch (intent.kind) {
+    case 'folder.delete': {
+      if (ctx.mine.length > 0) return done;
+      const cands: CallCandidate[] = [
+        tagged(ctx, { operationId: 'folders.delete_by_name', pathParams: { name: f.name }, reason: `move folder ${f.name} to the trash bin`, assumptions, destructive: true }),
+      ];
+      if (f.id) cands.push(tagged(ctx, { operationId: 'folders.delete_by_id', body: { vfolderId: f.id }, reason: `move folder ${f.name} to the trash bin (by id)`, assumptions, destructive: true }));
+      return calls(...cands);
+    }
+    case 'folder.purge': {
+      const inTrash = 'status' in f && f.status.startsWith('delete-');
+      const trashed = ctx.mine.some((a) => a.candidate.meta?.role === 'trash');
+      if (ctx.mine.some((a) => a.candidate.meta?.role === 'purge')) return done;
+      if (!inTrash && !trashed) {
+        return calls(tagged(ctx, { operationId: 'folders.delete_by_name', pathParams: { name: f.name }, reason: `move folder ${f.name} to the trash bin first`, assumptions, destructive: true }, { role: 'trash' }));
+      }
+      return calls(
+        tagged(ctx, { operationId: 'folders.delete_from_trash_bin', body: { vfolderId: f.id }, reason: `delete folder ${f.name} permanently`, assumptions, destructive: true }, { role: 'purge' }),
+      );
+    }
+    case 'folder.restore':
+      if (ctx.mine.length > 0) return done;
+      return calls(tagged(ctx, { operationId: 'folders.restore', body: { vfolderId: f.id }, reason: `restore folder ${f.name} from the trash bin`, assumptions }));
+    case 'folder.info':
+      if (ctx.mine.length > 0) return done;
+      return calls(tagged(ctx, { operationId: 'folders.get_info', pathParams: { name: f.name }, reason: `details of folder ${f.name}`, assumptions }));
+    case 'folder.files':
+      if (ctx.mine.length > 0) return done;
+      return calls(
+        tagged(ctx, {
+          operationId: 'folders.list_files',
+          pathParams: { name: f.name },
+          query: { path: intent.path ?? '' },
+          reason: `list files in ${f.name}${intent.path ? `/${intent.path}` : ''}`,
+          assumptions,
+        }),
+      );
+    case 'folder.leave':
+      if (ctx.mine.length > 0) return done;
+      return calls(tagged(ctx, { operationId: 'folders.leave', pathParams: { name: f.name }, body: {}, reason: `leave the shared folder ${f.name}`, assumptions }));
+  }
+}
+
+async function resolvePurgeTarget(ctx: HandlerContext, name: string | undefined): Promise<{ folder: FolderInfo; assumptions: string[] } | string> {
+  const all = await ctx.world.folders();
+  if (!name) return `Which folder should I delete permanently? Your folders: ${listNames(all)}.`;
+  const hit = findByName(all, name);
+  if (!hit) return `There is no folder "${name}". Your folders: ${listNames(all)}.`;
+  return { folder: hit.item, assumptions: hit.exact ? [] : [`folder "${name}" read as "${hit.item.name}"`] };
+}
+
+export async function proposeFolderList(ctx: HandlerContext): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  return calls(tagged(ctx, { operationId: 'folders.list_folders', reason: 'list your folders' }));
+}
+
+export async function proposeFolderMkdir(ctx: HandlerContext<ParsedIntent<FolderMkdirIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const intent = ctx.parsed.intent;
+  const r = await resolveFolder(ctx, intent.name, 'create the directory in');
+  if (typeof r === 'string') return ask(r);
+  if (!intent.path) return ask(`What should the new directory in ${r.folder.name} be called?`);
+  return calls(
+    tagged(ctx, {
+      operationId: 'folders.mkdir',
+      pathParams: { name: r.folder.name },
+      body: { path: intent.path, parents: true, exist_ok: false },
+      reason: `create directory ${intent.path} in folder ${r.folder.name}`,
+      assumptions: r.assumptions,
+    }),
+  );
+}
+
+export async function proposeFolderRename(ctx: HandlerContext<ParsedIntent<FolderRenameIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const intent = ctx.parsed.intent;
+  const r = await resolveFolder(ctx, intent.name, 'rename');
+  if (typeof r === 'string') return ask(r);
+  if (!intent.newName) return ask(`What should folder ${r.folder.name} be renamed to?`);
+  return calls(
+    tagged(ctx, {
+      operationId: 'folders.rename_vfolder',
+      pathParams: { name: r.folder.name },
+      body: { new_name: intent.newName },
+      reason: `rename folder ${r.folder.name} to ${intent.newName}`,
+      assumptions: r.assumptions,
+    }),
+  );
+}
+
+export async function proposeFolderShare(ctx: HandlerContext<ParsedIntent<FolderShareIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const intent = ctx.parsed.intent;
+  const r = await resolveFolder(ctx, intent.name, 'share');
+  if (typeof r === 'string') return ask(r);
+  if (intent.emails.length === 0) return ask(`Who should I share ${r.folder.name} with? (e-mail addresses)`);
+  const perm = intent.permission ?? 'rw';
+  const assumptions = [...r.assumptions];
+  if (!intent.permission) assumptions.push('permission rw (read-write): say "read-only" for ro');
+  const who = intent.emails.join(', ');
+  // user-owned folders are shared by invitation; project folders directly (facts §5)
+  const project = r.folder.ownershipType === 'group';
+  const invite = tagged(ctx, {
+    operationId: 'folders.invite',
+    pathParams: { name: r.folder.name },
+    body: { emails: intent.emails, perm },
+    reason: `invite ${who} to folder ${r.folder.name} (${perm})`,
+    assumptions,
+  });
+  const share = tagged(ctx, {
+    operationId: 'folders.share',
+    pathParams: { name: r.folder.name },
+    body: { emails: intent.emails, permission: perm },
+    reason: `share project folder ${r.folder.name} with ${who} (${perm})`,
+    assumptions,
+  });
+  return calls(...(project ? [share, invite] : [invite]));
+}
+
+export async function proposeFolderFileOp(ctx: HandlerContext<ParsedIntent<FolderFileOpIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const intent = ctx.parsed.intent;
+  const r = await resolveFolder(ctx, intent.name, 'change files in');
+  if (typeof r === 'string') return ask(r);
+  const name = r.folder.name;
+  if (intent.paths.length === 0) return ask(`Which file(s) in ${name}?`);
+  switch (intent.kind) {
+    case 'folder.delete_files':
+      return calls(
+        tagged(ctx, {
+          operationId: 'folders.delete_files',
+          pathParams: { name },
+          body: { files: intent.paths, recursive: true },
+          reason: `delete ${intent.paths.join(', ')} from ${name}`,
+          destructive: true,
+        }),
+      );
+    case 'folder.rename_file':
+      if (!intent.newName) return ask(`What should ${intent.paths[0]} be renamed to?`);
+      return calls(
+        tagged(ctx, {
+          operationId: 'folders.rename_file',
+          pathParams: { name },
+          body: { target_path: intent.paths[0], new_name: intent.newName },
+          reason: `rename ${intent.paths[0]} to ${intent.newName} in ${name}`,
+        }),
+      );
+    case 'folder.move_file':
+      if (!intent.destination) return ask(`Where should ${intent.paths[0]} be moved?`);
+      return calls(
+        tagged(ctx, {
+          operationId: 'folders.move_file',
+          pathParams: { name },
+          body: { src: intent.paths[0], dst: intent.destination },
+          reason: `move ${intent.paths[0]} to ${intent.destination} in ${name}`,
+        }),
+      );
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The offline proposer: the default planner, no network beyond the manager itself.
+ *
+ * The semantic parser turns the request into intents with slots; each intent has a handler that,
+ * given what the plan has done so far and what the manager has (images, folders, sessions,
+ * resource groups…), proposes the next call with ranked alternatives (another resource group,
+ * another image match, the manager's alternative route) — the siblings DFSDT backtracks over.
+ * Requests the parser does not cover fall back to retrieval: a confident read-only operation
+ * that needs no arguments is proposed as is.
+ */
+import type { Candidate, Proposal, ProposalContext, Proposer, PlannerDefaults } from '../types.js';
+import type { WorldView } from '../world.js';
+import type { Intent, ParsedIntent, ParsedRequest } from './intents.js';
+import { parseRequest } from './parse/index.js';
+import type { HandlerContext, HandlerResult } from './context.js';
+import { proposeSessionCreate, proposeSessionDestroy, proposeSessionRead, proposeSessionRename } from './sessions.js';
+import {
+  proposeFolderCreate,
+  proposeFolderFileOp,
+  proposeFolderList,
+  proposeFolderMkdir,
+  proposeFolderRename,
+  proposeFolderShare,
+  proposeFolderTarget,
+} from './folders.js';
+import {
+  proposeImageList,
+  proposeResource,
+  proposeServiceCreate,
+  proposeServiceList,
+  proposeServiceTarget,
+  proposeWhoami,
+} from './services.js';
+
+type Handler = (ctx: HandlerContext<ParsedIntent<never>>) => Promise<HandlerResult>;
+
+const HANDLERS: Record<Intent['kind'], Handler> = {
+  'session.create': proposeSessionCreate as Handler,
+  'session.destroy': proposeSessionDestroy as Handler,
+  'session.list': proposeSessionRead as Handler,
+  'session.info': proposeSessionRead as Handler,
+  'session.logs': proposeSessionRead as Handler,
+  'session.status_history': proposeSessionRead as Handler,
+  'session.rename': proposeSessionRename as Handler,
+  'session.execute': async (ctx) => ({
+    candidates: [{ kind: 'clarify', question: `Running code inside ${(ctx.parsed.intent as { target?: { names: string[] } }).target?.names[0] ?? 'a session'} is not supported by the offline planner yet; open the session's terminal or use --llm.` }],
+  }),
+  'folder.create': proposeFolderCreate as Handler,
+  'folder.delete': proposeFolderTarget as Handler,
+  'folder.purge': proposeFolderTarget as Handler,
+  'folder.restore': proposeFolderTarget as Handler,
+  'folder.info': proposeFolderTarget as Handler,
+  'folder.files': proposeFolderTarget as Handler,
+  'folder.leave': proposeFolderTarget as Handler,
+  'folder.list': proposeFolderList as Handler,
+  'folder.mkdir': proposeFolderMkdir as Handler,
+  'folder.rename': proposeFolderRename as Handler,
+  'folder.share': proposeFolderShare as Handler,
+  'folder.delete_files': proposeFolderFileOp as Handler,
+  'folder.rename_file': proposeFolderFileOp as Handler,
+  'folder.move_file': proposeFolderFileOp as Handler,
+  'resource.presets': proposeResource as Handler,
+  'resource.remaining': proposeResource as Handler,
+  'resource.groups': proposeResource as Handler,
+  'resource.slots': proposeResource as Handler,
+  'resource.usage': proposeResource as Handler,
+  'image.list': proposeImageList as Handler,
+  'service.create': proposeServiceCreate as Handler,
+  'service.list': proposeServiceList as Handler,
+  'service.delete': proposeServiceTarget as Handler,
+  'service.info': proposeServiceTarget as Handler,
+  'service.scale': proposeServiceTarget as Handler,
+  'service.token': proposeServiceTarget as Handler,
+  'auth.whoami': proposeWhoami as Handler,
+};
+
+/** Questions for values only the user can give, by intent and slot. */
+function missingQuestion(p: ParsedIntent): string | undefined {
+  const m = p.missing[0];
+  if (!m) return undefined;
+  const k = p.intent.kind;
+  const what: Record<string, string> = {
+    name: k.startsWith('folder.') ? 'Which folder?' : k.startsWith('service.') ? 'Which service?' : 'Which name?',
+    target: 'Which session?',
+    newName: 'What should the new name be?',
+    emails: 'Who should I share it with (e-mail addresses)?',
+    modelFolder: 'Which model folder should be served?',
+    path: 'Which path?',
+  };
+  return what[m] ?? `Please tell me the ${m}.`;
+}
+
+/** Slots the handlers can ask about better themselves (with the manager's current options). */
+const HANDLER_ASKS = new Set(['name', 'target', 'modelFolder', 'newName', 'path']);
+
+export interface OfflineProposerOptions {
+  world: WorldView;
+  defaults: PlannerDefaults;
+  /** Minimum retrieval score for the read-only fallback when no intent was recognised. */
+  fallbackMinScore?: number;
+}
+
+export class OfflineProposer implements Proposer {
+  readonly kind = 'offline' as const;
+  readonly model = null;
+  private parsed?: { text: string; result: ParsedRequest };
+  private readonly memos = new Map<string, unknown>();
+
+  constructor(private readonly opts: OfflineProposerOptions) {}
+
+  parse(text: string): ParsedRequest {
+    if (this.parsed?.text !== text) this.parsed = { text, result: parseRequest(text) };
+    return this.parsed.result;
+  }
+
+  async propose(ctx: ProposalContext): Promise<Proposal> {
+    const parsed = this.parse(ctx.request);
+    if (parsed.intents.length === 0) return { candidates: this.fallback(ctx, parsed) };
+
+    for (let index = 0; index < parsed.intents.length; index++) {
+      const p = parsed.intents[index]!;
+      const mine = ctx.steps.filter((a) => a.candidate.meta?.intent === index);
+      const unresolved = p.missing.filter((m) => !HANDLER_ASKS.has(m));
+      if (unresolved.length > 0 && mine.length === 0) {
+        return { candidates: [{ kind: 'clarify', question: missingQuestion({ ...p, missing: unresolved })! }] };
+      }
+      const rank = new Map(ctx.retrieved.map((r, i) => [r.operation.operationId, i]));
+      const hctx: HandlerContext = {
+        parsed: p,
+        index,
+        world: this.opts.world,
+        catalog: ctx.catalog,
+        defaults: ctx.defaults,
+        steps: ctx.steps,
+        mine,
+        failed: ctx.failedSiblings,
+        retrievalRank: (id) => rank.get(id) ?? Number.POSITIVE_INFINITY,
+        memo: <T>(key: string, make: () => T): T => {
+          if (!this.memos.has(key)) this.memos.set(key, make());
+          return this.memos.get(key) as T;
+        },
+      };
+      const result = await HANDLERS[p.intent.kind](hctx as HandlerContext<ParsedIntent<never>>);
+      if ('done' in result) continue;
+      // drop alternatives that already failed at this node
+      const failed = new Set(ctx.failedSiblings.map((f) => JSON.stringify([f.candidate.operationId, f.candidate.pathParams, f.candidate.body])));
+      const fresh = result.candidates.filter(
+        (c) => c.kind !== 'call' || !failed.has(JSON.stringify([c.operationId, c.pathParams, c.body])),
+      );
+      return { candidates: fresh };
+    }
+    const served = parsed.intents.map((p) => p.intent.kind).join(', ');
+    return { candidates: [{ kind: 'finish', reason: `planned: ${served}` }] };
+  }
+
+  /**
+   * No intent recognised. Not a Backend.AI request → refuse. Otherwise, if retrieval is
+   * confident about a read-only operation that needs no arguments, propose it; else ask.
+   */
+  private fallback(ctx: ProposalContext, parsed: ParsedRequest): Candidate[] {
+    if (parsed.refusal) return [{ kind: 'refuse', reason: parsed.refusal }];
+    if (ctx.steps.length > 0) return [{ kind: 'finish', reason: 'answered by a read-only call' }];
+    const min = this.opts.fallbackMinScore ?? 0;
+    const reads = ctx.retrieved.filter(
+      (r) =>
+        r.score >= min &&
+        r.operation.effect === 'read' &&
+        r.operation.privilege !== 'superadmin' &&
+        !r.operation.requestBodyRequired &&
+        r.operation.parameters.every((p) => !p.required),
+    );
+    const top = reads[0];
+    if (top && ctx.retrieved[0]?.operation.operationId === top.operation.operationId) {
+      return [
+        {
+          kind: 'call',
+          operationId: top.operation.operationId,
+          reason: top.operation.summary || `call ${top.operation.operationId}`,
+          assumptions: ['no specific intent recognised: answered with the best-matching read-only operation'],
+          meta: { intent: -1 },
+        },
+      ];
+    }
+    return [
+      {
+        kind: 'clarify',
+        question:
+          "I couldn't tell what you want to do. Try e.g. \"create a session with 2 fGPU\", \"list my folders\", or \"terminate session NAME\".",
+      },
+    ];
+  }
+}

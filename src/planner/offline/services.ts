@@ -1,0 +1,175 @@
+/**
+ * Offline proposals for resources (presets, remaining quota, resource groups, slots, usage),
+ * images, model services and identity.
+ */
+import { randomBytes } from 'node:crypto';
+import { formatBinarySize } from '../../units.js';
+import type { CallCandidate } from '../types.js';
+import type {
+  ImageListIntent,
+  ParsedIntent,
+  ResourceIntent,
+  ServiceCreateIntent,
+  ServiceTargetIntent,
+} from './intents.js';
+import { matchImages } from './match-image.js';
+import { ask, calls, done, findByName, listNames, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
+
+export const IMAGE_LIST_QUERY = `query {
+  images(is_installed: true) {
+    id name namespace tag registry architecture aliases humanized_name supported_accelerators
+  }
+}`;
+
+export async function proposeResource(ctx: HandlerContext<ParsedIntent<ResourceIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const intent = ctx.parsed.intent;
+  const project = ctx.defaults.group;
+  const sg = intent.scalingGroup ? { scaling_group: intent.scalingGroup } : {};
+  switch (intent.kind) {
+    case 'resource.presets':
+      return calls(
+        tagged(ctx, { operationId: 'resource.check_presets', body: { group: project, ...sg }, reason: 'presets, and which of them fit in your free resources now' }),
+        tagged(ctx, { operationId: 'resource.list_presets', query: intent.scalingGroup ? { scaling_group: intent.scalingGroup } : {}, reason: 'list the resource presets' }),
+      );
+    case 'resource.remaining':
+      return calls(tagged(ctx, { operationId: 'resource.check_presets', body: { group: project, ...sg }, reason: 'your remaining quota and free capacity per resource group' }));
+    case 'resource.groups':
+      return calls(tagged(ctx, { operationId: 'scaling-groups.list_available_sgroups', query: { group: project }, reason: `resource groups project ${project} may use` }));
+    case 'resource.slots':
+      return calls(tagged(ctx, { operationId: 'config.get_resource_slots', reason: 'the resource slot types this cluster offers' }));
+    case 'resource.usage':
+      return calls(tagged(ctx, { operationId: 'resource.user_month_stats', reason: 'your resource usage over the last month' }));
+  }
+}
+
+export async function proposeImageList(ctx: HandlerContext<ParsedIntent<ImageListIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  return calls(
+    tagged(ctx, {
+      operationId: 'admin.handle_gql_graphene',
+      body: { query: IMAGE_LIST_QUERY },
+      reason: ctx.parsed.intent.filter ? `list images (looking for ${ctx.parsed.intent.filter})` : 'list the images you can use',
+    }),
+  );
+}
+
+const DEFAULT_SERVICE_RESOURCES = { cpu: 4, mem: '16g' };
+
+export async function proposeServiceCreate(ctx: HandlerContext<ParsedIntent<ServiceCreateIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const intent = ctx.parsed.intent;
+  const assumptions: string[] = [];
+  const folders = usableFolders(await ctx.world.folders());
+  const models = folders.filter((f) => f.usageMode === 'model');
+  if (!intent.modelFolder) {
+    return ask(models.length ? `Which model folder should the service serve? Your model folders: ${listNames(models)}.` : 'Which model folder should the service serve? You have no model-type folders.');
+  }
+  const hit = findByName(folders, intent.modelFolder);
+  if (!hit) return ask(`There is no folder "${intent.modelFolder}". Your model folders: ${listNames(models)}.`);
+  if (hit.item.usageMode !== 'model') {
+    return ask(`Folder "${hit.item.name}" is a ${hit.item.usageMode} folder; a service needs a model folder (${listNames(models)}). Which one?`);
+  }
+  if (!hit.exact) assumptions.push(`folder "${intent.modelFolder}" read as "${hit.item.name}"`);
+
+  const runtime = intent.runtimeVariant?.toLowerCase() ?? 'custom';
+  if (!intent.runtimeVariant) assumptions.push('runtime variant custom (needs a model-definition.yaml in the folder)');
+  const images = await ctx.world.images();
+  const imageMention = intent.image ?? (runtime === 'custom' ? undefined : runtime);
+  const ranked = imageMention ? matchImages(imageMention, images, { wantsGpu: true }) : [];
+  const image = ranked[0]?.image;
+  if (!image) return ask(`Which image should the service run${imageMention ? ` (none matches "${imageMention}")` : ''}? Available: ${images.map((i) => i.aliases[0] ?? i.name).join(', ')}.`);
+  if (!intent.image) assumptions.push(`image ${image.aliases[0] ?? image.name} for the ${runtime} runtime`);
+
+  const name =
+    intent.name ??
+    ctx.memo(`service-name-${ctx.index}`, () => `${hit.item.name.replace(/[^\w-]/g, '-').slice(0, 14)}-svc-${randomBytes(2).toString('hex')}`);
+  if (!intent.name) assumptions.push(`service name ${name} (generated)`);
+  if (!/^\w[\w-]*\w$/.test(name) || name.length < 4 || name.length > 24) {
+    return ask(`A service name must be 4–24 letters, digits, "_" or "-" ("${name}" is not). What should it be called?`);
+  }
+
+  const slots = await ctx.world.resourceSlots();
+  const resources: Record<string, number | string> = {};
+  if (intent.resources.cpu !== undefined) resources.cpu = intent.resources.cpu;
+  if (intent.resources.mem !== undefined) resources.mem = formatBinarySize(intent.resources.mem);
+  if (intent.resources.accelerator) {
+    const slot = intent.resources.accelerator.unit === 'gpu' && 'cuda.device' in slots ? 'cuda.device' : 'cuda.shares';
+    resources[slot] = intent.resources.accelerator.amount;
+  }
+  if (Object.keys(resources).length === 0) {
+    Object.assign(resources, DEFAULT_SERVICE_RESOURCES, 'cuda.shares' in slots ? { 'cuda.shares': 1 } : {});
+    assumptions.push(`resources ${Object.entries(resources).map(([k, v]) => `${k}=${v}`).join(', ')} per replica (default)`);
+  }
+  const project = ctx.defaults.group;
+  const groups = await ctx.world.resourceGroups(project);
+  const sgs = intent.scalingGroup ? groups.filter((g) => g === intent.scalingGroup) : groups;
+  if (sgs.length === 0) {
+    return ask(`Resource group "${intent.scalingGroup}" is not available to project ${project}. You can use: ${groups.join(', ') || 'none'}.`);
+  }
+  const replicas = intent.replicas ?? 1;
+  if (intent.replicas === undefined) assumptions.push('1 replica');
+
+  const cands: CallCandidate[] = sgs.map((sg) =>
+    tagged(ctx, {
+      operationId: 'services.create',
+      body: {
+        name,
+        desired_session_count: replicas,
+        image: image.name,
+        runtime_variant: runtime,
+        group: project,
+        domain: ctx.defaults.domain,
+        open_to_public: intent.openToPublic ?? false,
+        config: {
+          model: hit.item.name,
+          scaling_group: sg,
+          resources,
+          ...(Object.keys(intent.environ).length ? { environ: intent.environ } : {}),
+        },
+      },
+      reason: `serve folder ${hit.item.name} as model service ${name} (${runtime}, ${replicas} replica${replicas > 1 ? 's' : ''}) in ${sg}`,
+      assumptions: [...assumptions, ...(intent.scalingGroup ? [] : [`resource group ${sg}`])],
+    }),
+  );
+  return calls(...cands);
+}
+
+export async function proposeServiceList(ctx: HandlerContext): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  return calls(tagged(ctx, { operationId: 'services.list_serve', reason: 'list your model services' }));
+}
+
+export async function proposeServiceTarget(ctx: HandlerContext<ParsedIntent<ServiceTargetIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const intent = ctx.parsed.intent;
+  const services = await ctx.world.services();
+  if (!intent.name) return ask(services.length ? `Which service? Yours: ${listNames(services)}.` : 'Which service? You have no model services.');
+  const hit = findByName(services, intent.name);
+  if (!hit) return ask(`There is no model service "${intent.name}". Yours: ${listNames(services)}.`);
+  const s = hit.item;
+  const assumptions = hit.exact ? [] : [`service "${intent.name}" read as "${s.name}"`];
+  switch (intent.kind) {
+    case 'service.delete':
+      return calls(tagged(ctx, { operationId: 'services.delete', pathParams: { service_id: s.id }, reason: `delete model service ${s.name}`, assumptions, destructive: true }));
+    case 'service.info':
+      return calls(tagged(ctx, { operationId: 'services.get_info', pathParams: { service_id: s.id }, reason: `details of model service ${s.name}`, assumptions }));
+    case 'service.scale':
+      if (intent.replicas === undefined) return ask(`How many replicas should ${s.name} have?`);
+      return calls(
+        tagged(ctx, { operationId: 'services.scale', pathParams: { service_id: s.id }, body: { to: intent.replicas }, reason: `scale ${s.name} to ${intent.replicas} replicas`, assumptions }),
+      );
+    case 'service.token': {
+      const duration = intent.duration ?? '1h';
+      if (!intent.duration) assumptions.push('token valid for 1h');
+      return calls(
+        tagged(ctx, { operationId: 'services.generate_token', pathParams: { service_id: s.id }, body: { duration }, reason: `issue an API token for ${s.name}`, assumptions }),
+      );
+    }
+  }
+}
+
+export async function proposeWhoami(ctx: HandlerContext): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  return calls(tagged(ctx, { operationId: 'auth.get_role', query: { group: ctx.defaults.group }, reason: 'your role (global, domain and project)' }));
+}

@@ -1,0 +1,443 @@
+/**
+ * Offline proposals for session intents: create (image matching, resources, presets, mounts,
+ * resource-group search for DFSDT), destroy (by name or "all my running sessions"), list, info,
+ * logs, rename.
+ */
+import { randomBytes } from 'node:crypto';
+import { formatBinarySize, humanBytes, parseBinarySize, parseDecimal } from '../../units.js';
+import type { CallCandidate } from '../types.js';
+import type { SessionCreateIntent, SessionDestroyIntent, SessionReadIntent, SessionRenameIntent, SessionTarget, ParsedIntent } from './intents.js';
+import { matchImages, type ImageRecord } from './match-image.js';
+import {
+  ask,
+  calls,
+  done,
+  findByName,
+  liveSessions,
+  listNames,
+  plannedNames,
+  tagged,
+  usableFolders,
+  type HandlerContext,
+  type HandlerResult,
+} from './context.js';
+import { LIVE_SESSION_STATUSES, type SessionInfo } from '../world.js';
+
+const WAIT_SECONDS = 600;
+
+// ---------------------------------------------------------------- create
+
+interface ResolvedResources {
+  resources: Record<string, number | string>;
+  shmem?: string;
+  assumptions: string[];
+}
+
+/** Map what the user said to this manager's slots (fGPU = cuda.shares; whole GPUs = cuda.device). */
+async function resolveResources(ctx: HandlerContext, intent: SessionCreateIntent): Promise<ResolvedResources | string> {
+  const assumptions: string[] = [];
+  const resources: Record<string, number | string> = {};
+  let shmem: string | undefined;
+  const slots = await ctx.world.resourceSlots();
+
+  if (intent.preset) {
+    const presets = await ctx.world.presets();
+    const hit = findByName(presets, intent.preset);
+    if (!hit) return `There is no resource preset "${intent.preset}". Available presets: ${listNames(presets)}. Which one should I use?`;
+    if (!hit.exact) assumptions.push(`preset "${intent.preset}" read as "${hit.item.name}"`);
+    for (const [slot, value] of Object.entries(hit.item.resourceSlots)) {
+      const n = slots[slot] === 'bytes' || slot === 'mem' ? parseBinarySize(value) : parseDecimal(value);
+      if (n === undefined || n === 0) continue;
+      resources[slot] = slot === 'mem' ? formatBinarySize(n) : n;
+    }
+    if (hit.item.sharedMemory) {
+      const sm = parseBinarySize(hit.item.sharedMemory);
+      if (sm) shmem = formatBinarySize(sm);
+    }
+    assumptions.push(`resources from preset ${hit.item.name}`);
+  }
+
+  const r = intent.resources;
+  if (r.cpu !== undefined) resources.cpu = r.cpu;
+  if (r.mem !== undefined) resources.mem = formatBinarySize(r.mem);
+  if (r.shmem !== undefined) shmem = formatBinarySize(r.shmem);
+  if (r.accelerator) {
+    const { amount, unit, text } = r.accelerator;
+    const hasShares = 'cuda.shares' in slots;
+    const hasDevice = 'cuda.device' in slots;
+    if (unit === 'fgpu') {
+      if (hasShares) resources['cuda.shares'] = amount;
+      else if (hasDevice && Number.isInteger(amount)) {
+        resources['cuda.device'] = amount;
+        assumptions.push(`"${text}" mapped to ${amount} whole GPU(s) (cuda.device): this cluster has no fractional GPU slot`);
+      } else return `This cluster offers no fractional GPUs (slots: ${Object.keys(slots).join(', ')}). How many whole GPUs do you want?`;
+    } else if (hasDevice && Number.isInteger(amount)) {
+      resources['cuda.device'] = amount;
+    } else if (hasShares) {
+      resources['cuda.shares'] = amount;
+      if (!hasDevice) assumptions.push(`"${text}" mapped to ${amount} fGPU (cuda.shares): this cluster allocates GPUs fractionally`);
+      else assumptions.push(`"${text}" mapped to ${amount} fGPU (cuda.shares)`);
+    } else {
+      return `This cluster has no GPU slots (slots: ${Object.keys(slots).join(', ')}). Should the session run on CPU only?`;
+    }
+  }
+  if (shmem !== undefined && resources.mem !== undefined) {
+    const m = parseBinarySize(resources.mem);
+    const s = parseBinarySize(shmem);
+    if (m !== undefined && s !== undefined && s >= m) {
+      return `Shared memory (${humanBytes(s)}) must be smaller than the session memory (${humanBytes(m)}). Which should I change?`;
+    }
+  }
+  return { resources, ...(shmem ? { shmem } : {}), assumptions };
+}
+
+function wantsGpu(resources: Record<string, unknown>): boolean {
+  return Object.keys(resources).some((k) => k.startsWith('cuda.') || k.startsWith('rocm.') || k.endsWith('.device'));
+}
+
+async function resolveImage(
+  ctx: HandlerContext,
+  intent: SessionCreateIntent,
+  gpu: boolean,
+): Promise<{ images: ImageRecord[]; assumptions: string[] } | string> {
+  const images = await ctx.world.images();
+  if (images.length === 0) return 'The manager lists no images I can use. Which image reference should the session run?';
+  if (intent.image) {
+    const ranked = matchImages(intent.image, images, { wantsGpu: gpu });
+    if (ranked.length === 0) {
+      return `I found no image matching "${intent.image}". Available images: ${images.map((i) => i.aliases[0] ?? i.name).join(', ')}. Which one?`;
+    }
+    const best = ranked[0]!;
+    const assumptions = best.image.name === intent.image || best.image.aliases.includes(intent.image) ? [] : [`image "${intent.image}" matched to ${best.image.name}`];
+    // the runner-up is a DFSDT sibling only when it is nearly as good a match
+    const alts = ranked.slice(1).filter((r) => r.score >= best.score * 0.9).map((r) => r.image);
+    return { images: [best.image, ...alts.slice(0, 1)], assumptions };
+  }
+  const fallback = gpu ? ctx.defaults.gpuImage : ctx.defaults.cpuImage;
+  const ranked = matchImages(fallback, images, { wantsGpu: gpu });
+  const chosen = ranked[0]?.image ?? images[0]!;
+  return {
+    images: [chosen],
+    assumptions: [`image ${chosen.aliases[0] ?? chosen.name} (${chosen.name}): the default for ${gpu ? 'GPU' : 'CPU-only'} requests`],
+  };
+}
+
+/** Resource-group candidates as (project, group) pairs, best first. */
+async function placementCandidates(
+  ctx: HandlerContext,
+  intent: SessionCreateIntent,
+): Promise<{ placements: Array<{ project: string; group: string; note?: string }> } | string> {
+  const defaultProject = intent.project ?? ctx.defaults.group;
+  if (intent.project) {
+    const projects = await ctx.world.projects();
+    const hit = findByName(projects, intent.project);
+    if (!hit) return `You are not a member of a project "${intent.project}". Your projects: ${listNames(projects)}. Which one?`;
+  }
+  const projectOrder = async (): Promise<string[]> => {
+    if (intent.project) return [intent.project];
+    const others = (await ctx.world.projects()).map((p) => p.name).filter((p) => p !== defaultProject);
+    return [defaultProject, ...others];
+  };
+
+  if (intent.scalingGroup) {
+    const placements: Array<{ project: string; group: string; note?: string }> = [];
+    const allGroups = new Set<string>();
+    for (const project of await projectOrder()) {
+      const groups = await ctx.world.resourceGroups(project).catch(() => [] as string[]);
+      groups.forEach((g) => allGroups.add(g));
+      const hit = groups.find((g) => g === intent.scalingGroup) ?? groups.find((g) => g.toLowerCase() === intent.scalingGroup!.toLowerCase());
+      if (hit) {
+        placements.push({
+          project,
+          group: hit,
+          ...(project !== defaultProject ? { note: `project ${project}: resource group ${hit} is only open to it` } : {}),
+        });
+      }
+    }
+    if (placements.length === 0) {
+      return `Resource group "${intent.scalingGroup}" is not available to you. You can use: ${[...allGroups].join(', ') || 'none'}. Which one?`;
+    }
+    return { placements };
+  }
+
+  const placements: Array<{ project: string; group: string; note?: string }> = [];
+  // "whichever group can fit it" may move to another of the user's projects; otherwise stay in the configured one
+  const projects = intent.anyScalingGroup ? await projectOrder() : [defaultProject];
+  for (const project of projects) {
+    const groups = await ctx.world.resourceGroups(project).catch(() => [] as string[]);
+    for (const group of groups) {
+      if (placements.some((p) => p.group === group)) continue;
+      placements.push({
+        project,
+        group,
+        note: intent.anyScalingGroup
+          ? `resource group ${group}${project !== defaultProject ? ` (project ${project})` : ''}: the first one with room`
+          : `resource group ${group}: allowed for project ${project}`,
+      });
+    }
+  }
+  if (placements.length === 0) return `Project "${defaultProject}" has no resource group you can use. Which project should the session run in?`;
+  return { placements };
+}
+
+function sessionNameFor(ctx: HandlerContext, intent: SessionCreateIntent, image: ImageRecord, ordinal: number): { name: string; assumption?: string } {
+  const count = intent.count ?? 1;
+  if (intent.name) return { name: count > 1 ? `${intent.name}-${ordinal + 1}` : intent.name };
+  const suffix = ctx.memo(`session-suffix-${ctx.index}`, () => randomBytes(2).toString('hex'));
+  const base = (image.aliases[0] ?? image.name.split('/').pop()?.split(':')[0] ?? 'session').replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 20);
+  const name = `${ctx.defaults.sessionNamePrefix}-${base}-${suffix}${count > 1 ? `-${ordinal + 1}` : ''}`;
+  return { name, assumption: `session name ${name} (generated; fixed in the plan so a retried create reuses it)` };
+}
+
+async function resolveMounts(
+  ctx: HandlerContext,
+  intent: SessionCreateIntent,
+): Promise<{ mounts: string[]; mountMap: Record<string, string>; mountOptions: Record<string, { permission: string }>; assumptions: string[] } | string> {
+  const mounts: string[] = [];
+  const mountMap: Record<string, string> = {};
+  const mountOptions: Record<string, { permission: string }> = {};
+  const assumptions: string[] = [];
+  if (intent.mounts.length === 0) return { mounts, mountMap, mountOptions, assumptions };
+  const planned = plannedNames(ctx, 'folder');
+  const folders = usableFolders(await ctx.world.folders());
+  for (const m of intent.mounts) {
+    let name = m.name;
+    if (!planned.includes(name)) {
+      const hit = findByName(folders, m.name);
+      if (!hit) return `There is no folder "${m.name}" to mount. Your folders: ${listNames(folders)}. Which one should I mount?`;
+      if (!hit.exact) assumptions.push(`folder "${m.name}" read as "${hit.item.name}"`);
+      name = hit.item.name;
+    }
+    if (!mounts.includes(name)) mounts.push(name);
+    if (m.path) mountMap[name] = m.path;
+    if (m.readOnly) mountOptions[name] = { permission: 'ro' };
+  }
+  return { mounts, mountMap, mountOptions, assumptions };
+}
+
+export async function proposeSessionCreate(ctx: HandlerContext<ParsedIntent<SessionCreateIntent>>): Promise<HandlerResult> {
+  const intent = ctx.parsed.intent;
+  const count = Math.max(1, Math.min(intent.count ?? 1, 20));
+  const createdSoFar = ctx.mine.filter((a) => a.candidate.meta?.role === 'create').length;
+  if (createdSoFar >= count) return done;
+
+  if (intent.sessionType === 'batch' && !intent.startupCommand) {
+    return ask('What command should the batch job run? (e.g. "python train.py")');
+  }
+  const res = await resolveResources(ctx, intent);
+  if (typeof res === 'string') return ask(res);
+  const gpu = wantsGpu(res.resources);
+  const img = await resolveImage(ctx, intent, gpu);
+  if (typeof img === 'string') return ask(img);
+  const mounts = await resolveMounts(ctx, intent);
+  if (typeof mounts === 'string') return ask(mounts);
+  const place = await placementCandidates(ctx, intent);
+  if (typeof place === 'string') return ask(place);
+
+  const candidates: CallCandidate[] = [];
+  for (const image of img.images) {
+    const { name, assumption } = sessionNameFor(ctx, intent, image, createdSoFar);
+    for (const p of place.placements) {
+      const config: Record<string, unknown> = { resources: res.resources, scaling_group: p.group };
+      if (res.shmem) config.resource_opts = { shmem: res.shmem };
+      if (mounts.mounts.length) config.mounts = mounts.mounts;
+      if (Object.keys(mounts.mountMap).length) config.mount_map = mounts.mountMap;
+      if (Object.keys(mounts.mountOptions).length) config.mount_options = mounts.mountOptions;
+      if (Object.keys(intent.environ).length) config.environ = intent.environ;
+      const body: Record<string, unknown> = {
+        session_name: name,
+        image: image.name,
+        session_type: intent.sessionType ?? 'interactive',
+        group: p.project,
+        domain: ctx.defaults.domain,
+        // enqueue and then wait on events: a blocking create would hold the HTTP call open
+        enqueue_only: true,
+        config,
+      };
+      if (intent.clusterSize && intent.clusterSize > 1) {
+        body.cluster_size = intent.clusterSize;
+        body.cluster_mode = intent.clusterMode ?? 'multi-node';
+      } else if (intent.clusterMode) body.cluster_mode = intent.clusterMode;
+      if (intent.startupCommand) body.startup_command = intent.startupCommand;
+      if (intent.batchTimeout && intent.sessionType === 'batch') body.batch_timeout = intent.batchTimeout;
+      if (intent.tag) body.tag = intent.tag;
+      const assumptions = [...img.assumptions, ...res.assumptions, ...mounts.assumptions];
+      if (assumption) assumptions.push(assumption);
+      if (p.note) assumptions.push(p.note);
+      if (p.project !== ctx.defaults.group && !intent.project) assumptions.push(`project ${p.project} instead of ${ctx.defaults.group}`);
+      const slotsText = Object.entries(res.resources).map(([k, v]) => `${k}=${v}`).join(', ') || 'image minimum resources';
+      candidates.push(
+        tagged(
+          ctx,
+          {
+            operationId: 'session.create_from_params',
+            body,
+            reason: `create ${intent.sessionType ?? 'interactive'} session ${name} (${slotsText}) in ${p.group}`,
+            assumptions,
+            wait: { until: 'RUNNING', timeoutSeconds: WAIT_SECONDS },
+          },
+          { role: 'create' },
+        ),
+      );
+    }
+  }
+  // the same call on the manager's alternative route is a last-resort sibling (e.g. if a policy allows only it)
+  const first = candidates[0];
+  if (first && ctx.catalog.has('session.create_from_params.2')) {
+    candidates.push({ ...first, operationId: 'session.create_from_params.2' });
+  }
+  return calls(...candidates);
+}
+
+// ---------------------------------------------------------------- targets
+
+/** Resolve a named target against live sessions (and sessions created earlier in this plan). */
+async function resolveTarget(ctx: HandlerContext, target: SessionTarget, verb: string): Promise<SessionInfo[] | string> {
+  const sessions = liveSessions(await ctx.world.sessions());
+  const planned = plannedNames(ctx, 'session');
+  const out: SessionInfo[] = [];
+  for (const name of target.names) {
+    if (planned.includes(name)) {
+      out.push({ id: '', name, status: 'PENDING' });
+      continue;
+    }
+    const hit = findByName(sessions, name) ?? (() => {
+      const byPrefix = sessions.filter((s) => s.id.startsWith(name));
+      return byPrefix.length === 1 ? { item: byPrefix[0]!, exact: false } : undefined;
+    })();
+    if (!hit) {
+      return sessions.length
+        ? `I can't find a live session "${name}". Your sessions: ${listNames(sessions)}. Which one should I ${verb}?`
+        : `I can't find a session "${name}", and you have no live sessions.`;
+    }
+    out.push(hit.item);
+  }
+  return out;
+}
+
+function missingTargetQuestion(sessions: SessionInfo[], verb: string): string {
+  return sessions.length
+    ? `Which session should I ${verb}? Your sessions: ${listNames(sessions)}.`
+    : `Which session should I ${verb}? You have no live sessions right now.`;
+}
+
+export async function proposeSessionDestroy(ctx: HandlerContext<ParsedIntent<SessionDestroyIntent>>): Promise<HandlerResult> {
+  const intent = ctx.parsed.intent;
+  const target = intent.target;
+  const query = intent.forced ? { forced: true } : {};
+
+  if (target.all) {
+    const statuses = target.status?.length ? target.status : LIVE_SESSION_STATUSES.filter((s) => s !== 'TERMINATING');
+    const search = ctx.mine.find((a) => a.candidate.meta?.role === 'search');
+    if (!search) {
+      return calls(
+        tagged(
+          ctx,
+          {
+            operationId: 'v2/sessions.my_search',
+            body: { filter: { status: { in_: statuses } }, limit: 100, offset: 0 },
+            reason: `find your ${target.status?.length ? target.status.join('/').toLowerCase() : 'live'} sessions`,
+          },
+          { role: 'search' },
+        ),
+      );
+    }
+    const items = ((search.observation as { items?: unknown[] } | undefined)?.items ?? []).filter(
+      (i): i is Record<string, unknown> => typeof i === 'object' && i !== null,
+    );
+    const destroyed = ctx.mine.filter((a) => a.candidate.meta?.role === 'destroy').length;
+    const next = items[destroyed];
+    if (!next) return done;
+    const name = String((next.metadata as Record<string, unknown> | undefined)?.name ?? next.name ?? next.id);
+    return calls(
+      tagged(
+        ctx,
+        {
+          operationId: 'session.destroy',
+          pathParams: { session_name: name },
+          query,
+          reason: `terminate ${name} (${destroyed + 1} of ${items.length})`,
+          destructive: items.length > 1,
+        },
+        { role: 'destroy' },
+      ),
+    );
+  }
+
+  if (target.names.length === 0) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), 'terminate'));
+  const resolved = await resolveTarget(ctx, target, 'terminate');
+  if (typeof resolved === 'string') return ask(resolved);
+  const destroyed = ctx.mine.filter((a) => a.candidate.meta?.role === 'destroy').length;
+  const next = resolved[destroyed];
+  if (!next) return done;
+  const many = resolved.length > 1;
+  const primary = tagged(
+    ctx,
+    {
+      operationId: 'session.destroy',
+      pathParams: { session_name: next.name },
+      query,
+      reason: `terminate session ${next.name}`,
+      destructive: many,
+    },
+    { role: 'destroy' },
+  );
+  const alt = next.id
+    ? [tagged(ctx, { operationId: 'v2/sessions.terminate', body: { session_ids: [next.id], forced: Boolean(intent.forced) }, reason: `terminate session ${next.name} by id`, destructive: many }, { role: 'destroy' })]
+    : [];
+  return calls(primary, ...alt.filter((c) => ctx.catalog.has(c.operationId)));
+}
+
+export async function proposeSessionRead(ctx: HandlerContext<ParsedIntent<SessionReadIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const intent = ctx.parsed.intent;
+  if (intent.kind === 'session.list') {
+    const statuses = intent.status?.length ? intent.status : undefined;
+    return calls(
+      tagged(ctx, {
+        operationId: 'v2/sessions.my_search',
+        body: { ...(statuses ? { filter: { status: { in_: statuses } } } : {}), limit: 50, offset: 0 },
+        reason: statuses ? `list your ${statuses.join('/').toLowerCase()} sessions` : 'list your sessions',
+      }),
+    );
+  }
+  const target = intent.target ?? { names: [] };
+  const verb = intent.kind === 'session.logs' ? 'show the logs of' : 'look up';
+  if (target.names.length === 0) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), verb));
+  const resolved = await resolveTarget(ctx, target, verb);
+  if (typeof resolved === 'string') return ask(resolved);
+  const s = resolved[0]!;
+  const ref = s.id || s.name;
+  switch (intent.kind) {
+    case 'session.logs':
+      return calls(
+        tagged(ctx, { operationId: 'session.get_container_logs', pathParams: { session_name: s.name }, reason: `fetch the container logs of ${s.name}` }),
+        ...(s.id ? [tagged(ctx, { operationId: 'v2/sessions.get_logs', pathParams: { session_id: s.id }, reason: `fetch the logs of ${s.name} by id` })] : []),
+      );
+    case 'session.status_history':
+      return calls(tagged(ctx, { operationId: 'session.get_status_history', pathParams: { session_name: ref }, reason: `status history of ${s.name}` }));
+    default:
+      return calls(
+        tagged(ctx, { operationId: 'session.get_info', pathParams: { session_name: s.name }, reason: `status and details of ${s.name}` }),
+        ...(s.id ? [tagged(ctx, { operationId: 'v2/sessions.get', pathParams: { session_id: s.id }, reason: `details of ${s.name} by id` })] : []),
+      );
+  }
+}
+
+export async function proposeSessionRename(ctx: HandlerContext<ParsedIntent<SessionRenameIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const intent = ctx.parsed.intent;
+  if (intent.target.names.length === 0) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), 'rename'));
+  if (!intent.newName) return ask(`What should the new name of ${intent.target.names[0]} be?`);
+  const resolved = await resolveTarget(ctx, intent.target, 'rename');
+  if (typeof resolved === 'string') return ask(resolved);
+  const s = resolved[0]!;
+  return calls(
+    tagged(ctx, {
+      operationId: 'session.rename_session',
+      pathParams: { session_name: s.name },
+      body: { session_name: intent.newName },
+      reason: `rename session ${s.name} to ${intent.newName}`,
+    }),
+  );
+}

@@ -1,0 +1,144 @@
+/**
+ * planRequest: one sentence in, one plan document out. Wires the proposer (offline or LLM), the
+ * candidate checker (schema, grounding, policy, preflight) and the DFSDT search, runs read calls
+ * for real, and assembles the versioned plan document. Never writes to the manager.
+ */
+import { BaiError } from '../errors.js';
+import type { Catalog } from '../spec/types.js';
+import { SpecValidator } from '../spec/validator.js';
+import { PlanChecker, allowAllPolicy, type PolicyGate } from './check.js';
+import { dfsdtSearch, type SearchBudgets } from './dfsdt.js';
+import { PLAN_VERSION, type GroundedEntity, type PlanDocument } from './plan.js';
+import { dependsOn, resolveStepArgs } from './refs.js';
+import type { AcceptedStep, FailedSibling, PlannerDefaults, Proposer, RetrievedOperation } from './types.js';
+import type { ApiCaller, WorldView } from './world.js';
+
+export const MAX_REQUEST_CHARS = 4000;
+
+export interface PlanRequestOptions {
+  request: string;
+  catalog: Catalog;
+  /** Operations retrieved for the request, best first. */
+  retrieved: RetrievedOperation[];
+  api: ApiCaller;
+  world: WorldView;
+  proposer: Proposer;
+  defaults: PlannerDefaults;
+  policy?: { gate: PolicyGate; name: string; sha256?: string };
+  /** Manager URL without credentials, or `sandbox`. */
+  endpoint: string;
+  budgets?: Partial<SearchBudgets>;
+  /** A replan after an execution failure continues from the steps that already ran. */
+  prefix?: AcceptedStep[];
+  initialFailures?: FailedSibling[];
+  signal?: AbortSignal;
+  validator?: SpecValidator;
+}
+
+export interface PlanResult {
+  plan: PlanDocument;
+  /** Accepted steps with the observations of the reads that ran during planning. */
+  accepted: AcceptedStep[];
+}
+
+/** Reject input no planner should see: empty, huge, or binary. */
+export function checkRequestText(request: unknown): string {
+  if (typeof request !== 'string') throw new BaiError('the request must be text', 'bad_input');
+  const text = request.trim();
+  if (text === '') throw new BaiError('the request is empty: say what to do, e.g. "create a session with 2 fGPU"', 'bad_input');
+  if (text.length > MAX_REQUEST_CHARS) {
+    throw new BaiError(`the request is too long (${text.length} characters; at most ${MAX_REQUEST_CHARS})`, 'bad_input');
+  }
+  // control characters other than whitespace mean binary data, not a sentence
+  const control = text.match(/[\u0000-\u0008\u000e-\u001f\u007f]/g)?.length ?? 0;
+  if (control > 0) throw new BaiError('the request contains binary/control characters', 'bad_input');
+  return text;
+}
+
+/** One line describing what a read returned, for the preview and the plan file. */
+export function summarizeObservation(data: unknown): string {
+  if (data === null || data === undefined) return 'no content';
+  if (Array.isArray(data)) return `${data.length} item${data.length === 1 ? '' : 's'}`;
+  if (typeof data === 'object') {
+    const o = data as Record<string, unknown>;
+    for (const key of ['items', 'presets', 'scaling_groups', 'matches', 'sessions']) {
+      if (Array.isArray(o[key])) return `${(o[key] as unknown[]).length} ${key.replace(/_/g, ' ')}`;
+    }
+    const gql = o.data as Record<string, unknown> | undefined;
+    if (gql && typeof gql === 'object') {
+      const first = Object.entries(gql)[0];
+      if (first && Array.isArray(first[1])) return `${first[1].length} ${first[0]}`;
+    }
+    if (typeof o.status === 'string') return `status ${o.status}`;
+    const logs = (o.result as Record<string, unknown> | undefined)?.logs ?? o.logs;
+    if (typeof logs === 'string') return `${logs.split('\n').filter(Boolean).length} log lines`;
+    return `${Object.keys(o).length} fields`;
+  }
+  return String(data).slice(0, 60);
+}
+
+export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult> {
+  const request = checkRequestText(opts.request);
+  const validator = opts.validator ?? new SpecValidator(opts.catalog);
+  const policy = opts.policy ?? { gate: allowAllPolicy, name: 'none' };
+  const checker = new PlanChecker({
+    catalog: opts.catalog,
+    validator,
+    world: opts.world,
+    policy: policy.gate,
+    defaultProject: opts.defaults.group,
+  });
+
+  // reads run for real while planning; a read that needs a write's result waits for execution
+  const runRead = async (step: AcceptedStep['step'], path: AcceptedStep[]): Promise<unknown> => {
+    const pendingWrites = new Set(path.filter((a) => a.step.effect === 'write').map((a) => a.step.id));
+    if (dependsOn(step, pendingWrites)) return undefined;
+    const results = new Map(path.map((a) => [a.step.id, a.observation]));
+    const args = resolveStepArgs(step, results);
+    const res = await opts.api.call(step.operationId, { ...args, signal: opts.signal });
+    step.observation = summarizeObservation(res.data);
+    return res.data;
+  };
+
+  const outcome = await dfsdtSearch({
+    proposer: opts.proposer,
+    checker,
+    runRead,
+    context: { request, catalog: opts.catalog, retrieved: opts.retrieved, defaults: opts.defaults },
+    budgets: opts.budgets,
+    prefix: opts.prefix,
+    initialFailures: opts.initialFailures,
+    signal: opts.signal,
+  });
+
+  const steps = outcome.steps.map((a) => a.step);
+  const grounding: GroundedEntity[] = [];
+  const seen = new Set<string>();
+  for (const s of steps) {
+    for (const e of checker.grounding.get(s.id) ?? []) {
+      const key = `${e.kind}:${e.name}:${e.source}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        grounding.push(e);
+      }
+    }
+  }
+  const assumptions = [...new Set(steps.flatMap((s) => s.assumptions))];
+  const plan: PlanDocument = {
+    version: PLAN_VERSION,
+    request,
+    createdAt: new Date().toISOString(),
+    spec: { title: opts.catalog.title, version: opts.catalog.version, sha256: opts.catalog.sha256 },
+    endpoint: opts.endpoint,
+    planner: { kind: opts.proposer.kind, model: opts.proposer.model },
+    policy: { name: policy.name, ...(policy.sha256 ? { sha256: policy.sha256 } : {}) },
+    outcome: outcome.outcome,
+    ...(outcome.outcome === 'needs_clarification' ? { question: outcome.question } : {}),
+    ...(outcome.outcome === 'refused' ? { refusal: outcome.refusal } : {}),
+    steps,
+    assumptions,
+    grounding,
+    search: outcome.stats,
+  };
+  return { plan, accepted: outcome.steps };
+}
