@@ -1,0 +1,238 @@
+/**
+ * The agent as a LangGraph graph:
+ *
+ *   retrieve → plan (DFSDT) → preview → confirm (interrupt) → execute → report
+ *                 ▲                                            │
+ *                 └──────── a failed step: replan from there ◄─┘  (new plan → preview → confirm again)
+ *
+ * Confirmation is a LangGraph `interrupt()`: the graph pauses with the plan as payload, its state
+ * kept by the checkpointer, and resumes with `Command({ resume: decision })` from whichever front
+ * end asked (terminal prompt, --yes/policy, web button, MCP argument). The graph never prints:
+ * it talks to the outside only through the ports in `AgentDeps`.
+ */
+import { Annotation, Command, END, MemorySaver, START, StateGraph, interrupt } from '@langchain/langgraph';
+import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import { randomUUID } from 'node:crypto';
+import type { Catalog } from '../spec/types.js';
+import type { PlanDocument, PlanStep } from '../planner/plan.js';
+import { planRequest } from '../planner/planner.js';
+import type { PolicyGate } from '../planner/check.js';
+import type { SearchBudgets } from '../planner/dfsdt.js';
+import type { AcceptedStep, FailedSibling, PlannerDefaults, Proposer, RetrievedOperation } from '../planner/types.js';
+import { WorldView, type ApiCaller } from '../planner/world.js';
+import { executePlan, type AuditEntry, type ExecClient, type ExecutionReport, type ProgressSink } from './execute.js';
+
+export type Decision = 'approve' | 'reject' | 'unavailable';
+
+/** What a front end is asked to confirm. */
+export interface ConfirmRequest {
+  kind: 'confirm';
+  plan: PlanDocument;
+  /** write steps whose policy verdict is `confirm` */
+  steps: PlanStep[];
+  /** steps that need a typed confirmation (deleting folders, terminating several sessions) */
+  destructive: PlanStep[];
+  /** 1 for the first plan, 2+ after a replan */
+  attempt: number;
+}
+
+export interface AgentDeps {
+  catalog: Catalog;
+  retrieve(request: string): RetrievedOperation[];
+  api: ApiCaller & ExecClient;
+  /** A proposer for one planning run (it may keep per-run state). */
+  makeProposer(world: WorldView): Proposer;
+  policy: { gate: PolicyGate; name: string; sha256?: string };
+  defaults: PlannerDefaults;
+  endpoint: string;
+  budgets?: Partial<SearchBudgets>;
+  /** Shows a plan (terminal tree, JSON, web). Called once per plan, before confirmation. */
+  preview?(plan: PlanDocument, info: { attempt: number; replanReason?: string }): void;
+  progress?: ProgressSink;
+  audit?(entry: AuditEntry): void;
+  waitTimeoutSeconds?: number;
+  checkpointer?: BaseCheckpointSaver;
+}
+
+export interface AgentInput {
+  request: string;
+  /** `plan`: stop after the preview (dry run). `run`: confirm and execute. */
+  mode: 'run' | 'plan';
+  /** `--yes`: approve `confirm` verdicts without asking. */
+  autoApprove?: boolean;
+  /** Execute exactly this plan (apply): no retrieval, no planning, no replanning. */
+  plan?: PlanDocument;
+  maxReplans?: number;
+}
+
+const keep = <T>(fallback: () => T) => Annotation<T>({ reducer: (_old: T, next: T) => next, default: fallback });
+
+export const AgentState = Annotation.Root({
+  request: keep<string>(() => ''),
+  mode: keep<'run' | 'plan'>(() => 'run'),
+  autoApprove: keep<boolean>(() => false),
+  fixedPlan: keep<boolean>(() => false),
+  maxReplans: keep<number>(() => 1),
+  retrieved: keep<RetrievedOperation[]>(() => []),
+  plan: keep<PlanDocument | undefined>(() => undefined),
+  accepted: keep<AcceptedStep[]>(() => []),
+  decision: keep<Decision | 'not_needed' | 'policy' | 'auto' | undefined>(() => undefined),
+  execution: keep<ExecutionReport | undefined>(() => undefined),
+  /** steps that already ran (kept across replans) */
+  done: keep<AcceptedStep[]>(() => []),
+  failures: keep<FailedSibling[]>(() => []),
+  attempt: keep<number>(() => 1),
+  replanReason: keep<string | undefined>(() => undefined),
+  /** earlier plans, superseded by a replan */
+  history: Annotation<PlanDocument[]>({ reducer: (a, b) => [...a, ...b], default: () => [] }),
+});
+export type AgentStateT = typeof AgentState.State;
+
+/** Write steps that still need a human (or --yes): policy verdict `confirm`, not yet run. */
+export function stepsNeedingConfirmation(plan: PlanDocument, done: AcceptedStep[] = []): PlanStep[] {
+  const ran = new Set(done.map((a) => a.step.id));
+  return plan.steps.filter((s) => s.effect === 'write' && s.policy.verdict === 'confirm' && !ran.has(s.id));
+}
+
+export function buildAgentGraph(deps: AgentDeps) {
+  const graph = new StateGraph(AgentState)
+    .addNode('retrieve', (s: AgentStateT) => ({ retrieved: deps.retrieve(s.request) }))
+    .addNode('plan', async (s: AgentStateT) => {
+      const world = new WorldView(deps.api);
+      const { plan, accepted } = await planRequest({
+        request: s.request,
+        catalog: deps.catalog,
+        retrieved: s.retrieved,
+        api: deps.api,
+        world,
+        proposer: deps.makeProposer(world),
+        defaults: deps.defaults,
+        policy: deps.policy,
+        endpoint: deps.endpoint,
+        budgets: deps.budgets,
+        prefix: s.done,
+        initialFailures: s.failures,
+      });
+      return { plan, accepted, decision: undefined, execution: undefined };
+    })
+    .addNode('preview', (s: AgentStateT) => {
+      if (s.plan) deps.preview?.(s.plan, { attempt: s.attempt, ...(s.replanReason ? { replanReason: s.replanReason } : {}) });
+      return {};
+    })
+    .addNode('confirm', (s: AgentStateT) => {
+      const plan = s.plan!;
+      const pending = stepsNeedingConfirmation(plan, s.done);
+      const writes = plan.steps.filter((st) => st.effect === 'write' && !s.done.some((d) => d.step.id === st.id));
+      if (writes.length === 0) return { decision: 'not_needed' as const };
+      if (pending.length === 0) return { decision: 'policy' as const }; // every write explicitly allowed
+      if (s.autoApprove) return { decision: 'auto' as const };
+      // nothing above this line may have side effects: the node re-runs when resumed
+      const request: ConfirmRequest = {
+        kind: 'confirm',
+        plan,
+        steps: pending,
+        destructive: pending.filter((st) => st.destructive),
+        attempt: s.attempt,
+      };
+      const answer = interrupt<ConfirmRequest, Decision>(request);
+      return { decision: answer === 'approve' || answer === 'reject' || answer === 'unavailable' ? answer : 'reject' };
+    })
+    .addNode('execute', async (s: AgentStateT) => {
+      const execution = await executePlan({
+        plan: s.plan!,
+        accepted: s.accepted,
+        alreadyDone: s.done,
+        client: deps.api,
+        ...(deps.progress ? { progress: deps.progress } : {}),
+        ...(deps.audit ? { audit: deps.audit } : {}),
+        ...(deps.waitTimeoutSeconds ? { waitTimeoutSeconds: deps.waitTimeoutSeconds } : {}),
+      });
+      return { execution, done: execution.completed };
+    })
+    .addNode('replan', (s: AgentStateT) => {
+      const failed = s.plan!.steps.find((st) => st.id === s.execution?.failedStep);
+      const reason = `execution failed: ${s.execution?.error ?? 'unknown error'}`;
+      const failures: FailedSibling[] = failed
+        ? [{ candidate: { kind: 'call', operationId: failed.operationId, pathParams: failed.pathParams, query: failed.query, body: failed.body, reason: failed.reason }, reason }]
+        : [];
+      return { failures, attempt: s.attempt + 1, replanReason: `step ${failed?.id ?? '?'} failed — ${s.execution?.error ?? ''}`, history: [s.plan!] };
+    })
+    .addNode('report', () => ({}))
+    .addConditionalEdges(START, (s: AgentStateT) => (s.fixedPlan ? 'preview' : 'retrieve'), ['retrieve', 'preview'])
+    .addEdge('retrieve', 'plan')
+    .addEdge('plan', 'preview')
+    .addConditionalEdges(
+      'preview',
+      (s: AgentStateT) => (s.mode === 'plan' || s.plan?.outcome !== 'planned' ? 'report' : 'confirm'),
+      ['report', 'confirm'],
+    )
+    .addConditionalEdges(
+      'confirm',
+      (s: AgentStateT) => (s.decision === 'reject' || s.decision === 'unavailable' ? 'report' : 'execute'),
+      ['report', 'execute'],
+    )
+    .addConditionalEdges(
+      'execute',
+      (s: AgentStateT) => {
+        if (s.execution?.ok) return 'report';
+        // a failed step sends the search back to work from there — not for `apply`, which runs exactly its plan
+        const replannable = !s.fixedPlan && s.attempt <= s.maxReplans && s.execution?.failedStep !== undefined;
+        return replannable ? 'replan' : 'report';
+      },
+      ['report', 'replan'],
+    )
+    .addEdge('replan', 'plan')
+    .addEdge('report', END);
+  return graph.compile({ checkpointer: deps.checkpointer ?? new MemorySaver() });
+}
+
+export type AgentGraph = ReturnType<typeof buildAgentGraph>;
+
+export interface AgentRun {
+  graph: AgentGraph;
+  threadId: string;
+  /** The state when the graph stopped: finished, or paused for confirmation. */
+  state: AgentStateT;
+  /** Set while paused at the confirmation. */
+  pending?: ConfirmRequest;
+}
+
+function pendingOf(result: Record<string, unknown>): ConfirmRequest | undefined {
+  const interrupts = result.__interrupt__ as Array<{ value: unknown }> | undefined;
+  const v = interrupts?.[0]?.value as ConfirmRequest | undefined;
+  return v?.kind === 'confirm' ? v : undefined;
+}
+
+/** Start a run; it stops at the end or at the first confirmation. */
+export async function startAgent(deps: AgentDeps, input: AgentInput, graph: AgentGraph = buildAgentGraph(deps)): Promise<AgentRun> {
+  const threadId = randomUUID();
+  const init: Partial<AgentStateT> = {
+    request: input.plan?.request ?? input.request,
+    mode: input.mode,
+    autoApprove: Boolean(input.autoApprove),
+    maxReplans: input.plan ? 0 : (input.maxReplans ?? 1),
+    ...(input.plan ? { plan: input.plan, fixedPlan: true } : {}),
+  };
+  const result = (await graph.invoke(init, { configurable: { thread_id: threadId } })) as AgentStateT & Record<string, unknown>;
+  const pending = pendingOf(result);
+  return { graph, threadId, state: result, ...(pending ? { pending } : {}) };
+}
+
+/** Resume a paused run with the front end's decision. */
+export async function resumeAgent(run: AgentRun, decision: Decision): Promise<AgentRun> {
+  const result = (await run.graph.invoke(new Command({ resume: decision }), { configurable: { thread_id: run.threadId } })) as AgentStateT &
+    Record<string, unknown>;
+  const pending = pendingOf(result);
+  return { graph: run.graph, threadId: run.threadId, state: result, ...(pending ? { pending } : {}) };
+}
+
+/** Run to the end, asking `approve` at every confirmation. */
+export async function runAgent(
+  deps: AgentDeps,
+  input: AgentInput,
+  approve: (req: ConfirmRequest) => Promise<Decision>,
+): Promise<AgentStateT> {
+  let run = await startAgent(deps, input);
+  while (run.pending) run = await resumeAgent(run, await approve(run.pending));
+  return run.state;
+}
