@@ -122,6 +122,31 @@ export function buildProgram(): Command {
  */
 function registerCommands(program: Command): void {
   program
+    .command('run [request...]', { isDefault: true })
+    .description('plan a request, preview it, confirm, execute (the default: bai-agent "<request>")')
+    .option('-y, --yes', 'approve writes that need confirmation (the policy still applies)')
+    .option('--dry-run', 'plan and preview only; read calls run, nothing is written')
+    .option('-o, --output <file>', 'also save the plan document to this file')
+    .option('--wait-timeout <seconds>', 'how long to wait for a new session to reach RUNNING')
+    .option('--k <n>', 'how many operations retrieval offers the planner', '8')
+    .action(lazy(async () => (await import('./commands/run.js')).run as Action));
+
+  program
+    .command('plan <request...>')
+    .description('plan and preview only (read calls run, nothing is written); save it with -o for apply')
+    .option('-o, --output <file>', 'save the plan document (JSON) to this file')
+    .option('--detailed-exitcode', 'exit 10 when the plan has writes, 0 when it has none')
+    .option('--k <n>', 'how many operations retrieval offers the planner', '8')
+    .action(lazy(async () => (await import('./commands/run.js')).plan as Action));
+
+  program
+    .command('apply <file>')
+    .description('execute exactly the plan in FILE (refused if the spec or a grounded entity changed)')
+    .option('-y, --yes', 'approve writes that need confirmation (the policy still applies)')
+    .option('--wait-timeout <seconds>', 'how long to wait for a new session to reach RUNNING')
+    .action(lazy(async () => (await import('./commands/run.js')).apply as Action));
+
+  program
     .command('sandbox')
     .description('run the simulated Backend.AI manager (the world of SANDBOX-WORLD.md)')
     .option('--port <n>', 'port to listen on (0 = any free port)', '8090')

@@ -175,58 +175,11 @@ export class PlanChecker implements CandidateChecker {
         entities.push({ kind: m.kind, name: m.value, source: 'plan', step: fromPlan });
         continue;
       }
-      const found = await this.lookup(m, project, cand.operationId);
+      const found = await lookupEntity(world, m, project, cand.operationId);
       if (typeof found === 'string') return { ok: false, reason: found };
       entities.push(found);
     }
     return { ok: true, entities };
-  }
-
-  private async lookup(m: EntityMention, project: string, operationId: string): Promise<GroundedEntity | string> {
-    const { world } = this.deps;
-    switch (m.kind) {
-      case 'image': {
-        const images = await world.images();
-        const hit = images.find((i) => i.name === m.value || i.aliases.includes(m.value) || i.id === m.value);
-        return hit ? { kind: 'image', name: hit.name, ...(hit.id ? { id: hit.id } : {}), source: 'manager' } : `no image "${m.value}" on the manager`;
-      }
-      case 'folder': {
-        const folders = await world.folders();
-        const norm = m.value.replace(/-/g, '').toLowerCase();
-        const hit = folders.find((f) => f.name === m.value || f.id.replace(/-/g, '').toLowerCase() === norm);
-        if (!hit) return `no folder "${m.value}"`;
-        const inTrash = hit.status.startsWith('delete-');
-        const trashOps = new Set(['folders.restore', 'folders.delete_from_trash_bin', 'folders.purge', 'folders.force_delete', 'folders.get_info']);
-        if (inTrash && !trashOps.has(operationId)) return `folder "${hit.name}" is in the trash bin (${hit.status})`;
-        return { kind: 'folder', name: hit.name, id: hit.id, source: 'manager' };
-      }
-      case 'session': {
-        const sessions = await world.sessions();
-        const hit = sessions.find((s) => s.name === m.value || s.id === m.value);
-        if (hit) return { kind: 'session', name: hit.name, id: hit.id, source: 'manager' };
-        return m.byId ? { kind: 'session', name: m.value, id: m.value, source: 'manager' } : `no live session named "${m.value}"`;
-      }
-      case 'resource_group': {
-        const groups = await world.resourceGroups(project);
-        return groups.includes(m.value)
-          ? { kind: 'resource_group', name: m.value, source: 'manager' }
-          : `resource group "${m.value}" is not available to project "${project}" (allowed: ${groups.join(', ') || 'none'})`;
-      }
-      case 'project': {
-        const projects = await world.projects();
-        const hit = projects.find((p) => p.name === m.value || p.id === m.value);
-        return hit ? { kind: 'project', name: hit.name, id: hit.id, source: 'manager' } : `no project "${m.value}" you belong to`;
-      }
-      case 'service': {
-        const services = await world.services();
-        const hit = services.find((s) => s.id === m.value);
-        if (hit) return { kind: 'service', name: hit.name, id: hit.id, source: 'manager' };
-        const byName = services.find((s) => s.name === m.value);
-        return byName ? `service_id must be the service's id (${byName.id}), not its name` : `no model service "${m.value}"`;
-      }
-      default:
-        return { kind: m.kind, name: m.value, source: 'manager' };
-    }
   }
 
   /** Checks the manager would make (or that would leave a session stuck), before anything is sent. */
@@ -313,6 +266,53 @@ function totalRequest(body: Record<string, unknown>, slots: Record<string, strin
     if (n !== undefined) out[k] = n * size;
   }
   return out;
+}
+
+/** Does this entity exist on the manager? The grounded record, or why not. */
+export async function lookupEntity(world: WorldView, m: EntityMention, project: string, operationId: string): Promise<GroundedEntity | string> {
+  switch (m.kind) {
+    case 'image': {
+      const images = await world.images();
+      const hit = images.find((i) => i.name === m.value || i.aliases.includes(m.value) || i.id === m.value);
+      return hit ? { kind: 'image', name: hit.name, ...(hit.id ? { id: hit.id } : {}), source: 'manager' } : `no image "${m.value}" on the manager`;
+    }
+    case 'folder': {
+      const folders = await world.folders();
+      const norm = m.value.replace(/-/g, '').toLowerCase();
+      const hit = folders.find((f) => f.name === m.value || f.id.replace(/-/g, '').toLowerCase() === norm);
+      if (!hit) return `no folder "${m.value}"`;
+      const inTrash = hit.status.startsWith('delete-');
+      const trashOps = new Set(['folders.restore', 'folders.delete_from_trash_bin', 'folders.purge', 'folders.force_delete', 'folders.get_info']);
+      if (inTrash && !trashOps.has(operationId)) return `folder "${hit.name}" is in the trash bin (${hit.status})`;
+      return { kind: 'folder', name: hit.name, id: hit.id, source: 'manager' };
+    }
+    case 'session': {
+      const sessions = await world.sessions();
+      const hit = sessions.find((s) => s.name === m.value || s.id === m.value);
+      if (hit) return { kind: 'session', name: hit.name, id: hit.id, source: 'manager' };
+      return m.byId ? { kind: 'session', name: m.value, id: m.value, source: 'manager' } : `no live session named "${m.value}"`;
+    }
+    case 'resource_group': {
+      const groups = await world.resourceGroups(project);
+      return groups.includes(m.value)
+        ? { kind: 'resource_group', name: m.value, source: 'manager' }
+        : `resource group "${m.value}" is not available to project "${project}" (allowed: ${groups.join(', ') || 'none'})`;
+    }
+    case 'project': {
+      const projects = await world.projects();
+      const hit = projects.find((p) => p.name === m.value || p.id === m.value);
+      return hit ? { kind: 'project', name: hit.name, id: hit.id, source: 'manager' } : `no project "${m.value}" you belong to`;
+    }
+    case 'service': {
+      const services = await world.services();
+      const hit = services.find((s) => s.id === m.value);
+      if (hit) return { kind: 'service', name: hit.name, id: hit.id, source: 'manager' };
+      const byName = services.find((s) => s.name === m.value);
+      return byName ? `service_id must be the service's id (${byName.id}), not its name` : `no model service "${m.value}"`;
+    }
+    default:
+      return { kind: m.kind, name: m.value, source: 'manager' };
+  }
 }
 
 export { isUuid };

@@ -1,0 +1,234 @@
+/**
+ * `bai-agent "<request>"` / `run`, `plan`, `apply`: a sentence (or a saved plan) through the agent
+ * graph, with the terminal (or --yes / policy) answering the confirmation.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { BaiError, ExitCode } from '../../errors.js';
+import { PlanDocument, writeSteps } from '../../planner/plan.js';
+import type { Catalog } from '../../spec/types.js';
+import type { CommandContext } from '../main.js';
+import { connect, loadCommandCatalog, plannerDefaults, type Connection } from '../connect.js';
+import { renderExecution, renderPlan, renderProgress } from '../render.js';
+import { askTerminal } from '../approve.js';
+import type { AgentDeps, AgentStateT, ConfirmRequest, Decision } from '../../agent/graph.js';
+import { auditLogPath, fileAuditSink } from '../../agent/audit.js';
+import { buildProposerFactory } from '../proposer.js';
+import { loadPolicyGate } from '../../agent/policy-gate.js';
+import { revalidatePlan } from '../../agent/revalidate.js';
+
+export interface RunOptions {
+  yes?: boolean;
+  dryRun?: boolean;
+  output?: string;
+  detailedExitcode?: boolean;
+  waitTimeout?: string;
+  k?: string;
+}
+
+interface Prepared {
+  catalog: Catalog;
+  conn: Connection;
+  deps: AgentDeps;
+}
+
+async function prepare(ctx: CommandContext, opts: RunOptions, forApply = false): Promise<Prepared> {
+  const catalog = await loadCommandCatalog(ctx);
+  const conn = await connect(ctx, catalog);
+  try {
+    const policy = await loadPolicyGate(ctx, catalog);
+    const { loadOperationIndex } = await import('../../retrieval/index.js');
+    const index = forApply ? undefined : await loadOperationIndex(catalog);
+    const k = opts.k ? Number(opts.k) : 8;
+    if (!Number.isInteger(k) || k < 1 || k > 50) throw new BaiError('--k must be an integer between 1 and 50', 'bad_input');
+    const makeProposer = await buildProposerFactory(ctx, conn);
+    const waitTimeoutSeconds = opts.waitTimeout ? Number(opts.waitTimeout) : undefined;
+    if (waitTimeoutSeconds !== undefined && !(waitTimeoutSeconds > 0)) throw new BaiError('--wait-timeout must be a positive number of seconds', 'bad_input');
+    const audit = fileAuditSink(auditLogPath(), (m) => ctx.out.warn(m));
+    const deps: AgentDeps = {
+      catalog,
+      retrieve: (q) => index?.search(q, { k }) ?? [],
+      api: conn.client,
+      makeProposer,
+      policy,
+      defaults: plannerDefaults(conn.config),
+      endpoint: conn.endpointLabel,
+      preview: (plan, info) => {
+        if (!ctx.out.json) ctx.out.info(renderPlan(plan, info));
+      },
+      progress: (e) => {
+        const line = renderProgress(e);
+        if (line) ctx.out.progress(line);
+      },
+      audit: (entry) => audit({ ...entry, endpoint: conn.endpointLabel }),
+      ...(waitTimeoutSeconds ? { waitTimeoutSeconds } : {}),
+    };
+    return { catalog, conn, deps };
+  } catch (err) {
+    await conn.close();
+    throw err;
+  }
+}
+
+/** Ask at the terminal; without one (CI, pipes) nobody can approve, so nothing is written. */
+function approver(ctx: CommandContext): (req: ConfirmRequest) => Promise<Decision> {
+  return async (req) => {
+    if (ctx.out.json) return 'unavailable'; // --json is for scripts: a prompt would corrupt stdout
+    return askTerminal(req);
+  };
+}
+
+function exitCodeFor(state: AgentStateT, opts: RunOptions): number {
+  const plan = state.plan;
+  if (!plan) return ExitCode.INTERNAL;
+  if (plan.outcome === 'refused') return ExitCode.REFUSED;
+  if (plan.outcome === 'needs_clarification') return ExitCode.NEEDS_CLARIFICATION;
+  if (state.mode === 'plan') return opts.detailedExitcode && writeSteps(plan).length > 0 ? ExitCode.PLAN_HAS_WRITES : ExitCode.OK;
+  if (state.decision === 'reject') return ExitCode.DECLINED;
+  if (state.decision === 'unavailable') return ExitCode.CONFIRMATION_REQUIRED;
+  if (state.execution && !state.execution.ok) return ExitCode.EXECUTION_FAILED;
+  return ExitCode.OK;
+}
+
+function outcomeWord(state: AgentStateT, code: number): string {
+  const plan = state.plan;
+  if (plan?.outcome === 'refused') return 'refused';
+  if (plan?.outcome === 'needs_clarification') return 'needs_clarification';
+  if (state.mode === 'plan') return 'planned';
+  switch (code) {
+    case ExitCode.DECLINED:
+      return 'declined';
+    case ExitCode.CONFIRMATION_REQUIRED:
+      return 'confirmation_required';
+    case ExitCode.EXECUTION_FAILED:
+      return 'execution_failed';
+    default:
+      return 'executed';
+  }
+}
+
+function finish(ctx: CommandContext, state: AgentStateT, opts: RunOptions): number {
+  const code = exitCodeFor(state, opts);
+  const outcome = outcomeWord(state, code);
+  const plan = state.plan!;
+  if (ctx.out.json) {
+    ctx.out.emitJson({
+      ok: code === ExitCode.OK || code === ExitCode.PLAN_HAS_WRITES,
+      exitCode: code,
+      outcome,
+      ...(plan.question ? { question: plan.question } : {}),
+      ...(plan.refusal ? { refusal: plan.refusal } : {}),
+      plan,
+      ...(state.history.length ? { previousPlans: state.history } : {}),
+      ...(state.execution
+        ? {
+            execution: {
+              ok: state.execution.ok,
+              ...(state.execution.error ? { error: state.execution.error } : {}),
+              results: state.execution.results,
+              outputs: state.execution.outputs,
+            },
+          }
+        : {}),
+    });
+    return code;
+  }
+  if (state.execution) {
+    const text = renderExecution(state.execution);
+    if (text) ctx.out.print(text);
+  }
+  switch (outcome) {
+    case 'needs_clarification':
+      ctx.out.print(plan.question ?? 'More information is needed.');
+      break;
+    case 'refused':
+      ctx.out.print(`Not done: ${plan.refusal ?? 'refused'}`);
+      break;
+    case 'declined':
+      ctx.out.info('Declined: nothing was written.');
+      break;
+    case 'confirmation_required':
+      ctx.out.error('the plan has writes that need confirmation, and there is no terminal to ask: nothing was written (pass --yes to approve, or use a policy that allows them)');
+      break;
+    case 'execution_failed':
+      ctx.out.error(`execution failed: ${state.execution?.error ?? 'unknown error'}`);
+      break;
+    case 'planned':
+      if (state.mode === 'plan' && !state.execution) {
+        // reads ran during planning: show what they returned
+        const reads = plan.steps.filter((s) => s.effect === 'read').length;
+        if (reads > 0 && writeSteps(plan).length === 0) ctx.out.info('(dry run: read calls ran, nothing was written)');
+      }
+      break;
+  }
+  return code;
+}
+
+async function writePlanFile(path: string, plan: PlanDocument): Promise<void> {
+  try {
+    await writeFile(path, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+  } catch (err) {
+    throw new BaiError(`could not write the plan to ${path}: ${(err as Error).message}`, 'bad_input');
+  }
+}
+
+/** `bai-agent run "<request>"` (and the default command). */
+export async function run(ctx: CommandContext, requestWords: string[] | string, opts: RunOptions): Promise<number> {
+  const request = Array.isArray(requestWords) ? requestWords.join(' ') : requestWords;
+  if (!request.trim()) throw new BaiError('no request given: bai-agent "<what to do>" (see --help)', 'bad_input');
+  const { conn, deps } = await prepare(ctx, opts);
+  try {
+    const { runAgent } = await import('../../agent/graph.js');
+    const state = await runAgent(deps, { request, mode: opts.dryRun ? 'plan' : 'run', autoApprove: Boolean(opts.yes) }, approver(ctx));
+    if (opts.output && state.plan) await writePlanFile(opts.output, state.plan);
+    return finish(ctx, state, opts);
+  } finally {
+    await conn.close();
+  }
+}
+
+/** `bai-agent plan "<request>" [-o FILE] [--detailed-exitcode]`: preview only. */
+export async function plan(ctx: CommandContext, requestWords: string[] | string, opts: RunOptions): Promise<number> {
+  return run(ctx, requestWords, { ...opts, dryRun: true, yes: false });
+}
+
+/** Load and validate a plan file: a malformed one is a one-line error, never a stack trace. */
+export async function readPlanFile(path: string): Promise<PlanDocument> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BaiError(`cannot read plan file ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 'bad_input');
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new BaiError(`plan file ${path} is not valid JSON (${(err as Error).message})`, 'bad_input');
+  }
+  const parsed = PlanDocument.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const at = issue.path.length ? issue.path.join('.') : '(root)';
+    throw new BaiError(`plan file ${path} is not a bai-agent plan: ${at}: ${issue.message}${parsed.error.issues.length > 1 ? ` (+${parsed.error.issues.length - 1} more)` : ''}`, 'bad_input');
+  }
+  return parsed.data;
+}
+
+/** `bai-agent apply FILE [--yes]`: execute exactly that plan, after checking it still holds. */
+export async function apply(ctx: CommandContext, file: string, opts: RunOptions): Promise<number> {
+  const planDoc = await readPlanFile(file);
+  if (planDoc.outcome !== 'planned') {
+    throw new BaiError(`plan ${file} has outcome "${planDoc.outcome}": there is nothing to apply`, 'bad_input');
+  }
+  const { catalog, conn, deps } = await prepare(ctx, opts, true);
+  try {
+    // refuse if the spec or a grounded entity changed; re-evaluate the policy of every step
+    const checked = await revalidatePlan(planDoc, { catalog, api: conn.client, policy: deps.policy, endpoint: conn.endpointLabel });
+    const { runAgent } = await import('../../agent/graph.js');
+    const state = await runAgent(deps, { request: checked.request, mode: 'run', autoApprove: Boolean(opts.yes), plan: checked }, approver(ctx));
+    return finish(ctx, state, opts);
+  } finally {
+    await conn.close();
+  }
+}
