@@ -158,6 +158,32 @@ function registerCommands(program: Command): void {
     .option('--check', 'start, make one signed round trip, print the result and exit')
     .option('--reset', 'discard the saved state and start from the seed world')
     .action(lazy(async () => (await import('./commands/sandbox.js')).run as Action));
+
+  const ops = program.command('ops').description('search the API operation catalog, or show one operation in full');
+  ops
+    .command('search <text...>')
+    .description('the operations retrieval finds for a sentence (what the planner is offered)')
+    .option('--k <n>', 'how many operations to list', '10')
+    .option('--admin', 'do not down-weight admin/superadmin operations')
+    .option('--explain', 'show matched terms and ranking factors')
+    .action(lazy(async () => (await import('./commands/ops.js')).search as Action));
+  ops
+    .command('show <operationId>')
+    .description('method, path, privilege, parameters, body fields and an example request')
+    .action(lazy(async () => (await import('./commands/ops.js')).show as Action));
+
+  program
+    .command('ask <question...>')
+    .description('which API operations answer a question, with parameters and an example request (nothing runs)')
+    .option('--k <n>', 'how many operations to show', '3')
+    .action(lazy(async () => (await import('./commands/ask.js')).run as Action));
+
+  program
+    .command('eval <file>')
+    .description('score retrieval (recall@k, MRR) and planning on a JSONL dataset (shared/eval format)')
+    .option('--k <n>', 'retrieval depth scored', '5')
+    .option('--all', 'list every item, not only the failing ones')
+    .action(lazy(async () => (await import('./commands/eval.js')).run as Action));
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {

@@ -43,7 +43,7 @@ export function operationDocument(id: number, op: Operation, catalog: Catalog, d
   // the upstream spec often has no summary: the body schema's description is the next best
   // line, else the operationId itself (so summary-less operations are not outranked for lack
   // of text alone)
-  const ownSummary = op.summary || firstSentence(bodyDescription) || op.operationId.replace(/\.\d+$/, '');
+  const ownSummary = op.summary || `${op.operationId.replace(/\.\d+$/, '')} ${firstSentence(bodyDescription)}`;
   const summaryText = [ownSummary, ...(op.examples ?? []).map((e) => e.summary ?? '')].join(' ');
   const summaryTerms = withHangulBigrams(t(summaryText));
   const summarySet = new Set(summaryTerms);

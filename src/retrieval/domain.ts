@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadDataFile } from '../spec/data-file.js';
 import { bundledSpecsDir } from '../paths.js';
 import { BaiError } from '../errors.js';
-import { KoreanStripper, isHangul, terms, words } from './text.js';
+import { KoreanStripper, isHangul, stem, terms, tokens, words } from './text.js';
 
 export const SYNONYMS_FILE = 'synonyms.yaml';
 
@@ -183,6 +183,9 @@ export interface RetrievalDomain {
 }
 
 const DEFAULT_SYNONYM_WEIGHT = 0.5;
+const SIMPLE_WORD = /^[a-z]{2,}$/;
+const HANGUL_WORD = /^[\uAC00-\uD7A3]+$/;
+const GAP_RE = /(\.\.\.|…)/;
 
 export function bundledSynonymsPath(): string {
   return join(bundledSpecsDir(), 'domain', SYNONYMS_FILE);
@@ -196,13 +199,17 @@ export function loadRetrievalDomain(path: string = bundledSynonymsPath()): Retri
 
 export function compileRetrievalDomain(data: RetrievalDomainData, sha256: string): RetrievalDomain {
   const korean = new KoreanStripper(data.korean.particles, data.korean.endings);
-  const t = (text: string): string[] => terms(text, korean);
+  const t = (text: string): string[] => (SIMPLE_WORD.test(text) ? [stem(text)] : terms(text, korean));
   // phrases users say are written as stems already: stripping would eat 들 of 만들; `...` is
-  // a gap marker, kept as a token of its own
-  const says = (text: string): string[] =>
-    text.split(/(\.\.\.|…)/).flatMap((part) => (part === '...' || part === '…' ? [GAP] : terms(part, null)));
+  // a gap marker, kept as a token of its own. Most entries are one plain word: the fast path
+  // keeps start-up cheap (this runs on every CLI start).
+  const says = (text: string): string[] => {
+    if (SIMPLE_WORD.test(text)) return [stem(text)];
+    if (HANGUL_WORD.test(text)) return [text];
+    return text.split(GAP_RE).flatMap((part) => (part === '...' || part === '…' ? [GAP] : tokens(part, null).map((x) => x.term)));
+  };
   const exactWords = (text: string): string[] =>
-    text.split(/(\.\.\.|…)/).flatMap((part) => (part === '...' || part === '…' ? [GAP] : words(part)));
+    SIMPLE_WORD.test(text) ? [text] : text.split(GAP_RE).flatMap((part) => (part === '...' || part === '…' ? [GAP] : words(part)));
   const unique = (list: string[]) => [...new Set(list)];
 
   const stopwords = new Set(data.stopwords.flatMap(says));

@@ -17,7 +17,7 @@ import MiniSearch, { type AsPlainObject, type Options, type SearchOptions as Min
 import { cacheDir } from '../paths.js';
 import type { Catalog, Operation } from '../spec/types.js';
 import type { RetrievedOperation } from '../planner/types.js';
-import { loadRetrievalDomain, type RetrievalDomain } from './domain.js';
+import { loadRetrievalDomain, type OperationPrior, type RetrievalDomain } from './domain.js';
 import { FIELD_BOOSTS, FIELDS, operationDocument, type OperationDocument } from './documents.js';
 import { analyzeQuery, conceptCoverage, type AnalyzedQuery } from './query.js';
 import { isHangul, terms } from './text.js';
@@ -27,7 +27,7 @@ export type { RetrievalDomain } from './domain.js';
 export type { RetrievedOperation } from '../planner/types.js';
 
 /** Bump when documents, tokenisation or the cache layout change: old caches become misses. */
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 
 export interface SearchOptions {
   /** How many operations to return (default 8). */
@@ -62,23 +62,57 @@ const MINISEARCH_OPTIONS: Options<OperationDocument> = {
   processTerm: keepTerm,
 };
 
-/** Per-operation data the priors need, computed once per index. */
-interface OperationTraits {
-  /** Stemmed words of the operation's own name (after the last `.`), for the verb prior. */
-  nameTerms: Set<string>;
-  /**
-   * The operationId's content words, each with the words that count as saying it (itself and
-   * its spelled-out catalog terms), for the coverage prior.
-   */
-  idWords: string[][];
-  privilege: Operation['privilege'];
-  deprecated: boolean;
-  /** Indexes into domain.operationPriors that apply to this operation. */
-  priors: number[];
+/**
+ * What the priors need to know about each operation, computed once when the index is built and
+ * stored in the cache with it (recomputing it costs a cold start more than loading it).
+ */
+export interface OperationTraits {
+  /** Request-independent multiplier: deprecation and unconditional path/operationId priors. */
+  baseFactor: number[];
+  /** 0 user/anonymous, 1 admin, 2 superadmin. */
+  privilegeLevel: number[];
+  /** For each prior with `unlessQuery` (in data-file order), the operations it applies to. */
+  conditional: number[][];
+  /** For each action rule, the operations that do that action (by name or method). */
+  actions: Record<string, number[]>;
+  /** Per operation, its operationId's content words with the forms that count as saying them. */
+  idWords: string[][][];
+}
+
+export function computeTraits(operations: readonly Operation[], domain: RetrievalDomain): OperationTraits {
+  const conditionalPriors = domain.operationPriors.filter((p) => p.unlessQuery);
+  const traits: OperationTraits = {
+    baseFactor: [],
+    privilegeLevel: [],
+    conditional: conditionalPriors.map(() => []),
+    actions: Object.fromEntries([...domain.actions.keys()].map((name) => [name, [] as number[]])),
+    idWords: [],
+  };
+  operations.forEach((op, i) => {
+    let base = op.deprecated ? domain.privilegeFactors.deprecated : 1;
+    for (const p of domain.operationPriors) {
+      if (!appliesTo(p, op)) continue;
+      if (p.unlessQuery) traits.conditional[conditionalPriors.indexOf(p)]!.push(i);
+      else base *= p.factor;
+    }
+    traits.baseFactor.push(base);
+    traits.privilegeLevel.push(op.privilege === 'superadmin' ? 2 : op.privilege === 'admin' ? 1 : 0);
+    const nameTerms = new Set(terms(verbPart(op.operationId), domain.korean));
+    for (const [name, rule] of domain.actions) {
+      if (rule.methods.has(op.method) || [...rule.operationTerms].some((w) => nameTerms.has(w))) traits.actions[name]!.push(i);
+    }
+    traits.idWords.push(idWordsOf(op.operationId, domain));
+  });
+  return traits;
 }
 
 export class OperationIndex {
-  private readonly traits: OperationTraits[];
+  private readonly baseFactor: Float64Array;
+  private readonly privilegeLevel: Uint8Array;
+  /** Priors switched off by some requests (`unlessQuery`): which operations each applies to. */
+  private readonly conditionalPriors: { prior: OperationPrior; applies: Uint8Array }[];
+  private readonly actionMembers: Map<string, Uint8Array>;
+  private readonly idWords: string[][][];
 
   constructor(
     readonly catalog: Catalog,
@@ -86,16 +120,23 @@ export class OperationIndex {
     private readonly mini: MiniSearch<OperationDocument>,
     /** The operations in document-id order. */
     private readonly operations: readonly Operation[],
+    /** term → number of operations whose document contains it (any field). */
+    private readonly docFreq: Map<string, number>,
+    private readonly traits: OperationTraits = computeTraits(operations, domain),
   ) {
-    this.traits = operations.map((op) => ({
-      nameTerms: new Set(terms(verbPart(op.operationId), domain.korean)),
-      idWords: idWordsOf(op.operationId, domain),
-      privilege: op.privilege,
-      deprecated: op.deprecated === true,
-      priors: domain.operationPriors.flatMap((p, i) =>
-        (!p.path || p.path.test(op.path)) && (!p.operationId || p.operationId.test(op.operationId)) ? [i] : [],
-      ),
-    }));
+    const n = operations.length;
+    const members = (ids: readonly number[]) => {
+      const set = new Uint8Array(n);
+      for (const i of ids) set[i] = 1;
+      return set;
+    };
+    this.baseFactor = Float64Array.from(traits.baseFactor);
+    this.privilegeLevel = Uint8Array.from(traits.privilegeLevel);
+    this.conditionalPriors = domain.operationPriors
+      .filter((p) => p.unlessQuery)
+      .map((prior, i) => ({ prior, applies: members(traits.conditional[i] ?? []) }));
+    this.actionMembers = new Map([...domain.actions.keys()].map((name) => [name, members(traits.actions[name] ?? [])]));
+    this.idWords = traits.idWords;
   }
 
   get size(): number {
@@ -123,66 +164,99 @@ export class OperationIndex {
       prefix: false,
       boostDocument: (id: number) => prior(id),
     };
-    const hits = this.mini.search([...analyzed.weights.keys()].join(' '), options);
-    // MiniSearch multiplies by the number of query terms matched; expansions would count as
-    // much as the user's own words, so count matched concepts instead (query.ts)
-    const top = new TopK<SearchResult>(k);
-    for (const hit of hits) {
-      const score = (hit.score / Math.max(1, hit.queryTerms.length)) * conceptCoverage(analyzed, hit.queryTerms);
-      if (score > 0) top.offer(score, hit);
+    const matches = this.match([...analyzed.weights.keys()], options, prior, analyzed.weights);
+    const top = new TopK<Match>(k);
+    for (const m of matches.values()) {
+      // rank by matched *concepts*, not matched terms: expansions must not count as much as
+      // the user's own words (query.ts)
+      const score = m.raw * conceptCoverage(analyzed, [...m.terms]);
+      if (score > 0) top.offer(score, m);
     }
     const results: Explanation['results'] = [];
-    for (const { score, item: hit } of top.sorted()) {
-      const operation = this.operations[hit.id as number];
+    for (const { score, item } of top.sorted()) {
+      const operation = this.operations[item.id];
       if (!operation) continue;
-      results.push({ operation, score: round(score), prior: round(prior(hit.id as number)), matched: hit.match });
+      results.push({ operation, score: round(score), prior: round(prior(item.id)), matched: item.match });
     }
     return { query: analyzed, results };
   }
 
+  /**
+   * BM25 scores (with priors) of the operations matching the terms. On a small catalog this is
+   * one MiniSearch query. On a large one, where a common word (create, get, session) is in
+   * thousands of operations, materialising every match costs more than everything else, so a
+   * first pass only *counts*: MiniSearch walks the postings of the name and summary fields and
+   * boostDocument tallies an idf-weighted overlap per operation while answering 0 (skip). The
+   * best CANDIDATES operations are then scored in full by a second pass that skips the rest.
+   */
+  private match(queryTerms: string[], options: MiniSearchOptions, prior: (id: number) => number, weights: Map<string, number>): Map<number, Match> {
+    const total = queryTerms.reduce((sum, t) => sum + (this.docFreq.get(t) ?? 0), 0);
+    const query = queryTerms.join(' ');
+    if (total <= POSTING_BUDGET) return collect(this.mini.search(query, options));
+
+    const n = this.operations.length;
+    const tally = new Float64Array(n);
+    const idf = new Map(queryTerms.map((t) => [t, Math.log(1 + n / (1 + (this.docFreq.get(t) ?? 0)))]));
+    this.mini.search(query, {
+      ...options,
+      fields: ['name', 'summary'],
+      fuzzy: false,
+      boostDocument: (id: number, term: string) => {
+        tally[id] = tally[id]! + (weights.get(term) ?? 0) * (idf.get(term) ?? 0);
+        return 0;
+      },
+    });
+    const candidates = topIndexes(tally, CANDIDATES);
+    for (const t of queryTerms) {
+      // rare terms anywhere (a field name, a word of the description) also nominate candidates
+      if ((this.docFreq.get(t) ?? 0) <= RARE_TERM_DF) {
+        this.mini.search(t, { ...options, fuzzy: false, boostDocument: (id: number) => (candidates.add(id), 0) });
+      }
+    }
+    return collect(this.mini.search(query, { ...options, boostDocument: (id: number) => (candidates.has(id) ? prior(id) : 0) }));
+  }
+
   /** The serialisable index (for the cache). */
-  toJSON(): AsPlainObject {
-    return this.mini.toJSON();
+  toJSON(): { index: AsPlainObject; docFreq: [string, number][]; traits: OperationTraits } {
+    return { index: this.mini.toJSON(), docFreq: [...this.docFreq], traits: this.traits };
   }
 
   /**
-   * The multiplier for one operation given the request: verb prior × privilege prior ×
-   * deprecation. Returns 0 to drop an operation (privileged ones when includePrivileged=false).
+   * The multiplier for one operation given the request: verb prior × privilege prior × name
+   * coverage × static priors. 0 drops an operation (privileged ones when includePrivileged=false).
    */
   private priorFor(q: AnalyzedQuery, opts: SearchOptions): (id: number) => number {
-    const rules = [...q.actions].map((a) => this.domain.actions.get(a)).filter((r) => r !== undefined);
+    const actions = [...q.actions]
+      .map((name) => ({ boost: this.domain.actions.get(name)?.boost ?? 1, members: this.actionMembers.get(name) }))
+      .filter((a): a is { boost: number; members: Uint8Array } => a.members !== undefined)
+      .sort((a, b) => b.boost - a.boost);
     const privilegeNeutral = q.privileged || opts.includePrivileged === true;
-    const f = this.domain.privilegeFactors;
-    const priorOn = this.domain.operationPriors.map((p) => !p.unlessQuery?.test(q.text));
-    const compute = (id: number): number => {
-      const t = this.traits[id];
-      const op = this.operations[id];
-      if (!t || !op) return 0;
-      let factor = t.deprecated ? f.deprecated : 1;
-      for (const i of t.priors) if (priorOn[i]) factor *= this.domain.operationPriors[i]!.factor;
-      if (t.privilege === 'admin' || t.privilege === 'superadmin') {
-        if (opts.includePrivileged === false) return 0;
-        if (!privilegeNeutral) factor *= f[t.privilege];
-      }
-      factor *= COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage(t.idWords, q.weights);
-      let verb = 1;
-      for (const rule of rules) {
-        if (rule.boost <= verb) continue;
-        if (rule.methods.has(op.method) || [...rule.operationTerms].some((w) => t.nameTerms.has(w))) verb = rule.boost;
-      }
-      return factor * verb;
-    };
-    // MiniSearch asks once per (document, matching term): compute each document's prior once
-    const memo = new Map<number, number>();
+    const { admin, superadmin } = this.domain.privilegeFactors;
+    const privilegeFactor = [1, privilegeNeutral ? 1 : admin, privilegeNeutral ? 1 : superadmin];
+    const activeConditional = this.conditionalPriors.filter((c) => !c.prior.unlessQuery!.test(q.text));
+    // MiniSearch asks once per (document, term, field): compute each document's prior once
+    const memo = new Float64Array(this.operations.length).fill(-1);
     return (id) => {
-      let factor = memo.get(id);
-      if (factor === undefined) {
-        factor = compute(id);
-        memo.set(id, factor);
+      const cached = memo[id];
+      if (cached === undefined) return 0;
+      if (cached >= 0) return cached;
+      let factor = 0;
+      const level = this.privilegeLevel[id]!;
+      if (!(level > 0 && opts.includePrivileged === false)) {
+        factor = this.baseFactor[id]! * privilegeFactor[level]!;
+        for (const c of activeConditional) if (c.applies[id]) factor *= c.prior.factor;
+        factor *= COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage(this.idWords[id]!, q.weights);
+        const action = actions.find((a) => a.members[id]);
+        if (action) factor *= action.boost;
       }
+      memo[id] = factor;
       return factor;
     };
   }
+}
+
+function appliesTo(p: OperationPrior, op: Operation): boolean {
+  return (!p.path || p.path.test(op.path)) && (!p.operationId || p.operationId.test(op.operationId));
 }
 
 /**
@@ -207,6 +281,40 @@ function coverage(idWords: string[][], weights: Map<string, number>): number {
   let covered = 0;
   for (const forms of idWords) if (forms.some((f) => weights.has(f))) covered++;
   return covered / idWords.length;
+}
+
+interface Match {
+  id: number;
+  /** BM25 × priors, without MiniSearch's matched-term-count multiplier. */
+  raw: number;
+  terms: Set<string>;
+  match: Record<string, string[]>;
+}
+
+function collect(hits: SearchResult[]): Map<number, Match> {
+  const out = new Map<number, Match>();
+  for (const hit of hits) {
+    // MiniSearch multiplies by the number of matched query terms; undo it (see conceptCoverage)
+    out.set(hit.id as number, { id: hit.id as number, raw: hit.score / Math.max(1, hit.queryTerms.length), terms: new Set(hit.queryTerms), match: hit.match });
+  }
+  return out;
+}
+
+/**
+ * Above this many postings (sum of the query terms' document frequencies) a query runs in two
+ * passes (see OperationIndex.match), scoring only the CANDIDATES best by term overlap plus the
+ * operations containing a rare query term.
+ */
+const POSTING_BUDGET = 6000;
+const CANDIDATES = 400;
+const RARE_TERM_DF = 50;
+
+/** Indexes of the k largest positive values. */
+function topIndexes(values: Float64Array, k: number): Set<number> {
+  const nonZero: number[] = [];
+  for (let i = 0; i < values.length; i++) if (values[i]! > 0) nonZero.push(i);
+  if (nonZero.length > k) nonZero.sort((a, b) => values[b]! - values[a]!);
+  return new Set(nonZero.slice(0, k));
 }
 
 /** Typo tolerance for words the user wrote: one edit from 4 letters, two from 8. */
@@ -254,8 +362,15 @@ function round(score: number): number {
 /** Build the index in memory (no cache). */
 export function buildOperationIndex(catalog: Catalog, domain: RetrievalDomain = loadRetrievalDomain()): OperationIndex {
   const mini = new MiniSearch<OperationDocument>(MINISEARCH_OPTIONS);
-  mini.addAll(catalog.operations.map((op, i) => operationDocument(i, op, catalog, domain)));
-  return new OperationIndex(catalog, domain, mini, catalog.operations);
+  const docs = catalog.operations.map((op, i) => operationDocument(i, op, catalog, domain));
+  mini.addAll(docs);
+  const docFreq = new Map<string, number>();
+  for (const doc of docs) {
+    const seen = new Set<string>();
+    for (const field of FIELDS) for (const t of splitTerms(doc[field])) seen.add(t);
+    for (const t of seen) docFreq.set(t, (docFreq.get(t) ?? 0) + 1);
+  }
+  return new OperationIndex(catalog, domain, mini, catalog.operations, docFreq);
 }
 
 export interface LoadIndexOptions {
@@ -283,6 +398,8 @@ interface IndexCacheFile {
   domainSha256: string;
   operationIds: string[];
   index: AsPlainObject;
+  docFreq: [string, number][];
+  traits: OperationTraits;
 }
 
 export function indexCachePath(catalog: Catalog, domain: RetrievalDomain): string {
@@ -299,7 +416,8 @@ async function readIndexCache(file: string, catalog: Catalog, domain: RetrievalD
     if (!Array.isArray(data.operationIds) || data.operationIds.length !== ops.length) return undefined;
     for (let i = 0; i < ops.length; i++) if (data.operationIds[i] !== ops[i]!.operationId) return undefined;
     const mini = MiniSearch.loadJS<OperationDocument>(data.index, MINISEARCH_OPTIONS);
-    return new OperationIndex(catalog, domain, mini, ops);
+    if (!data.traits || data.traits.baseFactor?.length !== ops.length) return undefined;
+    return new OperationIndex(catalog, domain, mini, ops, new Map(data.docFreq), data.traits);
   } catch {
     return undefined; // missing, unreadable or corrupt: rebuild
   }
@@ -311,7 +429,7 @@ async function writeIndexCache(file: string, index: OperationIndex): Promise<voi
     catalogSha256: index.catalog.sha256,
     domainSha256: index.domain.sha256,
     operationIds: index.catalog.operations.map((o) => o.operationId),
-    index: index.toJSON(),
+    ...index.toJSON(),
   };
   try {
     await mkdir(join(cacheDir(), 'retrieval'), { recursive: true });

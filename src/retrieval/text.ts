@@ -28,7 +28,7 @@ const NAME_SPAN_RE = /[A-Za-z0-9\uAC00-\uD7A3]+(?:[-_.@/:][A-Za-z0-9\uAC00-\uD7A
 /**
  * Lowercase words, in order. A camelCase word yields its parts *and* itself
  * (`clusterSize` → `clustersize`, `cluster`, `size`; `fGPU` → `fgpu`, `gpu`), so a query word
- * matches either spelling. Single letters are dropped (they are noise such as the `f` of `fGPU`).
+ * matches either spelling.
  */
 export function wordsOf(text: string): Word[] {
   const spans: [number, number][] = [];
@@ -40,8 +40,9 @@ export function wordsOf(text: string): Word[] {
     const named = spans.length > 0 && inName(m.index);
     const parts = isHangul(w) ? [] : camelParts(w);
     const lower = w.toLowerCase();
-    // single letters are noise (the f of fGPU), but one Hangul syllable is a word (새, 내)
-    if (lower.length > 1 || /\d/.test(lower) || isHangul(lower)) out.push({ raw: lower, inName: named });
+    // a standalone letter is a word ("I have", "a"), one Hangul syllable too (새, 내); letters
+    // split off a camelCase word are noise (the f of fGPU)
+    out.push({ raw: lower, inName: named });
     if (parts.length > 1) for (const p of parts) if (p.length > 1 && p !== lower) out.push({ raw: p, inName: named });
   }
   return out;

@@ -18,9 +18,26 @@ export interface CompactOptions {
   maxDepth?: number;
   /** Descriptions longer than this are dropped (short ones carry units and formats). */
   maxDescription?: number;
+  /** Descriptions are kept down to this nesting level only. */
+  descriptionDepth?: number;
+  /** Below this level only required properties are kept (complex search filters shrink most). */
+  optionalDepth?: number;
 }
 
-const DEFAULTS: Required<CompactOptions> = { maxDepth: 4, maxDescription: 90 };
+const DEFAULTS: Required<CompactOptions> = { maxDepth: 4, maxDescription: 90, descriptionDepth: 4, optionalDepth: 99 };
+
+/**
+ * Successively smaller renderings, used when a tool (or the whole tool list) is over budget.
+ * Level 0 is the default; the last level keeps names, types, enums, defaults and required lists
+ * of the top-level fields only.
+ */
+export const COMPACT_LEVELS: Required<CompactOptions>[] = [
+  DEFAULTS,
+  { maxDepth: 3, maxDescription: 60, descriptionDepth: 1, optionalDepth: 99 },
+  { maxDepth: 2, maxDescription: 60, descriptionDepth: 1, optionalDepth: 2 },
+  { maxDepth: 2, maxDescription: 0, descriptionDepth: 0, optionalDepth: 1 },
+  { maxDepth: 1, maxDescription: 0, descriptionDepth: 0, optionalDepth: 1 },
+];
 const TOOL_NAME_MAX = 64;
 
 // ---------------------------------------------------------------------------------------------
@@ -185,7 +202,7 @@ export function compactSchema(
   }
   if (typeof s.description === 'string') {
     const d = s.description.trim();
-    if (d && d.length <= o.maxDescription && !/^alias (of|for) /i.test(d)) out.description = d;
+    if (d && depth <= o.descriptionDepth && d.length <= o.maxDescription && !/^alias (of|for) /i.test(d)) out.description = d;
   }
 
   for (const key of ['anyOf', 'oneOf'] as const) {
@@ -204,10 +221,12 @@ export function compactSchema(
     if (isObject(s.properties)) {
       const props: Record<string, JsonSchema> = {};
       const names = Object.keys(s.properties);
+      const required = new Set(Array.isArray(s.required) ? s.required : []);
       for (const name of names) {
         const p = s.properties[name];
         const canonical = isAliasProperty(p);
         if (canonical && names.includes(canonical)) continue;
+        if (depth >= o.optionalDepth && !required.has(name)) continue;
         props[name] = compactSchema(p, catalog, o, depth + 1, refs);
       }
       out.properties = props;
@@ -219,13 +238,14 @@ export function compactSchema(
   return out;
 }
 
-function parameterGroup(params: ParameterSpec[], catalog: Catalog, o: CompactOptions): JsonSchema | undefined {
+function parameterGroup(params: ParameterSpec[], catalog: Catalog, o: Required<CompactOptions>): JsonSchema | undefined {
   if (params.length === 0) return undefined;
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const p of params) {
+    if (!p.required && o.optionalDepth <= 1) continue;
     const schema = compactSchema(p.schema, catalog, o, 1);
-    if (!schema.description && p.description && p.description.length <= (o.maxDescription ?? DEFAULTS.maxDescription)) {
+    if (!schema.description && p.description && o.descriptionDepth >= 1 && p.description.length <= o.maxDescription) {
       schema.description = p.description.trim();
     }
     properties[p.name] = schema;
@@ -249,9 +269,56 @@ export function toolDescription(op: Operation): string {
   return text;
 }
 
-/** The OpenAI-format tool for one operation. */
-export function toolDefinition(op: Operation, catalog: Catalog, opts: CompactOptions = {}): ToolDefinition {
-  const o = { ...DEFAULTS, ...opts };
+export interface ToolOptions extends CompactOptions {
+  /**
+   * Largest JSON size (characters) for one tool: bigger ones are rendered at the next
+   * COMPACT_LEVELS level until they fit (about 4 characters per token).
+   */
+  maxChars?: number;
+}
+
+/** Default per-tool size: ~600 tokens, so that 8 typical tools stay well under 3,000. */
+export const TOOL_MAX_CHARS = 2400;
+
+/** The OpenAI-format tool for one operation, within `maxChars` when it can be. */
+export function toolDefinition(op: Operation, catalog: Catalog, opts: ToolOptions = {}): ToolDefinition {
+  const { maxChars = TOOL_MAX_CHARS, ...explicit } = opts;
+  if (Object.keys(explicit).length > 0) return renderTool(op, catalog, { ...DEFAULTS, ...explicit });
+  let tool = renderTool(op, catalog, COMPACT_LEVELS[0]!);
+  for (let level = 1; level < COMPACT_LEVELS.length && JSON.stringify(tool).length > maxChars; level++) {
+    tool = renderTool(op, catalog, COMPACT_LEVELS[level]!);
+  }
+  return tool;
+}
+
+/**
+ * Tools for a list of operations (retrieval's top k) within a total size: the largest tools
+ * are compacted further first, so small ones keep their descriptions.
+ */
+export function toolDefinitions(ops: readonly Operation[], catalog: Catalog, opts: { maxChars?: number; maxTotalChars?: number } = {}): ToolDefinition[] {
+  const maxTotal = opts.maxTotalChars ?? 10_000;
+  const levels = ops.map(() => 0);
+  const tools = ops.map((op) => toolDefinition(op, catalog, { maxChars: opts.maxChars ?? TOOL_MAX_CHARS }));
+  const sizes = tools.map((t) => JSON.stringify(t).length);
+  // levels already used by toolDefinition's own per-tool fitting are not known; start from 0
+  while (sizes.reduce((a, b) => a + b, 0) > maxTotal) {
+    let largest = -1;
+    for (let i = 0; i < tools.length; i++) {
+      if (levels[i]! < COMPACT_LEVELS.length - 1 && (largest < 0 || sizes[i]! > sizes[largest]!)) largest = i;
+    }
+    if (largest < 0) break;
+    levels[largest]!++;
+    const smaller = renderTool(ops[largest]!, catalog, COMPACT_LEVELS[levels[largest]!]!);
+    const size = JSON.stringify(smaller).length;
+    if (size < sizes[largest]!) {
+      tools[largest] = smaller;
+      sizes[largest] = size;
+    }
+  }
+  return tools;
+}
+
+function renderTool(op: Operation, catalog: Catalog, o: Required<CompactOptions>): ToolDefinition {
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   const path = parameterGroup(op.parameters.filter((p) => p.in === 'path'), catalog, o);
