@@ -57,7 +57,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** A short type label: `string`, `integer`, `string (uuid)`, `"ro" | "rw"`, `string | string[]`. */
 export function typeLabel(schema: JsonSchema, catalog: Pick<Catalog, 'schemas'>): string {
   const s = derefShallow(schema, catalog);
-  if (Array.isArray(s.enum)) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
+  if (Array.isArray(s.enum)) return [...new Set(s.enum.map((v) => JSON.stringify(v)))].join(' | ');
   const alternatives = Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined;
   if (alternatives) {
     const labels = alternatives.filter(isObject).filter((a) => a.type !== 'null').map((a) => typeLabel(a as JsonSchema, catalog));
