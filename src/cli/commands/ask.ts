@@ -7,7 +7,7 @@
 import { ExitCode } from '../../errors.js';
 import { describeOperation, formatExample, type OperationDescription } from '../../retrieval/describe.js';
 import type { CommandContext } from '../main.js';
-import { fieldTable, loadCatalogAndIndex, parseK, requestText, table } from './ops.js';
+import { fieldTable, loadCatalogAndIndex, parseK, requestText, retrieverFor, table } from './ops.js';
 
 export interface AskOptions {
   k?: string;
@@ -37,9 +37,11 @@ export async function run(ctx: CommandContext, parts: string[], opts: AskOptions
   const question = requestText(parts, 'question');
   const k = parseK(opts.k, 3);
   const { catalog, index } = await loadCatalogAndIndex(ctx);
-  const operations: AnsweredOperation[] = index
-    .search(question, { k })
-    .map((r) => ({ ...describeOperation(r.operation, catalog), score: r.score }));
+  const retrieve = await retrieverFor(ctx, index);
+  const operations: AnsweredOperation[] = (await retrieve(question, { k })).map((r) => ({
+    ...describeOperation(r.operation, catalog),
+    score: r.score,
+  }));
 
   let answer: string | null = null;
   const llmWanted = Boolean(ctx.globals.llm ?? process.env.BAI_AGENT_LLM);

@@ -4,7 +4,7 @@
  */
 import { BaiError, ExitCode } from '../../errors.js';
 import type { Catalog } from '../../spec/types.js';
-import type { OperationIndex } from '../../retrieval/index.js';
+import type { OperationIndex, RetrievedOperation } from '../../retrieval/index.js';
 import { describeOperation, formatExample, type FieldRow, type OperationDescription } from '../../retrieval/describe.js';
 import type { CommandContext } from '../main.js';
 import { loadCommandCatalog } from '../connect.js';
@@ -21,6 +21,17 @@ export async function loadCatalogAndIndex(ctx: CommandContext): Promise<{ catalo
   const catalog = await loadCommandCatalog(ctx);
   const { loadOperationIndex } = await import('../../retrieval/index.js');
   return { catalog, index: await loadOperationIndex(catalog) };
+}
+
+/**
+ * The retriever for people-facing commands: hybrid (lexical + embeddings) when
+ * BAI_AGENT_EMBEDDINGS_URL is set, else the lexical index. The embeddings module is only
+ * imported when configured.
+ */
+export async function retrieverFor(ctx: CommandContext, index: OperationIndex): Promise<(q: string, o?: { k?: number; includePrivileged?: boolean }) => Promise<RetrievedOperation[]>> {
+  if (!process.env.BAI_AGENT_EMBEDDINGS_URL) return async (q, o) => index.search(q, o);
+  const { retrieverFor: hybrid } = await import('../../retrieval/embeddings.js');
+  return hybrid(index, (m) => ctx.out.warn(m));
 }
 
 export function parseK(value: string | undefined, fallback: number): number {
@@ -41,8 +52,12 @@ export async function search(ctx: CommandContext, parts: string[], opts: SearchO
   const text = requestText(parts, 'text');
   const k = parseK(opts.k, 10);
   const { catalog, index } = await loadCatalogAndIndex(ctx);
-  const explained = index.explain(text, { k, ...(opts.admin ? { includePrivileged: true } : {}) });
-  const results = explained.results;
+  const searchOpts = { k, ...(opts.admin ? { includePrivileged: true } : {}) };
+  const explained = index.explain(text, searchOpts);
+  // --explain shows the lexical ranking it explains; otherwise hybrid search when configured
+  const results: (RetrievedOperation & { prior?: number; matched?: Record<string, string[]> })[] = opts.explain
+    ? explained.results
+    : await (await retrieverFor(ctx, index))(text, searchOpts);
   if (ctx.out.json) {
     ctx.out.emitJson({
       query: text,
@@ -79,7 +94,7 @@ export async function search(ctx: CommandContext, parts: string[], opts: SearchO
     ctx.out.print(`terms: ${[...explained.query.weights].map(([t, w]) => (w === 1 ? t : `${t}(${w})`)).join(' ')}`);
     if (explained.query.actions.size) ctx.out.print(`actions: ${[...explained.query.actions].join(', ')}`);
     for (const [i, r] of results.entries()) {
-      const matched = Object.entries(r.matched).map(([t, fields]) => `${t}:${fields.join('/')}`).join(' ');
+      const matched = Object.entries(r.matched ?? {}).map(([t, fields]) => `${t}:${fields.join('/')}`).join(' ');
       ctx.out.print(`${i + 1}. score ${r.score} prior ${r.prior}  ${matched}`);
     }
   }
