@@ -27,7 +27,7 @@ export type { RetrievalDomain } from './domain.js';
 export type { RetrievedOperation } from '../planner/types.js';
 
 /** Bump when documents, tokenisation or the cache layout change: old caches become misses. */
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 
 export interface SearchOptions {
   /** How many operations to return (default 8). */
@@ -75,8 +75,12 @@ export interface OperationTraits {
   conditional: number[][];
   /** For each action rule, the operations that do that action (by name or method). */
   actions: Record<string, number[]>;
-  /** Per operation, its operationId's content words with the forms that count as saying them. */
-  idWords: string[][][];
+  /**
+   * Per operation, the content words of its operationId — [resource part, action part] (for
+   * `folders.delete_files`: [[folders], [delete, files]]) — each with the forms that count as
+   * saying it.
+   */
+  idWords: [string[][], string[][]][];
 }
 
 export function computeTraits(operations: readonly Operation[], domain: RetrievalDomain): OperationTraits {
@@ -112,7 +116,7 @@ export class OperationIndex {
   /** Priors switched off by some requests (`unlessQuery`): which operations each applies to. */
   private readonly conditionalPriors: { prior: OperationPrior; applies: Uint8Array }[];
   private readonly actionMembers: Map<string, Uint8Array>;
-  private readonly idWords: string[][][];
+  private readonly idWords: [string[][], string[][]][];
 
   constructor(
     readonly catalog: Catalog,
@@ -245,7 +249,9 @@ export class OperationIndex {
       if (!(level > 0 && opts.includePrivileged === false)) {
         factor = this.baseFactor[id]! * privilegeFactor[level]!;
         for (const c of activeConditional) if (c.applies[id]) factor *= c.prior.factor;
-        factor *= COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage(this.idWords[id]!, q.weights);
+        const [resourceWords, actionWords] = this.idWords[id]!;
+        factor *= ACTION_COVERAGE_FLOOR + (1 - ACTION_COVERAGE_FLOOR) * coverage(actionWords, q.weights);
+        factor *= RESOURCE_COVERAGE_FLOOR + (1 - RESOURCE_COVERAGE_FLOOR) * coverage(resourceWords, q.weights);
         const action = actions.find((a) => a.members[id]);
         if (action) factor *= action.boost;
       }
@@ -262,18 +268,29 @@ function appliesTo(p: OperationPrior, op: Operation): boolean {
 /**
  * An operation whose name says more than the request (delete_files, delete_invitation for
  * "delete the folder") is less likely the one meant than one whose name the request covers
- * (delete_by_name): the score is scaled between COVERAGE_FLOOR and 1 by the covered share.
+ * (delete_by_name). The action part of the name (after the last dot) weighs more than the
+ * resource part (`login-sessions` vs `sessions` for "list my sessions"): the score is scaled
+ * between the floor and 1 by the covered share of each.
  */
-const COVERAGE_FLOOR = 0.6;
+const ACTION_COVERAGE_FLOOR = 0.5;
+const RESOURCE_COVERAGE_FLOOR = 0.7;
 
-function idWordsOf(operationId: string, domain: RetrievalDomain): string[][] {
-  const words = new Set(terms(operationId.replace(/\.\d+$/, ''), domain.korean));
-  const out: string[][] = [];
-  for (const w of words) {
-    if (domain.genericNameWords.has(w)) continue;
-    out.push([w, ...(domain.catalogTerms.get(w) ?? [])]);
-  }
-  return out;
+function idWordsOf(operationId: string, domain: RetrievalDomain): [string[][], string[][]] {
+  const id = operationId.replace(/\.\d+$/, '');
+  const action = verbPart(id);
+  const resource = id.slice(0, Math.max(0, id.length - action.length));
+  const content = (text: string, skip: Set<string>) => {
+    const out: string[][] = [];
+    for (const w of new Set(terms(text, domain.korean))) {
+      if (domain.genericNameWords.has(w) || skip.has(w)) continue;
+      out.push([w, ...(domain.catalogTerms.get(w) ?? [])]);
+    }
+    return out;
+  };
+  const actionWords = content(action, new Set());
+  // a word the action part already says (sessions.match_sessions) is judged there
+  const resourceWords = content(resource, new Set(actionWords.map((f) => f[0]!)));
+  return [resourceWords, actionWords];
 }
 
 function coverage(idWords: string[][], weights: Map<string, number>): number {
