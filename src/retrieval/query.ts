@@ -33,6 +33,8 @@ export interface AnalyzedQuery {
 const LITERAL_WEIGHT = 1;
 /** Words inside names (`my-lab`, `api_helper`, quoted strings) say little about the operation. */
 const NAME_WORD_WEIGHT = 0.5;
+/** Words that say what to do (they also drive the verb prior). */
+const ACTION_WORD_WEIGHT = 0.6;
 /** Hangul character bigrams of unknown words: match Korean catalog text, weakly. */
 const BIGRAM_WEIGHT = 0.3;
 
@@ -50,13 +52,18 @@ export function analyzeQuery(query: string, domain: RetrievalDomain): AnalyzedQu
     if ((group.get(term) ?? 0) < weight) group.set(term, weight);
   };
 
+  const actionMatches = domain.actionPhrases.match(seq);
+  const actionWord = new Set(actionMatches.flatMap((m) => m.positions));
+
   seq.forEach((tok, i) => {
     const term = tok.term;
     if (domain.stopwords.has(term) || /^\d+$/.test(term) || isSizeLike(term)) return; // sizes: patterns give them meaning
     const group = new Map<string, number>();
     groupOf[i] = group;
     literal.add(term);
-    const weight = tok.inName ? NAME_WORD_WEIGHT : LITERAL_WEIGHT;
+    // verbs ("list", "kill") are judged by the verb prior; as search words they would let any
+    // operation named list_* outrank the one about the thing the request names
+    const weight = tok.inName ? NAME_WORD_WEIGHT : actionWord.has(i) ? ACTION_WORD_WEIGHT : LITERAL_WEIGHT;
     add(group, term, weight);
     for (const bigram of hangulBigrams(term)) add(group, bigram, BIGRAM_WEIGHT);
   });
@@ -87,7 +94,7 @@ export function analyzeQuery(query: string, domain: RetrievalDomain): AnalyzedQu
     weights,
     groups,
     literal,
-    actions: new Set(domain.actionPhrases.match(seq).map((m) => m.payload)),
+    actions: new Set(actionMatches.map((m) => m.payload)),
     privileged: domain.privilegePhrases.match(seq).length > 0,
   };
 }
