@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import MiniSearch, { type AsPlainObject, type Options, type SearchOptions as MiniSearchOptions, type SearchResult } from 'minisearch';
+import MiniSearch, { type AsPlainObject, type Options, type Query, type SearchOptions as MiniSearchOptions, type SearchResult } from 'minisearch';
 import { cacheDir } from '../paths.js';
 import type { Catalog, Operation } from '../spec/types.js';
 import type { RetrievedOperation } from '../planner/types.js';
@@ -217,7 +217,16 @@ export class OperationIndex {
         this.mini.search(t, { ...options, fuzzy: false, boostDocument: (id: number) => (candidates.add(id), 0) });
       }
     }
-    return collect(this.mini.search(query, { ...options, boostDocument: (id: number) => (candidates.has(id) ? prior(id) : 0) }));
+    // Scoring pass over the candidates only. A common term's postings in the long fields are
+    // the bulk of the work and, at its low idf and field weight, hardly move a score: common
+    // terms are scored on name and summary.
+    const isCommon = (t: string) => (this.docFreq.get(t) ?? 0) > CANDIDATES;
+    const rare = queryTerms.filter((t) => !isCommon(t));
+    const common = queryTerms.filter(isCommon);
+    const queries: Query[] = [];
+    if (rare.length) queries.push(rare.join(' '));
+    if (common.length) queries.push({ queries: [common.join(' ')], fields: ['name', 'summary'] });
+    return collect(this.mini.search({ combineWith: 'OR', queries }, { ...options, boostDocument: (id: number) => (candidates.has(id) ? prior(id) : 0) }));
   }
 
   /** The serialisable index (for the cache). */
