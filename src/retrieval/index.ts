@@ -3,9 +3,12 @@
  *
  * A MiniSearch (BM25+) index over one document per operation (documents.ts), queried with the
  * weighted terms of the request (query.ts: literal words, synonym/phrase expansions from
- * specs/domain/synonyms.yaml), then two data-driven priors: a verb prior (a request that says
- * "create" favours operations named create/enqueue) and a privilege prior (admin and superadmin
- * operations count less unless the request talks about admin scope).
+ * specs/domain/synonyms.yaml), ranked by matched *concepts* rather than matched terms, and
+ * multiplied by priors that are all data-driven (synonyms.yaml): a verb prior (a request that
+ * says "create" favours operations named create/enqueue), a privilege prior (admin and
+ * superadmin operations count less unless the request talks about admin scope), name coverage
+ * (delete_by_name over delete_files for "delete the folder"), and path priors (name-addressed
+ * routes over UUID-addressed ones).
  *
  * The built index is cached under `cacheDir()/retrieval`, keyed by the catalog's sha256, the
  * domain data's sha256 and INDEX_FORMAT, so a cold CLI start only deserialises it.
@@ -47,7 +50,7 @@ export interface Explanation {
 
 const DEFAULT_K = 8;
 const MAX_K = 200;
-/** Typo tolerance: one edit for literal words of five or more letters, counted at this weight. */
+/** Typo matches (see fuzziness) count at this weight. */
 const FUZZY_WEIGHT = 0.3;
 
 // Documents are pre-tokenised (space-separated terms), so MiniSearch must not re-process them.
@@ -214,6 +217,7 @@ export class OperationIndex {
     for (const t of queryTerms) {
       // rare terms anywhere (a field name, a word of the description) also nominate candidates
       if ((this.docFreq.get(t) ?? 0) <= RARE_TERM_DF) {
+        // boostDocument sees every operation containing t: note it, and skip the scoring
         this.mini.search(t, { ...options, fuzzy: false, boostDocument: (id: number) => (candidates.add(id), 0) });
       }
     }
