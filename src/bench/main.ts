@@ -113,16 +113,21 @@ export const SECTIONS: BenchSection[] = [
       const out: Figure[] = [];
       for (const { name, catalog, childArgs } of ctx.catalogs) {
         await loadOperationIndex(catalog, { domain: ctx.domain }); // builds and writes the cache
-        const child = await loadInChild(childArgs, ctx.cacheDir);
+        // median of three fresh processes: one cold start is at the mercy of the machine
+        const runs: { indexMs: number; domainMs: number }[] = [];
+        for (let i = 0; i < 3; i++) runs.push(await loadInChild(childArgs, ctx.cacheDir));
+        const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+        const indexMs = median(runs.map((r) => r.indexMs));
         const target = catalog.operations.length < 10_000 ? 50 : undefined;
         out.push({
           section: this.name,
           catalog: name,
-          metric: 'load (fresh process)',
-          value: round(child.indexMs, 1),
+          metric: 'index load (fresh process, median of 3)',
+          value: round(indexMs, 1),
           unit: 'ms',
-          ...(target ? { target: `≤ ${target} ms`, ok: child.indexMs <= target } : {}),
+          ...(target ? { target: `≤ ${target} ms`, ok: indexMs <= target } : {}),
         });
+        out.push({ section: this.name, catalog: name, metric: 'domain data load', value: round(median(runs.map((r) => r.domainMs)), 1), unit: 'ms' });
       }
       return out;
     },
