@@ -40,9 +40,9 @@ export function operationDocument(id: number, op: Operation, catalog: Catalog, d
   const identity = [op.operationId.replace(/\.\d+$/, ''), op.path.replace(/\{[^}]*\}/g, ' '), ...op.tags].join(' ');
   const name = unique(withCatalogTerms(t(identity), domain));
 
-  // the upstream spec often has no summary: the body schema's description is the next best
-  // line, else the operationId itself (so summary-less operations are not outranked for lack
-  // of text alone)
+  // the upstream spec often has no summary: then the operationId's words and the first line of
+  // the body schema's description stand in, so summary-less operations are not outranked for
+  // lack of text alone
   const ownSummary = op.summary || `${op.operationId.replace(/\.\d+$/, '')} ${firstSentence(bodyDescription)}`;
   const summaryText = [ownSummary, ...(op.examples ?? []).map((e) => e.summary ?? '')].join(' ');
   const summaryTerms = withHangulBigrams(t(summaryText));
