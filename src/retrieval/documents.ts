@@ -18,8 +18,7 @@ import { terms, withHangulBigrams } from './text.js';
 export const FIELD_BOOSTS = {
   name: 3,
   summary: 2,
-  fields: 0.6,
-  description: 0.5,
+  details: 0.55,
 } as const;
 export type FieldName = keyof typeof FIELD_BOOSTS;
 export const FIELDS = Object.keys(FIELD_BOOSTS) as FieldName[];
@@ -33,7 +32,8 @@ const MAX_DESCRIPTION_CHARS = 1200;
 const MAX_ENUM_VALUES = 12;
 
 export function operationDocument(id: number, op: Operation, catalog: Catalog, domain: RetrievalDomain): OperationDocument {
-  const t = (text: string) => terms(text, domain.korean);
+  // words no query ever looks up (stopwords that no synonym expands to) only cost index size
+  const t = (text: string) => terms(text, domain.korean).filter((w) => !domain.unsearchable.has(w));
   const body = op.requestBody ? derefShallow(op.requestBody, catalog) : undefined;
   const bodyDescription = typeof body?.description === 'string' ? body.description : '';
 
@@ -62,8 +62,7 @@ export function operationDocument(id: number, op: Operation, catalog: Catalog, d
     id,
     name: name.join(' '),
     summary: summaryTerms.join(' '),
-    fields: fields.join(' '),
-    description: description.join(' '),
+    details: unique([...fields, ...description]).join(' '),
   };
 }
 

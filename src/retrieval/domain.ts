@@ -168,6 +168,8 @@ export interface RetrievalDomain {
   sha256: string;
   korean: KoreanStripper;
   stopwords: Set<string>;
+  /** Stopwords that no expansion produces: no query can look them up, so documents drop them. */
+  unsearchable: Set<string>;
   /** Catalog-side abbreviation → spelled-out terms. */
   catalogTerms: Map<string, string[]>;
   /** operationId words that say nothing about what an operation does (by, from, params, v2). */
@@ -245,6 +247,12 @@ export function compileRetrievalDomain(data: RetrievalDomainData, sha256: string
     });
   }
 
+  const expanded = new Set<string>([
+    ...data.synonyms.flatMap((e) => e.means.flatMap(t)),
+    ...data.patterns.flatMap((p) => p.means.flatMap(t)),
+  ]);
+  const unsearchable = new Set([...stopwords].filter((w) => !expanded.has(w)));
+
   const privilegePhrases = new PhraseTable<true>(korean);
   for (const phrase of data.privilege.says) privilegePhrases.add(says(phrase), true);
 
@@ -252,6 +260,7 @@ export function compileRetrievalDomain(data: RetrievalDomainData, sha256: string
     sha256,
     korean,
     stopwords,
+    unsearchable,
     catalogTerms,
     genericNameWords,
     synonyms,

@@ -30,7 +30,7 @@ export type { RetrievalDomain } from './domain.js';
 export type { RetrievedOperation } from '../planner/types.js';
 
 /** Bump when documents, tokenisation or the cache layout change: old caches become misses. */
-export const INDEX_FORMAT = 3;
+export const INDEX_FORMAT = 6;
 
 export interface SearchOptions {
   /** How many operations to return (default 8). */
@@ -426,7 +426,8 @@ interface IndexCacheFile {
   format: number;
   catalogSha256: string;
   domainSha256: string;
-  operationIds: string[];
+  /** sha256 of the operationIds in document order: the documents must line up with the catalog. */
+  operationIdsDigest: string;
   index: AsPlainObject;
   docFreq: [string, number][];
   traits: OperationTraits;
@@ -443,8 +444,7 @@ async function readIndexCache(file: string, catalog: Catalog, domain: RetrievalD
     if (data.format !== INDEX_FORMAT || data.catalogSha256 !== catalog.sha256 || data.domainSha256 !== domain.sha256) return undefined;
     // the cached documents must line up with this catalog's operations, one for one
     const ops = catalog.operations;
-    if (!Array.isArray(data.operationIds) || data.operationIds.length !== ops.length) return undefined;
-    for (let i = 0; i < ops.length; i++) if (data.operationIds[i] !== ops[i]!.operationId) return undefined;
+    if (data.operationIdsDigest !== operationIdsDigest(ops)) return undefined;
     const mini = MiniSearch.loadJS<OperationDocument>(data.index, MINISEARCH_OPTIONS);
     if (!data.traits || data.traits.baseFactor?.length !== ops.length) return undefined;
     return new OperationIndex(catalog, domain, mini, ops, new Map(data.docFreq), data.traits);
@@ -453,12 +453,18 @@ async function readIndexCache(file: string, catalog: Catalog, domain: RetrievalD
   }
 }
 
+function operationIdsDigest(ops: readonly Operation[]): string {
+  const hash = createHash('sha256');
+  for (const op of ops) hash.update(`${op.operationId}\n`);
+  return hash.digest('hex');
+}
+
 async function writeIndexCache(file: string, index: OperationIndex): Promise<void> {
   const data: IndexCacheFile = {
     format: INDEX_FORMAT,
     catalogSha256: index.catalog.sha256,
     domainSha256: index.domain.sha256,
-    operationIds: index.catalog.operations.map((o) => o.operationId),
+    operationIdsDigest: operationIdsDigest(index.catalog.operations),
     ...index.toJSON(),
   };
   try {

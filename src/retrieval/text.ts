@@ -146,16 +146,15 @@ export function terms(text: string, korean: KoreanStripper | null): string[] {
   for (const m of text.matchAll(WORD_RE)) {
     const w = m[0];
     const lower = w.toLowerCase();
-    if (lower.length > 1 || /\d/.test(lower) || isHangul(lower)) {
+    const parts = isHangul(w) ? [] : camelParts(w);
+    // the whole of a long compound (VFolderCreateReq) is a word nobody types: only its parts
+    if ((lower.length > 1 || /\d/.test(lower) || isHangul(lower)) && parts.length <= 2) {
       const t = termOf(lower, korean);
       if (t) out.push(t);
     }
-    if (!isHangul(w)) {
-      const parts = camelParts(w);
-      if (parts.length > 1) {
-        for (const p of parts) {
-          if (p.length > 1 && p !== lower) out.push(termOf(p, korean));
-        }
+    if (parts.length > 1) {
+      for (const p of parts) {
+        if (p.length > 1 && p !== lower) out.push(termOf(p, korean));
       }
     }
   }
