@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadDataFile } from '../spec/data-file.js';
 import { bundledSpecsDir } from '../paths.js';
 import { BaiError } from '../errors.js';
-import { KoreanStripper, isHangul, stem, terms, tokens, words } from './text.js';
+import { KoreanStripper, isHangul, stem, terms, words } from './text.js';
 
 export const SYNONYMS_FILE = 'synonyms.yaml';
 
@@ -208,7 +208,16 @@ export function compileRetrievalDomain(data: RetrievalDomainData, sha256: string
   const says = (text: string): string[] => {
     if (SIMPLE_WORD.test(text)) return [stem(text)];
     if (HANGUL_WORD.test(text)) return [text];
-    return text.split(GAP_RE).flatMap((part) => (part === '...' || part === '…' ? [GAP] : tokens(part, null).map((x) => x.term)));
+    // phrases are plain lowercase words (no identifiers): split simply, as words() would
+    return text.split(GAP_RE).flatMap((part) =>
+      part === '...' || part === '…'
+        ? [GAP]
+        : part
+            .toLowerCase()
+            .split(/[^a-z0-9\uAC00-\uD7A3]+/)
+            .filter(Boolean)
+            .map((w) => (isHangul(w) ? w : stem(w))),
+    );
   };
   const exactWords = (text: string): string[] =>
     SIMPLE_WORD.test(text) ? [text] : text.split(GAP_RE).flatMap((part) => (part === '...' || part === '…' ? [GAP] : words(part)));
