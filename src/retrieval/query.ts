@@ -74,7 +74,13 @@ export function analyzeQuery(query: string, domain: RetrievalDomain): AnalyzedQu
     const group = groupOf[first] ?? new Map<string, number>();
     for (const p of m.positions) {
       const other = groupOf[p];
-      if (other && other !== group) for (const [t, w] of other) group.set(t, Math.max(w, group.get(t) ?? 0));
+      if (other && other !== group) {
+        for (const [t, w] of other) group.set(t, Math.max(w, group.get(t) ?? 0));
+        // every word that belonged to the merged concept now belongs to this one
+        groupOf.forEach((g, i) => {
+          if (g === other) groupOf[i] = group;
+        });
+      }
       groupOf[p] = group;
     }
     // a phrase made only of words of a name (my-lab, notebook-old) is weaker evidence
