@@ -37,8 +37,8 @@ function fakeManager(opts: { dropFirstCreateAnswer?: boolean; statuses?: string[
   const sessions = new Map<string, { id: string; status: string; polls: number }>();
   const calls: string[] = [];
   let creates = 0;
-  const client: ExecClient = {
-    async call(operationId, args) {
+  const client = {
+    async call(operationId: string, args?: Parameters<ExecClient['call']>[1]): Promise<{ status: number; data: unknown }> {
       calls.push(operationId);
       const body = (args?.body ?? {}) as Record<string, unknown>;
       if (operationId === 'session.create_from_params') {
@@ -63,7 +63,7 @@ function fakeManager(opts: { dropFirstCreateAnswer?: boolean; statuses?: string[
       if (operationId === 'fail.always') throw Object.assign(new BaiError('fail.always failed: 400 invalid-api-params', 'api'), { status: 400 });
       return { status: 200, data: { echoed: args } };
     },
-  };
+  } as ExecClient;
   return { client, sessions, calls, creates: () => creates };
 }
 

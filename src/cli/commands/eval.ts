@@ -26,18 +26,54 @@ export interface EvalPlanner {
 }
 
 /**
- * HOOK for the planner: return an EvalPlanner that plans each item in dry-run against a fresh
- * sandbox seeded with the contract world (reads run, writes are captured, nothing executes).
- * Until it is wired in, eval scores retrieval only and says so.
+ * The planner eval scores: each item is planned against its own fresh, throw-away sandbox seeded
+ * with the contract world (fast clock), so no item sees another's reads or captured writes. Read
+ * calls run against that sandbox; writes only land in the plan, nothing is executed.
  */
 export async function evalPlannerFor(
-  _ctx: CommandContext,
-  _catalog: Catalog,
-  _index: OperationIndex,
+  ctx: CommandContext,
+  catalog: Catalog,
+  index: OperationIndex,
   _k: number,
 ): Promise<EvalPlanner | undefined> {
-  return undefined;
+  const [{ planRequest }, { WorldView }, { SpecValidator }, { connect, plannerDefaults }, { buildProposerFactory }] = await Promise.all([
+    import('../../planner/planner.js'),
+    import('../../planner/world.js'),
+    import('../../spec/validator.js'),
+    import('../connect.js'),
+    import('../proposer.js'),
+  ]);
+  // one validator for all items: its compiled schemas are the expensive part
+  const validator = new SpecValidator(catalog);
+  const evalCtx: CommandContext = { ...ctx, globals: { ...ctx.globals, sandbox: true } };
+  return {
+    async plan(item: EvalItem): Promise<PlanDocument> {
+      const conn = await connect(evalCtx, catalog, { ephemeralSandbox: true, sandboxClock: 'fast' });
+      try {
+        const makeProposer = await buildProposerFactory(evalCtx, conn);
+        const world = new WorldView(conn.client);
+        const { plan } = await planRequest({
+          request: item.query,
+          catalog,
+          retrieved: index.search(item.query, { k: PLANNING_K }),
+          api: conn.client,
+          world,
+          proposer: makeProposer(world),
+          defaults: plannerDefaults(conn.config),
+          endpoint: conn.endpointLabel,
+          validator,
+        });
+        return plan;
+      } finally {
+        await conn.close();
+      }
+    },
+    async close() {},
+  };
 }
+
+/** How many retrieved operations the planner sees (the eval's --k only scores retrieval). */
+const PLANNING_K = 8;
 
 export async function run(ctx: CommandContext, file: string, opts: EvalOptions): Promise<number> {
   const k = parseK(opts.k, 5);
