@@ -153,6 +153,27 @@ export const SECTIONS: BenchSection[] = [
     },
   },
   {
+    name: 'cli startup',
+    async run(ctx) {
+      // cold processes (median of 3) against a throw-away sandbox; the yardstick is what merely
+      // importing LangGraph costs, since a planning run must load it
+      const cli = join(packageRoot(), 'dist', 'cli', 'main.js');
+      if (!existsSync(cli)) return [{ section: this.name, catalog: 'cli', metric: 'skipped: run npm run build', value: 0, unit: '' }];
+      const env = { ...process.env, BAI_AGENT_CACHE_DIR: ctx.cacheDir, BAI_AGENT_STATE_DIR: ctx.cacheDir, BACKEND_ENDPOINT: '' };
+      const langgraph = await medianOfThree(() => timeChild(['--input-type=module', '-e', "await import('@langchain/langgraph')"], env));
+      const help = await medianOfThree(() => timeChild([cli, '--help'], env));
+      await timeChild([cli, '--sandbox', '-q', 'plan', 'list my sessions'], env); // fills the spec and index caches
+      const plan = await medianOfThree(() => timeChild([cli, '--sandbox', '-q', 'plan', 'list my sessions'], env));
+      const ratio = plan / langgraph;
+      return [
+        { section: this.name, catalog: 'cli', metric: 'import @langchain/langgraph', value: round(langgraph, 0), unit: 'ms' },
+        { section: this.name, catalog: 'cli', metric: 'bai-agent --help', value: round(help, 0), unit: 'ms' },
+        { section: this.name, catalog: 'cli', metric: 'plan "list my sessions" --sandbox', value: round(plan, 0), unit: 'ms' },
+        { section: this.name, catalog: 'cli', metric: 'plan ÷ langgraph import', value: round(ratio, 2), unit: '×', target: '≤ 1.3', ok: ratio <= 1.3 },
+      ];
+    },
+  },
+  {
     name: 'memory',
     async run() {
       // maxRSS is in kilobytes; it covers the whole run so far (all catalogs and indexes)
@@ -160,6 +181,18 @@ export const SECTIONS: BenchSection[] = [
     },
   },
 ];
+
+async function timeChild(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const started = process.hrtime.bigint();
+  // exit codes are not the point here (a plan may ask for clarification); a crash would show in stderr
+  await promisify(execFile)(process.execPath, args, { env, cwd: packageRoot(), maxBuffer: 1 << 22 }).catch(() => undefined);
+  return ms(started);
+}
+
+async function medianOfThree(measure: () => Promise<number>): Promise<number> {
+  const xs = [await measure(), await measure(), await measure()].sort((a, b) => a - b);
+  return xs[1]!;
+}
 
 async function loadInChild(args: string[], cacheDir: string): Promise<{ indexMs: number; domainMs: number }> {
   const here = fileURLToPath(import.meta.url);
