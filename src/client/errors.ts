@@ -1,0 +1,106 @@
+/**
+ * What can go wrong talking to the manager, as typed errors with one-line messages:
+ * the manager answered with an error (problem+json, facts §10) → BackendApiError;
+ * no usable answer at all (refused, DNS, TLS, timeout, dropped, HTML from a proxy) →
+ * ManagerUnavailableError. Messages never carry the secret key or the Authorization header.
+ */
+import { BaiError } from '../errors.js';
+import { redact } from '../redact.js';
+
+export interface ProblemFields {
+  status: number;
+  /** Slug after `/probs/`, e.g. `invalid-api-params` (or the raw `type` when not a Backend.AI URL). */
+  type: string;
+  title: string;
+  errorCode?: string | undefined;
+  msg?: string | undefined;
+  data?: unknown;
+  operationId?: string | undefined;
+  retryAfterMs?: number | undefined;
+}
+
+export class BackendApiError extends BaiError {
+  override name = 'BackendApiError';
+  readonly status: number;
+  readonly type: string;
+  readonly title: string;
+  readonly errorCode: string | undefined;
+  readonly msg: string | undefined;
+  readonly data: unknown;
+  readonly operationId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(p: ProblemFields) {
+    super(describeProblem(p), 'api');
+    this.status = p.status;
+    this.type = p.type;
+    this.title = p.title;
+    this.errorCode = p.errorCode;
+    this.msg = p.msg;
+    this.data = p.data;
+    this.operationId = p.operationId;
+    this.retryAfterMs = p.retryAfterMs;
+  }
+
+  get isClockSkew(): boolean {
+    return this.type === 'invalid-auth-params' && /date\/time sync/i.test(`${this.msg ?? ''} ${this.title}`);
+  }
+}
+
+export class ManagerUnavailableError extends BaiError {
+  override name = 'ManagerUnavailableError';
+  /** HTTP status when something answered, but not with usable JSON (e.g. a proxy's 502 page). */
+  status: number | undefined;
+  retryAfterMs: number | undefined;
+  constructor(
+    message: string,
+    /** Machine-readable cause: `refused`, `dns`, `tls`, `timeout`, `dropped`, `not-json`, `network`. */
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(oneLine(message), 'unavailable', options);
+  }
+}
+
+/** The caller's AbortSignal fired: not a manager failure, nothing to retry or recover. */
+export class RequestAbortedError extends BaiError {
+  override name = 'RequestAbortedError';
+  constructor(message: string) {
+    super(oneLine(message), 'execution');
+  }
+}
+
+function describeProblem(p: ProblemFields): string {
+  const who = p.operationId ?? 'request';
+  if (p.type === 'invalid-auth-params' && /date\/time sync/i.test(`${p.msg ?? ''} ${p.title}`)) {
+    return oneLine(
+      `${who} failed: the local clock differs from the manager's by more than 15 minutes (400 invalid-auth-params — Date/time sync error); fix the time sync (NTP) on this machine`,
+    );
+  }
+  if (p.status === 401 && p.type === 'auth-failed') {
+    const detail = p.msg ?? p.title;
+    if (/signature mismatch/i.test(detail)) {
+      return `${who}: authentication failed: check BACKEND_ACCESS_KEY/BACKEND_SECRET_KEY (signature mismatch)`;
+    }
+    if (/access key not found/i.test(detail)) {
+      return `${who}: authentication failed: check BACKEND_ACCESS_KEY/BACKEND_SECRET_KEY (access key not found or inactive)`;
+    }
+    return oneLine(`${who}: authentication failed: ${detail}`);
+  }
+  const detail = p.msg && p.msg !== p.title ? p.msg : p.title;
+  const code = p.type ? ` ${p.type}` : '';
+  return oneLine(`${who} failed: ${p.status}${code}${detail ? ` — ${detail}` : ''}`);
+}
+
+/** Single line, bounded, redacted. */
+export function oneLine(text: string, max = 400): string {
+  const flat = redact(text).replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** `https://api.backend.ai/probs/invalid-api-params` → `invalid-api-params`. */
+export function problemSlug(type: unknown): string {
+  if (typeof type !== 'string' || type === '') return '';
+  const m = /\/probs\/([^/?#]+)/.exec(type);
+  return m?.[1] ?? type;
+}

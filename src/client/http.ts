@@ -1,0 +1,279 @@
+/**
+ * The signed Axios instance every manager request goes through.
+ *
+ * Signing happens in a request interceptor, as late as possible, over exactly the bytes on the
+ * wire (facts §1.6): the URL axios will send is computed once, put back as the request URL
+ * (params cleared) and its `pathname+search` signed — an endpoint's path prefix included.
+ * Content type: a body is sent and signed as `application/json`; no body → no Content-Type
+ * header at all and `application/octet-stream` signed (what the manager reads when the header
+ * is absent, facts §1.3). Every request has a timeout. Failures become the typed errors of
+ * ./errors.ts in a response interceptor.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import axios, { AxiosError, AxiosHeaders, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import type { ConnectionConfig } from './config.js';
+import { BackendApiError, ManagerUnavailableError, RequestAbortedError, problemSlug } from './errors.js';
+import { signRequest, signingHost } from './signing.js';
+
+export const CLIENT_VERSION = '0.1.0';
+export const USER_AGENT = `bai-agent/${CLIENT_VERSION}`;
+
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /** Named in error messages (`session.create_from_params failed: …`). */
+    baiOperationId?: string;
+    /** Signed but left unparsed (SSE streams). */
+    baiRaw?: boolean;
+  }
+}
+
+export interface HttpOptions {
+  /** Clock used for the `Date` header (tests simulate skew). */
+  now?: () => Date;
+}
+
+export function createHttp(config: ConnectionConfig, opts: HttpOptions = {}): AxiosInstance {
+  const now = opts.now ?? (() => new Date());
+  const agentOptions = { keepAlive: true, timeout: config.requestTimeoutMs };
+  const instance = axios.create({
+    baseURL: config.endpoint,
+    timeout: config.requestTimeoutMs,
+    httpAgent: withConnectTimeout(new http.Agent(agentOptions), config.connectTimeoutMs),
+    httpsAgent: withConnectTimeout(new https.Agent({ ...agentOptions, rejectUnauthorized: !config.skipSslVerification }), config.connectTimeoutMs),
+    // We parse bodies ourselves: a proxy's HTML page must become a clear error, not a JSON stack.
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
+    maxRedirects: 0,
+    validateStatus: (s) => s >= 200 && s < 300,
+    headers: { Accept: 'application/json', 'User-Agent': USER_AGENT },
+  });
+
+  const host = signingHost(config.endpoint);
+  instance.interceptors.request.use((req) => signConfig(instance, req, config, host, now()));
+  instance.interceptors.response.use(
+    (res) => parseResponse(res, config),
+    (err: unknown) => Promise.reject(toTypedError(err, config)),
+  );
+  return instance;
+}
+
+function signConfig(instance: AxiosInstance, req: InternalAxiosRequestConfig, config: ConnectionConfig, host: string, date: Date): InternalAxiosRequestConfig {
+  // The exact URL axios would build (baseURL + url + serialised params), parsed the way the
+  // node adapter parses it, so that what we sign is what goes on the wire.
+  const wire = new URL(instance.getUri(req));
+  req.url = wire.toString();
+  req.baseURL = undefined;
+  req.params = undefined;
+
+  const method = (req.method ?? 'get').toUpperCase();
+  const hasBody = req.data !== undefined && req.data !== null;
+  const headers = AxiosHeaders.from(req.headers);
+  let contentType: string;
+  if (hasBody) {
+    contentType = 'application/json';
+    headers.set('Content-Type', contentType);
+    if (typeof req.data !== 'string') req.data = JSON.stringify(req.data);
+  } else {
+    contentType = 'application/octet-stream';
+    // `false` keeps axios from adding its form-urlencoded default for body-less POST/PUT/PATCH.
+    headers.set('Content-Type', false as unknown as string);
+    req.data = undefined;
+  }
+  const signed = signRequest({
+    method,
+    relUrl: wire.pathname + wire.search,
+    host,
+    contentType,
+    apiVersion: config.apiVersion,
+    accessKey: config.accessKey,
+    secretKey: config.secretKey,
+    now: date,
+  });
+  headers.set('Date', signed.Date);
+  headers.set('X-BackendAI-Version', signed['X-BackendAI-Version']);
+  headers.set('X-BackendAI-Domain', config.domain);
+  headers.set('Authorization', signed.Authorization);
+  req.headers = headers;
+  return req;
+}
+
+/** Parse a 2xx body: JSON (or empty → null); anything else where JSON was expected is an error. */
+function parseResponse(res: AxiosResponse, config: ConnectionConfig): AxiosResponse {
+  if (res.config.baiRaw) return res;
+  const text = typeof res.data === 'string' ? res.data : res.data == null ? '' : String(res.data);
+  if (res.status === 204 || text.trim() === '') {
+    res.data = null;
+    return res;
+  }
+  try {
+    res.data = JSON.parse(text);
+  } catch {
+    throw notJson(res.status, text, headerString(res.headers['content-type']), config, res.config.baiOperationId);
+  }
+  return res;
+}
+
+function notJson(status: number, text: string, contentType: string, config: ConnectionConfig, operationId?: string): ManagerUnavailableError {
+  const looksHtml = /html/i.test(contentType) || /^\s*</.test(text);
+  const head = text.replace(/\s+/g, ' ').trim().slice(0, 80);
+  const what = looksHtml ? 'an HTML page' : `a non-JSON body (${contentType || 'no content type'})`;
+  const err = new ManagerUnavailableError(
+    `${operationId ?? 'request'}: ${config.endpoint} answered ${status} with ${what} instead of JSON (a proxy or wrong endpoint?): "${head}"`,
+    'not-json',
+  );
+  err.status = status;
+  return err;
+}
+
+function headerString(v: unknown): string {
+  return typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : v == null ? '' : String(v);
+}
+
+/** Turn anything axios throws into BackendApiError / ManagerUnavailableError / RequestAbortedError. */
+export function toTypedError(err: unknown, config: ConnectionConfig): unknown {
+  if (err instanceof BackendApiError || err instanceof ManagerUnavailableError || err instanceof RequestAbortedError) return err;
+  if (!(err instanceof AxiosError)) return err;
+  const operationId = err.config?.baiOperationId;
+  const who = operationId ?? 'request';
+  const res = err.response;
+  if (res) {
+    const retryAfterMs = retryAfterFromHeaders(res.headers as Record<string, unknown>);
+    if (res.config.baiRaw && typeof res.data !== 'string') {
+      // a streamed error body: we do not read it; the status is the message
+      return apiErrorFromBody(res.status, '', headerString(res.headers['content-type']), config, operationId, retryAfterMs);
+    }
+    const text = typeof res.data === 'string' ? res.data : res.data == null ? '' : JSON.stringify(res.data);
+    return apiErrorFromBody(res.status, text, headerString(res.headers['content-type']), config, operationId, retryAfterMs);
+  }
+  if (axios.isCancel(err) || err.code === 'ERR_CANCELED') return new RequestAbortedError(`${who}: cancelled`);
+  const code = err.code ?? (err.cause as { code?: string } | undefined)?.code ?? '';
+  const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+  const where = config.endpoint;
+  let e: ManagerUnavailableError;
+  switch (code) {
+    case 'ECONNREFUSED':
+      e = new ManagerUnavailableError(`${who}: cannot connect to ${where}: connection refused (is the manager running and the endpoint right?)`, 'refused', { cause: err });
+      break;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      e = new ManagerUnavailableError(`${who}: cannot resolve the host of ${where} (DNS lookup failed)`, 'dns', { cause: err });
+      break;
+    case 'ETIMEDOUT':
+    case 'ECONNABORTED':
+    case 'ESOCKETTIMEDOUT':
+      e = new ManagerUnavailableError(`${who}: no answer from ${where} within ${seconds(err.config?.timeout || config.requestTimeoutMs)}`, 'timeout', { cause: err });
+      break;
+    case 'ECONNECTTIMEOUT':
+      e = new ManagerUnavailableError(`${who}: could not connect to ${where} within ${seconds(config.connectTimeoutMs)}`, 'timeout', { cause: err });
+      break;
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ERR_STREAM_PREMATURE_CLOSE':
+      e = new ManagerUnavailableError(`${who}: the connection to ${where} was dropped before an answer arrived`, 'dropped', { cause: err });
+      break;
+    default:
+      if (isTlsCode(code)) {
+        e = new ManagerUnavailableError(
+          `${who}: TLS handshake with ${where} failed (${code}); fix the certificate, or set BACKEND_SKIP_SSLCERT_VALIDATION=yes for a test cluster only`,
+          'tls',
+          { cause: err },
+        );
+      } else if (/socket hang up/i.test(err.message)) {
+        e = new ManagerUnavailableError(`${who}: the connection to ${where} was dropped before an answer arrived`, 'dropped', { cause: err });
+      } else {
+        e = new ManagerUnavailableError(`${who}: cannot reach ${where}: ${code || err.message}`, 'network', { cause: err });
+      }
+  }
+  return e;
+}
+
+function isTlsCode(code: string): boolean {
+  return /^(CERT_|ERR_TLS|ERR_SSL|EPROTO|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|HOSTNAME_MISMATCH|ERR_OSSL)/.test(code);
+}
+
+/** An error answer: problem+json → BackendApiError; a body that is not JSON → ManagerUnavailableError. */
+export function apiErrorFromBody(
+  status: number,
+  text: string,
+  contentType: string,
+  config: ConnectionConfig,
+  operationId: string | undefined,
+  retryAfterMs: number | undefined,
+): BackendApiError | ManagerUnavailableError {
+  let body: unknown = undefined;
+  if (text.trim() !== '') {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      const err = notJson(status, text, contentType, config, operationId);
+      err.retryAfterMs = retryAfterMs;
+      return err;
+    }
+  }
+  const o = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  return new BackendApiError({
+    status,
+    type: problemSlug(o.type) || `http-${status}`,
+    title: str(o.title) ?? defaultTitle(status),
+    errorCode: str(o.error_code),
+    // `msg` is the manager's field; `detail`/`message` come from proxies and older docs
+    msg: str(o.msg) ?? str(o.detail) ?? str(o.message),
+    data: o.data,
+    operationId,
+    retryAfterMs,
+  });
+}
+
+function defaultTitle(status: number): string {
+  return http.STATUS_CODES[status] ?? `HTTP ${status}`;
+}
+
+/**
+ * How long the server asks us to wait: `Retry-After` (seconds or HTTP date), else
+ * `X-RateLimit-Remaining: 0` with `X-RateLimit-Window` (seconds; facts §10). Undefined if neither.
+ */
+export function retryAfterFromHeaders(headers: Record<string, unknown>, nowMs: number = Date.now()): number | undefined {
+  const get = (name: string): string | undefined => {
+    for (const [k, v] of Object.entries(headers ?? {})) if (k.toLowerCase() === name) return headerString(v);
+    return undefined;
+  };
+  const ra = get('retry-after');
+  if (ra) {
+    const secs = Number(ra);
+    if (Number.isFinite(secs) && secs >= 0) return Math.round(secs * 1000);
+    const at = Date.parse(ra);
+    if (!Number.isNaN(at)) return Math.max(0, at - nowMs);
+  }
+  if (get('x-ratelimit-remaining')?.trim() === '0') {
+    const window = Number(get('x-ratelimit-window'));
+    if (Number.isFinite(window) && window > 0) return Math.round(window * 1000);
+  }
+  return undefined;
+}
+
+/**
+ * Fail a connection attempt that does not complete within `ms` (the overall request timeout
+ * still applies after that). Node agents have no connect timeout of their own.
+ */
+function withConnectTimeout<A extends http.Agent>(agent: A, ms: number): A {
+  const base = (agent as unknown as { createConnection: (...a: unknown[]) => Socket }).createConnection.bind(agent);
+  (agent as unknown as { createConnection: (...a: unknown[]) => Socket }).createConnection = (...args: unknown[]) => {
+    const socket = base(...args);
+    if (!socket || ms <= 0) return socket;
+    const timer = setTimeout(() => {
+      const e = Object.assign(new Error(`connect timeout after ${ms} ms`), { code: 'ECONNECTTIMEOUT' });
+      socket.destroy(e);
+    }, ms);
+    timer.unref?.();
+    const clear = () => clearTimeout(timer);
+    socket.once('connect', clear);
+    socket.once('secureConnect', clear);
+    socket.once('close', clear);
+    return socket;
+  };
+  return agent;
+}
