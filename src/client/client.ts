@@ -6,7 +6,8 @@
  * initialising it on all 730 upstream operations costs far more than a CLI start can afford.
  * An operation outside the current set is added on first use (the document is rebuilt).
  */
-import { OpenAPIClientAxios, type Document } from 'openapi-client-axios';
+import type { Document, OpenAPIClientAxios } from 'openapi-client-axios';
+import { loadOpenAPIClientAxios } from './axios-cjs.js';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { BaiError } from '../errors.js';
 import type { Catalog, JsonSchema, Operation } from '../spec/types.js';
@@ -76,7 +77,8 @@ export class BackendClient {
       if (!this.catalog.has(id)) throw unknownOperation(id);
       this.included.add(id);
     }
-    const api = new OpenAPIClientAxios({ definition: buildMinimalDocument(this.catalog, [...this.included]), quick: true, axiosConfigDefaults: {} });
+    const OpenAPIClientAxiosClass = loadOpenAPIClientAxios();
+    const api = new OpenAPIClientAxiosClass({ definition: buildMinimalDocument(this.catalog, [...this.included]), quick: true, axiosConfigDefaults: {} });
     api.initSync();
     this.api = api;
   }

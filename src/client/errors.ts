@@ -17,6 +17,8 @@ export interface ProblemFields {
   data?: unknown;
   operationId?: string | undefined;
   retryAfterMs?: number | undefined;
+  /** Extra context appended to the message in parentheses (e.g. the measured clock offset). */
+  hint?: string | undefined;
 }
 
 export class BackendApiError extends BaiError {
@@ -31,7 +33,7 @@ export class BackendApiError extends BaiError {
   readonly retryAfterMs: number | undefined;
 
   constructor(p: ProblemFields) {
-    super(describeProblem(p), 'api');
+    super(p.hint ? oneLine(`${describeProblem(p)} (${p.hint})`) : describeProblem(p), 'api');
     this.status = p.status;
     this.type = p.type;
     this.title = p.title;

@@ -12,7 +12,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import axios, { AxiosError, AxiosHeaders, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { axios } from './axios-cjs.js';
 import type { ConnectionConfig } from './config.js';
 import { BackendApiError, ManagerUnavailableError, RequestAbortedError, problemSlug } from './errors.js';
 import { signRequest, signingHost } from './signing.js';
@@ -55,7 +56,10 @@ export function createHttp(config: ConnectionConfig, opts: HttpOptions = {}): Ax
   instance.interceptors.request.use((req) => signConfig(instance, req, config, host, now()));
   instance.interceptors.response.use(
     (res) => parseResponse(res, config),
-    (err: unknown) => Promise.reject(toTypedError(err, config)),
+    async (err: unknown) => {
+      await readStreamedErrorBody(err);
+      throw withClockSkew(toTypedError(err, config), err, now);
+    },
   );
   return instance;
 }
@@ -70,7 +74,7 @@ function signConfig(instance: AxiosInstance, req: InternalAxiosRequestConfig, co
 
   const method = (req.method ?? 'get').toUpperCase();
   const hasBody = req.data !== undefined && req.data !== null;
-  const headers = AxiosHeaders.from(req.headers);
+  const headers = axios.AxiosHeaders.from(req.headers);
   let contentType: string;
   if (hasBody) {
     contentType = 'application/json';
@@ -132,17 +136,51 @@ function headerString(v: unknown): string {
   return typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : v == null ? '' : String(v);
 }
 
+/** An error answer to a streamed request (SSE): read its (small) body so the problem fields survive. */
+async function readStreamedErrorBody(err: unknown): Promise<void> {
+  if (!axios.isAxiosError(err) || !err.response) return;
+  const data = err.response.data as unknown;
+  if (!data || typeof data !== 'object' || typeof (data as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') return;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of data as AsyncIterable<Buffer | string>) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      chunks.push(b);
+      size += b.length;
+      if (size > 64 * 1024) break;
+    }
+  } catch {
+    // a body we cannot read: the status alone will do
+  }
+  err.response.data = Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A Date/time sync rejection: say by how much the clocks differ when the manager's `Date`
+ * response header tells us.
+ */
+function withClockSkew(typed: unknown, raw: unknown, localNow: () => Date): unknown {
+  if (!(typed instanceof BackendApiError) || !typed.isClockSkew || !axios.isAxiosError(raw)) return typed;
+  const serverDate = Date.parse(headerString(raw.response?.headers?.date));
+  if (Number.isNaN(serverDate)) return typed;
+  const minutes = Math.round((localNow().getTime() - serverDate) / 60_000);
+  if (Math.abs(minutes) < 1) return typed;
+  const skew = `local clock is about ${Math.abs(minutes)} min ${minutes > 0 ? 'ahead of' : 'behind'} the manager's`;
+  return new BackendApiError({ ...typed, hint: skew });
+}
+
 /** Turn anything axios throws into BackendApiError / ManagerUnavailableError / RequestAbortedError. */
 export function toTypedError(err: unknown, config: ConnectionConfig): unknown {
   if (err instanceof BackendApiError || err instanceof ManagerUnavailableError || err instanceof RequestAbortedError) return err;
-  if (!(err instanceof AxiosError)) return err;
+  if (!axios.isAxiosError(err)) return err;
   const operationId = err.config?.baiOperationId;
   const who = operationId ?? 'request';
   const res = err.response;
   if (res) {
     const retryAfterMs = retryAfterFromHeaders(res.headers as Record<string, unknown>);
     if (res.config.baiRaw && typeof res.data !== 'string') {
-      // a streamed error body: we do not read it; the status is the message
+      // a streamed error body that was not read: the status is the message
       return apiErrorFromBody(res.status, '', headerString(res.headers['content-type']), config, operationId, retryAfterMs);
     }
     const text = typeof res.data === 'string' ? res.data : res.data == null ? '' : JSON.stringify(res.data);

@@ -109,7 +109,7 @@ describe('events()', () => {
     const err = await (async () => {
       for await (const _ of client().events({ ownerAccessKey: 'OTHER' }, { signal: new AbortController().signal })) void _;
     })().catch((e: unknown) => e);
-    expect(err).toMatchObject({ kind: 'api', status: 403 });
+    expect(err).toMatchObject({ kind: 'api', status: 403, type: 'generic-forbidden', msg: 'not your access key' });
   });
 });
 

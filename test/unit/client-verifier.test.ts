@@ -191,5 +191,6 @@ describe('signed requests verify against a manager-style verifier', () => {
     const err = await client.call('session.list').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendApiError);
     expect((err as Error).message).toMatch(/local clock differs from the manager's by more than 15 minutes/);
+    expect((err as Error).message).toMatch(/\(local clock is about 20 min behind the manager's\)$/);
   });
 });
