@@ -15,6 +15,7 @@ import type { Socket } from 'node:net';
 import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { axios } from './axios-cjs.js';
 import type { ConnectionConfig } from './config.js';
+import { registerSecret } from '../redact.js';
 import { BackendApiError, ManagerUnavailableError, RequestAbortedError, problemSlug } from './errors.js';
 import { signRequest, signingHost } from './signing.js';
 
@@ -37,6 +38,8 @@ export interface HttpOptions {
 
 export function createHttp(config: ConnectionConfig, opts: HttpOptions = {}): AxiosInstance {
   const now = opts.now ?? (() => new Date());
+  // Configs built in code (sandbox, tests) bypass resolveConnection: mask this secret too.
+  registerSecret(config.secretKey);
   const agentOptions = { keepAlive: true, timeout: config.requestTimeoutMs };
   const instance = axios.create({
     baseURL: config.endpoint,
@@ -178,6 +181,16 @@ export function toTypedError(err: unknown, config: ConnectionConfig): unknown {
   const who = operationId ?? 'request';
   const res = err.response;
   if (res) {
+    const location = headerString(res.headers.location);
+    if (res.status >= 300 && res.status < 400 && location) {
+      // Signed requests are not followed across redirects: the signature covers host and path.
+      const e = new ManagerUnavailableError(
+        `${who}: ${config.endpoint} redirects (${res.status}) to ${location}; set BACKEND_ENDPOINT to the final URL (e.g. https://)`,
+        'redirect',
+      );
+      e.status = res.status;
+      return e;
+    }
     const retryAfterMs = retryAfterFromHeaders(res.headers as Record<string, unknown>);
     if (res.config.baiRaw && typeof res.data !== 'string') {
       // a streamed error body that was not read: the status is the message

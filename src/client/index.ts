@@ -3,7 +3,7 @@ export { resolveConnection, ConfigError, loosePermissionWarning, DEFAULT_CONNECT
 export type { ConnectionConfig, ConfigFlags, ResolvedConnection } from './config.js';
 export { BackendApiError, ManagerUnavailableError, RequestAbortedError, problemSlug } from './errors.js';
 export type { ProblemFields } from './errors.js';
-export { createHttp, retryAfterFromHeaders, USER_AGENT } from './http.js';
+export { createHttp, retryAfterFromHeaders, toTypedError, USER_AGENT } from './http.js';
 export type { HttpOptions } from './http.js';
 export { BackendClient, buildMinimalDocument, serializeQuery } from './client.js';
 export type { BackendClientOptions, CallArgs, CallResult, SessionEvent } from './client.js';

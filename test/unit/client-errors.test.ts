@@ -11,6 +11,7 @@ import {
   BackendClient,
   ManagerUnavailableError,
   retryAfterFromHeaders,
+  toTypedError,
   backoffDelay,
   type ConnectionConfig,
   type RetryInfo,
@@ -276,5 +277,44 @@ describe('operations', () => {
     expect(String(headers['user-agent'])).toMatch(/^bai-agent\//);
     expect(String(headers.authorization)).toMatch(/^BackendAI signMethod=HMAC-SHA256, credential=AKIANOCK:[0-9a-f]{64}$/);
     expect(headers['content-type']).toBeUndefined();
+  });
+});
+
+describe('transport failures map to one-line errors', () => {
+  const cfg = config();
+  const axiosError = (code: string, message = code) => {
+    const e = new Error(message) as Error & { isAxiosError: boolean; code: string; config: object; toJSON: () => object };
+    e.isAxiosError = true;
+    e.code = code;
+    e.config = { baiOperationId: 'session.list' };
+    e.toJSON = () => ({});
+    return e;
+  };
+
+  it.each([
+    ['ENOTFOUND', 'dns', /cannot resolve the host of http:\/\/manager.test:8081/],
+    ['ECONNRESET', 'dropped', /connection to .* was dropped/],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', 'tls', /TLS handshake .* failed \(DEPTH_ZERO_SELF_SIGNED_CERT\); .*BACKEND_SKIP_SSLCERT_VALIDATION=yes for a test cluster only/],
+    ['ECONNECTTIMEOUT', 'timeout', /could not connect to .* within 1 s/],
+  ])('%s → %s', (code, reason, pattern) => {
+    const typed = toTypedError(axiosError(code), cfg);
+    expect(typed).toBeInstanceOf(ManagerUnavailableError);
+    expect(typed).toMatchObject({ reason, kind: 'unavailable' });
+    expect((typed as Error).message).toMatch(pattern);
+    expect((typed as Error).message.startsWith('session.list: ')).toBe(true);
+  });
+
+  it('a redirect is not followed and says what to configure', async () => {
+    nock(BASE).get('/session').reply(301, '<html>moved</html>', { location: 'https://manager.test/session' });
+    const err = await failure(BackendClient.create(config(), catalog, { retry: fastRetry }).call('session.list'));
+    expect(err).toMatchObject({ reason: 'redirect', status: 301 });
+    expect(err.message).toMatch(/redirects \(301\) to https:\/\/manager.test\/session; set BACKEND_ENDPOINT to the final URL/);
+  });
+
+  it('errors never carry the secret key or the Authorization header', async () => {
+    nock(BASE).get('/session').reply(401, { type: 'https://api.backend.ai/probs/auth-failed', title: 'Authentication failed', msg: `bad key ${SECRET}` });
+    const err = await failure(BackendClient.create(config(), catalog).call('session.list'));
+    expect(err.message).not.toContain(SECRET);
+    expect(err.message).not.toMatch(/credential=/);
   });
 });

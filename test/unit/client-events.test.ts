@@ -25,7 +25,7 @@ afterAll(() => {
 });
 
 const catalog = makeCatalog({ title: 't', version: '1', sha256: 'x', source: { kind: 'file', location: 'inline' } }, [], {});
-function client(): BackendClient {
+function client(requestTimeoutMs = 2000): BackendClient {
   const config: ConnectionConfig = {
     endpoint: base,
     endpointType: 'api',
@@ -35,7 +35,7 @@ function client(): BackendClient {
     group: 'default',
     apiVersion: 'v9.20250722',
     connectTimeoutMs: 1000,
-    requestTimeoutMs: 2000,
+    requestTimeoutMs,
     skipSslVerification: false,
     source: {},
   };
@@ -99,6 +99,19 @@ describe('events()', () => {
     expect(got).toEqual(['session_pending']);
     expect(err).toBeInstanceOf(ManagerUnavailableError);
     expect((err as Error).message).toMatch(/event stream .* was dropped/);
+  });
+
+  it('no response headers within the request timeout → ManagerUnavailableError', async () => {
+    handler = () => {
+      /* never answer */
+    };
+    const started = Date.now();
+    const err = await (async () => {
+      for await (const _ of client(200).events({ sessionName: 'x' }, { signal: new AbortController().signal })) void _;
+    })().catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(err).toBeInstanceOf(ManagerUnavailableError);
+    expect((err as Error).message).toMatch(/no answer from .* within 0.2 s/);
   });
 
   it('an error answer before the stream is a typed error', async () => {
