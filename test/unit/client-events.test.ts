@@ -69,6 +69,20 @@ describe('events()', () => {
     expect(req.headers.accept).toBe('text/event-stream');
   });
 
+  it('a quiet stream outlives the request timeout (it only bounds the wait for headers)', async () => {
+    handler = (_req, res) => {
+      sse(res);
+      res.write('event: session_pending\ndata: {}\n\n');
+      setTimeout(() => {
+        res.write('event: session_started\ndata: {}\n\n');
+        res.end();
+      }, 500);
+    };
+    const got: string[] = [];
+    for await (const ev of client(150).events({ sessionName: 'slow' }, { signal: new AbortController().signal })) got.push(ev.event);
+    expect(got).toEqual(['session_pending', 'session_started']);
+  });
+
   it('abort ends the iteration quietly', async () => {
     handler = (_req, res) => {
       sse(res);
