@@ -35,6 +35,8 @@ export async function connect(ctx: CommandContext, catalog: Catalog, opts: Conne
   const { resolveConnection, BackendClient } = await import('../client/index.js');
   const resolved = ctx.globals.sandbox ? { config: null, reason: '--sandbox given' } : resolveConnection(ctx.globals, process.env);
   for (const w of ('warnings' in resolved && Array.isArray(resolved.warnings) ? resolved.warnings : []) as string[]) ctx.out.warn(w);
+  for (const n of ('notes' in resolved && Array.isArray(resolved.notes) ? resolved.notes : []) as string[]) ctx.out.debug(n);
+  if (resolved.config) ctx.out.debug(`connection settings from: ${Object.entries(resolved.config.source).map(([k, v]) => `${k}=${v}`).join(', ')}`);
 
   if (resolved.config) {
     const client = BackendClient.create(resolved.config, catalog);
