@@ -177,6 +177,16 @@ describe('retries', () => {
     expect(retries[0]?.delayMs).toBe(1000);
   });
 
+  it('an abort cancels a retry wait', async () => {
+    nock(BASE).get('/images').reply(503, { type: 'https://api.backend.ai/probs/server-frozen', title: 'frozen' }, { 'Retry-After': '10' });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    const started = Date.now();
+    const err = await failure(BackendClient.create(config(), catalog, { retry: fastRetry }).call('image.list', { signal: ac.signal }));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(err.message).toBe('image.list: cancelled');
+  });
+
   it('a server asking for a longer wait than the bound is not retried', async () => {
     nock(BASE).get('/images').reply(429, { type: 'https://api.backend.ai/probs/rate-limit-exceeded', title: 'Rate limit exceeded' }, { 'X-RateLimit-Remaining': '0', 'X-RateLimit-Window': '900' });
     const err = await failure(BackendClient.create(config(), catalog, { retry: fastRetry }).call('image.list'));
