@@ -95,6 +95,10 @@ describe('shipped policies', () => {
       expect(policy.evaluate(facts(op(id))).verdict, id).toBe('allow');
     }
     expect(policy.evaluate(facts(op('folders.create'))).verdict).toBe('deny');
+    // --allow-admin relaxes only rules that say so: ci has none
+    const withFlag = await loadPolicy('ci', { env: {}, allowAdmin: true });
+    const superOp = catalog.operations.find((o) => o.privilege === 'superadmin')!;
+    expect(withFlag.evaluate(facts(superOp)).verdict).toBe('deny');
     expect(policy.evaluate(facts(op('resource.usage_per_month'))).verdict).toBe('deny');
   });
 
