@@ -138,6 +138,28 @@ allow:
     expect((err as PolicyError).problems).toEqual([{ line: 1, col: 1, path: '', message: 'missing required key "defaults"' }]);
   });
 
+  it('allowAdmin: a rule uses its allowAdmin verdict only with the flag, and says so', async () => {
+    const text = `name: a
+defaults: { read: allow, write: allow }
+rules:
+  - match: { privilege: superadmin }
+    verdict: deny
+    allowAdmin: confirm
+    reason: superadmin only
+  - match: { privilege: admin }
+    verdict: deny
+    reason: never admin
+`;
+    const without = await parsePolicy(text, 'a.yaml');
+    const withFlag = await parsePolicy(text, 'a.yaml', { allowAdmin: true });
+    expect(without.allowAdmin).toBe(false);
+    expect(withFlag.allowAdmin).toBe(true);
+    expect(withFlag.sha256).toBe(without.sha256);
+    expect(without.policy.rules.map((r) => r.verdict)).toEqual(['deny', 'deny']);
+    expect(withFlag.policy.rules.map((r) => r.verdict)).toEqual(['confirm', 'deny']);
+    expect(withFlag.policy.rules[0]!.reason).toBe('superadmin only (--allow-admin: confirm)');
+  });
+
   it('did-you-mean suggests close keys only', () => {
     expect(didYouMean('opertionId', ['operationId', 'tag'])).toBe('operationId');
     expect(didYouMean('operation_id', ['operationId', 'tag'])).toBe('operationId');
