@@ -1,0 +1,227 @@
+/**
+ * Which task a clause asks for: the main verb and its object noun decide the intent kind.
+ * English puts the object after the verb ("delete the folder X"), Korean before it
+ * ("X 폴더를 삭제해"), so the object is the first noun after an English verb or the last noun
+ * before a Korean one.
+ */
+import type { IntentKind } from '../intents.js';
+
+type Verb = 'create' | 'destroy' | 'delete' | 'purge' | 'restore' | 'rename' | 'share' | 'list' | 'info' | 'scale' | 'leave' | 'move' | 'serve' | 'mount' | 'execute';
+type Noun = 'session' | 'folder' | 'directory' | 'file' | 'trash' | 'service' | 'preset' | 'rgroup' | 'image' | 'slot' | 'usage' | 'logs' | 'history' | 'token' | 'compute';
+
+const V = (src: string): RegExp => new RegExp(src, 'g');
+
+const VERBS_EN: Array<[Verb, RegExp]> = [
+  ['serve', V('\\b(?:serve|serving|deploy|deploying|host|expose)\\b')],
+  ['purge', V('\\b(?:purge|permanently|for\\s+good|forever|empty\\s+(?:the\\s+|my\\s+)?trash|from\\s+(?:the\\s+)?trash\\s+(?:too|as\\s+well|completely))\\b|\\bhard[\\s-]delete\\b')],
+  ['restore', V('\\b(?:restore|recover|undelete|untrash|bring\\s+back|get\\s+back)\\b')],
+  ['rename', V('\\b(?:rename|renaming|change\\s+(?:the\\s+|its\\s+)?name|call\\s+it)\\b')],
+  ['share', V('\\b(?:share|sharing|invite|grant|give\\s+\\S+\\s+access)\\b')],
+  ['leave', V('\\bleave\\b')],
+  ['scale', V('\\b(?:scale|scaling|resize)\\b')],
+  ['move', V('\\b(?:move|mv)\\b')],
+  ['destroy', V('\\b(?:terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt)\\b')],
+  ['delete', V('\\b(?:delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
+  ['create', V("\\b(?:create|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like|'d\\s+like)|allocate|begin|new|add|mkdir|prepare|reserve|book|train)\\b")],
+  ['mount', V('\\b(?:mount|attach)\\b')],
+  ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|is\\s+\\S+\\s+(?:still\\s+)?(?:running|up|alive|done|finished|ready))\\b")],
+  ['list', V("\\b(?:list|show|display|what|what's|whats|which|see|view|get|check|tell\\s+me|how\\s+many|how\\s+much|are\\s+there|do\\s+i\\s+have|enumerate|print|ls|find|look\\s+up|give\\s+me)\\b")],
+];
+
+const VERBS_KO: Array<[Verb, RegExp]> = [
+  ['serve', V('서빙|배포|서비스\\s*(?:해|로\\s*띄워|로\\s*올려)')],
+  ['purge', V('영구|완전히|휴지통(?:에서)?\\s*(?:도\\s*)?(?:삭제|지워|비워)|비워')],
+  ['restore', V('복원|복구|되살려|살려|되돌려')],
+  ['rename', V('이름\\s*(?:을|를)?\\s*(?:바꿔|바꾸|변경|수정)|(?:으로|로)\\s*(?:이름\\s*)?(?:바꿔|바꾸|변경)|개명')],
+  ['share', V('공유|초대')],
+  ['leave', V('나가|탈퇴')],
+  ['scale', V('스케일|(?:늘려|줄여|늘리|줄이)')],
+  ['move', V('옮겨|이동')],
+  ['destroy', V('종료|꺼|끄|끝내|중지|중단|멈춰|멈추|죽여|죽이|정지|닫아|내려|없애|정리|취소')],
+  ['delete', V('삭제|지워|지우|제거|버려')],
+  ['mount', V('마운트|붙여|연결')],
+  ['create', V('만들|만드|생성|시작|띄워|띄우|열어|켜|실행|돌려|돌리|준비|할당|새로\\s|새\\s|필요해|원해|하고\\s*싶|할래|써\\s*줘|추가')],
+  ['info', V('상태|정보|상세|어때|어떻게\\s*돼|돌아가')],
+  ['list', V('보여|알려|목록|리스트|뭐|무엇|뭔|어떤|몇|얼마|확인|조회|있어|있나|있는지|볼래|보고\\s*싶|궁금|찾아')],
+];
+
+const NOUNS_EN: Array<[Noun, RegExp]> = [
+  ['token', V('\\btokens?\\b')],
+  ['history', V('\\b(?:status\\s+)?history\\b|\\btransitions?\\b')],
+  ['logs', V('\\b(?:logs?|stdout|stderr|console\\s+output|output)\\b')],
+  ['service', V('\\b(?:(?:model\\s+|inference\\s+)?services?|endpoints?|deployments?|servings?)\\b')],
+  ['preset', V('\\bpresets?\\b')],
+  ['rgroup', V('\\b(?:(?:resource|scaling)[\\s-]+groups?|sgroups?)\\b')],
+  ['slot', V('\\b(?:resource\\s+)?slots?(?:\\s+types?)?\\b|\\bresource\\s+types?\\b|\\baccelerator\\s+types?\\b')],
+  ['usage', V('\\b(?:usage|used|consumption|consumed|utili[sz]ation|spent|spend)\\b')],
+  ['image', V('\\b(?:images?|environments?|kernels?\\s+images?)\\b')],
+  ['trash', V('\\b(?:trash|recycle\\s+bin|bin)\\b')],
+  ['directory', V('\\b(?:directory|directories|subfolders?|sub-folders?|subdirectory|subdirectories|subdir|mkdir|dir)\\b')],
+  ['file', V('\\bfiles?\\b|\\bcontents?\\b|\\bwhat\\s*(?:\'s|is)\\s+(?:in|inside)\\b')],
+  ['folder', V('\\b(?:folders?|vfolders?|v-folders?|storage\\s+folders?|storages?|volumes?|datasets?\\s+folders?)\\b')],
+  ['session', V('\\b(?:sessions?|notebooks?|jupyter(?:lab)?|kernels?|containers?|jobs?|boxe?s?|instances?|machines?|workloads?|vms?|servers?|workspaces?|clusters?|pods?)\\b')],
+  ['compute', V('\\b(?:f-?gpus?|gpus?|cpus?|cores?|memory|ram|resources?|quota|capacity|a100s?|h100s?)\\b')],
+];
+
+const NOUNS_KO: Array<[Noun, RegExp]> = [
+  ['token', V('토큰')],
+  ['history', V('이력|히스토리|기록')],
+  ['logs', V('로그|출력')],
+  ['service', V('서비스|엔드포인트|서빙')],
+  ['preset', V('프리셋')],
+  ['rgroup', V('(?:리소스|자원|스케일링)\\s*그룹')],
+  ['slot', V('슬롯|자원\\s*종류|리소스\\s*종류')],
+  ['usage', V('사용량|사용\\s*내역|썼')],
+  ['image', V('이미지')],
+  ['trash', V('휴지통')],
+  ['directory', V('디렉터리|디렉토리|하위\\s*폴더')],
+  ['file', V('파일|내용|뭐\\s*있|뭐가\\s*있|뭐\\s*들어')],
+  ['folder', V('폴더|스토리지|볼륨')],
+  ['session', V('세션|노트북|컨테이너|작업|잡|주피터|인스턴스|서버|클러스터')],
+  ['compute', V('지피유|씨피유|메모리|코어|자원|리소스|쿼터|용량|gpu|cpu')],
+];
+
+interface Hit<T> {
+  kind: T;
+  index: number;
+}
+
+function hits<T>(table: Array<[T, RegExp]>, lower: string): Array<Hit<T>> {
+  const out: Array<Hit<T>> = [];
+  for (const [kind, rx] of table) {
+    rx.lastIndex = 0;
+    for (const m of lower.matchAll(rx)) out.push({ kind, index: m.index });
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
+export interface ClauseFeatures {
+  lower: string;
+  korean: boolean;
+  verbs: Array<Hit<Verb>>;
+  nouns: Array<Hit<Noun>>;
+  verb?: Verb;
+  object?: Noun;
+  hasQuantities: boolean;
+  hasImage: boolean;
+  hasName: boolean;
+  question: boolean;
+}
+
+export function features(lower: string, opts: { hasQuantities: boolean; hasImage: boolean; hasName: boolean }): ClauseFeatures {
+  const korean = /[\uAC00-\uD7A3]/.test(lower) && hits(VERBS_KO, lower).length > 0;
+  const verbs = korean ? [...hits(VERBS_KO, lower), ...hits(VERBS_EN, lower)] : hits(VERBS_EN, lower);
+  const nouns = [...hits(NOUNS_EN, lower), ...(/[\uAC00-\uD7A3]/.test(lower) ? hits(NOUNS_KO, lower) : [])].sort((a, b) => a.index - b.index);
+  // the main verb: the first strong English verb; the last Korean verb (Korean ends with its verb)
+  const rank = (v: Verb): number => (v === 'list' || v === 'mount' ? 1 : v === 'info' ? 0.5 : 0);
+  let verb: Hit<Verb> | undefined;
+  if (korean) {
+    const ko = hits(VERBS_KO, lower);
+    const strong = ko.filter((h) => rank(h.kind) === 0);
+    verb = strong[strong.length - 1] ?? ko[ko.length - 1];
+  } else {
+    verb = [...verbs].sort((a, b) => rank(a.kind) - rank(b.kind) || a.index - b.index)[0];
+  }
+  let object: Hit<Noun> | undefined;
+  if (verb && korean) {
+    object = [...nouns].reverse().find((n) => n.index < verb!.index) ?? nouns.find((n) => n.index > verb!.index);
+  } else if (verb) {
+    object = nouns.find((n) => n.index > verb!.index) ?? [...nouns].reverse().find((n) => n.index < verb!.index);
+  } else {
+    object = nouns[0];
+  }
+  const question = /\?\s*$|^\s*(?:what|which|how|who|is|are|do|does|can|where)\b|(?:나요|니|까|냐|어\?|야\?)\s*$/.test(lower);
+  return { lower, korean, verbs, nouns, ...(verb ? { verb: verb.kind } : {}), ...(object ? { object: object.kind } : {}), question, ...opts };
+}
+
+const has = (f: ClauseFeatures, v: Verb): boolean => f.verbs.some((h) => h.kind === v);
+const hasNoun = (f: ClauseFeatures, n: Noun): boolean => f.nouns.some((h) => h.kind === n);
+
+const REMAINING = /\b(?:left|remaining|remain|free|available|spare|headroom|unused|allocatable|can\s+i\s+(?:still\s+)?(?:use|get|allocate))\b|남은|남았|남아|여유|잔여|가용|사용\s*가능|쓸\s*수\s*있/;
+
+/** The intent kind of one clause, or undefined when it asks for no task. */
+export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: number } | undefined {
+  const l = f.lower;
+  const v = f.verb;
+  const o = f.object;
+  if (/\bwho\s*am\s*i\b|\bwhoami\b|\bmy\s+(?:account|user\s*(?:name|info)|role|e-?mail|profile|identity)\b|내\s*(?:계정|정보|역할|이메일)|나는\s*누구/.test(l)) {
+    return { kind: 'auth.whoami', confidence: 0.9 };
+  }
+  if (hasNoun(f, 'token') && (hasNoun(f, 'service') || f.hasName)) return { kind: 'service.token', confidence: 0.85 };
+
+  const serviceObject = o === 'service' || (v === 'serve' && o !== 'session') || (hasNoun(f, 'service') && o !== 'session' && o !== 'folder');
+  if (serviceObject || (v === 'serve' && !hasNoun(f, 'session'))) {
+    if (has(f, 'destroy') || has(f, 'delete')) return { kind: 'service.delete', confidence: 0.9 };
+    if (has(f, 'scale') || (/\breplicas?\b|레플리카|복제본/.test(l) && !has(f, 'create') && !has(f, 'serve'))) return { kind: 'service.scale', confidence: 0.85 };
+    if (v === 'serve' || has(f, 'serve') || (v === 'create' && o === 'service')) return { kind: 'service.create', confidence: 0.85 };
+    if (has(f, 'info') && f.hasName) return { kind: 'service.info', confidence: 0.8 };
+    if (f.hasName && !/\bservices\b|서비스\s*(?:목록|들)/.test(l)) return { kind: 'service.info', confidence: 0.7 };
+    return { kind: 'service.list', confidence: 0.85 };
+  }
+
+  // read-only resource questions
+  const creating = v === 'create' && (o === 'session' || o === undefined || o === 'compute' || o === 'image' || o === 'preset' || o === 'rgroup');
+  if (!creating || f.question) {
+    if (o === 'preset' || (hasNoun(f, 'preset') && !hasNoun(f, 'session'))) return { kind: 'resource.presets', confidence: 0.85 };
+    if (o === 'rgroup' || (hasNoun(f, 'rgroup') && !hasNoun(f, 'session'))) return { kind: 'resource.groups', confidence: 0.85 };
+    if (o === 'slot' || (hasNoun(f, 'slot') && !hasNoun(f, 'session'))) return { kind: 'resource.slots', confidence: 0.8 };
+    if ((hasNoun(f, 'usage') && !hasNoun(f, 'session') && !hasNoun(f, 'folder')) || /사용량|how\s+much\s+(?:have\s+)?i\s+used/.test(l)) {
+      return { kind: 'resource.usage', confidence: 0.8 };
+    }
+    if ((hasNoun(f, 'compute') || /얼마|how\s+(?:many|much)/.test(l)) && REMAINING.test(l) && !hasNoun(f, 'session') && !hasNoun(f, 'folder')) {
+      return { kind: 'resource.remaining', confidence: 0.85 };
+    }
+    if (o === 'image' && (v === 'list' || v === undefined || f.question)) return { kind: 'image.list', confidence: 0.85 };
+  }
+
+  // folders
+  if (o === 'file' || (hasNoun(f, 'file') && (v === 'list' || v === undefined) && hasNoun(f, 'folder'))) {
+    if (has(f, 'delete') || has(f, 'destroy')) return { kind: 'folder.delete_files', confidence: 0.8 };
+    if (has(f, 'rename')) return { kind: 'folder.rename_file', confidence: 0.8 };
+    if (has(f, 'move')) return { kind: 'folder.move_file', confidence: 0.8 };
+    if (v !== 'create') return { kind: 'folder.files', confidence: 0.85 };
+  }
+  if (o === 'directory' || (hasNoun(f, 'directory') && v === 'create')) {
+    if (v === 'create' || has(f, 'create')) return { kind: 'folder.mkdir', confidence: 0.85 };
+    if (v === 'list' || v === undefined) return { kind: 'folder.files', confidence: 0.7 };
+  }
+  if (o === 'trash') {
+    if (has(f, 'restore')) return { kind: 'folder.restore', confidence: 0.85 };
+    if (has(f, 'purge') || has(f, 'delete')) return { kind: 'folder.purge', confidence: 0.85 };
+    return { kind: 'folder.list', confidence: 0.6 };
+  }
+  if (o === 'folder' || (o === undefined && hasNoun(f, 'folder')) || (!o && (has(f, 'share') || has(f, 'restore') || has(f, 'purge')))) {
+    if (has(f, 'share')) return { kind: 'folder.share', confidence: 0.9 };
+    if (has(f, 'rename')) return { kind: 'folder.rename', confidence: 0.9 };
+    if (has(f, 'restore')) return { kind: 'folder.restore', confidence: 0.9 };
+    if (has(f, 'purge')) return { kind: 'folder.purge', confidence: 0.9 };
+    if (has(f, 'leave')) return { kind: 'folder.leave', confidence: 0.8 };
+    if (v === 'delete' || v === 'destroy') return { kind: 'folder.delete', confidence: 0.9 };
+    if (v === 'create') return { kind: 'folder.create', confidence: 0.9 };
+    if (v === 'info' && f.hasName) return { kind: 'folder.info', confidence: 0.8 };
+    if (/\bin\b|\binside\b|에\s*(?:뭐|무엇|어떤)|안에/.test(l) && f.hasName && (v === 'list' || f.question)) return { kind: 'folder.files', confidence: 0.75 };
+    if (v === 'list' || v === undefined || v === 'info') {
+      return f.hasName && !/\bfolders\b|폴더\s*(?:목록|들|리스트)|모든\s*폴더|\ball\b/.test(l) ? { kind: 'folder.info', confidence: 0.65 } : { kind: 'folder.list', confidence: 0.9 };
+    }
+    if (v === 'mount') return undefined;
+  }
+
+  // sessions (also the default object of run/kill verbs)
+  const sessionish = o === 'session' || o === 'compute' || o === 'logs' || o === 'history' || o === 'image' || o === undefined;
+  if (!sessionish) return undefined;
+  if (hasNoun(f, 'logs') && !has(f, 'destroy') && !(v === 'create' && o === 'session')) return { kind: 'session.logs', confidence: 0.85 };
+  if (hasNoun(f, 'history') && !has(f, 'create')) return { kind: 'session.status_history', confidence: 0.8 };
+  if (has(f, 'rename')) return { kind: 'session.rename', confidence: 0.85 };
+  if (v === 'destroy' || v === 'delete') return { kind: 'session.destroy', confidence: o === 'session' ? 0.9 : 0.75 };
+  if (v === 'create' || v === 'serve' || (v === 'mount' && (o === 'session' || f.hasQuantities))) {
+    if (o === 'session' || f.hasQuantities || f.hasImage) return { kind: 'session.create', confidence: o === 'session' ? 0.9 : 0.75 };
+    return undefined;
+  }
+  if (v === 'info' && (f.hasName || o === 'session')) return { kind: f.hasName ? 'session.info' : 'session.list', confidence: 0.8 };
+  if ((v === 'list' || v === undefined || f.question) && o === 'session') {
+    return f.hasName && !/\bsessions\b|세션\s*(?:목록|들)|\ball\b|모든/.test(l) ? { kind: 'session.info', confidence: 0.7 } : { kind: 'session.list', confidence: 0.85 };
+  }
+  if (!v && (f.hasQuantities || f.hasImage) && o !== undefined) return { kind: 'session.create', confidence: 0.6 };
+  if (v === 'list' && /\b(?:what's|what\s+is|whats)\s+running\b|뭐\s*(?:가\s*)?(?:돌아|실행)/.test(l)) return { kind: 'session.list', confidence: 0.75 };
+  return undefined;
+}

@@ -1,0 +1,455 @@
+/**
+ * The offline semantic parser: request text → intents with slots (English and Korean).
+ *
+ * Pipeline: prepare (cap at MAX_ANALYSED_CHARS, mask quoted spans) → split into clauses where a
+ * new verb starts a new task → classify each clause (verb + object noun) → extract the slots the
+ * intent kind uses → resolve "it"/"그 폴더" to what an earlier clause created → list what only
+ * the user can give (`missing`). Synchronous, pure, deterministic; every regex is linear.
+ */
+import type { Intent, ParsedIntent, ParsedRequest, SessionTarget } from '../intents.js';
+import { classify, features } from './classify.js';
+import {
+  bareIdentifiers,
+  explicitNames,
+  extractCommand,
+  extractEmails,
+  extractEnv,
+  extractImage,
+  extractMounts,
+  extractPaths,
+  extractPermission,
+  extractPreset,
+  extractProject,
+  extractScalingGroup,
+  nounNames,
+  looksLikeIdentifier,
+  wantsAnyScalingGroup,
+  PRONOUN,
+  NAME,
+  valueAt,
+  cleanName,
+  type Clause,
+  type NameHit,
+} from './mentions.js';
+import { extractCluster, extractCount, extractDuration, extractReplicas, extractResources, type Span } from './resources.js';
+import { detectLanguage, lowerAscii, MAX_ANALYSED_CHARS, prepare, unmask } from './text.js';
+import { refusalReason } from './refuse.js';
+import { splitClauses } from './split.js';
+
+export { MAX_ANALYSED_CHARS } from './text.js';
+
+/** Input longer than this is not a request someone typed: refused without analysis. */
+const MAX_INPUT_CHARS = 100_000;
+
+const SESSION_NOUNS_EN = 'sessions?|notebooks?|jobs?|containers?|kernels?|boxe?s?|instances?|workloads?|clusters?';
+const SESSION_NOUNS_KO = '세션|노트북|작업|컨테이너|잡|인스턴스';
+const FOLDER_NOUNS_EN = 'folders?|vfolders?|storage\\s+folders?|volumes?';
+const FOLDER_NOUNS_KO = '폴더|볼륨|스토리지';
+const SERVICE_NOUNS_EN = '(?:model\\s+|inference\\s+)?services?|endpoints?|deployments?';
+const SERVICE_NOUNS_KO = '서비스|엔드포인트';
+
+const STATUS_WORDS: Array<[RegExp, string]> = [
+  [/\brunning\b|실행\s*중|돌아가는|돌고\s*있는|켜져\s*있는/, 'RUNNING'],
+  [/\bpending\b|\bqueued\b|\bwaiting\b|대기\s*중|대기하는|펜딩/, 'PENDING'],
+  [/\berror(?:ed)?\b|\bfailed\b|에러|오류|실패/, 'ERROR'],
+  [/\bidle\b|유휴/, 'IDLE'],
+  [/\brestarting\b|재시작\s*중/, 'RESTARTING'],
+  [/\bterminated\b|\bdead\b|종료된/, 'TERMINATED'],
+];
+
+function statuses(lower: string): string[] {
+  return STATUS_WORDS.filter(([rx]) => rx.test(lower)).map(([, s]) => s);
+}
+
+/** Blank out consumed spans so later name extraction does not read them as names. */
+function blank(c: Clause, spans: Span[]): Clause {
+  let masked = c.masked;
+  for (const s of spans) masked = masked.slice(0, s.start) + ' '.repeat(s.end - s.start) + masked.slice(s.end);
+  return { masked, lower: lowerAscii(masked), quotes: c.quotes };
+}
+
+function firstName(hits: NameHit[]): string | undefined {
+  return hits[0]?.value;
+}
+
+/** Names of a target (sessions, folders, services), explicit first, then noun-adjacent, then bare identifiers. */
+function targetNames(c: Clause, nounsEn: string, nounsKo: string, allowBare: boolean): string[] {
+  const explicit = explicitNames(c);
+  const noun = nounNames(c, nounsEn, nounsKo, true);
+  const bare = allowBare ? bareIdentifiers(c) : [];
+  // quoted names anywhere count as explicit
+  const quoted: NameHit[] = [];
+  for (const m of c.masked.matchAll(/\uE000\d+\uE001/g)) quoted.push({ value: valueAt(c, m.index, m.index + m[0].length), index: m.index, how: 'explicit' });
+  const all = [...explicit, ...quoted, ...noun, ...bare];
+  const names: string[] = [];
+  for (const h of all) if (h.value && !names.includes(h.value)) names.push(h.value);
+  return names;
+}
+
+/** "rename A to B", "A를 B로 바꿔" → [A, B]. */
+function renamePair(c: Clause): { from?: string; to?: string } {
+  const en = new RegExp(`(?:rename|renaming)\\s+(?:the\\s+|my\\s+)?(?:(?:session|folder|vfolder|service)\\s+)?${NAME}(?:\\s+(?:session|folder|vfolder))?\\s+(?:to|as|into)\\s+${NAME}`, 'i').exec(c.masked);
+  if (en) return { from: cleanName(unmask(en[1]!, c.quotes)), to: cleanName(unmask(en[2]!, c.quotes)) };
+  const change = new RegExp(`(?:change|set)\\s+(?:the\\s+)?name\\s+of\\s+(?:the\\s+)?(?:(?:session|folder)\\s+)?${NAME}(?:\\s+(?:session|folder))?\\s+to\\s+${NAME}`, 'i').exec(c.masked);
+  if (change) return { from: cleanName(unmask(change[1]!, c.quotes)), to: cleanName(unmask(change[2]!, c.quotes)) };
+  const ko = new RegExp(`${NAME}\\s*(?:세션|폴더|서비스)?\\s*(?:의\\s*이름)?\\s*(?:을|를|은|는)?\\s*(?:이름\\s*(?:을|를)?\\s*)?${NAME}\\s*(?:으로|로)`).exec(c.masked);
+  if (ko) return { from: cleanName(unmask(ko[1]!, c.quotes)), to: cleanName(unmask(ko[2]!, c.quotes)) };
+  const toOnly = new RegExp(`\\bto\\s+${NAME}\\s*[.?!]?\\s*$|${NAME}\\s*(?:으로|로)\\s*(?:이름\\s*)?(?:바꿔|바꾸|변경)`, 'i').exec(c.masked);
+  if (toOnly) return { to: cleanName(unmask(toOnly[1] ?? toOnly[2]!, c.quotes)) };
+  return {};
+}
+
+function sessionTarget(c: Clause, lower: string): SessionTarget {
+  const names = targetNames(c, SESSION_NOUNS_EN, SESSION_NOUNS_KO, true);
+  const all =
+    /\b(?:all|every|each|everything)\b|\bany\s+(?:running|pending)\b|모든|전부|전체|싹\s*다|다\s*(?:종료|꺼|끄|삭제|지워|정리|보여)|몽땅/.test(lower) && names.length === 0;
+  const st = statuses(lower);
+  return { names, ...(all ? { all: true } : {}), ...(all && st.length > 0 ? { status: st } : {}) };
+}
+
+interface Built {
+  intent: Intent;
+  missing: string[];
+}
+
+/** Build the intent of a clause of the given kind from its slots. */
+function build(kind: Intent['kind'], c0: Clause): Built | undefined {
+  const { resources, spans: resSpans } = extractResources(c0.lower);
+  const envFound = extractEnv(c0);
+  const c = blank(c0, [...resSpans, ...envFound.spans]);
+  const lower = c.lower;
+  const missing: string[] = [];
+
+  switch (kind) {
+    case 'session.create': {
+      const spans: Span[] = [];
+      const image = extractImage(c);
+      if (image) spans.push(image);
+      const command = extractCommand(c);
+      if (command) spans.push(command);
+      const cluster = extractCluster(lower);
+      if (cluster) spans.push(...cluster.spans);
+      const count = extractCount(lower);
+      if (count) spans.push(...count.spans);
+      const rest = blank(c, spans);
+      const scalingGroup = extractScalingGroup(rest);
+      const anyGroup = wantsAnyScalingGroup(lower);
+      const preset = extractPreset(rest);
+      const project = extractProject(rest);
+      const mounts = extractMounts(rest).filter((m) => m.name !== scalingGroup?.value && m.name !== preset && m.name !== project);
+      const mountNames = new Set(mounts.map((m) => m.name));
+      const explicit = explicitNames(rest).map((h) => h.value);
+      const nounName = nounNames(rest, SESSION_NOUNS_EN, SESSION_NOUNS_KO, false).map((h) => h.value);
+      const name = [...explicit, ...nounName].find((n) => !mountNames.has(n) && n !== scalingGroup?.value && n !== preset);
+      const batch = /\bbatch\b|배치|\bas\s+a\s+job\b|\bjob\b.*\b(?:runs?|executes?)\b/.test(lower);
+      const sessionType = batch
+        ? 'batch'
+        : /\binference\b|추론/.test(lower)
+          ? 'inference'
+          : /\binteractive\b|\bnotebook\b|\bjupyter|노트북|주피터|인터랙티브|대화형/.test(lower)
+            ? 'interactive'
+            : command && /\bjob\b|작업|잡/.test(lower)
+              ? 'batch'
+              : undefined;
+      const timeout = /timeout|time\s*limit|제한\s*시간|타임아웃/.test(lower) ? extractDuration(lower.slice(lower.search(/timeout|time\s*limit|제한\s*시간|타임아웃/))) : undefined;
+      const intent: Intent = {
+        kind,
+        resources,
+        mounts,
+        environ: envFound.env,
+        ...(image ? { image: image.value } : {}),
+        ...(name ? { name } : {}),
+        ...(sessionType ? { sessionType } : {}),
+        ...(command ? { startupCommand: command.value } : {}),
+        ...(timeout && sessionType === 'batch' ? { batchTimeout: timeout.seconds } : {}),
+        ...(scalingGroup && !anyGroup ? { scalingGroup: scalingGroup.value } : {}),
+        ...(anyGroup ? { anyScalingGroup: true } : {}),
+        ...(preset ? { preset } : {}),
+        ...(project ? { project } : {}),
+        ...(cluster ? { clusterSize: cluster.value.size, ...(cluster.value.mode ? { clusterMode: cluster.value.mode } : {}) } : {}),
+        ...(count ? { count: count.value } : {}),
+      };
+      return { intent, missing };
+    }
+    case 'session.destroy': {
+      const target = sessionTarget(c, lower);
+      if (target.names.length === 0 && !target.all) missing.push('target');
+      const forced = /\bforce(?:d|fully)?\b|\bhard\s+kill|강제/.test(lower);
+      return { intent: { kind, target, ...(forced ? { forced: true } : {}) }, missing };
+    }
+    case 'session.list': {
+      const st = statuses(lower);
+      return { intent: { kind, ...(st.length > 0 ? { status: st } : {}) }, missing };
+    }
+    case 'session.info':
+    case 'session.logs':
+    case 'session.status_history': {
+      const target = sessionTarget(c, lower);
+      if (target.names.length === 0 && !target.all) missing.push('target');
+      return { intent: { kind, target }, missing };
+    }
+    case 'session.rename': {
+      const pair = renamePair(c);
+      const names = pair.from ? [pair.from] : targetNames(c, SESSION_NOUNS_EN, SESSION_NOUNS_KO, true).filter((n) => n !== pair.to);
+      if (names.length === 0) missing.push('target');
+      if (!pair.to) missing.push('newName');
+      return { intent: { kind, target: { names: names.slice(0, 1) }, ...(pair.to ? { newName: pair.to } : {}) }, missing };
+    }
+    case 'session.execute': {
+      const command = extractCommand(c);
+      const names = targetNames(blank(c, command ? [command] : []), SESSION_NOUNS_EN, SESSION_NOUNS_KO, true);
+      if (names.length === 0) missing.push('target');
+      return { intent: { kind, target: { names }, ...(command ? { code: command.value } : {}) }, missing };
+    }
+    case 'folder.create': {
+      const host = /(?:on|in|at)\s+(?:the\s+)?(?:host\s+)?([a-z0-9_-]+:[a-z0-9_./-]+)|host\s+([a-z0-9_.:-]+)|([a-z0-9_-]+:[a-z0-9_-]+)\s*(?:호스트|에)/i.exec(c.masked);
+      const hostValue = host ? (host[1] ?? host[2] ?? host[3])! : undefined;
+      const c2 = host ? blank(c, [{ start: host.index, end: host.index + host[0].length }]) : c;
+      const project = /\bproject\b|프로젝트/.test(lower) ? extractProject(c2) : undefined;
+      const usageMode = /\bmodels?\s+(?:folder|vfolder|storage|store)|\bfor\s+(?:storing\s+)?models?\b|모델\s*(?:용\s*)?(?:폴더|저장)|usage\s*(?:mode)?\s*[:=]?\s*model/.test(lower)
+        ? 'model'
+        : /usage\s*(?:mode)?\s*[:=]?\s*data\b|데이터\s*(?:용\s*)?폴더/.test(lower)
+          ? 'data'
+          : undefined;
+      const hits = [...explicitNames(c2), ...nounNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...bareIdentifiers(c2)].filter(
+        (h) => h.value !== project && h.value !== hostValue,
+      );
+      const name = firstName(hits);
+      if (!name) missing.push('name');
+      const permission = extractPermission(lower);
+      const intent: Intent = {
+        kind,
+        ...(name ? { name } : {}),
+        ...(usageMode ? { usageMode } : {}),
+        ...(permission ? { permission } : {}),
+        ...(hostValue ? { host: hostValue } : {}),
+        ...(project ? { project } : {}),
+        ...(/\bcloneable\b|복제\s*가능/.test(lower) ? { cloneable: true } : {}),
+      };
+      return { intent, missing };
+    }
+    case 'folder.delete':
+    case 'folder.purge':
+    case 'folder.restore':
+    case 'folder.info':
+    case 'folder.leave':
+    case 'folder.files': {
+      const paths = kind === 'folder.files' ? extractPaths(c).filter((p) => p.includes('/')) : [];
+      const c2 = blank(c, []);
+      const names = targetNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).filter((n) => !paths.includes(n));
+      const name = names[0];
+      if (!name) missing.push('name');
+      return { intent: { kind, ...(name ? { name } : {}), ...(paths[0] ? { path: paths[0] } : {}) }, missing };
+    }
+    case 'folder.list':
+      return { intent: { kind }, missing };
+    case 'folder.mkdir': {
+      // "create a directory X inside the Y folder" / "Y 폴더에 X 디렉터리 만들어"
+      const folder =
+        new RegExp(`(?:in|inside|within|under|into|of|on)\\s+(?:the\\s+|my\\s+)?(?:(?:folder|vfolder)\\s+)?${NAME}(?:\\s+(?:folder|vfolder))?`, 'i').exec(c.masked) ??
+        new RegExp(`${NAME}\\s*(?:폴더|볼륨)?\\s*(?:에|안에|아래에|밑에)`).exec(c.masked);
+      const folderName = folder ? cleanName(unmask(folder[1]!, c.quotes)) : undefined;
+      const rest = folder ? blank(c, [{ start: folder.index, end: folder.index + folder[0].length }]) : c;
+      const dir =
+        new RegExp(`(?:directory|directories|subfolder|sub-folder|subdirectory|subdir|dir|mkdir|path)\\s+(?:named\\s+|called\\s+)?${NAME.replace('[A-Za-z0-9_.\\-]*', '[A-Za-z0-9_.\\-/]*')}`, 'i').exec(rest.masked) ??
+        new RegExp(`${NAME.replace('[A-Za-z0-9_.\\-]*', '[A-Za-z0-9_.\\-/]*')}\\s*(?:이라는\\s*|라는\\s*)?(?:directory|subfolder|디렉터리|디렉토리|하위\\s*폴더|폴더)`, 'i').exec(rest.masked);
+      const named = explicitNames(rest)[0]?.value;
+      const path = named ?? (dir ? cleanName(unmask(dir[1]!, c.quotes)) : undefined);
+      const name = folderName && !['the', 'a'].includes(folderName.toLowerCase()) ? folderName : undefined;
+      if (!name) missing.push('name');
+      if (!path) missing.push('path');
+      return { intent: { kind, ...(name ? { name } : {}), ...(path ? { path } : {}) }, missing };
+    }
+    case 'folder.rename': {
+      const pair = renamePair(c);
+      const name = pair.from ?? targetNames(c, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).find((n) => n !== pair.to);
+      if (!name) missing.push('name');
+      if (!pair.to) missing.push('newName');
+      return { intent: { kind, ...(name ? { name } : {}), ...(pair.to ? { newName: pair.to } : {}) }, missing };
+    }
+    case 'folder.share': {
+      const emails = extractEmails(c);
+      const c2 = blank(c, [...c.masked.matchAll(/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g)].map((m) => ({ start: m.index, end: m.index + m[0].length })));
+      const name = targetNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).find((n) => !/^(?:with|to)$/i.test(n));
+      const permission = extractPermission(lower);
+      if (!name) missing.push('name');
+      if (emails.length === 0) missing.push('emails');
+      return { intent: { kind, ...(name ? { name } : {}), emails, ...(permission ? { permission } : {}) }, missing };
+    }
+    case 'folder.delete_files':
+    case 'folder.rename_file':
+    case 'folder.move_file': {
+      const folder = new RegExp(`(?:from|in|inside|of)\\s+(?:the\\s+|my\\s+)?(?:folder\\s+)?${NAME}(?:\\s+folder)?|${NAME}\\s*폴더`, 'i').exec(c.masked);
+      const name = folder ? cleanName(unmask(folder[1] ?? folder[2]!, c.quotes)) : undefined;
+      const rest = folder ? blank(c, [{ start: folder.index, end: folder.index + folder[0].length }]) : c;
+      const paths = extractPaths(rest);
+      const to = /\bto\s+(\S+)\s*$|(\S+)\s*(?:으로|로)\s*(?:옮|이동|바꿔)/.exec(unmask(rest.masked, c.quotes));
+      const dest = to ? (to[1] ?? to[2])!.replace(/[.?!]$/, '') : undefined;
+      const filePaths = paths.filter((p) => p !== dest);
+      if (!name) missing.push('name');
+      if (filePaths.length === 0) missing.push('paths');
+      const extra = kind === 'folder.rename_file' ? (dest ? { newName: dest } : {}) : kind === 'folder.move_file' ? (dest ? { destination: dest } : {}) : {};
+      if (kind !== 'folder.delete_files' && !dest) missing.push(kind === 'folder.rename_file' ? 'newName' : 'destination');
+      return { intent: { kind, ...(name ? { name } : {}), paths: filePaths, ...extra }, missing };
+    }
+    case 'resource.presets':
+    case 'resource.remaining':
+    case 'resource.groups':
+    case 'resource.slots':
+    case 'resource.usage': {
+      const group = extractScalingGroup(c);
+      return { intent: { kind, ...(group && kind !== 'resource.groups' ? { scalingGroup: group.value } : {}) }, missing };
+    }
+    case 'image.list': {
+      const image = extractImage(c);
+      return { intent: { kind, ...(image ? { filter: image.value } : {}) }, missing };
+    }
+    case 'service.create': {
+      const image = extractImage(c);
+      const runtime = /\b(vllm|tgi|huggingface-tgi|nim|triton|sglang|modular-max|cmd|custom)\b/i.exec(lower)?.[1];
+      const replicas = extractReplicas(lower);
+      const rest = blank(c, [...(image ? [image] : []), ...(replicas?.spans ?? [])]);
+      const folderNames = nounNames(rest, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).map((h) => h.value).filter((n) => !/^models?$/i.test(n) || /\bthe\s+models?\s+folder|models?\s+폴더/.test(lower));
+      const explicit = explicitNames(rest).map((h) => h.value);
+      const serviceNoun = nounNames(rest, SERVICE_NOUNS_EN, SERVICE_NOUNS_KO, false).map((h) => h.value);
+      const name = explicit.find((n) => !folderNames.includes(n)) ?? serviceNoun.find((n) => !folderNames.includes(n));
+      const deployed = new RegExp(`(?:serve|deploy|host|서빙|배포)\\s+(?:the\\s+|my\\s+|a\\s+)?(?:model\\s+)?${NAME}`, 'i').exec(rest.masked);
+      let modelFolder = folderNames[0];
+      if (!modelFolder && deployed) {
+        const v = cleanName(unmask(deployed[1]!, c.quotes));
+        if (v !== name && !/^(?:model|it|with|as|using|on|in)$/i.test(v)) modelFolder = v;
+      }
+      if (!modelFolder) {
+        const ko = new RegExp(`${NAME}\\s*(?:모델|폴더)?\\s*(?:을|를)\\s*(?:\\S+\\s+)?(?:서빙|배포|서비스)`).exec(rest.masked);
+        if (ko) modelFolder = cleanName(unmask(ko[1]!, c.quotes));
+      }
+      const group = extractScalingGroup(rest);
+      if (!modelFolder) missing.push('modelFolder');
+      const imageValue = image && !/^(?:vllm|tgi|triton|sglang)$/i.test(image.value) ? image.value : undefined;
+      const intent: Intent = {
+        kind,
+        resources,
+        environ: envFound.env,
+        ...(name ? { name } : {}),
+        ...(modelFolder ? { modelFolder } : {}),
+        ...(runtime ? { runtimeVariant: runtime.toLowerCase() === 'huggingface-tgi' ? 'huggingface-tgi' : runtime.toLowerCase() } : {}),
+        ...(imageValue ? { image: imageValue } : {}),
+        ...(replicas ? { replicas: replicas.value } : {}),
+        ...(group ? { scalingGroup: group.value } : {}),
+        ...(/\bpublic(?:ly)?\b|open\s+to\s+(?:the\s+)?public|공개/.test(lower) ? { openToPublic: true } : {}),
+      };
+      return { intent, missing };
+    }
+    case 'service.delete':
+    case 'service.info':
+    case 'service.scale':
+    case 'service.token': {
+      const replicas = kind === 'service.scale' ? extractReplicas(lower) : undefined;
+      const duration = kind === 'service.token' ? extractDuration(lower) : undefined;
+      const rest = blank(c, replicas?.spans ?? []);
+      const names = targetNames(rest, SERVICE_NOUNS_EN, SERVICE_NOUNS_KO, true).filter((n) => !/^(?:token|for|to)$/i.test(n) && !/^\d+[smhdw]$/.test(n));
+      const name = names[0];
+      if (!name) missing.push('name');
+      if (kind === 'service.scale' && !replicas) missing.push('replicas');
+      return { intent: { kind, ...(name ? { name } : {}), ...(replicas ? { replicas: replicas.value } : {}), ...(duration ? { duration: duration.compact } : {}) }, missing };
+    }
+    case 'service.list':
+      return { intent: { kind }, missing };
+    case 'auth.whoami':
+      return { intent: { kind }, missing };
+  }
+}
+
+/** "it"/"그 폴더" in a later clause → the folder (or session) an earlier clause named. */
+function resolveReferences(intents: ParsedIntent[]): void {
+  let lastFolder: string | undefined;
+  let lastSession: string | undefined;
+  let lastService: string | undefined;
+  for (const p of intents) {
+    const i = p.intent;
+    const refers = /\b(?:it|its|that|this|them|the\s+(?:new|same)\s+(?:one|folder|session|service))\b|그\s*(?:폴더|세션|서비스)|이\s*(?:폴더|세션)|그거|그걸|그것|방금/i.test(p.span);
+    if (i.kind === 'session.create') {
+      const mounts = i.mounts.flatMap((m) => (m.name === PRONOUN ? (lastFolder ? [{ ...m, name: lastFolder }] : []) : [m]));
+      i.mounts = mounts;
+      if (i.name) lastSession = i.name;
+    } else if (i.kind.startsWith('folder.') && i.kind !== 'folder.list') {
+      const f = i as { name?: string };
+      if (!f.name && refers && lastFolder && i.kind !== 'folder.create') {
+        f.name = lastFolder;
+        p.missing = p.missing.filter((m) => m !== 'name');
+      }
+      if (f.name) lastFolder = f.name;
+    } else if (i.kind === 'session.destroy' || i.kind === 'session.info' || i.kind === 'session.logs' || i.kind === 'session.status_history' || i.kind === 'session.rename') {
+      const target = i.target ?? { names: [] };
+      if (target.names.length === 0 && !target.all && refers && lastSession) {
+        i.target = { ...target, names: [lastSession] };
+        p.missing = p.missing.filter((m) => m !== 'target');
+      }
+      if (i.target?.names[0]) lastSession = i.target.names[0];
+    } else if (i.kind === 'service.create') {
+      if (!i.modelFolder && lastFolder && refers) {
+        i.modelFolder = lastFolder;
+        p.missing = p.missing.filter((m) => m !== 'modelFolder');
+      }
+      if (i.name) lastService = i.name;
+    } else if ((i.kind === 'service.delete' || i.kind === 'service.info' || i.kind === 'service.token' || i.kind === 'service.scale') && !i.name && refers && lastService) {
+      i.name = lastService;
+      p.missing = p.missing.filter((m) => m !== 'name');
+    }
+  }
+}
+
+/** Parse a request into intents. Never throws; huge or binary input is refused, not analysed. */
+export function parseRequest(text: string): ParsedRequest {
+  const input = typeof text === 'string' ? text : '';
+  if (input.length > MAX_INPUT_CHARS) {
+    return { text: input.slice(0, 200), language: 'en', intents: [], refusal: `the request is too long (${input.length} characters); please state the task in a sentence or two` };
+  }
+  const sample = input.slice(0, MAX_ANALYSED_CHARS);
+  const controls = sample.match(/[\u0000-\u0008\u000E-\u001F\uFFFD]/g)?.length ?? 0;
+  if (controls > 3 && controls > sample.length * 0.05) {
+    return { text: input, language: 'en', intents: [], refusal: 'the request is not readable text' };
+  }
+  const prepared = prepare(input);
+  const language = detectLanguage(prepared.masked);
+  if (!prepared.masked.trim()) return { text: input, language, intents: [], refusal: 'the request is empty' };
+
+  const intents: ParsedIntent[] = [];
+  const leftovers: string[] = [];
+  const clauses = splitClauses(prepared.masked, prepared.lower);
+  for (const part of clauses) {
+    const c: Clause = { masked: part.masked, lower: part.lower, quotes: prepared.quotes };
+    const { resources } = extractResources(c.lower);
+    const hasQuantities = Object.keys(resources).length > 0;
+    const hasImage = extractImage(c) !== undefined;
+    const hasName = /\uE000/.test(c.masked) || explicitNames(c).length > 0 || bareIdentifiers(c).length > 0 || nounNames(c, `${SESSION_NOUNS_EN}|${FOLDER_NOUNS_EN}|${SERVICE_NOUNS_EN}`, `${SESSION_NOUNS_KO}|${FOLDER_NOUNS_KO}|${SERVICE_NOUNS_KO}`, true).length > 0;
+    // names must not read as words: "train-job-1" holds neither the verb "train" nor the noun "job"
+    const nameSpans = bareIdentifiers(c).map((h) => ({ start: h.index, end: h.index + h.value.length }));
+    for (const m of c.masked.matchAll(/\uE000\d+\uE001/g)) nameSpans.push({ start: m.index, end: m.index + m[0].length });
+    const f = features(blank(c, nameSpans).lower, { hasQuantities, hasImage, hasName });
+    const kind = classify(f);
+    if (!kind) {
+      leftovers.push(unmask(part.masked, prepared.quotes).trim());
+      continue;
+    }
+    const built = build(kind.kind, c);
+    if (!built) continue;
+    intents.push({ intent: built.intent, missing: built.missing, confidence: kind.confidence, span: unmask(part.masked, prepared.quotes).trim() });
+  }
+  resolveReferences(intents);
+  // a clause that only added to the previous task ("… and mount X") was merged by the splitter;
+  // what is left over and unclassified is reported for --verbose
+  const result: ParsedRequest = { text: input, language, intents };
+  if (intents.length === 0) {
+    const reason = refusalReason(prepared.lower);
+    if (reason) result.refusal = reason;
+  } else {
+    const harmful = refusalReason(prepared.lower, { onlyHarmful: true });
+    if (harmful) return { text: input, language, intents: [], refusal: harmful };
+  }
+  if (leftovers.length > 0 && leftovers.some((l) => l.length > 0)) result.leftovers = leftovers.filter((l) => l.length > 0);
+  if (prepared.truncated) (result.leftovers ??= []).push(`only the first ${MAX_ANALYSED_CHARS} characters were analysed`);
+  return result;
+}
+
+export { looksLikeIdentifier };

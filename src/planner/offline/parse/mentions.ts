@@ -1,0 +1,327 @@
+/**
+ * Mention slots: names (quoted, "named X", "X라는", bare identifiers next to a noun), images,
+ * mounts, environment variables, startup commands, resource groups, presets, projects, emails,
+ * paths and permissions. Every function reads the clause's ASCII-lowercased masked text (`lower`)
+ * and returns values from the original-case masked text (`masked`) at the same positions.
+ */
+import type { MountMention } from '../intents.js';
+import { PLACEHOLDER, unmask } from './text.js';
+
+export interface Clause {
+  masked: string;
+  lower: string;
+  quotes: string[];
+}
+
+/** A name token: a quoted placeholder or an ASCII identifier (Korean particles end it). */
+export const NAME = `(${PLACEHOLDER}|[A-Za-z0-9][A-Za-z0-9_.\\-]*[A-Za-z0-9_]|[A-Za-z0-9])`;
+
+/** Words that are never a name when they stand next to "session"/"folder". */
+const NOT_NAMES = new Set(
+  (
+    'the a an my our your his her their this that these those it its all every each any some new old another same ' +
+    'running pending active idle stopped terminated finished dead errored failed current existing empty shared default ' +
+    'batch interactive inference notebook notebooks jupyter gpu cpu gpus cpus fgpu fgpus interactive compute training ' +
+    'model models general user personal project group team one two three first last latest following ' +
+    'read-only readonly read-write rw ro private public new, named called with using from in on at to for of and or ' +
+    'session sessions folder folders vfolder vfolders service services job jobs container containers ' +
+    'pytorch torch tensorflow tf python vllm ngc jax triton tgi nvidia cuda r julia image images ' +
+    'is are be me us do does did please can could would should will just also then now there here what which who ' +
+    'storage directory dir file files trash data mounted attached mounting read write only whichever whatever wherever ' +
+    'if so as by into inside under within where when while resource resources scaling preset presets'
+  ).split(/\s+/),
+);
+
+/** Common words that do name a folder when said with "the" ("the models folder", "the data folder"). */
+const SOFT_NAMES = new Set(['model', 'models', 'data', 'shared', 'training', 'general', 'user', 'team', 'project', 'personal']);
+
+/** Identifier-like: has a digit, '-', '_' or '.', or is a quoted placeholder. */
+export const looksLikeIdentifier = (s: string): boolean => /[\uE000]|[-_]|\d/.test(s) && /[A-Za-z\uE000]/.test(s);
+
+const rx = (src: string, flags = 'g'): RegExp => new RegExp(src, flags);
+
+export function valueAt(c: Clause, start: number, end: number): string {
+  return unmask(c.masked.slice(start, end), c.quotes).trim();
+}
+
+/** Trim sentence punctuation that sticks to a bare name ("notebook-old?" "exp-7."). */
+export function cleanName(s: string): string {
+  return s.replace(/^[.\-]+|[.\-]+$/g, '');
+}
+
+export interface NameHit {
+  value: string;
+  index: number;
+  /** explicit = quoted or introduced ("named X"); noun = next to a resource noun; bare = identifier-like */
+  how: 'explicit' | 'noun' | 'bare';
+}
+
+const EXPLICIT = [
+  rx(`(?:named|called|name\\s+it|name\\s+(?:should\\s+be|is)|with\\s+(?:the\\s+)?name(?:\\s+of)?|name\\s*[:=]|titled|labell?ed)\\s+(?:as\\s+)?${NAME}`),
+  rx(`${NAME}\\s*(?:이)?(?:라는|란|라고\\s*하는)`),
+  rx(`이름(?:은|을|이|는)?\\s*[:=]?\\s*${NAME}`),
+];
+
+/** Explicitly introduced names, in order. */
+export function explicitNames(c: Clause): NameHit[] {
+  const hits: NameHit[] = [];
+  for (const r of EXPLICIT) {
+    for (const m of c.masked.matchAll(rx(r.source, 'gi'))) {
+      const start = m.index + m[0].lastIndexOf(m[1]!);
+      hits.push({ value: cleanName(valueAt(c, start, start + m[1]!.length)), index: start, how: 'explicit' });
+    }
+  }
+  return hits.sort((a, b) => a.index - b.index);
+}
+
+/** Names standing next to a noun: "the session foo", "the datasets folder", "foo 세션을". */
+export function nounNames(c: Clause, nounsEn: string, nounsKo: string, allowPlainWords: boolean): NameHit[] {
+  const hits: NameHit[] = [];
+  const push = (raw: string, index: number, definite = false): void => {
+    const v = cleanName(valueAt(c, index, index + raw.length));
+    const plain = !looksLikeIdentifier(raw);
+    // "the models folder" names a folder; "a model folder" is a usage mode
+    const soft = definite && SOFT_NAMES.has(v.toLowerCase());
+    if (!v || (NOT_NAMES.has(v.toLowerCase()) && !soft)) return;
+    if (plain && !allowPlainWords) return;
+    hits.push({ value: v, index, how: 'noun' });
+  };
+  const after = rx(`(?<![A-Za-z0-9_\\-])(?:${nounsEn})\\s+(?:named\\s+|called\\s+)?${NAME}`, 'gi');
+  for (const m of c.masked.matchAll(after)) push(m[1]!, m.index + m[0].length - m[1]!.length);
+  const before = rx(`${NAME}\\s+(?:${nounsEn})(?![A-Za-z0-9_\\-])`, 'gi');
+  for (const m of c.masked.matchAll(before)) push(m[1]!, m.index, /(?:the|my|our|your)\s+$/.test(c.lower.slice(Math.max(0, m.index - 6), m.index)));
+  const ko = rx(`${NAME}\\s*(?:이라는\\s*|라는\\s*)?(?:${nounsKo})`, 'g');
+  for (const m of c.masked.matchAll(ko)) push(m[1]!, m.index);
+  return hits.sort((a, b) => a.index - b.index);
+}
+
+/** Identifier-like tokens anywhere ("kill train-job-1"). */
+export function bareIdentifiers(c: Clause): NameHit[] {
+  const hits: NameHit[] = [];
+  for (const m of c.masked.matchAll(rx(`(?<![A-Za-z0-9_.\\-/=@:])${NAME}(?![A-Za-z0-9_.\\-/=@:])`, 'g'))) {
+    const raw = m[1]!;
+    if (!looksLikeIdentifier(raw) || raw.startsWith('\uE000')) continue;
+    if (IGNORED_IDENTIFIER.test(raw.toLowerCase())) continue;
+    hits.push({ value: cleanName(raw), index: m.index, how: 'bare' });
+  }
+  return hits;
+}
+
+/** Identifier-looking words that are units, modes or versions, not names. */
+const IGNORED_IDENTIFIER =
+  /^(?:\d+(?:[.,]\d+)*[a-z]*|read-?only|read-?write|write-?delete|multi-?node|single-?node|\d+-node|x86_64|aarch64|arm64|py\d+|cuda\d+(?:\.\d+)*|ubuntu\d+(?:\.\d+)*|python\d(?:\.\d+)*|tf\d(?:\.\d+)*|a100s?|h100s?|h200s?|v100s?|a10g?|l40s?|t4|l4|a6000|rtx\d+|gpt-\d.*|llama-?\d.*|re-?\w+|non-\w+|co-\w+|e-?mail|built-in|up-to-date|f-?gpus?|top-\d+|utf-8|[a-z]-[a-z]|\d+x)$/;
+
+// ------------------------------------------------------------------ images
+
+const FRAMEWORK = '(?:ngc|nvidia|pytorch|torch|tensorflow|tf|python|py|jax|vllm|tgi|triton|sglang|huggingface|transformers|julia|cuda|ubuntu|파이토치|텐서플로우?|파이썬)';
+const IMAGE_RUN = rx(
+  `(?<![A-Za-z0-9_.\\-/])(${FRAMEWORK}(?:[ \\-]?v?\\d+(?:\\.\\d+)+|\\d+(?:\\.\\d+)*)?(?:[\\s\\-]+(?:${FRAMEWORK}(?:[ \\-]?v?\\d+(?:\\.\\d+)+|\\d+(?:\\.\\d+)*)?|v?\\d+(?:\\.\\d+)+)){0,4})(?![A-Za-z0-9_.\\-/])`,
+  'g',
+);
+const IMAGE_REF = /(?<![\w./-])((?:[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?\/)?[a-z0-9._-]+(?:\/[a-z0-9._-]+)*:[A-Za-z0-9._-]+|[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?\/[a-z0-9._\/-]+)(?![\w./-])/gi;
+
+/** The image as the user said it: a reference verbatim, else the framework words and versions. */
+export function extractImage(c: Clause): { value: string; start: number; end: number } | undefined {
+  for (const m of c.masked.matchAll(IMAGE_REF)) {
+    const v = m[1]!;
+    if (v.includes('@') || /^(?:https?|local|nfs|cephfs|[a-z]+):/.test(v.toLowerCase()) && !v.includes('/')) continue;
+    return { value: v, start: m.index, end: m.index + v.length };
+  }
+  // a quoted reference after "image": image "foo/bar:1"
+  const q = rx(`(?:image|이미지)\\s*[:=]?\\s*(${PLACEHOLDER})|(${PLACEHOLDER})\\s*(?:image|이미지)`, 'gi').exec(c.masked);
+  if (q) {
+    const ph = q[1] ?? q[2]!;
+    const start = q.index + q[0].indexOf(ph);
+    return { value: valueAt(c, start, start + ph.length), start, end: start + ph.length };
+  }
+  for (const m of c.lower.matchAll(IMAGE_RUN)) {
+    const run = m[1]!;
+    // "python train.py" is a command, "py" alone says nothing, "cuda"/"ubuntu" alone is no framework
+    const next = c.lower.slice(m.index + run.length, m.index + run.length + 40);
+    if (/^(?:py|cuda|ubuntu|nvidia)$/.test(run)) continue;
+    if (/^python$/.test(run) && /^\s+[\w./-]+\.(?:py|sh)\b|^\s+-[mc]\b/.test(next)) continue;
+    if (/^\s*(?:(?:script|file|code|command|package|library|function|program)s?|-?\s*m\b)/.test(next)) continue;
+    return { value: c.masked.slice(m.index, m.index + run.length).trim(), start: m.index, end: m.index + run.length };
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------ commands
+
+const COMMAND_START = /^(?:python3?|bash|sh|\.\/|node|torchrun|accelerate|deepspeed|pip|make|nvidia-smi|jupyter|java|go|cargo|npm|R|Rscript|julia)\b/;
+
+/** The startup command: a quoted command, "that executes X", "running X", "X 실행". */
+export function extractCommand(c: Clause): { value: string; start: number; end: number } | undefined {
+  // quoted text that reads as a command, or any quoted text after run/execute words
+  for (const m of c.masked.matchAll(rx(PLACEHOLDER, 'g'))) {
+    const text = c.quotes[Number(m[0].slice(1, -1))] ?? '';
+    const before = c.lower.slice(Math.max(0, m.index - 40), m.index);
+    const after = c.lower.slice(m.index + m[0].length, m.index + m[0].length + 12);
+    const introduced = /(?:run|runs|running|execute|executes|executing|command|cmd|startup|start\s+with|launch|launches|that\s+does)\s*(?:the\s+)?(?:command\s+)?[:=]?\s*$/.test(before) || /^\s*(?:을|를)?\s*(?:실행|돌려|돌리)/.test(after);
+    if (introduced || (COMMAND_START.test(text) && / /.test(text))) return { value: text, start: m.index, end: m.index + m[0].length };
+  }
+  const unquoted =
+    /(?:that\s+(?:executes|runs)|which\s+(?:executes|runs)|executing|to\s+execute|with\s+(?:the\s+)?(?:startup\s+)?command|\brunning|\brun|\bexecute)\s+((?:python3?|bash|sh|\.\/|torchrun|accelerate|deepspeed|node|make|nvidia-smi)\S*(?:\s+(?!(?:in|on|with|using|as|inside|for|and|then|at)\b)[^\s,;]+){0,12})/.exec(c.masked);
+  if (unquoted) {
+    const v = unquoted[1]!.trim();
+    const start = unquoted.index + unquoted[0].length - unquoted[1]!.length;
+    return { value: v, start, end: start + unquoted[1]!.length };
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------ env
+
+/** KEY=value pairs and "environment variable KEY set to value". */
+export function extractEnv(c: Clause): { env: Record<string, string>; spans: Array<{ start: number; end: number }> } {
+  const env: Record<string, string> = {};
+  const spans: Array<{ start: number; end: number }> = [];
+  const envContext = /env|environment|환경\s*변수/i.test(c.masked);
+  for (const m of c.masked.matchAll(/(?<![\w.\-/])([A-Za-z_][A-Za-z0-9_]*)\s?=\s?(\uE000\d+\uE001|[^\s,;]+)/g)) {
+    const key = m[1]!;
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(key) && !envContext) continue;
+    env[key] = unmask(m[2]!, c.quotes).replace(/[.)]+$/, '');
+    spans.push({ start: m.index, end: m.index + m[0].length });
+  }
+  for (const m of c.masked.matchAll(/(?:environment\s+variables?|env(?:ironment)?\s+vars?|\benv)\s+([A-Za-z_][A-Za-z0-9_]*)\s+(?:set\s+)?(?:to|as|=)\s+(\uE000\d+\uE001|[^\s,;]+)/gi)) {
+    env[m[1]!] = unmask(m[2]!, c.quotes).replace(/[.)]+$/, '');
+    spans.push({ start: m.index, end: m.index + m[0].length });
+  }
+  for (const m of c.masked.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*(?:환경\s*변수)?(?:를|을|는|은)?\s*(\uE000\d+\uE001|[^\s,;]+?)\s*(?:으로|로)\s*(?:설정|지정|세팅)/g)) {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(m[1]!)) continue;
+    env[m[1]!] = unmask(m[2]!, c.quotes);
+    spans.push({ start: m.index, end: m.index + m[0].length });
+  }
+  return { env, spans };
+}
+
+// ------------------------------------------------------------------ placement
+
+const GROUP_WORDS = '(?:resource|scaling)[\\s-]+groups?|sgroups?';
+export function extractScalingGroup(c: Clause): { value: string; index: number } | undefined {
+  const pats = [
+    rx(`(?:in|on|from|into|to|use|using|via)\\s+(?:the\\s+)?${NAME}\\s+(?:${GROUP_WORDS})`, 'gi'),
+    rx(`(?:${GROUP_WORDS})\\s*(?:named\\s+|called\\s+|[:=]\\s*)?${NAME}`, 'gi'),
+    rx(`${NAME}\\s*(?:리소스|자원|스케일링)\\s*그룹`, 'g'),
+    rx(`(?:리소스|자원|스케일링)\\s*그룹\\s*${NAME}`, 'g'),
+  ];
+  for (const p of pats) {
+    for (const m of c.masked.matchAll(p)) {
+      const v = cleanName(valueAt(c, m.index + m[0].lastIndexOf(m[1]!), m.index + m[0].lastIndexOf(m[1]!) + m[1]!.length));
+      if (!v || NOT_NAMES.has(v.toLowerCase()) || /^(?:that|which|can|where|with|for|is|i)$/i.test(v)) continue;
+      return { value: v, index: m.index };
+    }
+  }
+  return undefined;
+}
+
+export function wantsAnyScalingGroup(lower: string): boolean {
+  return (
+    /\b(?:whichever|any|whatever|wherever|some)\b[^.;]{0,40}?\b(?:groups?|fits?|room|capacity|space|free|available)\b/.test(lower) ||
+    /\bwherever\b|\banywhere\b|first\s+(?:group|one)\s+(?:that|with)/.test(lower) ||
+    /아무\s*(?:그룹|데|곳|리소스)|아무데나|어디든|어디서든|(?:되는|남는|여유\s*있는|가능한)\s*(?:그룹|곳)/.test(lower)
+  );
+}
+
+export function extractPreset(c: Clause): string | undefined {
+  const pats = [
+    rx(`(?:using|with|from|use|via|on)\\s+(?:the\\s+|a\\s+)?${NAME}\\s+(?:resource\\s+)?preset`, 'gi'),
+    rx(`preset\\s*(?:named\\s+|called\\s+|[:=]\\s*)?${NAME}`, 'gi'),
+    rx(`${NAME}\\s*(?:리소스\\s*)?프리셋`, 'g'),
+    rx(`프리셋\\s*${NAME}`, 'g'),
+  ];
+  for (const p of pats) {
+    for (const m of c.masked.matchAll(p)) {
+      const start = m.index + m[0].lastIndexOf(m[1]!);
+      const v = cleanName(valueAt(c, start, start + m[1]!.length));
+      if (v && !NOT_NAMES.has(v.toLowerCase()) && !/^(?:that|which|can|i|is|for|to)$/i.test(v)) return v;
+    }
+  }
+  return undefined;
+}
+
+export function extractProject(c: Clause): string | undefined {
+  const pats = [
+    rx(`(?:in|for|under|of|to)\\s+(?:the\\s+|my\\s+|our\\s+)?${NAME}\\s+(?:project|group)(?![\\w-])`, 'gi'),
+    rx(`(?:project)\\s*(?:named\\s+|called\\s+|[:=]\\s*)?${NAME}`, 'gi'),
+    rx(`${NAME}\\s*(?:프로젝트)`, 'g'),
+  ];
+  for (const p of pats) {
+    for (const m of c.masked.matchAll(p)) {
+      const start = m.index + m[0].lastIndexOf(m[1]!);
+      const v = cleanName(valueAt(c, start, start + m[1]!.length));
+      if (v && !NOT_NAMES.has(v.toLowerCase()) && !/^(?:resource|scaling|that|which|can|i|is|folder|folders)$/i.test(v)) return v;
+    }
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------ mounts
+
+const PRONOUN_FOLDER = /(?:\b(?:it|them|that\s+folder|this\s+folder|the\s+(?:new|newly\s+created|created|same)\s+folder|the\s+new\s+one)\b|그\s*폴더|이\s*폴더|해당\s*폴더|그걸|그것을?|방금\s*만든\s*폴더)/;
+export const PRONOUN = '\u0002'; // marker for "the folder made earlier in this request"
+
+/** Folders to mount: "with the X folder (mounted)", "mount X and Y at /p", "X 폴더를 마운트", "with it mounted". */
+export function extractMounts(c: Clause): MountMention[] {
+  const found: Array<{ name: string; index: number; end: number }> = [];
+  const add = (name: string, index: number, end: number): void => {
+    const v = cleanName(name);
+    if (!v || NOT_NAMES.has(v.toLowerCase())) return;
+    if (!found.some((f) => f.name === v)) found.push({ name: v, index, end });
+  };
+  for (const h of nounNames(c, 'folders?|vfolders?|storage\\s+folders?|directory|dir|volume', '폴더|디렉터리|디렉토리|볼륨', true)) {
+    add(h.value, h.index, h.index + h.value.length);
+  }
+  const LIST = `${NAME}((?:\\s*(?:,|and|&|및|하고|와|과)\\s*(?:the\\s+)?${NAME}){0,5})`;
+  for (const m of c.masked.matchAll(rx(`(?:mount(?:ing|ed|s)?|attach(?:ing)?)\\s+(?:the\\s+|my\\s+)?(?:folders?\\s+|vfolders?\\s+)?${LIST}`, 'gi'))) {
+    for (const n of m[0].replace(/^\S+\s+/, '').split(/\s*(?:,|\band\b|&)\s*/)) {
+      const name = n.replace(/^(?:the|my|folders?|vfolders?)\s+/gi, '').trim();
+      if (/^[A-Za-z0-9\uE000]/.test(name)) add(unmask(name.split(/\s+/)[0]!, c.quotes), m.index, m.index + m[0].length);
+    }
+  }
+  for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|연결)`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length);
+  for (const m of c.masked.matchAll(rx(`(?:with|and)\\s+(?:the\\s+)?${NAME}\\s+(?:mounted|attached)`, 'gi'))) {
+    const start = m.index + m[0].indexOf(m[1]!, 4);
+    add(valueAt(c, start, start + m[1]!.length), m.index, m.index + m[0].length);
+  }
+  // "with it mounted", "mount it", "그 폴더를 마운트한"
+  const pron = PRONOUN_FOLDER.exec(c.lower);
+  if (pron && /mount|attach|마운트|붙|연결|with\s+(?:it|that\s+folder)/.test(c.lower)) found.push({ name: PRONOUN, index: pron.index, end: pron.index + pron[0].length });
+
+  return found
+    .sort((a, b) => a.index - b.index)
+    .map((f) => {
+      const tail = c.masked.slice(f.end, f.end + 60);
+      const path = /^\S*\s*(?:(?:at|to|on|under|into|as)\s+|(?:을|를)?\s*)(\/[^\s,;]+?)(?=[\s,;]|에|으로|로|$)/.exec(tail)?.[1] ?? /^[^,;]{0,30}?(\/[A-Za-z0-9_./-]+)/.exec(tail)?.[1];
+      const near = c.lower.slice(Math.max(0, f.index - 25), f.end + 40);
+      const readOnly = /read[\s-]*only|\bro\b|읽기\s*전용/.test(near) || (found.length === 1 && /read[\s-]*only|\bro\b|읽기\s*전용/.test(c.lower));
+      return { name: f.name, ...(path ? { path: path.replace(/[.)]+$/, '') } : {}), ...(readOnly ? { readOnly: true } : {}) };
+    });
+}
+
+// ------------------------------------------------------------------ misc
+
+export const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g;
+
+export function extractEmails(c: Clause): string[] {
+  return [...new Set([...unmask(c.masked, c.quotes).matchAll(EMAIL)].map((m) => m[0].replace(/\.$/, '')))];
+}
+
+export function extractPermission(lower: string): 'ro' | 'rw' | 'wd' | undefined {
+  if (/write[\s-]*delete|\bwd\b|full\s+(?:access|control)|삭제\s*권한|모든\s*권한/.test(lower)) return 'wd';
+  if (/read[\s-]*only|readonly|\bro\b|read\s+access|view[\s-]*only|읽기\s*전용|읽기만|읽기\s*권한/.test(lower)) return 'ro';
+  if (/read[\s-]*(?:and[\s-]*)?write|read\/write|\brw\b|write\s+access|writable|editable|쓰기|읽고\s*쓰기|편집/.test(lower)) return 'rw';
+  return undefined;
+}
+
+/** A path inside a folder ("/data/raw", "checkpoints/epoch1"). */
+export function extractPaths(c: Clause): string[] {
+  const out: string[] = [];
+  for (const m of unmask(c.masked, c.quotes).matchAll(/(?<![\w@:])((?:\/|\.\/)?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+\/?|\/[A-Za-z0-9_.-]+|[A-Za-z0-9_-]+\.[A-Za-z0-9]{1,8})(?![\w@\/])/g)) {
+    const p = m[1]!;
+    if (/^\d+(?:\.\d+)+$/.test(p) || EMAIL.test(p)) continue;
+    EMAIL.lastIndex = 0;
+    out.push(p.replace(/\.$/, ''));
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+/**
+ * Refusals: requests that are not a Backend.AI task (food, weather, jokes, unrelated code or
+ * chat) and the few that are harmful whatever they mention (mining, attacking, other users' keys).
+ */
+
+const DOMAIN =
+  /\b(?:sessions?|notebooks?|jupyter|kernels?|containers?|jobs?|folders?|vfolders?|storage|gpus?|fgpus?|cpus?|cores?|memory|ram|images?|presets?|resource|scaling|groups?|services?|endpoints?|models?|backend\.?ai|cluster|nodes?|quota|mount|logs?|tokens?|replicas?|pytorch|tensorflow|vllm|ngc|python|batch|inference|terminate|kill|deploy|serve|usage)\b|세션|노트북|폴더|이미지|프리셋|서비스|그룹|자원|리소스|지피유|메모리|코어|로그|마운트|배치|모델|클러스터|사용량|토큰|fgpu|gpu|cpu/;
+
+const OFF_TOPIC: Array<[RegExp, string]> = [
+  [/\b(?:pizza|burger|sushi|food|lunch|dinner|breakfast|coffee|restaurant|taxi|uber|flight|hotel|groceries)\b|피자|치킨|음식|배달|점심|저녁|커피|택시|비행기|호텔/, 'ordering food or services'],
+  [/\bweather\b|\bforecast\b|날씨|기온|비\s*와/, 'the weather'],
+  [/\bjoke\b|\bpoem\b|\bstory\b|\bsong\b|\blyrics\b|농담|시\s*(?:써|지어)|노래|이야기/, 'creative writing'],
+  [/\b(?:stock|bitcoin\s+price|exchange\s+rate|news|sports?|football|soccer|movie|recipe)\b|주식|환율|뉴스|축구|영화|레시피/, 'general information'],
+  [/\btranslate\b|번역/, 'translation'],
+  [/\b(?:write|implement|code|fix|debug|refactor)\b[^.]{0,40}\b(?:function|class|script|program|algorithm|regex|sql|html|css|website|app)\b/, 'writing unrelated code'],
+];
+
+const HARMFUL: Array<[RegExp, string]> = [
+  [/\b(?:mine|mining)\s+(?:crypto|bitcoin|monero|ethereum|coins?)|crypto\s*mining|채굴/, 'cryptocurrency mining is not an allowed use of the cluster'],
+  [/\b(?:ddos|attack|hack|exploit|brute[\s-]*force|crack)\b[^.]{0,40}\b(?:server|site|password|users?|accounts?|manager|cluster)|해킹|디도스/, 'attacking systems is not something I will help with'],
+  [/\b(?:steal|dump|exfiltrate|leak)\b[^.]{0,40}\b(?:keys?|secrets?|passwords?|credentials?)|other\s+users?'?\s+(?:secret|access)\s+keys?|남의\s*(?:키|비밀)/, 'reading other users\' credentials is not allowed'],
+];
+
+const GREETING = /^\s*(?:hi|hello|hey|thanks|thank\s+you|good\s+(?:morning|night|evening)|how\s+are\s+you|안녕|고마워|감사합니다|ㅎㅇ)\b/;
+
+/** A refusal reason, or undefined when the text may be a Backend.AI task. */
+export function refusalReason(lower: string, opts: { onlyHarmful?: boolean } = {}): string | undefined {
+  for (const [rx, why] of HARMFUL) if (rx.test(lower)) return why;
+  if (opts.onlyHarmful) return undefined;
+  const domain = DOMAIN.test(lower);
+  for (const [rx, topic] of OFF_TOPIC) if (rx.test(lower) && !domain) return `not a Backend.AI task (${topic})`;
+  if (GREETING.test(lower) && !domain) return 'not a Backend.AI task (general chat)';
+  if (!domain) {
+    const letters = lower.match(/[a-z\uAC00-\uD7A3]/g)?.length ?? 0;
+    if (letters === 0) return 'the request contains no words I can read';
+    return 'not a Backend.AI task: I can manage sessions, folders, images, resources and model services';
+  }
+  return undefined;
+}

@@ -1,0 +1,70 @@
+/**
+ * Splitting a request into clauses, one per task: at sentence ends, and at conjunctions or
+ * sequencing words ("and then", "then", ", and", "하고", "한 다음", "후에") only where a new
+ * task verb follows. Clauses that turn out to carry no task are merged back by the caller.
+ */
+
+export interface ClausePart {
+  masked: string;
+  lower: string;
+}
+
+const TASK_VERB =
+  "(?:please\\s+|also\\s+|then\\s+|now\\s+|finally\\s+|can\\s+you\\s+|could\\s+you\\s+|i\\s+(?:also\\s+)?(?:want|need|would\\s+like)\\s+to\\s+|let's\\s+|go\\s+(?:and\\s+)?)?" +
+  '(?:create|make|start|launch|spin|fire|boot|open|run|set\\s+up|provision|give|get|allocate|delete|remove|kill|terminate|stop|shut|tear|destroy|end|close|nuke|' +
+  'list|show|display|tell|check|rename|share|invite|restore|recover|purge|empty|deploy|serve|scale|mkdir|move|print|grant|add|clean|wipe|trash|erase|what|which|how|who|' +
+  'new|spin|send|issue|generate|leave|describe|inspect|view|fetch|cancel|abort)\\b';
+
+const EN_SPLIT = new RegExp(`\\s*(?:,\\s*|;\\s*)?\\b(?:and\\s+then|and\\s+also|and\\s+afterwards|after\\s+that|afterwards|then|and|plus|next|also)\\s*,?\\s+(?=${TASK_VERB})|\\s*[,;]\\s+(?=${TASK_VERB})`, 'g');
+const SENTENCE = /(?<=[.!?;])\s+(?=\S)|\n+/g;
+/** Korean: a verb's connective ending (만들고, 생성해서, 만든 다음에, 한 후) or 그리고/그 다음. */
+const KO_SPLIT =
+  /(?<=[\uAC00-\uD7A3](?:고|고서|아서|어서|해서|여서))(?:\s*나서)?\s+(?!싶|있|계|말)|(?<=[\uAC00-\uD7A3])\s*(?:다음|후|뒤)(?:에)?\s*,?\s+|(?:^|\s)(?:그리고|그\s*다음(?:에)?|그런\s*다음(?:에)?|그러고\s*나서)\s+/g;
+
+function cut(text: string, rx: RegExp): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let last = 0;
+  rx.lastIndex = 0;
+  for (const m of text.matchAll(rx)) {
+    if (m.index > last) out.push([last, m.index]);
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push([last, text.length]);
+  return out;
+}
+
+/** Korean connective only counts after a verb-like word (all Hangul), not after a name ("foo하고"). */
+function koreanCuts(lower: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let last = 0;
+  KO_SPLIT.lastIndex = 0;
+  for (const m of lower.matchAll(KO_SPLIT)) {
+    const before = lower.slice(last, m.index);
+    const word = /(\S+)$/.exec(before)?.[1] ?? '';
+    const connective = /(?:고|고서|아서|어서|해서|여서)$/.test(word);
+    if (connective && !/^[\uAC00-\uD7A3]+$/.test(word)) continue;
+    if (connective && /^(?:그리고|하고|이고|라고|에서|으로서|로서)$/.test(word) && word !== '하고') continue;
+    if (/^(?:하고)$/.test(word) && /[A-Za-z0-9]\s*$/.test(before.slice(0, -2))) continue;
+    if (m.index > last) out.push([last, m.index]);
+    last = m.index + m[0].length;
+  }
+  if (last < lower.length) out.push([last, lower.length]);
+  return out;
+}
+
+export function splitClauses(masked: string, lower: string): ClausePart[] {
+  const parts: ClausePart[] = [];
+  for (const [s0, e0] of cut(lower, SENTENCE)) {
+    const sentence = lower.slice(s0, e0);
+    for (const [s1, e1] of cut(sentence, EN_SPLIT)) {
+      const piece = sentence.slice(s1, e1);
+      for (const [s2, e2] of koreanCuts(piece)) {
+        const start = s0 + s1 + s2;
+        const end = s0 + s1 + e2;
+        const m = masked.slice(start, end);
+        if (m.trim()) parts.push({ masked: m, lower: lower.slice(start, end) });
+      }
+    }
+  }
+  return parts;
+}
