@@ -48,7 +48,7 @@ const VERBS_KO: Array<[Verb, RegExp]> = [
 const NOUNS_EN: Array<[Noun, RegExp]> = [
   ['token', V('\\btokens?\\b')],
   ['history', V('\\b(?:status\\s+)?history\\b|\\btransitions?\\b')],
-  ['logs', V('\\b(?:logs?|stdout|stderr|console\\s+output|output)\\b')],
+  ['logs', V('\\b(?:logs?|stdout|stderr|console\\s+output|output|printed|print)\\b')],
   ['service', V('\\b(?:(?:model\\s+|inference\\s+)?services?|endpoints?|deployments?|servings?)\\b')],
   ['preset', V('\\bpresets?\\b')],
   ['rgroup', V('\\b(?:(?:resource|scaling)[\\s-]+groups?|sgroups?)\\b')],

@@ -151,7 +151,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
             : command && /\bjob\b|작업|잡/.test(lower)
               ? 'batch'
               : undefined;
-      const timeout = /timeout|time\s*limit|제한\s*시간|타임아웃/.test(lower) ? extractDuration(lower.slice(lower.search(/timeout|time\s*limit|제한\s*시간|타임아웃/))) : undefined;
+      const timeoutAt = lower.search(/timeout|time\s*limit|제한\s*시간|타임아웃|(?:for\s+)?at\s+most|no\s+longer\s+than/);
+      const timeout = timeoutAt >= 0 ? extractDuration(lower.slice(Math.max(0, timeoutAt - 16), timeoutAt + 40)) : undefined;
       const intent: Intent = {
         kind,
         resources,

@@ -28,12 +28,14 @@ const NOT_NAMES = new Set(
     'pytorch torch tensorflow tf python vllm ngc jax triton tgi nvidia cuda r julia image images ' +
     'is are be me us do does did please can could would should will just also then now there here what which who ' +
     'storage directory dir file files trash data mounted attached mounting read write only whichever whatever wherever ' +
-    'if so as by into inside under within where when while resource resources scaling preset presets'
+    'if so as by into inside under within where when while resource resources scaling preset presets ' +
+    'stop kill terminate delete remove destroy end close start create launch run make open show list rename share restore ' +
+    'get describe check cancel nuke spin fire boot mount unmount give please'
   ).split(/\s+/),
 );
 
 /** Common words that do name a folder when said with "the" ("the models folder", "the data folder"). */
-const SOFT_NAMES = new Set(['model', 'models', 'data', 'shared', 'training', 'general', 'user', 'team', 'project', 'personal']);
+const SOFT_NAMES = new Set(['model', 'models', 'data', 'shared', 'training', 'general', 'user', 'team', 'project', 'personal', 'storage', 'scratch']);
 
 /** Identifier-like: has a digit, '-', '_' or '.', or is a quoted placeholder. */
 export const looksLikeIdentifier = (s: string): boolean => /[\uE000]|[-_]|\d/.test(s) && /[A-Za-z\uE000]/.test(s);
@@ -177,7 +179,7 @@ export function extractEnv(c: Clause): { env: Record<string, string>; spans: Arr
   const env: Record<string, string> = {};
   const spans: Array<{ start: number; end: number }> = [];
   const envContext = /env|environment|환경\s*변수/i.test(c.masked);
-  for (const m of c.masked.matchAll(/(?<![\w.\-/])([A-Za-z_][A-Za-z0-9_]*)\s?=\s?(\uE000\d+\uE001|[^\s,;]+)/g)) {
+  for (const m of c.masked.matchAll(/(?<![\w.\-/])([A-Za-z_][A-Za-z0-9_]*)\s?=\s?(\uE000\d+\uE001|(?:[^\s,;]|,(?=\d))+)/g)) {
     const key = m[1]!;
     if (!/^[A-Z_][A-Z0-9_]*$/.test(key) && !envContext) continue;
     env[key] = unmask(m[2]!, c.quotes).replace(/[.)]+$/, '');
@@ -264,9 +266,9 @@ export const PRONOUN = '\u0002'; // marker for "the folder made earlier in this 
 /** Folders to mount: "with the X folder (mounted)", "mount X and Y at /p", "X 폴더를 마운트", "with it mounted". */
 export function extractMounts(c: Clause): MountMention[] {
   const found: Array<{ name: string; index: number; end: number }> = [];
-  const add = (name: string, index: number, end: number): void => {
+  const add = (name: string, index: number, end: number, soft = false): void => {
     const v = cleanName(name);
-    if (!v || NOT_NAMES.has(v.toLowerCase())) return;
+    if (!v || (NOT_NAMES.has(v.toLowerCase()) && !(soft && SOFT_NAMES.has(v.toLowerCase())))) return;
     if (!found.some((f) => f.name === v)) found.push({ name: v, index, end });
   };
   for (const h of nounNames(c, 'folders?|vfolders?|storage\\s+folders?|directory|dir|volume', '폴더|디렉터리|디렉토리|볼륨', true)) {
@@ -276,7 +278,7 @@ export function extractMounts(c: Clause): MountMention[] {
   for (const m of c.masked.matchAll(rx(`(?:mount(?:ing|ed|s)?|attach(?:ing)?)\\s+(?:the\\s+|my\\s+)?(?:folders?\\s+|vfolders?\\s+)?${LIST}`, 'gi'))) {
     for (const n of m[0].replace(/^\S+\s+/, '').split(/\s*(?:,|\band\b|&)\s*/)) {
       const name = n.replace(/^(?:the|my|folders?|vfolders?)\s+/gi, '').trim();
-      if (/^[A-Za-z0-9\uE000]/.test(name)) add(unmask(name.split(/\s+/)[0]!, c.quotes), m.index, m.index + m[0].length);
+      if (/^[A-Za-z0-9\uE000]/.test(name)) add(unmask(name.split(/\s+/)[0]!, c.quotes), m.index, m.index + m[0].length, true);
     }
   }
   for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|연결)`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length);

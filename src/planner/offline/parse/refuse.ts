@@ -6,6 +6,9 @@
 const DOMAIN =
   /\b(?:sessions?|notebooks?|jupyter|kernels?|containers?|jobs?|folders?|vfolders?|storage|gpus?|fgpus?|cpus?|cores?|memory|ram|images?|presets?|resource|scaling|groups?|services?|endpoints?|models?|backend\.?ai|cluster|nodes?|quota|mount|logs?|tokens?|replicas?|pytorch|tensorflow|vllm|ngc|python|batch|inference|terminate|kill|deploy|serve|usage)\b|세션|노트북|폴더|이미지|프리셋|서비스|그룹|자원|리소스|지피유|메모리|코어|로그|마운트|배치|모델|클러스터|사용량|토큰|fgpu|gpu|cpu/;
 
+const STRONG_DOMAIN =
+  /\b(?:sessions?|notebooks?|jupyter|containers?|jobs?|folders?|vfolders?|gpus?|fgpus?|presets?|resource\s+groups?|services?|endpoints?|backend\.?ai|cluster|quota|mount(?:ed)?|batch)\b|세션|노트북|폴더|프리셋|서비스|지피유|마운트|배치|클러스터/;
+
 const OFF_TOPIC: Array<[RegExp, string]> = [
   [/\b(?:pizza|burger|sushi|food|lunch|dinner|breakfast|coffee|restaurant|taxi|uber|flight|hotel|groceries)\b|피자|치킨|음식|배달|점심|저녁|커피|택시|비행기|호텔/, 'ordering food or services'],
   [/\bweather\b|\bforecast\b|날씨|기온|비\s*와/, 'the weather'],
@@ -28,7 +31,9 @@ export function refusalReason(lower: string, opts: { onlyHarmful?: boolean } = {
   for (const [rx, why] of HARMFUL) if (rx.test(lower)) return why;
   if (opts.onlyHarmful) return undefined;
   const domain = DOMAIN.test(lower);
-  for (const [rx, topic] of OFF_TOPIC) if (rx.test(lower) && !domain) return `not a Backend.AI task (${topic})`;
+  // a language or framework name alone does not make "write a python function" a cluster task
+  const strong = STRONG_DOMAIN.test(lower);
+  for (const [rx, topic] of OFF_TOPIC) if (rx.test(lower) && !strong) return `not a Backend.AI task (${topic})`;
   if (GREETING.test(lower) && !domain) return 'not a Backend.AI task (general chat)';
   if (!domain) {
     const letters = lower.match(/[a-z\uAC00-\uD7A3]/g)?.length ?? 0;
