@@ -55,7 +55,7 @@ const NOUNS_EN: Array<[Noun, RegExp]> = [
   ['slot', V('\\b(?:resource\\s+)?slots?(?:\\s+types?)?\\b|\\bresource\\s+types?\\b|\\baccelerator\\s+types?\\b')],
   ['usage', V('\\b(?:usage|used|consumption|consumed|utili[sz]ation|spent|spend)\\b')],
   ['image', V('\\b(?:images?|environments?|kernels?\\s+images?)\\b')],
-  ['trash', V('\\b(?:trash|recycle\\s+bin|bin)\\b')],
+  ['trash', V('\\b(?:the|my|from|in|to|into)\\s+trash\\b|\\btrash\\s+(?:bin|can)\\b|\\brecycle\\s+bin\\b')],
   ['directory', V('\\b(?:directory|directories|subfolders?|sub-folders?|subdirectory|subdirectories|subdir|mkdir|dir)\\b')],
   ['file', V('\\bfiles?\\b|\\bcontents?\\b|\\bwhat\\s*(?:\'s|is)\\s+(?:in|inside)\\b')],
   ['folder', V('\\b(?:folders?|vfolders?|v-folders?|storage\\s+folders?|storages?|volumes?|datasets?\\s+folders?)\\b')],
@@ -126,7 +126,7 @@ export function features(lower: string, opts: { hasQuantities: boolean; hasImage
   if (verb && korean) {
     object = [...nouns].reverse().find((n) => n.index < verb!.index) ?? nouns.find((n) => n.index > verb!.index);
   } else if (verb) {
-    object = nouns.find((n) => n.index > verb!.index) ?? [...nouns].reverse().find((n) => n.index < verb!.index);
+    object = nouns.find((n) => n.index >= verb!.index) ?? [...nouns].reverse().find((n) => n.index < verb!.index);
   } else {
     object = nouns[0];
   }
@@ -162,6 +162,9 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   // read-only resource questions
   const creating = v === 'create' && (o === 'session' || o === undefined || o === 'compute' || o === 'image' || o === 'preset' || o === 'rgroup');
   if (!creating || f.question) {
+    if ((hasNoun(f, 'compute') || /얼마|how\s+(?:many|much)/.test(l)) && REMAINING.test(l) && !hasNoun(f, 'session') && !hasNoun(f, 'folder') && !hasNoun(f, 'preset') && !(hasNoun(f, 'rgroup') && !/\b(?:f-?gpus?|gpus?|cpus?|cores?|memory|ram|quota)\b|지피유|메모리|쿼터|gpu|cpu/.test(l)) && !hasNoun(f, 'slot')) {
+      return { kind: 'resource.remaining', confidence: 0.85 };
+    }
     if (o === 'preset' || (hasNoun(f, 'preset') && !hasNoun(f, 'session'))) return { kind: 'resource.presets', confidence: 0.85 };
     if (o === 'rgroup' || (hasNoun(f, 'rgroup') && !hasNoun(f, 'session'))) return { kind: 'resource.groups', confidence: 0.85 };
     if (o === 'slot' || (hasNoun(f, 'slot') && !hasNoun(f, 'session'))) return { kind: 'resource.slots', confidence: 0.8 };

@@ -313,7 +313,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const folderNames = nounNames(rest, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).map((h) => h.value).filter((n) => !/^models?$/i.test(n) || /\bthe\s+models?\s+folder|models?\s+폴더/.test(lower));
       const explicit = explicitNames(rest).map((h) => h.value);
       const serviceNoun = nounNames(rest, SERVICE_NOUNS_EN, SERVICE_NOUNS_KO, false).map((h) => h.value);
-      const name = explicit.find((n) => !folderNames.includes(n)) ?? serviceNoun.find((n) => !folderNames.includes(n));
+      const name = explicit.find((n) => n !== folderNames[0]) ?? serviceNoun.find((n) => !folderNames.includes(n));
       const deployed = new RegExp(`(?:serve|deploy|host|서빙|배포)\\s+(?:the\\s+|my\\s+|a\\s+)?(?:model\\s+)?${NAME}`, 'i').exec(rest.masked);
       let modelFolder = folderNames[0];
       if (!modelFolder && deployed) {
@@ -400,6 +400,28 @@ function resolveReferences(intents: ParsedIntent[]): void {
   }
 }
 
+/** Classify one clause and build its intent; undefined when it asks for no task. */
+function parseClause(part: { masked: string; lower: string }, quotes: string[]): ParsedIntent | undefined {
+  const c: Clause = { masked: part.masked, lower: part.lower, quotes };
+  const { resources } = extractResources(c.lower);
+  const hasQuantities = Object.keys(resources).length > 0;
+  const hasImage = extractImage(c) !== undefined;
+  const hasName =
+    /\uE000/.test(c.masked) ||
+    explicitNames(c).length > 0 ||
+    bareIdentifiers(c).length > 0 ||
+    nounNames(c, `${SESSION_NOUNS_EN}|${FOLDER_NOUNS_EN}|${SERVICE_NOUNS_EN}`, `${SESSION_NOUNS_KO}|${FOLDER_NOUNS_KO}|${SERVICE_NOUNS_KO}`, true).length > 0;
+  // names must not read as words: "train-job-1" holds neither the verb "train" nor the noun "job"
+  const nameSpans = bareIdentifiers(c).map((h) => ({ start: h.index, end: h.index + h.value.length }));
+  for (const m of c.masked.matchAll(/\uE000\d+\uE001/g)) nameSpans.push({ start: m.index, end: m.index + m[0].length });
+  const f = features(blank(c, nameSpans).lower, { hasQuantities, hasImage, hasName });
+  const kind = classify(f);
+  if (!kind) return undefined;
+  const built = build(kind.kind, c);
+  if (!built) return undefined;
+  return { intent: built.intent, missing: built.missing, confidence: kind.confidence, span: unmask(part.masked, quotes).trim() };
+}
+
 /** Parse a request into intents. Never throws; huge or binary input is refused, not analysed. */
 export function parseRequest(text: string): ParsedRequest {
   const input = typeof text === 'string' ? text : '';
@@ -418,24 +440,25 @@ export function parseRequest(text: string): ParsedRequest {
   const intents: ParsedIntent[] = [];
   const leftovers: string[] = [];
   const clauses = splitClauses(prepared.masked, prepared.lower);
+  let previous: { masked: string; lower: string } | undefined;
   for (const part of clauses) {
-    const c: Clause = { masked: part.masked, lower: part.lower, quotes: prepared.quotes };
-    const { resources } = extractResources(c.lower);
-    const hasQuantities = Object.keys(resources).length > 0;
-    const hasImage = extractImage(c) !== undefined;
-    const hasName = /\uE000/.test(c.masked) || explicitNames(c).length > 0 || bareIdentifiers(c).length > 0 || nounNames(c, `${SESSION_NOUNS_EN}|${FOLDER_NOUNS_EN}|${SERVICE_NOUNS_EN}`, `${SESSION_NOUNS_KO}|${FOLDER_NOUNS_KO}|${SERVICE_NOUNS_KO}`, true).length > 0;
-    // names must not read as words: "train-job-1" holds neither the verb "train" nor the noun "job"
-    const nameSpans = bareIdentifiers(c).map((h) => ({ start: h.index, end: h.index + h.value.length }));
-    for (const m of c.masked.matchAll(/\uE000\d+\uE001/g)) nameSpans.push({ start: m.index, end: m.index + m[0].length });
-    const f = features(blank(c, nameSpans).lower, { hasQuantities, hasImage, hasName });
-    const kind = classify(f);
-    if (!kind) {
+    let parsed = parseClause(part, prepared.quotes);
+    if (!parsed && previous && intents.length > 0) {
+      // "… and mount X at /p": no task of its own, more slots for the task before it
+      const merged = { masked: `${previous.masked} ${part.masked}`, lower: `${previous.lower} ${part.lower}` };
+      const again = parseClause(merged, prepared.quotes);
+      if (again && again.intent.kind === intents[intents.length - 1]!.intent.kind) {
+        intents[intents.length - 1] = again;
+        previous = merged;
+        continue;
+      }
+    }
+    if (!parsed) {
       leftovers.push(unmask(part.masked, prepared.quotes).trim());
       continue;
     }
-    const built = build(kind.kind, c);
-    if (!built) continue;
-    intents.push({ intent: built.intent, missing: built.missing, confidence: kind.confidence, span: unmask(part.masked, prepared.quotes).trim() });
+    intents.push(parsed);
+    previous = part;
   }
   resolveReferences(intents);
   // a clause that only added to the previous task ("… and mount X") was merged by the splitter;

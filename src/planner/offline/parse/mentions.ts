@@ -30,7 +30,8 @@ const NOT_NAMES = new Set(
     'storage directory dir file files trash data mounted attached mounting read write only whichever whatever wherever ' +
     'if so as by into inside under within where when while resource resources scaling preset presets ' +
     'stop kill terminate delete remove destroy end close start create launch run make open show list rename share restore ' +
-    'get describe check cancel nuke spin fire boot mount unmount give please'
+    'get describe check cancel nuke spin fire boot mount unmount give please purge recover deleted removed trashed down up off ' +
+    'out back tear shut wipe erase empty inspect view display print tell see find about info details status logs log history'
   ).split(/\s+/),
 );
 

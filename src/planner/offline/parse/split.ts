@@ -13,7 +13,7 @@ const TASK_VERB =
   "(?:please\\s+|also\\s+|then\\s+|now\\s+|finally\\s+|can\\s+you\\s+|could\\s+you\\s+|i\\s+(?:also\\s+)?(?:want|need|would\\s+like)\\s+to\\s+|let's\\s+|go\\s+(?:and\\s+)?)?" +
   '(?:create|make|start|launch|spin|fire|boot|open|run|set\\s+up|provision|give|get|allocate|delete|remove|kill|terminate|stop|shut|tear|destroy|end|close|nuke|' +
   'list|show|display|tell|check|rename|share|invite|restore|recover|purge|empty|deploy|serve|scale|mkdir|move|print|grant|add|clean|wipe|trash|erase|what|which|how|who|' +
-  'new|spin|send|issue|generate|leave|describe|inspect|view|fetch|cancel|abort)\\b';
+  'new|spin|send|issue|generate|leave|describe|inspect|view|fetch|cancel|abort|mount|attach)\\b';
 
 const EN_SPLIT = new RegExp(`\\s*(?:,\\s*|;\\s*)?\\b(?:and\\s+then|and\\s+also|and\\s+afterwards|after\\s+that|afterwards|then|and|plus|next|also)\\s*,?\\s+(?=${TASK_VERB})|\\s*[,;]\\s+(?=${TASK_VERB})`, 'g');
 const SENTENCE = /(?<=[.!?;])\s+(?=\S)|\n+/g;
