@@ -40,7 +40,7 @@ const VERBS_KO: Array<[Verb, RegExp]> = [
   ['destroy', V('종료|꺼|끄|끝내|중지|중단|멈춰|멈추|죽여|죽이|정지|닫아|내려|없애|정리|취소')],
   ['delete', V('삭제|지워|지우|제거|버려')],
   ['mount', V('마운트|붙여|연결')],
-  ['create', V('만들|만드|생성|시작|띄워|띄우|열어|켜|실행|돌려|돌리|준비|할당|새로\\s|새\\s|필요해|원해|하고\\s*싶|할래|써\\s*줘|추가')],
+  ['create', V('만들|만드|만든|생성|시작|띄워|띄우|띄운|열어|켜|실행(?!\\s*중)|돌려|돌리|준비|할당|새로\\s|새\\s|필요해|원해|하고\\s*싶|할래|써\\s*줘|추가')],
   ['info', V('상태|정보|상세|어때|어떻게\\s*돼|돌아가')],
   ['list', V('보여|알려|목록|리스트|뭐|무엇|뭔|어떤|몇|얼마|확인|조회|있어|있나|있는지|볼래|보고\\s*싶|궁금|찾아')],
 ];
@@ -75,7 +75,7 @@ const NOUNS_KO: Array<[Noun, RegExp]> = [
   ['image', V('이미지')],
   ['trash', V('휴지통')],
   ['directory', V('디렉터리|디렉토리|하위\\s*폴더')],
-  ['file', V('파일|내용|뭐\\s*있|뭐가\\s*있|뭐\\s*들어')],
+  ['file', V('파일|내용|들어\\s*있')],
   ['folder', V('폴더|스토리지|볼륨')],
   ['session', V('세션|노트북|컨테이너|작업|잡|주피터|인스턴스|서버|클러스터')],
   ['compute', V('지피유|씨피유|메모리|코어|자원|리소스|쿼터|용량|gpu|cpu')],
@@ -182,7 +182,8 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     if (has(f, 'delete') || has(f, 'destroy')) return { kind: 'folder.delete_files', confidence: 0.8 };
     if (has(f, 'rename')) return { kind: 'folder.rename_file', confidence: 0.8 };
     if (has(f, 'move')) return { kind: 'folder.move_file', confidence: 0.8 };
-    if (v !== 'create') return { kind: 'folder.files', confidence: 0.85 };
+    // "폴더 뭐 있어?" with no folder named asks for the folder list
+    if (v !== 'create') return !f.hasName && !/\bfiles?\b|contents?|파일|안에/.test(l) ? { kind: 'folder.list', confidence: 0.7 } : { kind: 'folder.files', confidence: 0.85 };
   }
   if (o === 'directory' || (hasNoun(f, 'directory') && v === 'create')) {
     if (v === 'create' || has(f, 'create')) return { kind: 'folder.mkdir', confidence: 0.85 };

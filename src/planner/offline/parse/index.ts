@@ -441,10 +441,20 @@ export function parseRequest(text: string): ParsedRequest {
   const leftovers: string[] = [];
   const clauses = splitClauses(prepared.masked, prepared.lower);
   let previous: { masked: string; lower: string } | undefined;
-  for (const part of clauses) {
-    let parsed = parseClause(part, prepared.quotes);
-    if (!parsed && previous && intents.length > 0) {
-      // "… and mount X at /p": no task of its own, more slots for the task before it
+  // a clause with no task of its own ("corpus 폴더를 마운트해서", "환경 변수 X=1 넣어서") carries its slots
+  // forward into the next clause; in English ("… and mount X at /p") it adds to the one before
+  let carry: { masked: string; lower: string } | undefined;
+  for (const raw of clauses) {
+    const part = carry ? { masked: `${carry.masked} ${raw.masked}`, lower: `${carry.lower} ${raw.lower}` } : raw;
+    carry = undefined;
+    const parsed = parseClause(part, prepared.quotes);
+    if (parsed) {
+      intents.push(parsed);
+      previous = part;
+      continue;
+    }
+    const koreanConnective = /[\uAC00-\uD7A3]\s*$/.test(part.lower);
+    if (!koreanConnective && previous && intents.length > 0) {
       const merged = { masked: `${previous.masked} ${part.masked}`, lower: `${previous.lower} ${part.lower}` };
       const again = parseClause(merged, prepared.quotes);
       if (again && again.intent.kind === intents[intents.length - 1]!.intent.kind) {
@@ -453,13 +463,9 @@ export function parseRequest(text: string): ParsedRequest {
         continue;
       }
     }
-    if (!parsed) {
-      leftovers.push(unmask(part.masked, prepared.quotes).trim());
-      continue;
-    }
-    intents.push(parsed);
-    previous = part;
+    carry = part;
   }
+  if (carry) leftovers.push(unmask(carry.masked, prepared.quotes).trim());
   resolveReferences(intents);
   // a clause that only added to the previous task ("… and mount X") was merged by the splitter;
   // what is left over and unclassified is reported for --verbose
