@@ -16,13 +16,13 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['purge', V('\\b(?:purge|permanently|for\\s+good|forever|empty\\s+(?:the\\s+|my\\s+)?trash|from\\s+(?:the\\s+)?trash\\s+(?:too|as\\s+well|completely))\\b|\\bhard[\\s-]delete\\b')],
   ['restore', V('\\b(?:restore|recover|undelete|untrash|bring\\s+back|get\\s+back)\\b')],
   ['rename', V('\\b(?:rename|renaming|change\\s+(?:the\\s+|its\\s+)?name|call\\s+it)\\b')],
-  ['share', V('\\b(?:share|sharing|invite|grant|give\\s+\\S+\\s+access)\\b')],
+  ['share', V('\\b(?:share|sharing|invite|grant|give\\s+(?:\\S+\\s+){1,3}?access)\\b')],
   ['leave', V('\\bleave\\b')],
   ['scale', V('\\b(?:scale|scaling|resize)\\b')],
   ['move', V('\\b(?:move|mv)\\b')],
   ['destroy', V('\\b(?:terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt)\\b')],
   ['delete', V('\\b(?:delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
-  ['create', V("\\b(?:create|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like|'d\\s+like)|allocate|begin|new|add|mkdir|prepare|reserve|book|train)\\b")],
+  ['create', V("\\b(?:create|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train)\\b")],
   ['mount', V('\\b(?:mount|attach)\\b')],
   ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|is\\s+\\S+\\s+(?:still\\s+)?(?:running|up|alive|done|finished|ready))\\b")],
   ['list', V("\\b(?:list|show|display|what|what's|whats|which|see|view|get|check|tell\\s+me|how\\s+many|how\\s+much|are\\s+there|do\\s+i\\s+have|enumerate|print|ls|find|look\\s+up|give\\s+me)\\b")],
@@ -217,7 +217,8 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   if (hasNoun(f, 'history') && !has(f, 'create')) return { kind: 'session.status_history', confidence: 0.8 };
   if (has(f, 'rename')) return { kind: 'session.rename', confidence: 0.85 };
   if (v === 'destroy' || v === 'delete') return { kind: 'session.destroy', confidence: o === 'session' ? 0.9 : 0.75 };
-  if (v === 'create' || v === 'serve' || (v === 'mount' && (o === 'session' || f.hasQuantities))) {
+  if (!v && (f.hasQuantities || f.hasImage) && o === 'session' && !f.question) return { kind: 'session.create', confidence: 0.65 };
+  if (v === 'create' || v === 'serve' || (v === 'mount' && o === 'session')) {
     if (o === 'session' || f.hasQuantities || f.hasImage) return { kind: 'session.create', confidence: o === 'session' ? 0.9 : 0.75 };
     return undefined;
   }

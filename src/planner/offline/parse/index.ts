@@ -247,7 +247,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'folder.mkdir': {
       // "create a directory X inside the Y folder" / "Y 폴더에 X 디렉터리 만들어"
       const folder =
-        new RegExp(`(?:in|inside|within|under|into|of|on)\\s+(?:the\\s+|my\\s+)?(?:(?:folder|vfolder)\\s+)?${NAME}(?:\\s+(?:folder|vfolder))?`, 'i').exec(c.masked) ??
+        new RegExp(`(?:in|inside|within|under|into|of|on|to)\\s+(?:the\\s+|my\\s+)?(?:(?:folder|vfolder)\\s+)?${NAME}(?:\\s+(?:folder|vfolder))?`, 'i').exec(c.masked) ??
         new RegExp(`${NAME}\\s*(?:폴더|볼륨)?\\s*(?:에|안에|아래에|밑에)`).exec(c.masked);
       const folderName = folder ? cleanName(unmask(folder[1]!, c.quotes)) : undefined;
       const rest = folder ? blank(c, [{ start: folder.index, end: folder.index + folder[0].length }]) : c;
@@ -464,6 +464,15 @@ export function parseRequest(text: string): ParsedRequest {
       }
     }
     carry = part;
+  }
+  if (carry && previous && intents.length > 0) {
+    // a trailing Korean clause with no task ("… corpus 폴더 마운트해줘") completes the task before it
+    const merged = { masked: `${previous.masked} ${carry.masked}`, lower: `${previous.lower} ${carry.lower}` };
+    const again = parseClause(merged, prepared.quotes);
+    if (again && again.intent.kind === intents[intents.length - 1]!.intent.kind) {
+      intents[intents.length - 1] = again;
+      carry = undefined;
+    }
   }
   if (carry) leftovers.push(unmask(carry.masked, prepared.quotes).trim());
   resolveReferences(intents);

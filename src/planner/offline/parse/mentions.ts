@@ -31,7 +31,8 @@ const NOT_NAMES = new Set(
     'if so as by into inside under within where when while resource resources scaling preset presets ' +
     'stop kill terminate delete remove destroy end close start create launch run make open show list rename share restore ' +
     'get describe check cancel nuke spin fire boot mount unmount give please purge recover deleted removed trashed down up off ' +
-    'out back tear shut wipe erase empty inspect view display print tell see find about info details status logs log history'
+    'out back tear shut wipe erase empty inspect view display print tell see find about info details status logs log history ' +
+    'forcefully force forced now immediately right asap too again gracefully undelete untrash permanently completely'
   ).split(/\s+/),
 );
 

@@ -19,7 +19,7 @@ const OFF_TOPIC: Array<[RegExp, string]> = [
 ];
 
 const HARMFUL: Array<[RegExp, string]> = [
-  [/\b(?:mine|mining)\s+(?:crypto|bitcoin|monero|ethereum|coins?)|crypto\s*mining|채굴/, 'cryptocurrency mining is not an allowed use of the cluster'],
+  [/\b(?:mine|mining)\s+(?:some\s+|a\s+few\s+)?(?:crypto|bitcoin|monero|ethereum|coins?)|crypto\s*mining|채굴/, 'cryptocurrency mining is not an allowed use of the cluster'],
   [/\b(?:ddos|attack|hack|exploit|brute[\s-]*force|crack)\b[^.]{0,40}\b(?:server|site|password|users?|accounts?|manager|cluster)|해킹|디도스/, 'attacking systems is not something I will help with'],
   [/\b(?:steal|dump|exfiltrate|leak)\b[^.]{0,40}\b(?:keys?|secrets?|passwords?|credentials?)|other\s+users?'?\s+(?:secret|access)\s+keys?|남의\s*(?:키|비밀)/, 'reading other users\' credentials is not allowed'],
 ];
