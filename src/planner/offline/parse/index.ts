@@ -40,6 +40,8 @@ export { MAX_ANALYSED_CHARS } from './text.js';
 
 /** Input longer than this is not a request someone typed: refused without analysis. */
 const MAX_INPUT_CHARS = 100_000;
+/** Most clauses (tasks and their add-ons) analysed in one request. */
+const MAX_CLAUSES = 16;
 
 const SESSION_NOUNS_EN = 'sessions?|notebooks?|jobs?|containers?|kernels?|boxe?s?|instances?|workloads?|clusters?';
 const SESSION_NOUNS_KO = '세션|노트북|작업|컨테이너|잡|인스턴스';
@@ -439,7 +441,10 @@ export function parseRequest(text: string): ParsedRequest {
 
   const intents: ParsedIntent[] = [];
   const leftovers: string[] = [];
-  const clauses = splitClauses(prepared.masked, prepared.lower);
+  // nobody asks for more than a handful of tasks at once; the cap bounds the merge work
+  const allClauses = splitClauses(prepared.masked, prepared.lower);
+  const clauses = allClauses.slice(0, MAX_CLAUSES);
+  if (allClauses.length > MAX_CLAUSES) leftovers.push(`only the first ${MAX_CLAUSES} clauses were analysed`);
   let previous: { masked: string; lower: string } | undefined;
   // a clause with no task of its own ("corpus 폴더를 마운트해서", "환경 변수 X=1 넣어서") carries its slots
   // forward into the next clause; in English ("… and mount X at /p") it adds to the one before

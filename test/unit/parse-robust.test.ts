@@ -1,0 +1,110 @@
+/** Property-style tests: odd, garbage, huge and binary input never throws and stays fast. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseRequest, MAX_ANALYSED_CHARS } from '../../src/planner/offline/parse/index.js';
+
+const ms = (f: () => void): number => {
+  const t = performance.now();
+  f();
+  return performance.now() - t;
+};
+
+const PIECES = [
+  'create', 'a', 'session', 'with', '5', 'fGPU', 'and', 'then', 'kill', 'it', 'folder', '세션', '만들고', '폴더를', '마운트해서',
+  '"', "'", '`', 'named', 'x-1', '128GB', 'shm', '=', 'KEY=val', '@', 'a@b.co', '/', '..', '-', '—', '😀', '\u0000', '\uE000', '\n',
+  'half', 'a', 'GPU', 'two', 'nodes', 'preset', 'resource group', 'whichever', '반', '개', 'at', '/home/work/x', 'read-only',
+];
+
+describe('parseRequest robustness', () => {
+  it('never throws on random unicode strings and always returns a well-formed result', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (s) => {
+        const r = parseRequest(s);
+        expect(Array.isArray(r.intents)).toBe(true);
+        expect(['en', 'ko', 'mixed']).toContain(r.language);
+        for (const p of r.intents) {
+          expect(p.confidence).toBeGreaterThanOrEqual(0);
+          expect(p.confidence).toBeLessThanOrEqual(1);
+          expect(Array.isArray(p.missing)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never throws on shuffled request-like words (quotes, placeholders, Korean) and is deterministic', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }), (words) => {
+        const text = words.join(' ');
+        const a = parseRequest(text);
+        const b = parseRequest(text);
+        expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('a 1 MB input returns quickly with a reason, not an exception', () => {
+    const huge = 'create a session with 5 fGPU and '.repeat(32_000);
+    expect(huge.length).toBeGreaterThan(1_000_000);
+    let r!: ReturnType<typeof parseRequest>;
+    const t = ms(() => (r = parseRequest(huge)));
+    expect(t).toBeLessThan(50);
+    expect(r.intents).toEqual([]);
+    expect(r.refusal).toMatch(/too long/);
+  });
+
+  it('long but acceptable input is analysed up to the cap and says so', () => {
+    const text = `kill x-1 ${'a'.repeat(MAX_ANALYSED_CHARS * 2)}`;
+    const r = parseRequest(text);
+    expect(r.intents[0]?.intent.kind).toBe('session.destroy');
+    expect(r.leftovers?.join(' ')).toMatch(/first \d+ characters/);
+  });
+
+  it('pathological repetitions stay fast (no catastrophic backtracking)', () => {
+    const inputs = [
+      'a'.repeat(MAX_ANALYSED_CHARS),
+      '-'.repeat(MAX_ANALYSED_CHARS),
+      'x-'.repeat(MAX_ANALYSED_CHARS / 2),
+      '1.'.repeat(MAX_ANALYSED_CHARS / 2),
+      'and '.repeat(MAX_ANALYSED_CHARS / 4),
+      'mount a, '.repeat(MAX_ANALYSED_CHARS / 9),
+      'pytorch 2.1 '.repeat(MAX_ANALYSED_CHARS / 12),
+      '세션 '.repeat(MAX_ANALYSED_CHARS / 3),
+      '"'.repeat(MAX_ANALYSED_CHARS),
+      "'a ".repeat(MAX_ANALYSED_CHARS / 3),
+      'KEY=value '.repeat(MAX_ANALYSED_CHARS / 10),
+      'a@'.repeat(MAX_ANALYSED_CHARS / 2),
+      '/a'.repeat(MAX_ANALYSED_CHARS / 2),
+      'in the x resource group '.repeat(MAX_ANALYSED_CHARS / 24),
+    ];
+    for (const s of inputs) {
+      const t = ms(() => parseRequest(s));
+      expect(t, s.slice(0, 30)).toBeLessThan(250);
+    }
+  });
+
+  it('binary and empty input is refused with a reason', () => {
+    expect(parseRequest('\u0000\u0001\u0002\u0003\u0004\u0005binary\u0006\u0007').refusal).toBeTruthy();
+    expect(parseRequest('').refusal).toMatch(/empty/);
+    expect(parseRequest('   \n\t ').refusal).toMatch(/empty/);
+    expect(parseRequest(undefined as unknown as string).refusal).toBeTruthy();
+  });
+
+  it('typical requests parse in about a millisecond', () => {
+    const requests = [
+      'Start a session from the NGC PyTorch 23.07 image with the corpus folder mounted, 128GB RAM and 5 fGPU',
+      'create a folder named exp-7 and start a pytorch session with it mounted and 2 fGPU',
+      'exp-9라는 폴더 만들고 그 폴더를 마운트한 pytorch 세션 시작해',
+      'terminate all my running sessions',
+    ];
+    for (const r of requests) parseRequest(r); // warm up
+    const runs = 50;
+    const t = ms(() => {
+      for (let i = 0; i < runs; i++) for (const r of requests) parseRequest(r);
+    });
+    const perRequest = t / (runs * requests.length);
+    console.info(`parseRequest: ${perRequest.toFixed(3)} ms per request`);
+    expect(perRequest).toBeLessThan(5);
+  });
+});
