@@ -108,6 +108,8 @@ export class PlanChecker implements CandidateChecker {
     const { catalog, validator } = this.deps;
     const op = catalog.get(cand.operationId);
     if (!op) return { ok: false, reason: `operation ${cand.operationId} is not in the spec` };
+    // the LLM proposer could not read the model's arguments: never plan the call without them
+    if (typeof cand.meta?.argumentError === 'string') return { ok: false, reason: `unreadable arguments: ${cand.meta.argumentError}` };
 
     const pathParams = cand.pathParams ?? {};
     const query = cand.query ?? {};

@@ -1,0 +1,259 @@
+/**
+ * The LLM proposer: a tool-calling chat model suggests the next call of the plan. It is offered
+ * only the retrieved operations (compact schemas, src/spec/compact.ts) plus four control tools,
+ * and sees the request, the defaults, the steps so far (observations wrapped as data) and the
+ * siblings that already failed at this node.
+ *
+ * Nothing the model says is trusted: every call candidate goes through the DFSDT checker
+ * (operation exists, schema, grounding, policy, preflight). Mistakes are kept visible so the
+ * search records them and tells the model on the next turn:
+ *  - an unknown tool name becomes a call candidate with the raw name as operationId, which the
+ *    checker rejects as "not in the spec";
+ *  - arguments that are not JSON or not an object become a call candidate for the named
+ *    operation with `meta.argumentError`, which the checker rejects before validating anything
+ *    (so an operation is never planned with its arguments silently dropped);
+ *  - plain text without a tool call becomes `give_up` with that text.
+ */
+import { HumanMessage, SystemMessage, type AIMessage, type BaseMessage } from '@langchain/core/messages';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { BaiError } from '../../errors.js';
+import { redact } from '../../redact.js';
+import { operationIdForTool, toolDefinitions, type ToolDefinition } from '../../spec/compact.js';
+import type { Catalog, Operation } from '../../spec/types.js';
+import type { CallCandidate, Candidate, Proposal, ProposalContext, Proposer } from '../types.js';
+import { CONTROL_TOOLS, SYSTEM_PROMPT, contextMessage, diversityMessage } from './prompt.js';
+
+export interface LlmProposerOptions {
+  /** Each observation shown to the model is cut to this many characters. */
+  maxObservationChars?: number;
+  /** Size budget (characters of JSON) for all operation tools together. */
+  maxToolChars?: number;
+  /** The name reported in the plan; defaults to the chat model's `model` field. */
+  modelName?: string;
+}
+
+/** Seconds a session created with `enqueueOnly` is waited for, as the offline planner does. */
+const ENQUEUED_SESSION_WAIT_SECONDS = 300;
+const SESSION_CREATE_OPS = new Set(['session.create_from_params', 'session.create_from_params.2']);
+
+function controlTool(name: string, field: string, description: string, fieldDescription: string): ToolDefinition {
+  return {
+    type: 'function',
+    function: {
+      name,
+      description,
+      parameters: { type: 'object', properties: { [field]: { type: 'string', description: fieldDescription } }, required: [field] },
+    },
+  };
+}
+
+/** The control tools, in OpenAI format. */
+export const CONTROL_TOOL_DEFINITIONS: ToolDefinition[] = [
+  controlTool(CONTROL_TOOLS.finish, 'reason', 'The request is fully planned: no more calls are needed.', 'what the plan does, in one line'),
+  controlTool(CONTROL_TOOLS.askUser, 'question', 'A value only the user can give is missing: ask for it.', 'one short question for the user'),
+  controlTool(CONTROL_TOOLS.refuse, 'reason', 'The request is not about Backend.AI, or cannot be done safely.', 'why, in one line'),
+  controlTool(CONTROL_TOOLS.giveUp, 'reason', 'None of the offered tools can make progress on the request.', 'why, in one line'),
+];
+
+const CONTROL_NAMES = new Set<string>(Object.values(CONTROL_TOOLS));
+
+interface RawToolCall {
+  name: string;
+  /** Parsed arguments, or the raw text when they did not parse. */
+  args: unknown;
+  parseError?: string;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function oneLine(text: string, max = 300): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** Tool calls of a response, parsed or not, in the order the model gave them. */
+function toolCallsOf(message: AIMessage): RawToolCall[] {
+  const calls: RawToolCall[] = [];
+  for (const c of message.tool_calls ?? []) calls.push({ name: c.name, args: c.args });
+  for (const c of message.invalid_tool_calls ?? []) {
+    calls.push({ name: c.name ?? '', args: c.args, parseError: c.error ? oneLine(String(c.error), 160) : 'arguments are not valid JSON' });
+  }
+  return calls;
+}
+
+function textOf(message: AIMessage): string {
+  const content = message.content;
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content.map((p) => (typeof p === 'string' ? p : isObject(p) && typeof p.text === 'string' ? p.text : '')).join('');
+  }
+  return '';
+}
+
+/** A group given as a JSON string (some models do that) is parsed; anything else stays. */
+function asGroup(v: unknown): unknown {
+  if (typeof v === 'string' && v.trim().startsWith('{')) {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  }
+  return v;
+}
+
+/**
+ * Split tool arguments into {pathParams, query, body}. Fields a model put at the top level are
+ * routed by the operation's parameter names (then to the body when the operation has one), so
+ * a small model's flat arguments still validate; whatever is left goes where validation sees it.
+ */
+export function splitArguments(
+  args: Record<string, unknown>,
+  op: Operation | undefined,
+): Pick<CallCandidate, 'pathParams' | 'query' | 'body'> & { problem?: string } {
+  const out: { pathParams?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown; problem?: string } = {};
+  const pathParams = asGroup(args.pathParams);
+  const query = asGroup(args.query);
+  const body = asGroup(args.body);
+  if (pathParams !== undefined) {
+    if (!isObject(pathParams)) return { problem: 'pathParams must be an object' };
+    out.pathParams = { ...pathParams };
+  }
+  if (query !== undefined) {
+    if (!isObject(query)) return { problem: 'query must be an object' };
+    out.query = { ...query };
+  }
+  if (body !== undefined && body !== null) out.body = body;
+  for (const [key, value] of Object.entries(args)) {
+    if (key === 'pathParams' || key === 'query' || key === 'body') continue;
+    const param = op?.parameters.find((p) => p.name === key);
+    if (param?.in === 'path') out.pathParams = { ...out.pathParams, [key]: value };
+    else if (param?.in === 'query') out.query = { ...out.query, [key]: value };
+    else if (op?.requestBody && (out.body === undefined || isObject(out.body))) out.body = { ...(out.body as Record<string, unknown> | undefined), [key]: value };
+    else out.query = { ...out.query, [key]: value }; // unknown field: validation reports it
+  }
+  return out;
+}
+
+function isDestructive(op: Operation): boolean {
+  return op.effect === 'write' && (op.method === 'DELETE' || /delete|purge|destroy|terminate|force/i.test(op.operationId));
+}
+
+export class LlmProposer implements Proposer {
+  readonly kind = 'llm' as const;
+  readonly model: string;
+
+  constructor(
+    private readonly chat: BaseChatModel,
+    private readonly opts: LlmProposerOptions = {},
+  ) {
+    if (typeof chat.bindTools !== 'function') {
+      throw new BaiError(`the chat model ${chat.getName()} does not support tool calling`, 'config');
+    }
+    const named = (chat as unknown as { model?: unknown }).model;
+    this.model = opts.modelName ?? (typeof named === 'string' && named ? named : chat.getName());
+  }
+
+  /** The tools offered at a node: the retrieved operations (compacted) and the control tools. */
+  tools(ctx: Pick<ProposalContext, 'retrieved' | 'catalog'>): ToolDefinition[] {
+    const ops = ctx.retrieved.map((r) => r.operation);
+    const opTools = toolDefinitions(ops, ctx.catalog, this.opts.maxToolChars ? { maxTotalChars: this.opts.maxToolChars } : {});
+    // a control tool's name wins; an operation whose tool name clashes is not offered
+    return [...opTools.filter((t) => !CONTROL_NAMES.has(t.function.name)), ...CONTROL_TOOL_DEFINITIONS];
+  }
+
+  /** The messages of one model call. */
+  messages(ctx: ProposalContext): BaseMessage[] {
+    const context = contextMessage(ctx, { maxObservationChars: this.opts.maxObservationChars });
+    const diversity = diversityMessage(ctx.failedSiblings);
+    // one user turn: some chat templates (vLLM-served models) reject two user turns in a row
+    return [new SystemMessage(SYSTEM_PROMPT), new HumanMessage(diversity ? `${context}\n\n${diversity}` : context)];
+  }
+
+  async propose(ctx: ProposalContext): Promise<Proposal> {
+    const bindTools = this.chat.bindTools!.bind(this.chat);
+    const bound = bindTools(this.tools(ctx));
+    let response: AIMessage;
+    try {
+      response = (await bound.invoke(this.messages(ctx), { signal: ctx.signal })) as AIMessage;
+    } catch (err) {
+      throw modelError(err, this.model, ctx.signal);
+    }
+    return { candidates: this.candidates(response, ctx.catalog), usage: usageOf(response) };
+  }
+
+  /** Map a model response to ranked candidates (first = best). */
+  candidates(response: AIMessage, catalog: Catalog): Candidate[] {
+    const text = oneLine(textOf(response));
+    const calls = toolCallsOf(response);
+    if (calls.length === 0) {
+      return [{ kind: 'give_up', reason: text ? `the model answered without a tool call: ${text}` : 'the model answered with neither a tool call nor text' }];
+    }
+    return calls.map((c) => this.candidate(c, catalog, text));
+  }
+
+  private candidate(c: RawToolCall, catalog: Catalog, text: string): Candidate {
+    const args = isObject(c.args) ? c.args : {};
+    const field = (name: string): string => (typeof args[name] === 'string' ? oneLine(args[name]) : '');
+    if (!c.parseError && CONTROL_NAMES.has(c.name)) {
+      switch (c.name) {
+        case CONTROL_TOOLS.finish:
+          return { kind: 'finish', reason: field('reason') || text || 'the request is planned' };
+        case CONTROL_TOOLS.askUser:
+          return { kind: 'clarify', question: field('question') || text || 'Could you add the missing details?' };
+        case CONTROL_TOOLS.refuse:
+          return { kind: 'refuse', reason: field('reason') || text || 'this is not a Backend.AI request' };
+        default:
+          return { kind: 'give_up', reason: field('reason') || text || 'the model gave up' };
+      }
+    }
+
+    const operationId = operationIdForTool(c.name, catalog) ?? c.name;
+    const op = catalog.get(operationId);
+    const reason = text || op?.summary || `call ${operationId}`;
+    let argumentError = c.parseError ? `arguments are not valid JSON (${c.parseError})` : undefined;
+    if (!argumentError && !isObject(c.args) && c.args !== undefined) argumentError = `arguments must be a JSON object, not ${Array.isArray(c.args) ? 'an array' : typeof c.args}`;
+    const split = argumentError ? {} : splitArguments(args, op);
+    if (!argumentError && split.problem) argumentError = split.problem;
+    if (argumentError) {
+      return { kind: 'call', operationId, reason, meta: { argumentError, rawArguments: oneLine(typeof c.args === 'string' ? c.args : JSON.stringify(c.args) ?? '', 400) } };
+    }
+    const cand: CallCandidate = { kind: 'call', operationId, reason };
+    if (split.pathParams) cand.pathParams = split.pathParams;
+    if (split.query) cand.query = split.query;
+    if (split.body !== undefined) cand.body = split.body;
+    if (op) {
+      if (isDestructive(op)) cand.destructive = true;
+      if (SESSION_CREATE_OPS.has(op.operationId) && isObject(cand.body) && cand.body.enqueueOnly === true) {
+        cand.wait = { until: 'RUNNING', timeoutSeconds: ENQUEUED_SESSION_WAIT_SECONDS };
+      }
+    }
+    return cand;
+  }
+}
+
+/** Token usage of a response (LangChain's usage_metadata, else the provider's own field). */
+export function usageOf(response: AIMessage): Proposal['usage'] {
+  const u = response.usage_metadata;
+  if (u) return { prompt: u.input_tokens ?? 0, completion: u.output_tokens ?? 0 };
+  const t = (response.response_metadata as Record<string, unknown> | undefined)?.tokenUsage;
+  if (isObject(t)) return { prompt: Number(t.promptTokens) || 0, completion: Number(t.completionTokens) || 0 };
+  return undefined;
+}
+
+/** One-line BaiError for a failed model call; secrets are masked. */
+export function modelError(err: unknown, model: string, signal?: AbortSignal): BaiError {
+  if (err instanceof BaiError) return err;
+  if (signal?.aborted) return new BaiError(`planning with ${model} was cancelled`, 'execution', { cause: err });
+  const e = err as { status?: unknown; message?: unknown; name?: unknown };
+  const status = typeof e.status === 'number' ? e.status : undefined;
+  const message = oneLine(redact(typeof e.message === 'string' ? e.message : String(err)), 200);
+  if (status === 401 || status === 403) {
+    return new BaiError(`the model endpoint rejected the credentials for ${model} (HTTP ${status}): check BAI_AGENT_LLM_API_KEY`, 'config', { cause: err });
+  }
+  if (status === 404) return new BaiError(`the model endpoint has no model ${model} (HTTP 404): ${message}`, 'config', { cause: err });
+  if (status !== undefined && status >= 400 && status < 500) return new BaiError(`the model endpoint refused the request for ${model} (HTTP ${status}): ${message}`, 'unavailable', { cause: err });
+  return new BaiError(`the model endpoint failed for ${model}: ${message}`, 'unavailable', { cause: err });
+}
