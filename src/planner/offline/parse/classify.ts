@@ -15,7 +15,7 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['serve', V('\\b(?:serve|serving|deploy|deploying|host|expose)\\b')],
   ['purge', V('\\b(?:purge|permanently|for\\s+good|forever|empty\\s+(?:the\\s+|my\\s+)?trash|from\\s+(?:the\\s+)?trash\\s+(?:too|as\\s+well|completely))\\b|\\bhard[\\s-]delete\\b')],
   ['restore', V('\\b(?:restore|recover|undelete|untrash|bring\\s+back|get\\s+back)\\b')],
-  ['rename', V('\\b(?:rename|renaming|change\\s+(?:the\\s+|its\\s+)?name|call\\s+it)\\b')],
+  ['rename', V('\\b(?:rename|renaming|change\\s+(?:the\\s+|its\\s+)?name)\\b')],
   ['share', V('\\b(?:share|sharing|invite|grant|give\\s+(?:\\S+\\s+){1,3}?access)\\b')],
   ['leave', V('\\bleave\\b')],
   ['scale', V('\\b(?:scale|scaling|resize)\\b')],
@@ -215,7 +215,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   if (!sessionish) return undefined;
   if (hasNoun(f, 'logs') && !has(f, 'destroy') && !(v === 'create' && o === 'session')) return { kind: 'session.logs', confidence: 0.85 };
   if (hasNoun(f, 'history') && !has(f, 'create')) return { kind: 'session.status_history', confidence: 0.8 };
-  if (has(f, 'rename')) return { kind: 'session.rename', confidence: 0.85 };
+  if (has(f, 'rename') && v !== 'create') return { kind: 'session.rename', confidence: 0.85 };
   if (v === 'destroy' || v === 'delete') return { kind: 'session.destroy', confidence: o === 'session' ? 0.9 : 0.75 };
   if (!v && (f.hasQuantities || f.hasImage) && o === 'session' && !f.question) return { kind: 'session.create', confidence: 0.65 };
   if (v === 'create' || v === 'serve' || (v === 'mount' && o === 'session')) {

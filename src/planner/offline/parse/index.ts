@@ -28,6 +28,7 @@ import {
   NAME,
   valueAt,
   cleanName,
+  isStopWord,
   type Clause,
   type NameHit,
 } from './mentions.js';
@@ -77,12 +78,20 @@ function firstName(hits: NameHit[]): string | undefined {
 /** Names of a target (sessions, folders, services), explicit first, then noun-adjacent, then bare identifiers. */
 function targetNames(c: Clause, nounsEn: string, nounsKo: string, allowBare: boolean): string[] {
   const explicit = explicitNames(c);
+  // "share corpus with …", "delete scratch": a plain word right after the verb
+  const afterVerb: NameHit[] = [];
+  const verbObject = new RegExp(`(?:share|delete|remove|trash|restore|recover|purge|kill|terminate|stop|rename|undelete)\\s+(?:the\\s+|my\\s+)?${NAME}(?!\\s*(?:${nounsEn}))`, 'gi');
+  for (const m of c.masked.matchAll(verbObject)) {
+    const start = m.index + m[0].length - m[1]!.length;
+    const v = cleanName(valueAt(c, start, start + m[1]!.length));
+    if (v && !isStopWord(v)) afterVerb.push({ value: v, index: start, how: 'noun' });
+  }
   const noun = nounNames(c, nounsEn, nounsKo, true);
   const bare = allowBare ? bareIdentifiers(c) : [];
   // quoted names anywhere count as explicit
   const quoted: NameHit[] = [];
   for (const m of c.masked.matchAll(/\uE000\d+\uE001/g)) quoted.push({ value: valueAt(c, m.index, m.index + m[0].length), index: m.index, how: 'explicit' });
-  const all = [...explicit, ...quoted, ...noun, ...bare];
+  const all = [...explicit, ...quoted, ...noun, ...bare, ...afterVerb];
   const names: string[] = [];
   for (const h of all) if (h.value && !names.includes(h.value)) names.push(h.value);
   return names;

@@ -32,9 +32,12 @@ const NOT_NAMES = new Set(
     'stop kill terminate delete remove destroy end close start create launch run make open show list rename share restore ' +
     'get describe check cancel nuke spin fire boot mount unmount give please purge recover deleted removed trashed down up off ' +
     'out back tear shut wipe erase empty inspect view display print tell see find about info details status logs log history ' +
-    'forcefully force forced now immediately right asap too again gracefully undelete untrash permanently completely'
+    'forcefully force forced now immediately right asap too again gracefully undelete untrash permanently completely ' +
+    'everything anything something them those these stuff both'
   ).split(/\s+/),
 );
+
+export const isStopWord = (s: string): boolean => NOT_NAMES.has(s.toLowerCase());
 
 /** Common words that do name a folder when said with "the" ("the models folder", "the data folder"). */
 const SOFT_NAMES = new Set(['model', 'models', 'data', 'shared', 'training', 'general', 'user', 'team', 'project', 'personal', 'storage', 'scratch']);
@@ -61,7 +64,7 @@ export interface NameHit {
 }
 
 const EXPLICIT = [
-  rx(`(?:named|called|name\\s+it|name\\s+(?:should\\s+be|is)|with\\s+(?:the\\s+)?name(?:\\s+of)?|name\\s*[:=]|titled|labell?ed)\\s+(?:as\\s+)?${NAME}`),
+  rx(`(?:named|called|name\\s+it|call\\s+it|name\\s+(?:should\\s+be|is)|with\\s+(?:the\\s+)?name(?:\\s+of)?|name\\s*[:=]|titled|labell?ed)\\s+(?:as\\s+)?${NAME}`),
   rx(`${NAME}\\s*(?:이)?(?:라는|란|라고\\s*하는)`),
   rx(`이름(?:은|을|이|는)?\\s*[:=]?\\s*${NAME}`),
 ];
@@ -166,6 +169,13 @@ export function extractCommand(c: Clause): { value: string; start: number; end: 
   }
   const unquoted =
     /(?:that\s+(?:executes|runs)|which\s+(?:executes|runs)|executing|to\s+execute|with\s+(?:the\s+)?(?:startup\s+)?command|\brunning|\brun|\bexecute)\s+((?:python3?|bash|sh|\.\/|torchrun|accelerate|deepspeed|node|make|nvidia-smi)\S*(?:\s+(?!(?:in|on|with|using|as|inside|for|and|then|at)\b)[^\s,;]+){0,12})/.exec(c.masked);
+  // a script run anywhere in the sentence: "run the training script python train.py --lr 3e-4"
+  const script = unquoted ?? /(?:^|\s)((?:python3?|bash|sh|torchrun|deepspeed|node|accelerate\s+launch)\s+(?:-\S+\s+)*[\w./-]+\.(?:py|sh|js)(?:\s+(?!(?:in|on|with|using|as|inside|for|and|then|at)\b)[^\s,;]+){0,12}|\.\/[\w./-]+)/.exec(c.masked);
+  if (script && !unquoted) {
+    const v = script[1]!.trim();
+    const start = script.index + script[0].length - script[1]!.length;
+    if (/\b(?:run|runs|running|execute|executes|executing|실행|돌려|돌리)\b|실행|돌려|돌리/.test(c.lower)) return { value: v, start, end: start + script[1]!.length };
+  }
   if (unquoted) {
     const v = unquoted[1]!.trim();
     const start = unquoted.index + unquoted[0].length - unquoted[1]!.length;

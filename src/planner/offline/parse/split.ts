@@ -11,7 +11,7 @@ export interface ClausePart {
 
 const TASK_VERB =
   "(?:please\\s+|also\\s+|then\\s+|now\\s+|finally\\s+|can\\s+you\\s+|could\\s+you\\s+|i\\s+(?:also\\s+)?(?:want|need|would\\s+like)\\s+to\\s+|let's\\s+|go\\s+(?:and\\s+)?)?" +
-  '(?:create|make|start|launch|spin|fire|boot|open|run|set\\s+up|provision|give|get|allocate|delete|remove|kill|terminate|stop|shut|tear|destroy|end|close|nuke|' +
+  '(?:create|make|start|launch|spin|fire|boot|open|run|set\\s+up|provision|give\\s+me|get|allocate|delete|remove|kill|terminate|stop|shut|tear|destroy|end|close|nuke|' +
   'list|show|display|tell|check|rename|share|invite|restore|recover|purge|empty|deploy|serve|scale|mkdir|move|print|grant|add|clean|wipe|trash|erase|what|which|how|who|' +
   'new|spin|send|issue|generate|leave|describe|inspect|view|fetch|cancel|abort|mount|attach)\\b';
 
