@@ -80,7 +80,7 @@ function targetNames(c: Clause, nounsEn: string, nounsKo: string, allowBare: boo
   const explicit = explicitNames(c);
   // "share corpus with …", "delete scratch": a plain word right after the verb
   const afterVerb: NameHit[] = [];
-  const verbObject = new RegExp(`(?:share|delete|remove|trash|restore|recover|purge|kill|terminate|stop|rename|undelete)\\s+(?:the\\s+|my\\s+)?${NAME}(?!\\s*(?:${nounsEn}))`, 'gi');
+  const verbObject = new RegExp(`(?:share|delete|remove|trash|restore|recover|purge|kill|terminate|stop|rename|undelete)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-])(?!\\s*(?:${nounsEn}))`, 'gi');
   for (const m of c.masked.matchAll(verbObject)) {
     const start = m.index + m[0].length - m[1]!.length;
     const v = cleanName(valueAt(c, start, start + m[1]!.length));
