@@ -40,7 +40,7 @@ const VERBS_KO: Array<[Verb, RegExp]> = [
   ['destroy', V('종료|꺼|끄|끝내|중지|중단|멈춰|멈추|죽여|죽이|정지|닫아|내려|없애|정리|취소')],
   ['delete', V('삭제|지워|지우|제거|버려')],
   ['mount', V('마운트|붙여|연결')],
-  ['create', V('만들|만드|만든|생성|시작|띄워|띄우|띄운|열어|켜|실행(?!\\s*중)|돌려|돌리|준비|할당|새로\\s|새\\s|필요해|원해|하고\\s*싶|할래|써\\s*줘|추가')],
+  ['create', V('만들|만드|만든|생성|시작|띄[워우울운]|열어|열래|켜|켤래|실행(?!\\s*중)|돌려|돌리|준비|할당|새로\\s|새\\s|필요해|원해|하고\\s*싶|할래|써\\s*줘|추가')],
   ['info', V('상태|정보|상세|어때|어떻게\\s*돼|돌아가')],
   ['list', V('보여|알려|목록|리스트|뭐|무엇|뭔|어떤|몇|얼마|확인|조회|있어|있나|있는지|볼래|보고\\s*싶|궁금|찾아')],
 ];
@@ -222,7 +222,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     if (o === 'session' || f.hasQuantities || f.hasImage) return { kind: 'session.create', confidence: o === 'session' ? 0.9 : 0.75 };
     return undefined;
   }
-  if (v === 'info' && (f.hasName || o === 'session')) return { kind: f.hasName ? 'session.info' : 'session.list', confidence: 0.8 };
+  if ((v === 'info' || (has(f, 'info') && v === 'list')) && (f.hasName || o === 'session')) return { kind: f.hasName ? 'session.info' : 'session.list', confidence: 0.8 };
   if ((v === 'list' || v === undefined || f.question) && o === 'session') {
     return f.hasName && !/\bsessions\b|세션\s*(?:목록|들)|\ball\b|모든/.test(l) ? { kind: 'session.info', confidence: 0.7 } : { kind: 'session.list', confidence: 0.85 };
   }

@@ -113,7 +113,7 @@ function renamePair(c: Clause): { from?: string; to?: string } {
 function sessionTarget(c: Clause, lower: string): SessionTarget {
   const names = targetNames(c, SESSION_NOUNS_EN, SESSION_NOUNS_KO, true);
   const all =
-    /\b(?:all|every|each|everything)\b|\bany\s+(?:running|pending)\b|모든|전부|전체|싹\s*다|다\s*(?:종료|꺼|끄|삭제|지워|정리|보여)|몽땅/.test(lower) && names.length === 0;
+    /\b(?:all|every|each|everything)\b|\bany\s+(?:running|pending)\b|모든|모두|전부|전체|죄다|싹\s*다|다\s*(?:종료|꺼|끄|삭제|지워|정리|보여)|몽땅/.test(lower) && names.length === 0;
   const st = statuses(lower);
   return { names, ...(all ? { all: true } : {}), ...(all && st.length > 0 ? { status: st } : {}) };
 }

@@ -98,7 +98,8 @@ export function nounNames(c: Clause, nounsEn: string, nounsKo: string, allowPlai
   const before = rx(`${NAME}\\s+(?:${nounsEn})(?![A-Za-z0-9_\\-])`, 'gi');
   for (const m of c.masked.matchAll(before)) push(m[1]!, m.index, /(?:the|my|our|your)\s+$/.test(c.lower.slice(Math.max(0, m.index - 6), m.index)));
   const ko = rx(`${NAME}\\s*(?:이라는\\s*|라는\\s*)?(?:${nounsKo})`, 'g');
-  for (const m of c.masked.matchAll(ko)) push(m[1]!, m.index);
+  // Korean has no articles: "models 폴더" always names a folder
+  for (const m of c.masked.matchAll(ko)) push(m[1]!, m.index, true);
   return hits.sort((a, b) => a.index - b.index);
 }
 
@@ -216,7 +217,7 @@ export function extractScalingGroup(c: Clause): { value: string; index: number }
   const pats = [
     rx(`(?:in|on|from|into|to|use|using|via)\\s+(?:the\\s+)?${NAME}\\s+(?:${GROUP_WORDS})`, 'gi'),
     rx(`(?:${GROUP_WORDS})\\s*(?:named\\s+|called\\s+|[:=]\\s*)?${NAME}`, 'gi'),
-    rx(`${NAME}\\s*(?:리소스|자원|스케일링)\\s*그룹`, 'g'),
+    rx(`${NAME}\\s*(?:리소스|자원|스케일링)?\\s*그룹`, 'g'),
     rx(`(?:리소스|자원|스케일링)\\s*그룹\\s*${NAME}`, 'g'),
   ];
   for (const p of pats) {
