@@ -50,6 +50,8 @@ export interface ChatModelOptions {
   apiKey?: string;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** Retries of one call on rate limits, 5xx and timeouts (default LLM_MAX_RETRIES). */
+  maxRetries?: number;
   /** Required for `backendai:*`. */
   resolveService?: ServiceResolver;
 }
@@ -117,7 +119,7 @@ export async function createChatModel(opts: ChatModelOptions): Promise<BaseChatM
     model: modelName,
     temperature: 0,
     apiKey,
-    maxRetries: LLM_MAX_RETRIES,
+    maxRetries: opts.maxRetries ?? LLM_MAX_RETRIES,
     timeout,
     configuration: { baseURL },
   });

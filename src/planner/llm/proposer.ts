@@ -137,6 +137,22 @@ export function splitArguments(
   return out;
 }
 
+/**
+ * @langchain/core's AIMessage prints an "upgrade your packages" warning to the console when a
+ * response holds tool calls that all failed to parse — which is exactly the malformed-arguments
+ * case this proposer handles. Output belongs to the CLI's Output, so that one message is dropped.
+ */
+let langchainNoiseFiltered = false;
+function filterLangChainNoise(): void {
+  if (langchainNoiseFiltered) return;
+  langchainNoiseFiltered = true;
+  const warn = console.warn.bind(console);
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('New LangChain packages are available that more efficiently handle tool calling')) return;
+    warn(...args);
+  };
+}
+
 function isDestructive(op: Operation): boolean {
   return op.effect === 'write' && (op.method === 'DELETE' || /delete|purge|destroy|terminate|force/i.test(op.operationId));
 }
@@ -173,6 +189,7 @@ export class LlmProposer implements Proposer {
   }
 
   async propose(ctx: ProposalContext): Promise<Proposal> {
+    filterLangChainNoise();
     const bindTools = this.chat.bindTools!.bind(this.chat);
     const bound = bindTools(this.tools(ctx));
     let response: AIMessage;
