@@ -18,13 +18,13 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['rename', V('\\b(?:rename|renaming|change\\s+(?:the\\s+|its\\s+)?name)\\b')],
   ['share', V('\\b(?:share|sharing|invite|grant|give\\s+(?:\\S+\\s+){1,3}?access)\\b')],
   ['leave', V('\\bleave\\b')],
-  ['scale', V('\\b(?:scale|scaling|resize)\\b')],
+  ['scale', V('\\b(?:scale|resize)\\b')],
   ['move', V('\\b(?:move|mv)\\b')],
   ['destroy', V('\\b(?:terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt)\\b')],
   ['delete', V('\\b(?:delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
   ['create', V("\\b(?:create|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train)\\b")],
   ['mount', V('\\b(?:mount|attach)\\b')],
-  ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|is\\s+\\S+\\s+(?:still\\s+)?(?:running|up|alive|done|finished|ready))\\b")],
+  ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|how's|what's\\s+(?:happening|going\\s+on)|what\\s+is\\s+(?:happening|going\\s+on)|is\\s+\\S+\\s+(?:still\\s+)?(?:running|up|alive|done|finished|ready))\\b")],
   ['list', V("\\b(?:list|show|display|what|what's|whats|which|see|view|get|check|tell\\s+me|how\\s+many|how\\s+much|are\\s+there|do\\s+i\\s+have|enumerate|print|ls|find|look\\s+up|give\\s+me)\\b")],
 ];
 
@@ -149,6 +149,8 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   }
   if (hasNoun(f, 'token') && (hasNoun(f, 'service') || f.hasName)) return { kind: 'service.token', confidence: 0.85 };
 
+  // only services scale: "scale X to 3"
+  if (v === 'scale' && !hasNoun(f, 'session') && !hasNoun(f, 'folder')) return { kind: 'service.scale', confidence: 0.8 };
   const serviceObject = o === 'service' || (v === 'serve' && o !== 'session') || (hasNoun(f, 'service') && o !== 'session' && o !== 'folder');
   if (serviceObject || (v === 'serve' && !hasNoun(f, 'session'))) {
     if (has(f, 'destroy') || has(f, 'delete')) return { kind: 'service.delete', confidence: 0.9 };

@@ -220,7 +220,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const project = /\bproject\b|프로젝트/.test(lower) ? extractProject(c2) : undefined;
       const usageMode = /\bmodels?\s+(?:folder|vfolder|storage|store)|\bfor\s+(?:storing\s+)?models?\b|모델\s*(?:용\s*)?(?:폴더|저장)|usage\s*(?:mode)?\s*[:=]?\s*model/.test(lower)
         ? 'model'
-        : /usage\s*(?:mode)?\s*[:=]?\s*data\b|데이터\s*(?:용\s*)?폴더/.test(lower)
+        : /usage\s*(?:mode)?\s*[:=]?\s*data\b|데이터\s*(?:용\s*)?폴더|\ba\s+(?:new\s+)?data(?:set)?\s+folder\s+(?:named|called)\b/.test(lower)
           ? 'data'
           : undefined;
       const hits = [...explicitNames(c2), ...nounNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...bareIdentifiers(c2)].filter(
@@ -247,8 +247,15 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'folder.leave':
     case 'folder.files': {
       const paths = kind === 'folder.files' ? extractPaths(c).filter((p) => p.includes('/')) : [];
-      const c2 = blank(c, []);
-      const names = targetNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).filter((n) => !paths.includes(n));
+      const inside: string[] = [];
+      if (kind === 'folder.files') {
+        // "list the files in corpus": a plain word after in/inside/of names the folder
+        for (const m of c.masked.matchAll(new RegExp(`(?:in|inside|of|within)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-/])`, 'gi'))) {
+          const v = cleanName(unmask(m[1]!, c.quotes));
+          if (!isStopWord(v)) inside.push(v);
+        }
+      }
+      const names = [...targetNames(c, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...inside].filter((n) => !paths.includes(n));
       const name = names[0];
       if (!name) missing.push('name');
       return { intent: { kind, ...(name ? { name } : {}), ...(paths[0] ? { path: paths[0] } : {}) }, missing };

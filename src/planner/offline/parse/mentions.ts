@@ -218,12 +218,15 @@ export function extractScalingGroup(c: Clause): { value: string; index: number }
     rx(`(?:in|on|from|into|to|use|using|via)\\s+(?:the\\s+)?${NAME}\\s+(?:${GROUP_WORDS})`, 'gi'),
     rx(`(?:${GROUP_WORDS})\\s*(?:named\\s+|called\\s+|[:=]\\s*)?${NAME}`, 'gi'),
     rx(`${NAME}\\s*(?:리소스|자원|스케일링)?\\s*그룹`, 'g'),
+    rx(`(?:in|on|from)\\s+(?:the\\s+)?${NAME}\\s+group(?![\\w-])`, 'gi'),
     rx(`(?:리소스|자원|스케일링)\\s*그룹\\s*${NAME}`, 'g'),
   ];
   for (const p of pats) {
     for (const m of c.masked.matchAll(p)) {
       const v = cleanName(valueAt(c, m.index + m[0].lastIndexOf(m[1]!), m.index + m[0].lastIndexOf(m[1]!) + m[1]!.length));
       if (!v || NOT_NAMES.has(v.toLowerCase()) || /^(?:that|which|can|where|with|for|is|i)$/i.test(v)) continue;
+      // "in the research group" may be a project; only identifier-like names count without "resource"
+      if (/group$/i.test(m[0]) && !/resource|scaling/i.test(m[0]) && !looksLikeIdentifier(v) && !/그룹/.test(m[0])) continue;
       return { value: v, index: m.index };
     }
   }
@@ -289,9 +292,13 @@ export function extractMounts(c: Clause): MountMention[] {
   }
   const LIST = `${NAME}((?:\\s*(?:,|and|&|및|하고|와|과)\\s*(?:the\\s+)?${NAME}){0,5})`;
   for (const m of c.masked.matchAll(rx(`(?:mount(?:ing|ed|s)?|attach(?:ing)?)\\s+(?:the\\s+|my\\s+)?(?:folders?\\s+|vfolders?\\s+)?${LIST}`, 'gi'))) {
+    let from = m.index;
     for (const n of m[0].replace(/^\S+\s+/, '').split(/\s*(?:,|\band\b|&)\s*/)) {
-      const name = n.replace(/^(?:the|my|folders?|vfolders?)\s+/gi, '').trim();
-      if (/^[A-Za-z0-9\uE000]/.test(name)) add(unmask(name.split(/\s+/)[0]!, c.quotes), m.index, m.index + m[0].length, true);
+      const name = n.replace(/^(?:the|my|folders?|vfolders?)\s+/gi, '').trim().split(/\s+/)[0]!;
+      if (!/^[A-Za-z0-9\uE000]/.test(name)) continue;
+      const at = Math.max(from, c.masked.indexOf(name, from));
+      from = at + name.length;
+      add(unmask(name, c.quotes), at, at + name.length, true);
     }
   }
   for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|연결)`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length);

@@ -33,7 +33,8 @@ export function refusalReason(lower: string, opts: { onlyHarmful?: boolean } = {
   const domain = DOMAIN.test(lower);
   // a language or framework name alone does not make "write a python function" a cluster task
   const strong = STRONG_DOMAIN.test(lower);
-  for (const [rx, topic] of OFF_TOPIC) if (rx.test(lower) && !strong) return `not a Backend.AI task (${topic})`;
+  // called only when no task was recognised: an off-topic ask is refused even if it mentions GPUs
+  for (const [rx, topic] of OFF_TOPIC) if (rx.test(lower) && (!strong || topic !== 'writing unrelated code')) return `not a Backend.AI task (${topic})`;
   if (GREETING.test(lower) && !domain) return 'not a Backend.AI task (general chat)';
   if (!domain) {
     const letters = lower.match(/[a-z\uAC00-\uD7A3]/g)?.length ?? 0;
