@@ -22,7 +22,8 @@ interface ScriptedCallOptions extends BaseChatModelCallOptions {
 
 export interface RecordedCall {
   messages: BaseMessage[];
-  tools: Array<{ type: string; function: { name: string; description: string; parameters: Record<string, unknown> } }>;
+  /** As bound: LangChain's `{name, description, schema}` tool form. */
+  tools: Array<{ name: string; description: string; schema: Record<string, unknown> }>;
 }
 
 let idCounter = 0;

@@ -1,4 +1,7 @@
-import { AIMessage, type BaseMessage } from '@langchain/core/messages';
+import { AIMessage, AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
+import { FakeStreamingChatModel } from '@langchain/core/utils/testing';
+import { countTokens } from '../../src/bench/tokens.js';
+import { buildOperationIndex } from '../../src/retrieval/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LlmProposer } from '../../src/planner/llm/proposer.js';
 import { SYSTEM_PROMPT } from '../../src/planner/llm/prompt.js';
@@ -59,11 +62,12 @@ describe('LlmProposer', () => {
     expect(proposer.kind).toBe('llm');
     expect(proposer.model).toBe('scripted-model');
     await proposer.propose(context());
-    const names = model.calls[0]!.tools.map((t) => t.function.name);
+    const names = model.calls[0]!.tools.map((t) => t.name);
     expect(names).toEqual([...RETRIEVED.map((id) => toolNameFor(id, catalog)), 'finish', 'ask_user', 'refuse', 'give_up']);
-    const create = model.calls[0]!.tools.find((t) => t.function.name === toolNameFor('folders.create', catalog))!;
-    expect(create.type).toBe('function');
-    expect(Object.keys(create.function.parameters.properties as object)).toContain('body');
+    const create = model.calls[0]!.tools.find((t) => t.name === toolNameFor('folders.create', catalog))!;
+    expect(create.schema.type).toBe('object');
+    expect(Object.keys(create.schema.properties as object)).toContain('body');
+    expect(create.description).toMatch(/\S/);
     // a few thousand tokens at most, never the whole spec
     expect(JSON.stringify(model.calls[0]!.tools).length).toBeLessThan(12_000);
   });
@@ -175,5 +179,30 @@ describe('LlmProposer', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(new LlmProposer(model).propose(context({ signal: controller.signal }))).rejects.toThrow(/cancelled/);
+  });
+
+  it("works with @langchain/core's own fake chat model (provider-neutral tool binding)", async () => {
+    const fake = new FakeStreamingChatModel({
+      chunks: [new AIMessageChunk({ content: '', tool_calls: [{ name: toolNameFor('folders.create', catalog), args: { body: { name: 'data' } }, id: 't1', type: 'tool_call' }] })],
+    });
+    const { candidates } = await new LlmProposer(fake).propose(context());
+    expect(candidates).toEqual([expect.objectContaining({ kind: 'call', operationId: 'folders.create', body: { name: 'data' } })]);
+  });
+
+  it('refuses a chat model without tool calling', () => {
+    const noTools = Object.assign(Object.create(ScriptedChatModel.prototype) as ScriptedChatModel, { bindTools: undefined });
+    expect(() => new LlmProposer(noTools)).toThrow(/does not support tool calling/);
+  });
+
+  it('a first request (system + context + top-8 tools) costs a few thousand tokens, not the whole spec', async () => {
+    const model = new ScriptedChatModel([[{ name: 'finish', args: { reason: 'x' } }]]);
+    const request = 'create a session with 2 fGPU and 16g memory using the pytorch image';
+    const retrieved = buildOperationIndex(catalog).search(request, { k: 8 });
+    await new LlmProposer(model).propose(context({ request, retrieved }));
+    const call = model.calls[0]!;
+    const sent = call.messages.map((m) => text(m)).join('\n') + JSON.stringify(call.tools);
+    const total = await countTokens(sent);
+    expect(total).toBeLessThan(4000);
+    expect(total).toBeGreaterThan(500);
   });
 });

@@ -191,7 +191,9 @@ export class LlmProposer implements Proposer {
   async propose(ctx: ProposalContext): Promise<Proposal> {
     filterLangChainNoise();
     const bindTools = this.chat.bindTools!.bind(this.chat);
-    const bound = bindTools(this.tools(ctx));
+    // {name, description, schema} is LangChain's provider-neutral tool form: ChatOpenAI sends it
+    // as an OpenAI function tool, and other chat models (and the test fakes) understand it too
+    const bound = bindTools(this.tools(ctx).map((t) => ({ name: t.function.name, description: t.function.description, schema: t.function.parameters })));
     let response: AIMessage;
     try {
       response = (await bound.invoke(this.messages(ctx), { signal: ctx.signal })) as AIMessage;
