@@ -40,7 +40,14 @@ export async function catalogFromText(text: string | Buffer, origin: SpecSource,
   const cached = useCache ? await readCache(sha256, origin) : undefined;
   if (cached) return cached;
   const doc = await parseDocument(typeof text === 'string' ? text : text.toString('utf8'), origin.location);
-  const catalog = normalizeDocument(doc, { info: { sha256, source: origin } });
+  let catalog: Catalog;
+  try {
+    catalog = normalizeDocument(doc, { info: { sha256, source: origin } });
+  } catch (err) {
+    // the normaliser knows what is wrong but not which file: name it, as parse errors do
+    if (err instanceof SpecError && err.location === undefined) throw new SpecError(err.reason, origin.location);
+    throw err;
+  }
   if (useCache) await writeCache(catalog);
   return catalog;
 }

@@ -129,7 +129,8 @@ export interface NormalizeOptions {
 
 export function normalizeDocument(doc: unknown, opts: NormalizeOptions): Catalog {
   if (!isObject(doc)) throw new SpecError('the spec is not a JSON/YAML object');
-  const openapi = doc.openapi;
+  // YAML reads an unquoted `openapi: 3.0` as the number 3
+  const openapi = typeof doc.openapi === 'number' ? doc.openapi.toFixed(1) : doc.openapi;
   if (typeof openapi !== 'string' || !/^3\./.test(openapi)) {
     throw new SpecError(
       typeof doc.swagger === 'string'
@@ -187,7 +188,9 @@ export function normalizeDocument(doc: unknown, opts: NormalizeOptions): Catalog
       if (requestBody) op.requestBody = requestBody;
       const status = managerStatusFromDescription(description);
       if (status) op.managerStatus = status;
-      if (Array.isArray(raw['x-bai-examples'])) op.examples = raw['x-bai-examples'] as Operation['examples'];
+      // only object entries: retrieval and the planner read fields of each example
+      const examples = Array.isArray(raw['x-bai-examples']) ? raw['x-bai-examples'].filter(isObject) : [];
+      if (examples.length) op.examples = examples as Operation['examples'];
       if (raw.deprecated === true) op.deprecated = true;
       operations.push(op);
     }
@@ -196,7 +199,8 @@ export function normalizeDocument(doc: unknown, opts: NormalizeOptions): Catalog
   return makeCatalog(
     {
       title: typeof info.title === 'string' ? info.title : 'untitled',
-      version: typeof info.version === 'string' ? info.version : 'unknown',
+      // an unquoted YAML `version: 1.5` is a number; it is still the document's version
+      version: typeof info.version === 'string' ? info.version : typeof info.version === 'number' ? String(info.version) : 'unknown',
       ...opts.info,
     },
     operations,
