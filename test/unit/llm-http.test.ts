@@ -167,6 +167,21 @@ describe('LlmProposer over HTTP (ChatOpenAI → stub)', () => {
   }, 10_000);
 });
 
+describe('cancellation over HTTP', () => {
+  it('an abort during a slow model call ends the call at once with a one-line error', async () => {
+    const model = await createChatModel({ spec: 'openai:stub-model', baseUrl: stub.url, env: {} });
+    stub.setScript(() => ({ delayMs: 5000, reply: 'late' }));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    const err = await new LlmProposer(model).propose(context(['folders.create'], { signal: controller.signal })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BaiError);
+    expect((err as BaiError).message).toBe('planning with stub-model was cancelled');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(stub.chatRequests()).toHaveLength(1); // an aborted call is not retried
+  });
+});
+
 describe('backendai:SERVICE through a resolver', () => {
   it('talks to the service endpoint with its token (Bearer) and the served model name', async () => {
     const token = 'jwt-service-token-0123456789';

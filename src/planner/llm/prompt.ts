@@ -20,6 +20,10 @@ export const CONTROL_TOOLS = {
 } as const;
 
 export const DEFAULT_MAX_OBSERVATION_CHARS = 2000;
+/** All observations of one prompt together: with many steps, each gets an equal share. */
+export const DEFAULT_MAX_TOTAL_OBSERVATION_CHARS = 8000;
+/** A failure reason shown to the model (it may quote the manager's error text). */
+const FAILURE_REASON_CHARS = 300;
 /** Arguments of a failed sibling shown to the model (it needs them to avoid the same mistake). */
 const FAILED_ARGS_CHARS = 400;
 
@@ -40,6 +44,13 @@ Rules:
 export interface ContextOptions {
   /** Each observation is cut to this many characters (JSON). */
   maxObservationChars?: number;
+  /** Budget for all observations of the prompt together. */
+  maxTotalObservationChars?: number;
+}
+
+/** Neutralise observation tags in text that is shown outside them. */
+function untagged(text: string): string {
+  return text.replace(/<(\/?)(observation)/gi, '<\u200b$1$2');
 }
 
 /** JSON of an observation, cut to `max` characters, safe to put between observation tags. */
@@ -52,7 +63,7 @@ export function renderObservation(data: unknown, max = DEFAULT_MAX_OBSERVATION_C
   }
   if (text.length > max) text = `${text.slice(0, max)}… [truncated: ${text.length - max} more characters]`;
   // data must not be able to close (or open) the tag it is wrapped in
-  return text.replace(/<(\/?)(observation)/gi, '<\u200b$1$2');
+  return untagged(text);
 }
 
 function compactJson(value: unknown, max: number): string {
@@ -66,7 +77,7 @@ export function describeCall(c: Pick<CallCandidate, 'operationId' | 'pathParams'
   if (c.pathParams && Object.keys(c.pathParams).length > 0) args.pathParams = c.pathParams;
   if (c.query && Object.keys(c.query).length > 0) args.query = c.query;
   if (c.body !== undefined) args.body = c.body;
-  return `${c.operationId} ${compactJson(args, max)}`;
+  return untagged(`${c.operationId} ${compactJson(args, max)}`);
 }
 
 function describeStep(a: AcceptedStep, maxObservation: number): string {
@@ -79,10 +90,12 @@ function describeStep(a: AcceptedStep, maxObservation: number): string {
 
 /** The user turn: request, defaults and the path so far. */
 export function contextMessage(
-  input: { request: string; defaults: PlannerDefaults; steps: AcceptedStep[] },
+  input: { request: string; defaults: PlannerDefaults; steps: readonly AcceptedStep[] },
   opts: ContextOptions = {},
 ): string {
-  const max = opts.maxObservationChars ?? DEFAULT_MAX_OBSERVATION_CHARS;
+  const observed = input.steps.filter((a) => a.step.effect === 'read' && a.observation !== undefined).length;
+  const total = opts.maxTotalObservationChars ?? DEFAULT_MAX_TOTAL_OBSERVATION_CHARS;
+  const max = Math.min(opts.maxObservationChars ?? DEFAULT_MAX_OBSERVATION_CHARS, Math.floor(total / Math.max(1, observed)));
   const d = input.defaults;
   const lines = [
     `User request: ${input.request}`,
@@ -109,7 +122,12 @@ export function contextMessage(
 export function diversityMessage(failed: readonly FailedSibling[]): string | undefined {
   if (failed.length === 0) return undefined;
   const lines = ['These calls were already tried at this point and failed:'];
-  for (const f of failed) lines.push(`- ${describeCall(f.candidate)}: ${f.reason}`);
+  for (const f of failed) {
+    // reasons may quote the manager's error text: one line, bounded, no tags
+    let reason = f.reason.replace(/\s+/g, ' ').trim();
+    if (reason.length > FAILURE_REASON_CHARS) reason = `${reason.slice(0, FAILURE_REASON_CHARS - 1)}…`;
+    lines.push(`- ${describeCall(f.candidate)}: ${untagged(reason)}`);
+  }
   lines.push('Propose a different next call.');
   return lines.join('\n');
 }

@@ -26,6 +26,8 @@ import { CONTROL_TOOLS, SYSTEM_PROMPT, contextMessage, diversityMessage } from '
 export interface LlmProposerOptions {
   /** Each observation shown to the model is cut to this many characters. */
   maxObservationChars?: number;
+  /** All observations of one prompt together (default 8,000 characters). */
+  maxTotalObservationChars?: number;
   /** Size budget (characters of JSON) for all operation tools together. */
   maxToolChars?: number;
   /** The name reported in the plan; defaults to the chat model's `model` field. */
@@ -182,7 +184,7 @@ export class LlmProposer implements Proposer {
 
   /** The messages of one model call. */
   messages(ctx: ProposalContext): BaseMessage[] {
-    const context = contextMessage(ctx, { maxObservationChars: this.opts.maxObservationChars });
+    const context = contextMessage(ctx, { maxObservationChars: this.opts.maxObservationChars, maxTotalObservationChars: this.opts.maxTotalObservationChars });
     const diversity = diversityMessage(ctx.failedSiblings);
     // one user turn: some chat templates (vLLM-served models) reject two user turns in a row
     return [new SystemMessage(SYSTEM_PROMPT), new HumanMessage(diversity ? `${context}\n\n${diversity}` : context)];
