@@ -203,6 +203,23 @@ describe('backendai:SERVICE through a resolver', () => {
       expect(service.requests[0]!.path).toBe('/v1/chat/completions');
       expect(service.requests[0]!.headers.authorization).toBe(`Bearer ${token}`);
       expect(redact(`token ${token}`)).toBe('token ***');
+      expect(new LlmProposer(model).model).toBe('backendai:my-llm (Qwen2.5-7B-Instruct)');
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('asks the service which model it serves when the resolver does not say', async () => {
+    const token = 'jwt-service-token-abcdefghij';
+    const service = await startOpenAIStub({ requireToken: token, models: ['served-llama'], script: [[{ name: 'finish', arguments: { reason: 'done' } }]] });
+    try {
+      const model = await createChatModel({ spec: 'backendai:llama', env: {}, resolveService: async () => ({ baseUrl: `${service.url}/`, token }) });
+      await new LlmProposer(model).propose(context(['folders.create']));
+      expect(service.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/models', 'POST /v1/chat/completions']);
+      expect(service.chatRequests()[0]!.model).toBe('served-llama');
+      // a wrong token is said in one line, without the token
+      const err = await createChatModel({ spec: 'backendai:llama', env: {}, resolveService: async () => ({ baseUrl: service.url, token: 'bad-token-0123456789' }) }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ kind: 'unavailable', message: 'could not list the models served by model service llama: HTTP 401' });
     } finally {
       await service.close();
     }

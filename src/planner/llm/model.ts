@@ -6,7 +6,7 @@
  */
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { BaiError } from '../../errors.js';
-import { registerSecret } from '../../redact.js';
+import { redact, registerSecret } from '../../redact.js';
 
 export type LlmProvider = 'openai' | 'backendai';
 
@@ -85,6 +85,7 @@ export async function createChatModel(opts: ChatModelOptions): Promise<BaseChatM
   let baseURL: string;
   let apiKey: string;
   let modelName = model;
+  let label = model;
   if (provider === 'backendai') {
     if (!opts.resolveService) {
       throw new BaiError(`--llm backendai:${model} needs a connection to the manager to find the model service (configure the manager, or use --llm openai:MODEL)`, 'config');
@@ -95,8 +96,9 @@ export async function createChatModel(opts: ChatModelOptions): Promise<BaseChatM
     baseURL = checkBaseUrl(found.baseUrl, `the endpoint of model service ${model}`);
     if (!/\/v1$/.test(baseURL)) baseURL = `${baseURL}/v1`;
     apiKey = found.token || NO_KEY_PLACEHOLDER; // public services need no token
-    // vLLM and friends want the served model's name, which the resolver may know
-    if (found.model) modelName = found.model;
+    // vLLM and friends want the served model's name: the resolver may know it, else ask /models
+    modelName = found.model ?? (await servedModel(baseURL, found.token, model, timeout));
+    label = `backendai:${model} (${modelName})`;
   } else {
     const [raw, from] = opts.baseUrl
       ? [opts.baseUrl, '--llm-base-url']
@@ -115,7 +117,7 @@ export async function createChatModel(opts: ChatModelOptions): Promise<BaseChatM
   }
 
   const { ChatOpenAI } = await import('@langchain/openai');
-  return new ChatOpenAI({
+  const chat = new ChatOpenAI({
     model: modelName,
     temperature: 0,
     apiKey,
@@ -123,4 +125,32 @@ export async function createChatModel(opts: ChatModelOptions): Promise<BaseChatM
     timeout,
     configuration: { baseURL },
   });
+  labels.set(chat, label);
+  return chat;
+}
+
+const labels = new WeakMap<object, string>();
+
+/** What the plan reports as the model: the name given to --llm, or `backendai:SERVICE (served model)`. */
+export function modelLabel(chat: object): string | undefined {
+  return labels.get(chat);
+}
+
+/** The first model id an OpenAI-compatible endpoint serves (`GET /models`). */
+async function servedModel(baseURL: string, token: string, service: string, timeoutMs: number): Promise<string> {
+  let body: unknown;
+  try {
+    const res = await fetch(`${baseURL}/models`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    body = await res.json();
+  } catch (err) {
+    throw new BaiError(`could not list the models served by model service ${service}: ${redact((err as Error).message)}`, 'unavailable', { cause: err });
+  }
+  const data = (body as { data?: unknown } | null)?.data;
+  const first = Array.isArray(data) ? (data[0] as { id?: unknown } | undefined) : undefined;
+  if (typeof first?.id !== 'string' || first.id === '') throw new BaiError(`model service ${service} serves no model (its /v1/models list is empty)`, 'unavailable');
+  return first.id;
 }

@@ -21,6 +21,7 @@ import { redact } from '../../redact.js';
 import { operationIdForTool, toolDefinitions, type ToolDefinition } from '../../spec/compact.js';
 import type { Catalog, Operation } from '../../spec/types.js';
 import type { CallCandidate, Candidate, Proposal, ProposalContext, Proposer } from '../types.js';
+import { modelLabel } from './model.js';
 import { CONTROL_TOOLS, SYSTEM_PROMPT, contextMessage, diversityMessage } from './prompt.js';
 
 export interface LlmProposerOptions {
@@ -171,7 +172,7 @@ export class LlmProposer implements Proposer {
       throw new BaiError(`the chat model ${chat.getName()} does not support tool calling`, 'config');
     }
     const named = (chat as unknown as { model?: unknown }).model;
-    this.model = opts.modelName ?? (typeof named === 'string' && named ? named : chat.getName());
+    this.model = opts.modelName ?? modelLabel(chat) ?? (typeof named === 'string' && named ? named : chat.getName());
   }
 
   /** The tools offered at a node: the retrieved operations (compacted) and the control tools. */
