@@ -87,6 +87,17 @@ describe('createChatModel', () => {
     expect(redact(`key is ${key}`)).toBe('key is ***');
   });
 
+  it('sends temperature 0, except to reasoning models that only take the default', async () => {
+    stub.setScript([[{ name: 'finish', arguments: { reason: 'ok' } }], [{ name: 'finish', arguments: { reason: 'ok' } }]]);
+    for (const name of ['qwen2.5-7b', 'o3-mini']) {
+      await new LlmProposer(await createChatModel({ spec: `openai:${name}`, baseUrl: stub.url, env: {} })).propose(context(['folders.list_folders']));
+    }
+    const [plain, reasoning] = stub.chatRequests();
+    expect(plain!.temperature).toBe(0);
+    expect(reasoning!.model).toBe('o3-mini');
+    expect(reasoning!.temperature).toBeUndefined();
+  });
+
   it('backendai:SERVICE without a resolver is a clear config error', async () => {
     await expect(createChatModel({ spec: 'backendai:my-llm', env: {} })).rejects.toMatchObject({ kind: 'config', message: expect.stringMatching(/backendai:my-llm needs a connection to the manager/) });
   });

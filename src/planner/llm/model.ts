@@ -119,7 +119,8 @@ export async function createChatModel(opts: ChatModelOptions): Promise<BaseChatM
   const { ChatOpenAI } = await import('@langchain/openai');
   const chat = new ChatOpenAI({
     model: modelName,
-    temperature: 0,
+    // deterministic plans; OpenAI's reasoning models accept only the default temperature
+    ...(acceptsTemperature(modelName) ? { temperature: 0 } : {}),
     apiKey,
     maxRetries: opts.maxRetries ?? LLM_MAX_RETRIES,
     timeout,
@@ -127,6 +128,11 @@ export async function createChatModel(opts: ChatModelOptions): Promise<BaseChatM
   });
   labels.set(chat, label);
   return chat;
+}
+
+/** o1/o3/o4-mini and gpt-5 (not gpt-5-chat) reject any temperature but the default. */
+export function acceptsTemperature(model: string): boolean {
+  return !(/^o\d/.test(model) || (model.startsWith('gpt-5') && !model.startsWith('gpt-5-chat')));
 }
 
 const labels = new WeakMap<object, string>();
