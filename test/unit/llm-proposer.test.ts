@@ -95,6 +95,20 @@ describe('LlmProposer', () => {
     expect(c).toMatchObject({ operationId: 'folders.delete_by_name', pathParams: { name: 'old-data' }, destructive: true });
   });
 
+  it('one session termination is not destructive; a second one in the same plan is', async () => {
+    const destroy = catalog.get('session.destroy')!;
+    const call = { name: toolNameFor(destroy.operationId, catalog), args: { pathParams: { session_name: 'exp-1' } } };
+    const model = new ScriptedChatModel([[call], [call]]);
+    const p = new LlmProposer(model);
+    const ctx = context({ retrieved: [{ operation: destroy, score: 1 }] });
+    const [first] = (await p.propose(ctx)).candidates as CallCandidate[];
+    expect(first!.destructive).toBeUndefined();
+    const earlier = readStep('s1', 'session.destroy', undefined);
+    earlier.step.effect = 'write';
+    const [second] = (await p.propose({ ...ctx, steps: [earlier] })).candidates as CallCandidate[];
+    expect(second!.destructive).toBe(true);
+  });
+
   it('maps control tools to finish / clarify / refuse / give_up', async () => {
     const model = new ScriptedChatModel([
       [{ name: 'finish', args: { reason: 'folder planned' } }],

@@ -20,7 +20,7 @@ import { BaiError } from '../../errors.js';
 import { redact } from '../../redact.js';
 import { operationIdForTool, toolDefinitions, type ToolDefinition } from '../../spec/compact.js';
 import type { Catalog, Operation } from '../../spec/types.js';
-import type { CallCandidate, Candidate, Proposal, ProposalContext, Proposer } from '../types.js';
+import type { AcceptedStep, CallCandidate, Candidate, Proposal, ProposalContext, Proposer } from '../types.js';
 import { modelLabel } from './model.js';
 import { CONTROL_TOOLS, SYSTEM_PROMPT, contextMessage, diversityMessage } from './prompt.js';
 
@@ -156,8 +156,16 @@ function filterLangChainNoise(): void {
   };
 }
 
-function isDestructive(op: Operation): boolean {
-  return op.effect === 'write' && (op.method === 'DELETE' || /delete|purge|destroy|terminate|force/i.test(op.operationId));
+const SESSION_TERMINATE_OPS = new Set(['session.destroy']);
+
+/**
+ * Destructive writes need a typed confirmation (plan contract): deleting folders, terminating
+ * several sessions. One session termination is not; any other delete is treated as destructive.
+ */
+function isDestructive(op: Operation, earlier: readonly AcceptedStep[]): boolean {
+  if (op.effect !== 'write') return false;
+  if (SESSION_TERMINATE_OPS.has(op.operationId)) return earlier.some((a) => SESSION_TERMINATE_OPS.has(a.step.operationId));
+  return op.method === 'DELETE' || /delete|purge|destroy|force/i.test(op.operationId);
 }
 
 export class LlmProposer implements Proposer {
@@ -203,20 +211,20 @@ export class LlmProposer implements Proposer {
     } catch (err) {
       throw modelError(err, this.model, ctx.signal);
     }
-    return { candidates: this.candidates(response, ctx.catalog), usage: usageOf(response) };
+    return { candidates: this.candidates(response, ctx.catalog, ctx.steps), usage: usageOf(response) };
   }
 
   /** Map a model response to ranked candidates (first = best). */
-  candidates(response: AIMessage, catalog: Catalog): Candidate[] {
+  candidates(response: AIMessage, catalog: Catalog, steps: readonly AcceptedStep[] = []): Candidate[] {
     const text = oneLine(textOf(response));
     const calls = toolCallsOf(response);
     if (calls.length === 0) {
       return [{ kind: 'give_up', reason: text ? `the model answered without a tool call: ${text}` : 'the model answered with neither a tool call nor text' }];
     }
-    return calls.map((c) => this.candidate(c, catalog, text));
+    return calls.map((c) => this.candidate(c, catalog, text, steps));
   }
 
-  private candidate(c: RawToolCall, catalog: Catalog, text: string): Candidate {
+  private candidate(c: RawToolCall, catalog: Catalog, text: string, steps: readonly AcceptedStep[]): Candidate {
     const args = isObject(c.args) ? c.args : {};
     const field = (name: string): string => (typeof args[name] === 'string' ? oneLine(args[name]) : '');
     if (!c.parseError && CONTROL_NAMES.has(c.name)) {
@@ -247,7 +255,7 @@ export class LlmProposer implements Proposer {
     if (split.query) cand.query = split.query;
     if (split.body !== undefined) cand.body = split.body;
     if (op) {
-      if (isDestructive(op)) cand.destructive = true;
+      if (isDestructive(op, steps)) cand.destructive = true;
       if (SESSION_CREATE_OPS.has(op.operationId) && isObject(cand.body) && cand.body.enqueueOnly === true) {
         cand.wait = { until: 'RUNNING', timeoutSeconds: ENQUEUED_SESSION_WAIT_SECONDS };
       }
