@@ -3,6 +3,7 @@ import { FakeStreamingChatModel } from '@langchain/core/utils/testing';
 import { countTokens } from '../../src/bench/tokens.js';
 import { buildOperationIndex } from '../../src/retrieval/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { answerQuestion } from '../../src/planner/llm/answer.js';
 import { LlmProposer } from '../../src/planner/llm/proposer.js';
 import { SYSTEM_PROMPT } from '../../src/planner/llm/prompt.js';
 import type { PlanStep } from '../../src/planner/plan.js';
@@ -236,5 +237,19 @@ describe('LlmProposer', () => {
     expect(line).toContain('read failed: 500');
     expect(line).toContain('new instructions');
     expect(line.length).toBeLessThan(400);
+  });
+});
+
+describe('answerQuestion (in-process)', () => {
+  it('grounds the answer in the given operations and fails clearly on nothing to answer from', async () => {
+    const model = new ScriptedChatModel(['Use session.get_info.', '   ']);
+    const ops = [catalog.get('session.get_info')!];
+    expect(await answerQuestion(model, '세션 상태는 어떻게 봐?', ops, catalog)).toBe('Use session.get_info.');
+    const user = text(model.calls[0]!.messages[1]);
+    expect(user).toMatch(/^<operations>\n- session\.get_info: GET \/session\/\{session_name\}/);
+    expect(user).toContain('Question: 세션 상태는 어떻게 봐?');
+    expect(model.calls[0]!.tools).toEqual([]);
+    await expect(answerQuestion(model, 'q', ops, catalog)).rejects.toThrow('the model returned an empty answer');
+    await expect(answerQuestion(model, 'q', [], catalog)).rejects.toMatchObject({ kind: 'bad_input' });
   });
 });
