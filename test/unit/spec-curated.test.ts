@@ -38,6 +38,11 @@ const ALIASES: Record<string, Record<string, string>> = {
   MountOption: { perm: '§3.2 mount_options permission|perm' },
   VFolderCreateReq: { groupId: '§5 Create: group (alias groupId)' },
   DeleteVFolderByIDReq: { id: '§5 Delete: {"id"|"vfolderId"}' },
+  // §5 documents {"id"|"vfolderId"} for delete-by-id; the trash-bin requests share that
+  // AliasChoices("id", "vfolderId") in upstream common/dto/manager/vfolder/request.py
+  RestoreVFolderReq: { vfolderId: '§5 + upstream vfolder request DTO' },
+  DeleteVFolderFromTrashReq: { vfolderId: '§5 + upstream vfolder request DTO' },
+  PurgeVFolderReq: { vfolderId: '§5 + upstream vfolder request DTO' },
   GetVFolderIDReq: { name: '§5 Id by name: {"vfolder_name"|"name"}' },
   CreateDownloadSessionReq: { file: '§5 request-download {path|file}' },
   InviteVFolderReq: { permission: '§5 invite {perm|permission}', user_ids: '§5 invite {emails|user_ids}' },
@@ -384,5 +389,17 @@ describe('curated spec: privileges, effects, examples, GraphQL', () => {
     expect(op('folders.get_vfolder_id').description).toMatch(/JSON\s+body/);
     expect(op('events.push_session_events').description).toMatch(/sessionId/);
     expect(op('folders.create').description).toMatch(/project UUID/);
+  });
+});
+
+describe('curated spec: either spelling of an id satisfies the body', () => {
+  it.each(['DeleteVFolderByIDReq', 'RestoreVFolderReq', 'DeleteVFolderFromTrashReq', 'PurgeVFolderReq'])('%s takes id or vfolderId', (name) => {
+    const validate = validatorFor(name);
+    const id = 'aaaaaaaa-0000-4000-8000-000000000002';
+    expect(validate({ id })).toBe(true);
+    expect(validate({ vfolderId: id })).toBe(true);
+    expect(validate({})).toBe(false);
+    expect(validate({ id: 'datasets' })).toBe(false); // a name is not an id
+    expect(validate({ folder_id: id })).toBe(false);
   });
 });
