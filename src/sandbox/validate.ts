@@ -1,0 +1,65 @@
+/**
+ * Request validation against the catalog's schemas (the same SpecValidator the planner uses, so
+ * both read the spec alike). The manager accepts a field's aliases wherever the field is
+ * required (pydantic `validate_by_name`), and ignores query parameters it does not know.
+ */
+import { formatProblems, SpecValidator, type ValidationProblem } from '../spec/validator.js';
+import type { Catalog, JsonSchema, Operation } from '../spec/types.js';
+import { Problem } from './problem.js';
+
+export class RequestValidator {
+  private validator?: SpecValidator;
+
+  constructor(private readonly catalog: Catalog) {}
+
+  /** Throw 400 `invalid-api-params` naming the first problems. */
+  check(op: Operation, pathParams: Record<string, string>, query: Record<string, unknown>, body: unknown): void {
+    this.validator ??= new SpecValidator(this.catalog);
+    const params = this.validator.validateParams(op, pathParams, query).problems.filter((p) => !/has no (query|path) parameter/.test(p.message));
+    const bodyProblems = op.requestBody && body !== undefined ? this.validator.validateBody(op, body).problems : [];
+    const problems = [...params, ...bodyProblems.filter((p) => !this.satisfiedByAlias(p, op, body))];
+    if (problems.length > 0) {
+      throw new Problem(400, 'invalid-api-params', formatProblems(problems), { errors: problems });
+    }
+  }
+
+  /** `missing required field "session_name"` when `name` (its alias) is there is not a problem. */
+  private satisfiedByAlias(p: ValidationProblem, op: Operation, body: unknown): boolean {
+    const m = /^missing required field "([^"]+)"$/.exec(p.message);
+    if (!m || !op.requestBody) return false;
+    const target = valueAt(body, p.at.replace(/^body\.?/, ''));
+    if (!target || typeof target !== 'object') return false;
+    const schema = this.schemaAt(op.requestBody, p.at.replace(/^body\.?/, ''));
+    const props = (schema?.properties ?? {}) as Record<string, JsonSchema>;
+    const field = m[1]!;
+    return Object.entries(props).some(
+      ([name, s]) => (target as Record<string, unknown>)[name] !== undefined && typeof s.description === 'string' && s.description.trim() === `alias of ${field}`,
+    );
+  }
+
+  private schemaAt(schema: JsonSchema, path: string): JsonSchema | undefined {
+    let s: JsonSchema | undefined = this.deref(schema);
+    for (const key of path.split('.').filter(Boolean)) {
+      const props = (s?.properties ?? {}) as Record<string, JsonSchema>;
+      s = props[key] ? this.deref(props[key]) : undefined;
+    }
+    return s;
+  }
+
+  private deref(schema: JsonSchema): JsonSchema {
+    const ref = schema.$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) {
+      return this.catalog.schemas[ref.slice('#/components/schemas/'.length)] ?? schema;
+    }
+    return schema;
+  }
+}
+
+function valueAt(root: unknown, path: string): unknown {
+  let v = root;
+  for (const key of path.split('.').filter(Boolean)) {
+    if (!v || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}

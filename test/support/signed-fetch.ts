@@ -1,0 +1,76 @@
+/**
+ * A tiny signed HTTP client for sandbox tests: signs like the official client (src/client/signing.ts)
+ * and returns status, headers and the parsed body. `tamper` lets a test break one part of the
+ * signature on purpose.
+ */
+import { signRequest, signingHost } from '../../src/client/signing.js';
+
+export interface KeyPair {
+  accessKey: string;
+  secretKey: string;
+}
+
+export interface SignedFetchOptions {
+  method?: string;
+  /** Path plus query, e.g. `/folders?group_id=x` */
+  path: string;
+  body?: unknown;
+  keys?: KeyPair;
+  apiVersion?: string;
+  /** Override the signing clock. */
+  now?: Date;
+  /** Headers to add or (with undefined) remove after signing. */
+  headers?: Record<string, string | undefined>;
+  signal?: AbortSignal;
+  /** Send this path instead of the signed one (to test tampering). */
+  sendPath?: string;
+}
+
+export interface SignedResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export async function signedFetch<T = any>(baseUrl: string, keys: KeyPair, opts: SignedFetchOptions): Promise<SignedResponse<T>> {
+  const method = (opts.method ?? 'GET').toUpperCase();
+  const hasBody = opts.body !== undefined;
+  const contentType = hasBody ? 'application/json' : 'application/octet-stream';
+  const signed = signRequest({
+    method,
+    relUrl: opts.path,
+    host: signingHost(baseUrl),
+    contentType,
+    apiVersion: opts.apiVersion ?? 'v9.20250722',
+    accessKey: (opts.keys ?? keys).accessKey,
+    secretKey: (opts.keys ?? keys).secretKey,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  const headers: Record<string, string> = { ...signed };
+  if (hasBody) headers['Content-Type'] = 'application/json';
+  for (const [k, v] of Object.entries(opts.headers ?? {})) {
+    if (v === undefined) delete headers[k];
+    else headers[k] = v;
+  }
+  const res = await fetch(baseUrl + (opts.sendPath ?? opts.path), {
+    method,
+    headers,
+    ...(hasBody ? { body: JSON.stringify(opts.body) } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body, text };
+}
+
+/** Bound to one sandbox and keypair. */
+export function signedClient(baseUrl: string, keys: KeyPair) {
+  return <T = any>(method: string, path: string, body?: unknown, extra: Partial<SignedFetchOptions> = {}) =>
+    signedFetch<T>(baseUrl, keys, { method, path, ...(body !== undefined ? { body } : {}), ...extra });
+}
