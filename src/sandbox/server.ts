@@ -144,6 +144,7 @@ export function createSandboxServer(deps: ServerDeps): Server {
         caller,
         world,
         now: deps.clock.now(),
+        clockNow: () => deps.clock.now(),
         fast: deps.clock.fast,
         baseUrl: `http://${host}`,
         refresh,

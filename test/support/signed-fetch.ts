@@ -3,6 +3,7 @@
  * and returns status, headers and the parsed body. `tamper` lets a test break one part of the
  * signature on purpose.
  */
+import { request } from 'node:http';
 import { signRequest, signingHost } from '../../src/client/signing.js';
 
 export interface KeyPair {
@@ -53,13 +54,24 @@ export async function signedFetch<T = any>(baseUrl: string, keys: KeyPair, opts:
     if (v === undefined) delete headers[k];
     else headers[k] = v;
   }
-  const res = await fetch(baseUrl + (opts.sendPath ?? opts.path), {
-    method,
-    headers,
-    ...(hasBody ? { body: JSON.stringify(opts.body) } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
+  // node:http rather than fetch: the manager has GETs with a JSON body (GET /folders/_/id)
+  const payload = hasBody ? Buffer.from(JSON.stringify(opts.body)) : undefined;
+  if (payload) headers['Content-Length'] = String(payload.length);
+  const res = await new Promise<{ status: number; headers: Headers; text: string }>((resolve, reject) => {
+    const req = request(baseUrl + (opts.sendPath ?? opts.path), { method, headers, ...(opts.signal ? { signal: opts.signal } : {}) }, (r) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+        resolve({ status: r.statusCode ?? 0, headers: h, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      r.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
-  const text = await res.text();
+  const text = res.text;
   let body: any = text;
   try {
     body = text ? JSON.parse(text) : undefined;

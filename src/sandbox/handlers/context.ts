@@ -11,7 +11,10 @@ export interface HandlerContext {
   body: unknown;
   caller: Caller;
   world: SandboxWorld;
+  /** The clock when the request arrived. */
   now: number;
+  /** The clock right now (for handlers that wait). */
+  clockNow(): number;
   fast: boolean;
   /** `http://host:port` as the client reached us. */
   baseUrl: string;
