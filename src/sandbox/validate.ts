@@ -17,7 +17,7 @@ export class RequestValidator {
     this.validator ??= new SpecValidator(this.catalog);
     const params = this.validator.validateParams(op, pathParams, query).problems.filter((p) => !/has no (query|path) parameter/.test(p.message));
     const bodyProblems = op.requestBody && body !== undefined ? this.validator.validateBody(op, body).problems : [];
-    const problems = [...params, ...bodyProblems.filter((p) => !this.satisfiedByAlias(p, op, body))];
+    const problems = [...params, ...bodyProblems.filter((p) => !this.satisfiedByAlias(p, op, body) && !answeredByHandler(p, body))];
     if (problems.length > 0) {
       throw new Problem(400, 'invalid-api-params', formatProblems(problems), { errors: problems });
     }
@@ -62,4 +62,15 @@ function valueAt(root: unknown, path: string): unknown {
     v = (v as Record<string, unknown>)[key];
   }
   return v;
+}
+
+/**
+ * Problems the manager reports with its own, more specific error: `shmem` inside
+ * `config.resources` is a 400 `unknown-resource-slot-type` with a hint (the session handler
+ * gives it), not a schema complaint.
+ */
+function answeredByHandler(p: ValidationProblem, body: unknown): boolean {
+  if (!p.at.startsWith('body.config.resources')) return false;
+  const resources = valueAt(body, 'config.resources');
+  return Boolean(resources && typeof resources === 'object' && 'shmem' in resources);
 }

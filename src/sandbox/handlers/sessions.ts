@@ -369,8 +369,10 @@ async function createFromParams(ctx: HandlerContext) {
   // block until RUNNING (or a terminal state), like the manager; the world is re-read each
   // round because another process sharing the state file may free resources meanwhile
   const deadline = Date.now() + (maxWaitSeconds > 0 ? maxWaitSeconds * 1000 : BLOCKING_CREATE_CAP_MS);
-  for (;;) {
-    const world = ctx.refresh();
+  for (let round = 0; ; round++) {
+    // the first look uses the world as created (a fast-clock batch run would otherwise finish
+    // before anyone saw it RUNNING)
+    const world = round === 0 ? ctx.world : ctx.refresh();
     const current = world.sessions.find((s) => s.id === session.id) ?? session;
     const status = sessionStatus(current, ctx.clockNow(), ctx.fast);
     if (status === 'RUNNING' || !isLive(status)) return json(201, { ...answer(status), servicePorts: status === 'RUNNING' ? servicePorts(world, current) : [] });
