@@ -226,3 +226,18 @@ describe('persistence and faults', () => {
     expect(sb.requests.some((r) => r.dropped === 'afterWrite' && r.operationId === 'session.create_from_params')).toBe(true);
   });
 });
+
+describe('v2 resource views', () => {
+  it('keypair usage, effective allocation and preset availability follow real usage', async () => {
+    const { user } = await sandbox();
+    const usage = await user('GET', '/v2/resource-allocation/keypair/my');
+    expect(usage.body.used).toContainEqual({ resource_type: 'cuda.shares', quantity: '2' });
+    expect(usage.body.concurrent_sessions).toEqual({ used: 2, max: 5 });
+    const eff = await user('POST', '/v2/resource-allocation/effective', { project_id: 'cccccccc-0000-4000-8000-000000000001', resource_group_name: 'default' });
+    expect(eff.body.allocatable).toContainEqual({ resource_type: 'cuda.shares', quantity: '8' });
+    const avail = await user('POST', '/v2/resource-allocation/check-preset-availability', { project_id: 'cccccccc-0000-4000-8000-000000000001', resource_group_name: 'default' });
+    expect(avail.body.presets.find((p: { name: string }) => p.name === 'gpu-large').available).toBe(true);
+    const denied = await user('POST', '/v2/resource-allocation/effective', { project_id: 'cccccccc-0000-4000-8000-000000000001', resource_group_name: 'gpu-a100' });
+    expect(denied.status).toBe(400);
+  });
+});

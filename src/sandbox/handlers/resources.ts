@@ -97,7 +97,66 @@ function monthStats(ctx: HandlerContext) {
     }));
 }
 
+const entries = (slots: Slots, keys: string[]) => keys.map((k) => ({ resource_type: k, quantity: decimalString(slots[k] ?? 0) }));
+
+/** v2 resource-allocation views. Upstream documents no response schema for these; the shapes are the sandbox's. */
+function myKeypairUsage(ctx: HandlerContext) {
+  const keys = Object.keys(ctx.world.slotTypes);
+  const limits = keypairLimits(ctx);
+  const used = keypairUsing(ctx.world, ctx.caller.accessKey, ctx.now, ctx.fast);
+  const live = ctx.world.sessions.filter((s) => s.ownerAccessKey === ctx.caller.accessKey && isLive(sessionStatus(s, ctx.now, ctx.fast))).length;
+  return {
+    access_key: ctx.caller.accessKey,
+    limits: entries(limits, keys),
+    used: entries(used, keys),
+    remaining: entries(subtractSlots(limits, used), keys),
+    concurrent_sessions: { used: live, max: ctx.caller.user.role === 'user' ? ctx.world.keypairPolicy.maxConcurrentSessions : null },
+  };
+}
+
+function effectiveAllocation(ctx: HandlerContext) {
+  const b = bodyObject(ctx.body);
+  const project = callerProject(ctx.world, ctx.caller, String(b.project_id));
+  const g = findResourceGroup(ctx.world, String(b.resource_group_name));
+  if (!g || !g.projects.includes(project.name)) throw new Problem(400, 'no-available-scaling-group', `The resource group "${String(b.resource_group_name)}" is not allowed for the project "${project.name}"`);
+  const keys = Object.keys(ctx.world.slotTypes);
+  const keypairRemaining = subtractSlots(keypairLimits(ctx), keypairUsing(ctx.world, ctx.caller.accessKey, ctx.now, ctx.fast));
+  const free = freeIn(ctx.world, g.name, ctx.now, ctx.fast);
+  const effective: Slots = {};
+  for (const k of keys) effective[k] = Math.max(0, Math.min(keypairRemaining[k] ?? 0, free[k] ?? 0));
+  return { project, group: g, keys, effective };
+}
+
 export const resourceHandlers: HandlerTable = {
+  'v2/resource-allocation.my_keypair_usage': (ctx) => json(200, myKeypairUsage(ctx)),
+  'v2/resource-allocation.effective_allocation': (ctx) => {
+    const { project, group, keys, effective } = effectiveAllocation(ctx);
+    return json(200, { project_id: project.id, resource_group_name: group.name, allocatable: entries(effective, keys) });
+  },
+  'v2/resource-allocation.check_preset_availability': (ctx) => {
+    const { project, group, effective } = effectiveAllocation(ctx);
+    return json(200, {
+      project_id: project.id,
+      resource_group_name: group.name,
+      presets: ctx.world.presets.map((p) => ({ id: p.id, name: p.name, resource_slots: slotStrings(p.resourceSlots), available: fits(p.resourceSlots, effective) })),
+    });
+  },
+  'v2/resource-policies.my_keypair_resource_policy': (ctx) => {
+    const keys = Object.keys(ctx.world.slotTypes);
+    const p = ctx.world.keypairPolicy;
+    const unlimited = ctx.caller.user.role !== 'user';
+    return json(200, {
+      name: unlimited ? 'default' : p.name,
+      max_concurrent_sessions: unlimited ? null : p.maxConcurrentSessions,
+      total_resource_slots: entries(keypairLimits(ctx), keys),
+      idle_timeout: 3600,
+      max_session_lifetime: 0,
+      max_pending_session_count: null,
+      allowed_vfolder_hosts: { 'local:volume1': ['create-vfolder', 'modify-vfolder', 'delete-vfolder', 'mount-in-session', 'upload-file', 'download-file', 'invite-others'] },
+    });
+  },
+  'v2/resource-policies.my_user_resource_policy': () =>
+    json(200, { name: 'default', max_vfolder_count: 20, max_quota_scope_size: -1, max_session_count_per_model_session: 10, max_customized_image_count: 3 }),
   'config.get_resource_slots': (ctx) => json(200, { ...ctx.world.slotTypes }),
   'config.get_resource_metadata': (ctx) =>
     json(200, Object.fromEntries(Object.keys(ctx.world.slotTypes).map((k) => [k, SLOT_DETAILS[k] ?? { slot_name: k, human_readable_name: k, display_unit: '', number_format: { binary: false, round_length: 0 } }]))),
