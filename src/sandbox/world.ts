@@ -187,6 +187,13 @@ export interface ServiceRecord {
   tokens: Array<{ token: string; expiresAt: number }>;
 }
 
+export interface BackgroundTask {
+  id: string;
+  kind: string;
+  message: string;
+  createdAt: number;
+}
+
 export interface SandboxWorld {
   format: 1;
   domain: string;
@@ -203,6 +210,8 @@ export interface SandboxWorld {
   sessions: SessionRecord[];
   services: ServiceRecord[];
   runtimeVariants: Array<{ name: string; human_readable_name: string }>;
+  /** Background tasks (folder clone, async deletes, service dry-runs); they finish at once. */
+  backgroundTasks?: BackgroundTask[];
   /** HMAC key for service tokens (sandbox-only, not a user secret). */
   tokenSigningKey: string;
 }

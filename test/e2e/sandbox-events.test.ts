@@ -88,4 +88,14 @@ describe('GET /events/session', () => {
     expect(other.res.statusCode).toBe(403);
     other.close();
   });
+
+  it('background tasks (folder clone) stream progress, bgtask_done and server_close', async () => {
+    const call = signedClient(sb.url, sb.credentials.user);
+    const clone = await call('POST', '/folders/api_helper/clone', { target_name: 'api_helper_copy' });
+    expect(clone.status).toBe(201);
+    expect((await call('GET', '/folders/api_helper_copy/files')).body.items).toHaveLength(2);
+    const sse = await subscribe(`/events/background-task?taskId=${clone.body.bgtask_id}`);
+    await sse.waitFor((e) => e.event === 'server_close');
+    expect(sse.events.map((e) => e.event)).toEqual(['bgtask_updated', 'bgtask_done', 'server_close']);
+  });
 });

@@ -241,3 +241,20 @@ describe('v2 resource views', () => {
     expect(denied.status).toBe(400);
   });
 });
+
+describe('container and misc routes', () => {
+  it('rename, match, logs, execute (acknowledged, not run), app start, and the spec endpoint gated like the manager', async () => {
+    const { user } = await sandbox();
+    expect((await user('POST', '/session/notebook-old/rename', { session_name: 'notebook-new' })).status).toBe(204);
+    expect((await user('GET', '/session/_/match?id=notebook')).body.matches).toEqual([{ id: '22222222-2222-4222-8222-222222222222', name: 'notebook-new', status: 'RUNNING' }]);
+    expect((await user('POST', '/session/notebook-new/rename')).status).toBe(400); // the v1 client's ?name= with no body
+    const exec = await user('POST', '/session/train-job-1', { mode: 'query', code: 'print(1)', run_id: 'r1' });
+    expect(exec.body.result).toMatchObject({ runId: 'r1', status: 'finished' });
+    expect(exec.body.result.console[0][1]).toContain('not executed');
+    expect((await user('POST', '/session/train-job-1/start-service', { app: 'jupyter' })).body.wsproxy_addr).toMatch(/^ws:/);
+    const files = await user('GET', '/session/train-job-1/files?path=.');
+    expect(JSON.parse(files.body.files).map((f: { filename: string }) => f.filename)).toEqual(['datasets']);
+    const spec = await user('GET', '/spec/openapi/spec.json');
+    expect(spec.status).toBe(403);
+  });
+});

@@ -57,3 +57,12 @@ export const iso = (ms: number | null): string | null => (ms === null ? null : n
 export function newUuid(): string {
   return crypto.randomUUID();
 }
+
+/** Record a background task (it is already done: the sandbox does the work synchronously). */
+export function startBackgroundTask(world: import('../world.js').SandboxWorld, kind: string, message: string, now: number): string {
+  const id = newUuid();
+  world.backgroundTasks ??= [];
+  world.backgroundTasks.push({ id, kind, message, createdAt: now });
+  if (world.backgroundTasks.length > 200) world.backgroundTasks.splice(0, world.backgroundTasks.length - 200);
+  return id;
+}

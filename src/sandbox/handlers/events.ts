@@ -4,7 +4,7 @@
  * sent yet (`session_<status>`, RUNNING → `session_started`). Only `sessionName` narrows the
  * stream — `sessionId` is accepted and ignored, like the real manager.
  */
-import { forbidden } from '../problem.js';
+import { forbidden, Problem } from '../problem.js';
 import { sessionResult, timeline, type SessionStatus } from '../scheduler.js';
 import type { SessionRecord } from '../world.js';
 import type { HandlerContext, HandlerTable, HandlerResult } from './context.js';
@@ -83,6 +83,21 @@ function pushSessionEvents(ctx: HandlerContext): HandlerResult {
   return { streamed: true };
 }
 
+/** Background tasks finish at once in the sandbox: progress, the terminal event, `server_close`. */
+function pushBackgroundTaskEvents(ctx: HandlerContext): HandlerResult {
+  const id = ctx.query.get('taskId') ?? ctx.query.get('task_id') ?? '';
+  const task = ctx.world.backgroundTasks?.find((t) => t.id === id);
+  if (!task) throw new Problem(404, 'object-not-found', `No such background task: ${id}`, undefined, 'No such background task.');
+  const { res } = ctx;
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+  res.write('retry: 5\n\n');
+  res.write(`event: bgtask_updated\ndata: ${JSON.stringify({ task_id: id, message: task.message, current_progress: 1, total_progress: 1 })}\n\n`);
+  res.write(`event: bgtask_done\ndata: ${JSON.stringify({ task_id: id, message: task.message })}\n\n`);
+  res.end('event: server_close\ndata: {}\n\n');
+  return { streamed: true };
+}
+
 export const eventHandlers: HandlerTable = {
   'events.push_session_events': pushSessionEvents,
+  'events.push_background_task_events': pushBackgroundTaskEvents,
 };

@@ -5,7 +5,7 @@
  */
 import { badParams, forbidden, Problem } from '../problem.js';
 import type { Folder, FileEntry } from '../world.js';
-import { findProject, isUuid, newUuid, normalizeUuid } from './common.js';
+import { findProject, isUuid, newUuid, normalizeUuid, startBackgroundTask } from './common.js';
 import { bodyObject, json, noContent, pick, type HandlerContext, type HandlerTable } from './context.js';
 
 const HOST = 'local:volume1';
@@ -411,6 +411,37 @@ export const folderHandlers: HandlerTable = {
     return json(200, {});
   },
   'folders.delete_files': deleteFiles,
+  'folders.delete_files_async': (ctx) => {
+    deleteFiles(ctx);
+    return json(202, { bgtask_id: startBackgroundTask(ctx.world, 'delete-files', 'files deleted', ctx.now) });
+  },
+  'folders.clone': (ctx) => {
+    const src = requireFolder(ctx, ctx.params.name ?? '');
+    if (!src.cloneable && !isOwner(ctx, src)) throw forbidden('This folder is not cloneable');
+    const b = bodyObject(ctx.body);
+    const target = String(b.target_name ?? '');
+    if (!target || RESERVED_NAMES.has(target) || target.includes('/')) throw badParams(`target_name: "${target}" is not allowed as a folder name`);
+    if (ctx.world.folders.some((f) => f.name === target && f.ownerEmail === ctx.caller.user.email)) {
+      throw new Problem(400, 'vfolder-already-exists', `A folder named "${target}" already exists`);
+    }
+    const stamp = new Date(ctx.now).toISOString();
+    const copy: Folder = {
+      ...structuredClone(src),
+      id: newUuid(),
+      name: target,
+      ownerEmail: ctx.caller.user.email,
+      projectId: null,
+      creatorEmail: ctx.caller.user.email,
+      usageMode: (b.usage_mode as Folder['usageMode'] | undefined) ?? src.usageMode,
+      permission: (b.permission as Folder['permission'] | undefined) ?? 'rw',
+      cloneable: b.cloneable === true,
+      status: 'ready',
+      createdAt: stamp,
+      sharedWith: [],
+    };
+    ctx.world.folders.push(copy);
+    return json(201, { ...folderItem(ctx, copy), bgtask_id: startBackgroundTask(ctx.world, 'clone', `cloned ${src.name} to ${target}`, ctx.now) });
+  },
   'folders.create_upload_session': (ctx) => {
     const f = requireFolder(ctx, ctx.params.name ?? '');
     writable(ctx, f);

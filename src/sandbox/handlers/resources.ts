@@ -186,6 +186,11 @@ export const resourceHandlers: HandlerTable = {
       free: keys.map((k) => ({ resource_type: k, quantity: decimalString((g.capacity[k] ?? 0) - (occupied[k] ?? 0)) })),
     });
   },
+  'spec.generate_openapi_spec': () => {
+    // the manager's default (api.allow-openapi-schema-introspection = false), facts §11
+    throw new Problem(403, 'generic-forbidden', 'OpenAPI schema introspection is disabled on this manager (api.allow-openapi-schema-introspection = false)');
+  },
+  'auth.get_my_ip': (ctx) => json(200, { ip_address: ctx.req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1', forwarded_for: ctx.req.headers['x-forwarded-for'] ?? null }),
   'auth.test_get': (ctx) => json(200, { authorized: 'yes', echo: ctx.query.get('echo') ?? '' }),
   'auth.get_role': (ctx) => {
     const group = ctx.query.get('group');

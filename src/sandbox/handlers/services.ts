@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import { badParams, Problem } from '../problem.js';
 import { sessionStatus, isLive, advanceWorld } from '../scheduler.js';
 import type { SandboxWorld, ServiceRecord } from '../world.js';
-import { callerProject, findResourceGroup, allowedResourceGroups, isUuid, newUuid, normalizeUuid } from './common.js';
+import { callerProject, findResourceGroup, allowedResourceGroups, isUuid, newUuid, normalizeUuid, startBackgroundTask } from './common.js';
 import { bodyObject, json, noContent, pick, type HandlerContext, type HandlerTable } from './context.js';
 import { accessibleFolder } from './folders.js';
 import { createSession, findImage, terminateSession } from './sessions.js';
@@ -235,6 +235,13 @@ export const serviceHandlers: HandlerTable = {
       .filter((s) => s.ownerAccessKey === ctx.caller.accessKey)
       .filter((s) => (nf.equals === undefined || s.name === nf.equals) && (nf.contains === undefined || s.name.includes(String(nf.contains))) && (nf.i_contains === undefined || s.name.toLowerCase().includes(String(nf.i_contains).toLowerCase())));
     return json(200, { items: all.slice(offset, offset + limit).map((s) => listItem(ctx, s)), pagination: { offset, limit, total_count: all.length } });
+  },
+  'services.try_start': (ctx) => {
+    // a dry run: validate like a create, start nothing
+    const b = bodyObject(ctx.body);
+    const imageRef = pick<string>(b, 'image', 'lang');
+    if (imageRef && !findImage(ctx.world, imageRef)) throw new Problem(404, 'object-not-found', `No such environment image: ${imageRef}`, undefined, 'No such environment image.');
+    return json(200, { task_id: startBackgroundTask(ctx.world, 'service-try', 'the model service can start', ctx.now) });
   },
   'services.list_supported_runtimes': (ctx) => json(200, { runtimes: ctx.world.runtimeVariants }),
   'services.get_info': (ctx) => json(200, serveInfo(ctx, ownService(ctx))),

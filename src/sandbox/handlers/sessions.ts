@@ -470,6 +470,14 @@ function search(ctx: HandlerContext, scope: (s: SessionRecord) => boolean) {
   return { items, total_count: total, has_next_page: offset + items.length < total, has_previous_page: offset > 0 };
 }
 
+/** A session addressed by the path that must be RUNNING for container operations. */
+function liveRunning(ctx: HandlerContext): SessionRecord {
+  const s = resolveSession(ctx, ctx.params.session_name ?? '');
+  const status = sessionStatus(s, ctx.now, ctx.fast);
+  if (status !== 'RUNNING') throw badParams(`The session "${s.name}" is ${status}, not RUNNING`);
+  return s;
+}
+
 function v2Get(ctx: HandlerContext): SessionRecord {
   const ref = ctx.params.session_id ?? '';
   const s = isUuid(ref) ? ctx.world.sessions.find((x) => x.id === normalizeUuid(ref) && canSee(x, ctx.caller)) : undefined;
@@ -576,6 +584,44 @@ export const sessionHandlers: HandlerTable = {
   'session.get_status_history': (ctx) => {
     const s = resolveSession(ctx, ctx.params.session_name ?? '');
     return json(200, { result: Object.fromEntries(timelineUntil(ctx, s).map((c) => [c.status, iso(c.at)])) });
+  },
+  'session.execute': (ctx) => {
+    const s = liveRunning(ctx);
+    const b = bodyObject(ctx.body);
+    const code = String(b.code ?? '');
+    const runId = String(b.run_id ?? newUuid().slice(0, 8));
+    // no container behind the sandbox: acknowledge the code without pretending to run it
+    return json(200, { result: { runId, status: 'finished', console: [['stdout', `[sandbox] ${s.name}: received ${code.split('\n').filter(Boolean).length} line(s) (${b.mode ?? 'query'} mode); code is not executed in the simulated manager\n`]], exitCode: 0, options: {}, files: [] } });
+  },
+  'session.interrupt': (ctx) => {
+    liveRunning(ctx);
+    return noContent();
+  },
+  'session.start_service': (ctx) => {
+    const s = liveRunning(ctx);
+    const b = bodyObject(ctx.body);
+    const app = String(pick(b, 'app', 'service') ?? '');
+    if (!servicePorts(ctx.world, s).some((p) => p.name === app)) throw badParams(`The session "${s.name}" has no app "${app}" (available: ${servicePorts(ctx.world, s).map((p) => p.name).join(', ')})`);
+    return json(200, { token: Buffer.from(`${s.id}:${app}`).toString('base64url'), wsproxy_addr: `${ctx.baseUrl.replace(/^http/, 'ws')}/wsproxy` });
+  },
+  'session.shutdown_service': (ctx) => {
+    liveRunning(ctx);
+    return noContent();
+  },
+  'session.get_direct_access_info': (ctx) => {
+    resolveSession(ctx, ctx.params.session_name ?? '');
+    return json(200, {});
+  },
+  'session.get_dependency_graph': (ctx) => {
+    const s = resolveSession(ctx, ctx.params.session_name ?? '');
+    return json(200, { session_id: s.id, session_name: s.name, status: sessionStatus(s, ctx.now, ctx.fast), depends_on: [] });
+  },
+  'session.list_files': (ctx) => {
+    const s = liveRunning(ctx);
+    const path = (ctx.query.get('path') ?? '.').replace(/^\.\/?|\/$/g, '');
+    const names = path ? [] : s.mounts.map((id) => ctx.world.folders.find((f) => f.id === id)?.name ?? id);
+    const files = names.map((filename) => ({ mode: 'drwxr-xr-x', size: '4096', ctime: s.createdAt / 1000, mtime: s.createdAt / 1000, atime: s.createdAt / 1000, filename }));
+    return json(200, { files: JSON.stringify(files), errors: '', abspath: `/home/work${path ? `/${path}` : ''}` });
   },
   'session.match_sessions': (ctx) => {
     const prefix = ctx.query.get('id') ?? '';
