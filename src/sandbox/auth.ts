@@ -99,12 +99,25 @@ export function authenticate(req: AuthRequest, world: SandboxWorld, now: number)
   if (hash !== 'sha256') throw invalidAuth(`Unsupported request signing method: ${signMethod}`);
 
   const contentType = header(req.headers, 'content-type');
+  // behind a proxy the manager verifies against X-Forwarded-URL: its path (no query!) and netloc
+  const forwarded = header(req.headers, 'x-forwarded-url');
+  let relUrl = req.rawPath;
+  let host = header(req.headers, 'host') ?? '';
+  if (forwarded) {
+    try {
+      const u = new URL(forwarded);
+      relUrl = u.pathname;
+      host = u.host;
+    } catch {
+      throw invalidAuth('Malformed X-Forwarded-URL header');
+    }
+  }
   const expected = computeSignature({
     method: req.method,
-    relUrl: req.rawPath,
+    relUrl,
     date: rawDate,
     signDate: date.signDate,
-    host: header(req.headers, 'host') ?? '',
+    host,
     contentType: contentType ? bareMediaType(contentType) : 'application/octet-stream',
     apiVersion: version,
     secretKey: user.secretKey,

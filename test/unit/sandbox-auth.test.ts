@@ -87,4 +87,22 @@ describe('sandbox auth (facts §1.3–1.5)', () => {
     expect(parseRequestDate('Sun, 23 Aug 2026 01:00:00 GMT')).toEqual({ ms: Date.UTC(2026, 7, 23, 1), signDate: '20260823' });
     expect(parseRequestDate('yesterday')).toBeUndefined();
   });
+
+  it('verifies against X-Forwarded-URL (path without query, its netloc) when a proxy sets it', async () => {
+    const { signRequest } = await import('../../src/client/signing.js');
+    const headers = signRequest({ method: 'GET', relUrl: '/manager/config/resource-slots', host: 'api.example.com', contentType: 'application/octet-stream', apiVersion: 'v9.20250722', ...sb.credentials.user });
+    const ok = await fetch(`${sb.url}/config/resource-slots`, { headers: { ...headers, 'X-Forwarded-URL': 'https://api.example.com/manager/config/resource-slots' } });
+    expect(ok.status).toBe(200);
+    const bad = await fetch(`${sb.url}/config/resource-slots`, { headers: { ...headers, 'X-Forwarded-URL': 'https://evil.example.com/manager/config/resource-slots' } });
+    expect(bad.status).toBe(401);
+  });
+
+  it('rejects a malformed Authorization header and an unsupported hash with 400 invalid-auth-params', async () => {
+    const r1 = await fetch(`${sb.url}/config/resource-slots`, { headers: { Authorization: 'Bearer abc', Date: new Date().toISOString(), 'X-BackendAI-Version': 'v9.20250722' } });
+    expect(r1.status).toBe(400);
+    expect(((await r1.json()) as { msg: string }).msg).toBe('Invalid authorization type name');
+    const r2 = await fetch(`${sb.url}/config/resource-slots`, { headers: { Authorization: 'BackendAI signMethod=HMAC-WHIRLPOOL, credential=AKIASANDBOXUSER00001:abc', Date: new Date().toISOString(), 'X-BackendAI-Version': 'v9.20250722' } });
+    expect(r2.status).toBe(400);
+    expect(((await r2.json()) as { msg: string }).msg).toMatch(/^Unsupported request signing method/);
+  });
 });
