@@ -8,11 +8,12 @@ export function imageNode(i: SandboxImage) {
   const [version, ...platform] = i.tag.split('-');
   return {
     id: i.id,
-    name: i.name,
-    namespace: i.name,
+    // the manager's `images.image` column: the path under the registry, project included
+    name: `${i.project}/${i.name}`,
+    namespace: `${i.project}/${i.name}`,
     base_image_name: i.name,
     project: i.project,
-    humanized_name: `${i.name} ${i.tag}`,
+    humanized_name: `${i.project}/${i.name}`,
     tag: i.tag,
     tags: platform.map((p) => ({ key: p.replace(/[\d.]+$/, ''), value: p.replace(/^[a-z]+/, '') })),
     version,

@@ -155,9 +155,11 @@ describe('services, tokens and GraphQL', () => {
 
   it('answers images/groups/compute_session_list; /admin/graphql turns errors into 400 graphql-error', async () => {
     const { user } = await sandbox();
-    const r = await user('POST', '/admin/gql', { query: '{ images { id name tag aliases architecture } groups { id name } compute_session_list(limit: 10, offset: 0, status: "RUNNING") { total_count items { name status } } }' });
+    const r = await user('POST', '/admin/gql', { query: '{ images(is_installed: true) { id name namespace tag aliases architecture } groups { id name } compute_session_list(limit: 10, offset: 0, status: "RUNNING") { total_count items { name status } } }' });
     expect(r.status).toBe(200);
     expect(r.body.data.images.map((i: { aliases: string[] }) => i.aliases[0])).toEqual(['python', 'pytorch', 'ngc-pytorch', 'tensorflow', 'vllm']);
+    const refs = r.body.data.images.map((i: { name: string; tag: string }) => `cr.backend.ai/${i.name}:${i.tag}`);
+    expect(refs).toContain('cr.backend.ai/stable/python-pytorch:2.3-py311-cuda12.1');
     expect(r.body.data.groups).toEqual([{ id: 'cccccccc-0000-4000-8000-000000000001', name: 'default' }, { id: 'cccccccc-0000-4000-8000-000000000002', name: 'research' }]);
     expect(r.body.data.compute_session_list.total_count).toBe(2);
     const one = await user('POST', '/admin/gql', { query: 'query($r: String) { image(reference: $r) { id } }', variables: { r: 'cr.backend.ai/stable/vllm:0.6.2-cuda12.1' } });
