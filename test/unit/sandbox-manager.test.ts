@@ -260,3 +260,30 @@ describe('container and misc routes', () => {
     expect(spec.status).toBe(403);
   });
 });
+
+describe('v2 session routes', () => {
+  it('enqueue with UUIDs, compute-schedule dry run, bulk terminate', async () => {
+    const { user } = await sandbox();
+    const enq = await user('POST', '/v2/sessions/enqueue', {
+      session_name: 'v2-session',
+      session_type: 'interactive',
+      image_id: 'eeeeeeee-0000-4000-8000-000000000002',
+      project_id: 'cccccccc-0000-4000-8000-000000000002',
+      resource_group_id: 'dddddddd-0000-4000-8000-000000000002',
+      resource_entries: [{ resource_type: 'cuda.shares', quantity: '2.5' }, { resource_type: 'mem', quantity: String(16 * 1024 ** 3) }],
+      mounts: [{ vfolder_id: 'aaaaaaaa-0000-4000-8000-000000000002' }],
+    });
+    expect(enq.status).toBe(201);
+    expect(enq.body.session).toMatchObject({ metadata: { name: 'v2-session' }, resource: { resource_group_name: 'gpu-a100' }, project_id: 'cccccccc-0000-4000-8000-000000000002' });
+    const dry = await user('POST', '/v2/sessions/compute-schedule', {
+      cluster_mode: 'single-node',
+      resource_group_id: 'dddddddd-0000-4000-8000-000000000001',
+      kernels: [{ resources: [{ resource_type: 'cuda.shares', quantity: '6' }] }, { resources: [{ resource_type: 'cuda.shares', quantity: '10' }] }],
+    });
+    expect(dry.body.results.map((r: { success: boolean }) => r.success)).toEqual([true, false]);
+    expect(dry.body.results[1].reason_hint.required_reduction).toEqual([{ resource_type: 'cuda.shares', quantity: '8' }]);
+    const term = await user('POST', '/v2/sessions/terminate', { session_ids: [enq.body.session.id, '99999999-9999-4999-8999-999999999999'], forced: false });
+    expect(term.body).toEqual({ cancelled: [], terminating: [enq.body.session.id], force_terminated: [], skipped: ['99999999-9999-4999-8999-999999999999'] });
+    expect((await user('GET', `/v2/sessions/${enq.body.session.id}`)).body.session.lifecycle.status).toBe('TERMINATED');
+  });
+});
