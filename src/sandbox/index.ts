@@ -63,7 +63,7 @@ export interface SandboxHandle {
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHandle> {
   const log = opts.log ?? (() => {});
-  const catalog = opts.catalog ?? (await (await import('../spec/load.js')).loadCatalog());
+  const catalog = opts.catalog ?? (await bundledCatalog());
   const now = opts.now ?? Date.now;
   const clock: SandboxClock = { now, fast: opts.clock === 'fast' };
   const store = new WorldStore(resolveSeed(opts.seed, now()), opts.statePath, log);
@@ -104,6 +104,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       });
     },
   };
+}
+
+let bundled: Promise<Catalog> | undefined;
+
+/** The bundled curated spec, loaded once per process (tests and eval start many sandboxes). */
+function bundledCatalog(): Promise<Catalog> {
+  bundled ??= import('../spec/load.js').then((m) => m.loadCatalog()).catch((err: unknown) => {
+    bundled = undefined;
+    throw err;
+  });
+  return bundled;
 }
 
 function toInjector(f: FaultSpec | string | undefined): FaultInjector | null {

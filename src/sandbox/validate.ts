@@ -7,6 +7,9 @@ import { formatProblems, SpecValidator, type ValidationProblem } from '../spec/v
 import type { Catalog, JsonSchema, Operation } from '../spec/types.js';
 import { Problem } from './problem.js';
 
+// compiled schemas are shared by every sandbox on the same catalog (eval starts one per item)
+const validators = new WeakMap<Catalog, SpecValidator>();
+
 export class RequestValidator {
   private validator?: SpecValidator;
 
@@ -14,7 +17,10 @@ export class RequestValidator {
 
   /** Throw 400 `invalid-api-params` naming the first problems. */
   check(op: Operation, pathParams: Record<string, string>, query: Record<string, unknown>, body: unknown): void {
-    this.validator ??= new SpecValidator(this.catalog);
+    if (!this.validator) {
+      this.validator = validators.get(this.catalog) ?? new SpecValidator(this.catalog);
+      validators.set(this.catalog, this.validator);
+    }
     const params = this.validator.validateParams(op, pathParams, query).problems.filter((p) => !/has no (query|path) parameter/.test(p.message));
     const bodyProblems = op.requestBody && body !== undefined ? this.validator.validateBody(op, body).problems : [];
     const problems = [...params, ...bodyProblems.filter((p) => !this.satisfiedByAlias(p, op, body) && !answeredByHandler(p, body))];
