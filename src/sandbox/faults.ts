@@ -43,7 +43,7 @@ export function parseFaultSpec(text: string): FaultSpec {
     const [rawKey, rawValue, extra] = part.split('=');
     const key = KEYS[(rawKey ?? '').trim().toLowerCase()];
     if (!key || rawValue === undefined || extra !== undefined) {
-      throw new BaiError(`invalid fault spec "${part}": expected key=value with key one of ${Object.keys(KEYS).join(', ').replace('dropafterwrite', 'dropAfterWrite').replace('retryafter', 'retryAfter')}`, 'bad_input');
+      throw new BaiError(`invalid fault spec "${part}": expected key=value with key one of latency, 5xx, 429, drop, dropAfterWrite, seed, retryAfter`, 'bad_input');
     }
     const value = Number(rawValue.trim());
     if (!Number.isFinite(value) || value < 0) throw new BaiError(`invalid fault spec "${part}": the value must be a non-negative number`, 'bad_input');

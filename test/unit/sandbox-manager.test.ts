@@ -186,6 +186,17 @@ describe('persistence and faults', () => {
     expect(a.sb.world().sessions.some((x) => x.name === 'from-b')).toBe(true);
   });
 
+  it('keeps serving when another process leaves a broken state file, and picks up a good one again', async () => {
+    const statePath = join(mkdtempSync(join(tmpdir(), 'bai-sandbox-')), 'state.json');
+    const a = await sandbox({ clock: 'fast', statePath });
+    writeFileSync(statePath, '{"format": 1, "half-writ');
+    expect((await a.user('GET', '/folders/datasets')).status).toBe(200);
+    const fresh = await sandbox({ clock: 'fast', statePath: join(mkdtempSync(join(tmpdir(), 'bai-sandbox-')), 'other.json') });
+    expect((await fresh.user('POST', '/folders', { name: 'only-in-other' })).status).toBe(201);
+    writeFileSync(statePath, JSON.stringify(fresh.sb.world()));
+    expect((await a.user('GET', '/folders/only-in-other')).status).toBe(200);
+  });
+
   it('rejects a state file that is not a world, and a seed that is not one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bai-sandbox-'));
     writeFileSync(join(dir, 'bad.json'), '{not json');
