@@ -103,6 +103,9 @@ export function createSandboxServer(deps: ServerDeps): Server {
       const now = deps.clock.now();
       const caller: Caller = authenticate({ method, rawPath, headers: req.headers }, world0, now);
       headers = rateHeaders(caller.accessKey);
+      if (headers['X-RateLimit-Remaining'] === '0' && (hits.get(caller.accessKey)?.length ?? 0) > RATE_LIMIT) {
+        throw new Problem(429, 'rate-limit-exceeded', `Rate limit exceeded: more than ${RATE_LIMIT} requests in ${RATE_WINDOW_S} s`);
+      }
       if (decision.kind === '5xx') {
         throw decision.status === 503
           ? new Problem(503, 'server-frozen', 'The manager is frozen (injected fault)')
