@@ -3,7 +3,7 @@
 # create a batch session with a startup command → wait until it finishes → print its logs →
 # destroy it. Uses the `ci` policy (no prompts; only session create/destroy/info/logs/list).
 #
-#   examples/ci-batch.sh [SESSION_NAME] [COMMAND]
+#   examples/ci-batch.sh [SESSION_NAME] [COMMAND...]
 #
 # Connection: BACKEND_ENDPOINT / BACKEND_ACCESS_KEY / BACKEND_SECRET_KEY (none → built-in sandbox).
 # BAI_AGENT (default: bai-agent) is the command to run; WAIT_SECONDS bounds the wait (default 600).
@@ -11,7 +11,8 @@ set -euo pipefail
 
 bai=(${BAI_AGENT:-bai-agent} --json --policy "${BAI_AGENT_POLICY:-ci}")
 name=${1:-ci-job-$(date +%s)}
-command=${2:-python train.py}
+shift $(( $# > 0 ? 1 : 0 ))
+command=${*:-python train.py}
 deadline=$(( $(date +%s) + ${WAIT_SECONDS:-600} ))
 
 # 1. create (--yes approves what the policy leaves to confirmation; the policy still applies)

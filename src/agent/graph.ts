@@ -97,7 +97,8 @@ export function stepsNeedingConfirmation(plan: PlanDocument, done: AcceptedStep[
 export function buildAgentGraph(deps: AgentDeps) {
   const graph = new StateGraph(AgentState)
     .addNode('retrieve', (s: AgentStateT) => ({ retrieved: deps.retrieve(s.request) }))
-    .addNode('plan', async (s: AgentStateT) => {
+    // node names must differ from state keys (LangGraph rejects a node named like a channel)
+    .addNode('planner', async (s: AgentStateT) => {
       const world = new WorldView(deps.api);
       const { plan, accepted } = await planRequest({
         request: s.request,
@@ -159,8 +160,8 @@ export function buildAgentGraph(deps: AgentDeps) {
     })
     .addNode('report', () => ({}))
     .addConditionalEdges(START, (s: AgentStateT) => (s.fixedPlan ? 'preview' : 'retrieve'), ['retrieve', 'preview'])
-    .addEdge('retrieve', 'plan')
-    .addEdge('plan', 'preview')
+    .addEdge('retrieve', 'planner')
+    .addEdge('planner', 'preview')
     .addConditionalEdges(
       'preview',
       (s: AgentStateT) => (s.mode === 'plan' || s.plan?.outcome !== 'planned' ? 'report' : 'confirm'),
@@ -181,7 +182,7 @@ export function buildAgentGraph(deps: AgentDeps) {
       },
       ['report', 'replan'],
     )
-    .addEdge('replan', 'plan')
+    .addEdge('replan', 'planner')
     .addEdge('report', END);
   return graph.compile({ checkpointer: deps.checkpointer ?? new MemorySaver() });
 }

@@ -28,6 +28,8 @@ export interface GlobalOptions {
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  /** approve writes that need confirmation; global so `--yes apply FILE` and `apply FILE --yes` both work */
+  yes?: boolean;
 }
 
 export interface CommandContext {
@@ -106,6 +108,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--allow-admin', 'let the default policy consider superadmin operations'))
     .addOption(new Option('--llm <spec>', 'LLM proposer, e.g. openai:gpt-4o-mini or backendai:SERVICE (default: offline planner)'))
     .addOption(new Option('--llm-base-url <url>', 'OpenAI-compatible base URL for --llm openai:*'))
+    .addOption(new Option('-y, --yes', 'approve writes that need confirmation (the policy still applies)'))
     .addOption(new Option('--json', 'print exactly one JSON document on stdout'))
     .addOption(new Option('-v, --verbose', 'debug logs on stderr (secrets are masked)'))
     .addOption(new Option('-q, --quiet', 'no progress or info lines on stderr'))
@@ -124,7 +127,6 @@ function registerCommands(program: Command): void {
   program
     .command('run [request...]', { isDefault: true })
     .description('plan a request, preview it, confirm, execute (the default: bai-agent "<request>")')
-    .option('-y, --yes', 'approve writes that need confirmation (the policy still applies)')
     .option('--dry-run', 'plan and preview only; read calls run, nothing is written')
     .option('-o, --output <file>', 'also save the plan document to this file')
     .option('--wait-timeout <seconds>', 'how long to wait for a new session to reach RUNNING')
@@ -142,7 +144,6 @@ function registerCommands(program: Command): void {
   program
     .command('apply <file>')
     .description('execute exactly the plan in FILE (refused if the spec or a grounded entity changed)')
-    .option('-y, --yes', 'approve writes that need confirmation (the policy still applies)')
     .option('--wait-timeout <seconds>', 'how long to wait for a new session to reach RUNNING')
     .action(lazy(async () => (await import('./commands/run.js')).apply as Action));
 

@@ -106,3 +106,14 @@ export function problemSlug(type: unknown): string {
   const m = /\/probs\/([^/?#]+)/.exec(type);
   return m?.[1] ?? type;
 }
+
+/**
+ * Failures of the connection itself — unreachable manager, rejected credentials, clock skew —
+ * rather than of one call. No other candidate can succeed after one of these, so the planner
+ * stops and reports it instead of backtracking into alternatives.
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  if (err instanceof ManagerUnavailableError) return true;
+  if (err instanceof BackendApiError) return err.status === 401 || err.type === 'auth-failed' || err.type === 'invalid-auth-params';
+  return false;
+}

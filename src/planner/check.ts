@@ -7,6 +7,7 @@
  *   5. the manager's preflight agrees (free capacity for session creation, name clashes).
  * Whatever the proposer (offline parser or an LLM) claims, only these facts decide.
  */
+import { isConnectionFailure } from '../client/errors.js';
 import { formatProblems, type SpecValidator } from '../spec/validator.js';
 import type { Catalog, Operation } from '../spec/types.js';
 import { parseBinarySize, parseDecimal, humanBytes } from '../units.js';
@@ -237,6 +238,7 @@ export class PlanChecker implements CandidateChecker {
     try {
       cap = await world.capacity(project, sg);
     } catch (err) {
+      if (isConnectionFailure(err)) throw err;
       return `could not check free capacity in ${sg}: ${(err as Error).message}`;
     }
     for (const [slot, amount] of Object.entries(requested)) {

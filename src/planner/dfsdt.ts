@@ -10,6 +10,7 @@
  * node fails, the search backtracks to the parent's next sibling. Budgets bound depth, width,
  * nodes, LLM calls and wall time, and are reported in the plan.
  */
+import { isConnectionFailure } from '../client/errors.js';
 import type { PlanStep, SearchStats } from './plan.js';
 import type { AcceptedStep, CallCandidate, Candidate, FailedSibling, ProposalContext, Proposer } from './types.js';
 
@@ -167,6 +168,7 @@ export async function dfsdtSearch(input: SearchInput): Promise<SearchOutcome> {
           try {
             accepted.observation = await input.runRead(checked.step, path);
           } catch (err) {
+            if (isConnectionFailure(err)) throw err;
             const reason = `read failed: ${(err as Error).message}`;
             failed.push({ candidate: cand, reason });
             stats.failures.push({ depth, candidate: describeCandidate(cand), reason });

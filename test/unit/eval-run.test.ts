@@ -157,7 +157,7 @@ function capture(json: boolean) {
 }
 
 describe('the eval command', () => {
-  it('prints the contract JSON for the dev set (retrieval scored, planner note on stderr)', async () => {
+  it('prints the contract JSON for the dev set: retrieval and plans scored, progress on stderr', async () => {
     const c = capture(true);
     const code = await evalCommand({ globals: { json: true, spec: upstreamSpecPath() }, out: c.out }, devSetPath(), { k: '5' });
     expect(code).toBe(0);
@@ -165,7 +165,10 @@ describe('the eval command', () => {
     expect(report.dataset).toBe('dev.jsonl');
     expect(report.k).toBe(5);
     expect(report.retrieval.items).toBeGreaterThan(30);
-    expect(c.errors()).toContain('scoring retrieval only');
+    expect(report.plan.items).toBe(36);
+    expect(report.plan.passed).toBeGreaterThanOrEqual(34);
+    expect(report.hallucinations).toEqual({ operations: 0, entities: 0 });
+    expect(c.errors()).toMatch(/\[36\/36\] dev-036 (ok|FAIL)/);
   });
 
   it('prints a human report, and rejects a bad --k', async () => {

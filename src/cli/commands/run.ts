@@ -178,7 +178,7 @@ export async function run(ctx: CommandContext, requestWords: string[] | string, 
   const { conn, deps } = await prepare(ctx, opts);
   try {
     const { runAgent } = await import('../../agent/graph.js');
-    const state = await runAgent(deps, { request, mode: opts.dryRun ? 'plan' : 'run', autoApprove: Boolean(opts.yes) }, approver(ctx));
+    const state = await runAgent(deps, { request, mode: opts.dryRun ? 'plan' : 'run', autoApprove: Boolean(opts.yes ?? ctx.globals.yes) }, approver(ctx));
     if (opts.output && state.plan) await writePlanFile(opts.output, state.plan);
     return finish(ctx, state, opts);
   } finally {
@@ -226,7 +226,7 @@ export async function apply(ctx: CommandContext, file: string, opts: RunOptions)
     // refuse if the spec or a grounded entity changed; re-evaluate the policy of every step
     const checked = await revalidatePlan(planDoc, { catalog, api: conn.client, policy: deps.policy, endpoint: conn.endpointLabel });
     const { runAgent } = await import('../../agent/graph.js');
-    const state = await runAgent(deps, { request: checked.request, mode: 'run', autoApprove: Boolean(opts.yes), plan: checked }, approver(ctx));
+    const state = await runAgent(deps, { request: checked.request, mode: 'run', autoApprove: Boolean(opts.yes ?? ctx.globals.yes), plan: checked }, approver(ctx));
     return finish(ctx, state, opts);
   } finally {
     await conn.close();

@@ -123,7 +123,8 @@ export async function proposeServiceCreate(ctx: HandlerContext<ParsedIntent<Serv
         open_to_public: intent.openToPublic ?? false,
         config: {
           model: hit.item.name,
-          scaling_group: sg,
+          // the wire name upstream's ServiceConfigModel declares (and requires); the manager also takes scaling_group
+          scalingGroup: sg,
           resources,
           ...(Object.keys(intent.environ).length ? { environ: intent.environ } : {}),
         },

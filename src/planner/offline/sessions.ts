@@ -4,6 +4,8 @@
  * logs, rename.
  */
 import { randomBytes } from 'node:crypto';
+import { isConnectionFailure } from '../../client/errors.js';
+import { isUuid } from '../entities.js';
 import { formatBinarySize, humanBytes, parseBinarySize, parseDecimal } from '../../units.js';
 import type { CallCandidate } from '../types.js';
 import type { SessionCreateIntent, SessionDestroyIntent, SessionReadIntent, SessionRenameIntent, SessionTarget, ParsedIntent } from './intents.js';
@@ -143,7 +145,7 @@ async function placementCandidates(
     const placements: Array<{ project: string; group: string; note?: string }> = [];
     const allGroups = new Set<string>();
     for (const project of await projectOrder()) {
-      const groups = await ctx.world.resourceGroups(project).catch(() => [] as string[]);
+      const groups = await ctx.world.resourceGroups(project).catch(orEmptyUnlessConnectionFailure);
       groups.forEach((g) => allGroups.add(g));
       const hit = groups.find((g) => g === intent.scalingGroup) ?? groups.find((g) => g.toLowerCase() === intent.scalingGroup!.toLowerCase());
       if (hit) {
@@ -164,7 +166,7 @@ async function placementCandidates(
   // "whichever group can fit it" may move to another of the user's projects; otherwise stay in the configured one
   const projects = intent.anyScalingGroup ? await projectOrder() : [defaultProject];
   for (const project of projects) {
-    const groups = await ctx.world.resourceGroups(project).catch(() => [] as string[]);
+    const groups = await ctx.world.resourceGroups(project).catch(orEmptyUnlessConnectionFailure);
     for (const group of groups) {
       if (placements.some((p) => p.group === group)) continue;
       placements.push({
@@ -305,6 +307,11 @@ async function resolveTarget(ctx: HandlerContext, target: SessionTarget, verb: s
       const byPrefix = sessions.filter((s) => s.id.startsWith(name));
       return byPrefix.length === 1 ? { item: byPrefix[0]!, exact: false } : undefined;
     })();
+    if (!hit && isUuid(name)) {
+      // a full UUID reaches the session even after it terminated (facts §3.5), e.g. a finished batch job
+      out.push({ id: name, name, status: 'UNKNOWN' });
+      continue;
+    }
     if (!hit) {
       return sessions.length
         ? `I can't find a live session "${name}". Your sessions: ${listNames(sessions)}. Which one should I ${verb}?`
@@ -440,4 +447,10 @@ export async function proposeSessionRename(ctx: HandlerContext<ParsedIntent<Sess
       reason: `rename session ${s.name} to ${intent.newName}`,
     }),
   );
+}
+
+/** A failed lookup of resource groups reads as "none known" — unless the manager itself is unreachable. */
+function orEmptyUnlessConnectionFailure(err: unknown): string[] {
+  if (isConnectionFailure(err)) throw err;
+  return [];
 }
