@@ -191,6 +191,17 @@ export async function plan(ctx: CommandContext, requestWords: string[] | string,
   return run(ctx, requestWords, { ...opts, dryRun: true, yes: false });
 }
 
+/** Validate a plan document (parsed JSON from a file, an MCP client or the web page). */
+export function parsePlanDocument(raw: unknown, source: string): PlanDocument {
+  const parsed = PlanDocument.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const at = issue.path.length ? issue.path.join('.') : '(root)';
+    throw new BaiError(`${source} is not a bai-agent plan: ${at}: ${issue.message}${parsed.error.issues.length > 1 ? ` (+${parsed.error.issues.length - 1} more)` : ''}`, 'bad_input');
+  }
+  return parsed.data;
+}
+
 /** Load and validate a plan file: a malformed one is a one-line error, never a stack trace. */
 export async function readPlanFile(path: string): Promise<PlanDocument> {
   let text: string;
@@ -206,20 +217,22 @@ export async function readPlanFile(path: string): Promise<PlanDocument> {
   } catch (err) {
     throw new BaiError(`plan file ${path} is not valid JSON (${(err as Error).message})`, 'bad_input');
   }
-  const parsed = PlanDocument.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const at = issue.path.length ? issue.path.join('.') : '(root)';
-    throw new BaiError(`plan file ${path} is not a bai-agent plan: ${at}: ${issue.message}${parsed.error.issues.length > 1 ? ` (+${parsed.error.issues.length - 1} more)` : ''}`, 'bad_input');
-  }
-  return parsed.data;
+  return parsePlanDocument(raw, `plan file ${path}`);
 }
 
 /** `bai-agent apply FILE [--yes]`: execute exactly that plan, after checking it still holds. */
 export async function apply(ctx: CommandContext, file: string, opts: RunOptions): Promise<number> {
-  const planDoc = await readPlanFile(file);
+  return applyDocument(ctx, await readPlanFile(file), opts, `plan ${file}`);
+}
+
+/**
+ * Execute exactly `planDoc` (already validated with parsePlanDocument). Shared by `apply`, the
+ * MCP server and `serve`: the spec and grounded entities are re-checked, the policy re-evaluated,
+ * and writes still need `opts.yes` (or a policy that allows them).
+ */
+export async function applyDocument(ctx: CommandContext, planDoc: PlanDocument, opts: RunOptions, source = 'the plan'): Promise<number> {
   if (planDoc.outcome !== 'planned') {
-    throw new BaiError(`plan ${file} has outcome "${planDoc.outcome}": there is nothing to apply`, 'bad_input');
+    throw new BaiError(`${source} has outcome "${planDoc.outcome}": there is nothing to apply`, 'bad_input');
   }
   const { catalog, conn, deps } = await prepare(ctx, opts, true);
   try {
