@@ -160,6 +160,13 @@ function registerCommands(program: Command): void {
     .option('--reset', 'discard the saved state and start from the seed world')
     .action(lazy(async () => (await import('./commands/sandbox.js')).run as Action));
 
+  program
+    .command('serve')
+    .description('web page and HTTP API: type a request, preview the plan, approve it in the browser')
+    .option('--port <n>', 'port to listen on (0 = any free port)', '8091')
+    .option('--host <addr>', 'address to bind (keep 127.0.0.1 unless you mean to expose it)', '127.0.0.1')
+    .action(lazy(async () => (await import('./commands/serve.js')).run as Action));
+
   const ops = program.command('ops').description('search the API operation catalog, or show one operation in full');
   ops
     .command('search <text...>')
@@ -178,6 +185,11 @@ function registerCommands(program: Command): void {
     .description('which API operations answer a question, with parameters and an example request (nothing runs)')
     .option('--k <n>', 'how many operations to show', '3')
     .action(lazy(async () => (await import('./commands/ask.js')).run as Action));
+
+  program
+    .command('mcp')
+    .description('serve plan, apply, ask and ops_search to other agents over MCP (stdio); apply writes only with approve=true')
+    .action(lazy(async () => (await import('./commands/mcp.js')).run as Action));
 
   program
     .command('eval <file>')
