@@ -35,7 +35,7 @@ import {
 import { extractCluster, extractCount, extractDuration, extractReplicas, extractResources, type Span } from './resources.js';
 import { detectLanguage, lowerAscii, MAX_ANALYSED_CHARS, prepare, unmask } from './text.js';
 import { refusalReason } from './refuse.js';
-import { splitClauses } from './split.js';
+import { leadingTaskVerb, splitClauses, type ClausePart } from './split.js';
 
 export { MAX_ANALYSED_CHARS } from './text.js';
 
@@ -468,7 +468,8 @@ export function parseRequest(text: string): ParsedRequest {
   for (const raw of clauses) {
     const part = carry ? { masked: `${carry.masked} ${raw.masked}`, lower: `${carry.lower} ${raw.lower}` } : raw;
     carry = undefined;
-    const parsed = parseClause(part, prepared.quotes);
+    // "… and a session with 2 fGPU": read with the previous clause's verb first, or a bare noun reads as a lookup
+    const parsed = (raw.elliptical && previous ? parseElliptical(raw, previous, prepared.quotes) : undefined) ?? parseClause(part, prepared.quotes);
     if (parsed) {
       intents.push(parsed);
       previous = part;
@@ -513,3 +514,19 @@ export function parseRequest(text: string): ParsedRequest {
 }
 
 export { looksLikeIdentifier };
+
+const READ_VERBS = /^(?:list|show|display|check|describe|inspect|view|fetch|get)$/;
+const CREATE_VERBS = /^(?:create|make|start|launch|spin\s+up|fire\s+up|boot|open|run|set\s+up|provision|give\s+me|allocate)$/;
+
+/**
+ * "… and a session with 2 fGPU" / "list my sessions and my folders": the clause lends the
+ * previous clause's verb. Only a new thing after a create verb ("a", "another") or "my …" after
+ * a read verb; an add-on such as "and my datasets folder mounted" stays with its task.
+ */
+function parseElliptical(part: ClausePart, previous: { lower: string }, quotes: Parameters<typeof parseClause>[1]): ParsedIntent | undefined {
+  const verb = leadingTaskVerb(previous.lower);
+  if (!verb) return undefined;
+  const my = /^\s*(?:(?:all\s+(?:of\s+)?)?my\b|(?:(?:model|inference)\s+)?(?:sessions|folders|vfolders|services|endpoints|presets|images)\b)/.test(part.lower);
+  if (my ? !READ_VERBS.test(verb) : !CREATE_VERBS.test(verb)) return undefined;
+  return parseClause({ masked: `${verb} ${part.masked}`, lower: `${verb} ${part.lower}` }, quotes) ?? undefined;
+}

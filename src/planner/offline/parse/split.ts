@@ -7,6 +7,8 @@
 export interface ClausePart {
   masked: string;
   lower: string;
+  /** Starts with "a session …" / "my folders" after "and": the task verb was left out and is the previous clause's. */
+  elliptical?: boolean;
 }
 
 const TASK_VERB =
@@ -16,6 +18,41 @@ const TASK_VERB =
   'new|spin|send|issue|generate|leave|describe|inspect|view|fetch|cancel|abort|mount|attach)\\b';
 
 const EN_SPLIT = new RegExp(`\\s*(?:,\\s*|;\\s*)?\\b(?:and\\s+then|and\\s+also|and\\s+afterwards|after\\s+that|afterwards|then|and|plus|next|also)\\s*,?\\s+(?=${TASK_VERB})|\\s*[,;]\\s+(?=${TASK_VERB})`, 'g');
+/**
+ * Coordination without a second verb: "create a folder X and a session with it mounted",
+ * "list my sessions and my folders". Only where a determiner introduces a task noun, so
+ * "mount folders a and b" or "with folder x and folder y" stay one clause.
+ */
+const ENTITY_NOUN =
+  '(?:(?:model\\s+|inference\\s+)?services?|endpoints?|sessions?|notebooks?|jobs?|containers?|folders?|vfolders?|volumes?|datasets?|presets?|images?|keypairs?)';
+const ELLIPSIS_SPLIT = new RegExp(
+  `\\s*,?\\s*\\b(?:and|plus)\\s+(?=(?:a|an|another|one|new|all\\s+(?:of\\s+)?my|my|also\\s+a|also\\s+an)\\s+(?:[a-z0-9][\\w.-]*\\s+){0,3}?${ENTITY_NOUN}\\b)`,
+  'g',
+);
+/** "list my sessions and folders": a bare plural noun ending the request, after a read verb. */
+const PLURAL_TAIL_SPLIT = /\s*,?\s*\b(?:and|plus)\s+(?=(?:(?:model|inference)\s+)?(?:sessions|folders|vfolders|services|endpoints|presets|images)\s*(?:too|as\s+well)?\s*[.?!]?\s*$)/g;
+
+/** The task verb a clause starts with ("create", "spin up" → "spin"), to lend to an elliptical clause. */
+export function leadingTaskVerb(lower: string): string | undefined {
+  const m = /\b(create|make|start|launch|spin\s+up|fire\s+up|boot|open|run|set\s+up|provision|give\s+me|allocate|delete|remove|kill|terminate|stop|shut\s+down|tear\s+down|destroy|list|show|display|check|describe|inspect|view|fetch|get)\b/.exec(lower);
+  return m?.[1];
+}
+
+/** An add-on to the task before it ("and my datasets folder mounted"), not a task of its own. */
+const ADD_ON = /\b(?:mounted|attached|mount(?:ed)?\s+(?:at|on|to)|as\s+well)\b/;
+
+/** Cuts at elliptical coordination, except before an add-on (which stays with its task). */
+function ellipsisCuts(clause: string): Array<[number, number]> {
+  const cuts = cut(clause, ELLIPSIS_SPLIT).flatMap(([s, e]) => cut(clause.slice(s, e), PLURAL_TAIL_SPLIT).map(([a, b]): [number, number] => [s + a, s + b]));
+  const out: Array<[number, number]> = [];
+  for (const [s, e] of cuts) {
+    const prev = out[out.length - 1];
+    if (prev && ADD_ON.test(clause.slice(s, e))) prev[1] = e;
+    else out.push([s, e]);
+  }
+  return out;
+}
+
 const SENTENCE = /(?<=[.!?;])\s+(?=\S)|\n+/g;
 /** Korean: a verb's connective ending (만들고, 생성해서, 만든 다음에, 한 후) or 그리고/그 다음. */
 const KO_SPLIT =
@@ -57,12 +94,15 @@ export function splitClauses(masked: string, lower: string): ClausePart[] {
   for (const [s0, e0] of cut(lower, SENTENCE)) {
     const sentence = lower.slice(s0, e0);
     for (const [s1, e1] of cut(sentence, EN_SPLIT)) {
-      const piece = sentence.slice(s1, e1);
-      for (const [s2, e2] of koreanCuts(piece)) {
-        const start = s0 + s1 + s2;
-        const end = s0 + s1 + e2;
-        const m = masked.slice(start, end);
-        if (m.trim()) parts.push({ masked: m, lower: lower.slice(start, end) });
+      const clause = sentence.slice(s1, e1);
+      for (const [[s1b, e1b], i] of ellipsisCuts(clause).map((r, i) => [r, i] as const)) {
+        const piece = clause.slice(s1b, e1b);
+        for (const [s2, e2] of koreanCuts(piece)) {
+          const start = s0 + s1 + s1b + s2;
+          const end = s0 + s1 + s1b + e2;
+          const m = masked.slice(start, end);
+          if (m.trim()) parts.push({ masked: m, lower: lower.slice(start, end), ...(i > 0 && s2 === 0 ? { elliptical: true } : {}) });
+        }
       }
     }
   }
