@@ -465,11 +465,14 @@ export function parseRequest(text: string): ParsedRequest {
   // a clause with no task of its own ("corpus 폴더를 마운트해서", "환경 변수 X=1 넣어서") carries its slots
   // forward into the next clause; in English ("… and mount X at /p") it adds to the one before
   let carry: { masked: string; lower: string } | undefined;
-  for (const raw of clauses) {
+  for (const [i, raw] of clauses.entries()) {
     const part = carry ? { masked: `${carry.masked} ${raw.masked}`, lower: `${carry.lower} ${raw.lower}` } : raw;
     carry = undefined;
     // "… and a session with 2 fGPU": read with the previous clause's verb first, or a bare noun reads as a lookup
-    const parsed = (raw.elliptical && previous ? parseElliptical(raw, previous, prepared.quotes) : undefined) ?? parseClause(part, prepared.quotes);
+    const parsed =
+      (raw.elliptical && previous ? parseElliptical(raw, previous, prepared.quotes) : undefined) ??
+      (raw.borrowsNextVerb && clauses[i + 1] ? parseWithNextPredicate(part, clauses[i + 1]!, prepared.quotes) : undefined) ??
+      parseClause(part, prepared.quotes);
     if (parsed) {
       intents.push(parsed);
       previous = part;
@@ -529,4 +532,13 @@ function parseElliptical(part: ClausePart, previous: { lower: string }, quotes: 
   const my = /^\s*(?:(?:all\s+(?:of\s+)?)?my\b|(?:(?:model|inference)\s+)?(?:sessions|folders|vfolders|services|endpoints|presets|images)\b)/.test(part.lower);
   if (my ? !READ_VERBS.test(verb) : !CREATE_VERBS.test(verb)) return undefined;
   return parseClause({ masked: `${verb} ${part.masked}`, lower: `${verb} ${part.lower}` }, quotes) ?? undefined;
+}
+
+/** "세션이랑 폴더 삭제해줘" → "세션 삭제해줘": the noun takes the predicate (last word) of the clause after it. */
+function parseWithNextPredicate(part: ClausePart, next: ClausePart, quotes: Parameters<typeof parseClause>[1]): ParsedIntent | undefined {
+  const predicate = /(\S+)\s*[.?!]?\s*$/.exec(next.lower)?.[1];
+  if (!predicate || !/[\uAC00-\uD7A3]/.test(predicate)) return undefined;
+  const tail = next.lower.slice(next.lower.lastIndexOf(predicate));
+  const maskedTail = next.masked.slice(next.lower.lastIndexOf(predicate));
+  return parseClause({ masked: `${part.masked} ${maskedTail}`, lower: `${part.lower} ${tail}` }, quotes);
 }

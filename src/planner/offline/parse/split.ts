@@ -9,6 +9,8 @@ export interface ClausePart {
   lower: string;
   /** Starts with "a session …" / "my folders" after "and": the task verb was left out and is the previous clause's. */
   elliptical?: boolean;
+  /** Korean "세션이랑 폴더 보여줘": a bare noun whose predicate is the next clause's (보여줘). */
+  borrowsNextVerb?: boolean;
 }
 
 const TASK_VERB =
@@ -89,7 +91,23 @@ function koreanCuts(lower: string): Array<[number, number]> {
   return out;
 }
 
+/** Korean coordination of task nouns: 세션이랑 / 세션과 / 세션 목록하고 / 폴더 및 … */
+const KO_NOUN_AND = /(?<=(?:세션|폴더|서비스|엔드포인트|프리셋|이미지)(?:\s*목록)?)(?:이랑|랑|과|와|하고|\s+및)\s+(?=\S)/g;
+
 export function splitClauses(masked: string, lower: string): ClausePart[] {
+  const parts: ClausePart[] = [];
+  for (const p of splitVerbClauses(masked, lower)) {
+    const cuts = cut(p.lower, KO_NOUN_AND);
+    if (cuts.length < 2) {
+      parts.push(p);
+      continue;
+    }
+    cuts.forEach(([s, e], i) => parts.push({ masked: p.masked.slice(s, e), lower: p.lower.slice(s, e), ...(i < cuts.length - 1 ? { borrowsNextVerb: true } : p.elliptical && i === 0 ? { elliptical: true } : {}) }));
+  }
+  return parts;
+}
+
+function splitVerbClauses(masked: string, lower: string): ClausePart[] {
   const parts: ClausePart[] = [];
   for (const [s0, e0] of cut(lower, SENTENCE)) {
     const sentence = lower.slice(s0, e0);
