@@ -4,6 +4,10 @@
  * what a model needs to fill arguments: field names, types, enums, defaults, required lists.
  * `$ref`s are inlined (depth-limited, cycle-safe); titles, long descriptions, examples and alias
  * fields are dropped; `anyOf [X, null]` becomes X.
+ *
+ * Shrinking a big tool cuts nested optional fields, but never the *essential* ones: the fields
+ * the operation's curated examples fill in (e.g. `config.resources`, `config.scaling_group`,
+ * `config.model`). Without them a model sees `config: {}` and cannot place resources at all.
  */
 import { createHash } from 'node:crypto';
 import type { Catalog, JsonSchema, Operation, ParameterSpec } from './types.js';
@@ -22,22 +26,28 @@ export interface CompactOptions {
   descriptionDepth?: number;
   /** Below this level only required properties are kept (complex search filters shrink most). */
   optionalDepth?: number;
+  /** Longer `pattern`s are dropped (a size regex repeated per slot costs more than it helps). */
+  maxPattern?: number;
 }
 
-const DEFAULTS: Required<CompactOptions> = { maxDepth: 4, maxDescription: 90, descriptionDepth: 4, optionalDepth: 99 };
+const DEFAULTS: Required<CompactOptions> = { maxDepth: 4, maxDescription: 90, descriptionDepth: 4, optionalDepth: 99, maxPattern: 64 };
 
 /**
  * Successively smaller renderings, used when a tool (or the whole tool list) is over budget.
- * Level 0 is the default; the last level keeps names, types, enums, defaults and required lists
- * of the top-level fields only.
+ * Level 0 is the default; the last level keeps only required and essential fields (with names,
+ * types, enums, defaults and required lists).
  */
 export const COMPACT_LEVELS: Required<CompactOptions>[] = [
   DEFAULTS,
-  { maxDepth: 3, maxDescription: 60, descriptionDepth: 1, optionalDepth: 99 },
-  { maxDepth: 2, maxDescription: 60, descriptionDepth: 1, optionalDepth: 2 },
-  { maxDepth: 2, maxDescription: 0, descriptionDepth: 0, optionalDepth: 1 },
-  { maxDepth: 1, maxDescription: 0, descriptionDepth: 0, optionalDepth: 1 },
+  { maxDepth: 3, maxDescription: 60, descriptionDepth: 1, optionalDepth: 99, maxPattern: 24 },
+  { maxDepth: 2, maxDescription: 60, descriptionDepth: 1, optionalDepth: 2, maxPattern: 24 },
+  { maxDepth: 2, maxDescription: 0, descriptionDepth: 0, optionalDepth: 1, maxPattern: 24 },
+  { maxDepth: 1, maxDescription: 0, descriptionDepth: 0, optionalDepth: 1, maxPattern: 24 },
+  // last resort: required and essential fields only, even at the top of the body
+  { maxDepth: 1, maxDescription: 0, descriptionDepth: 0, optionalDepth: 0, maxPattern: 24 },
 ];
+/** An essential field keeps a description this short at every level (units and formats). */
+const ESSENTIAL_DESCRIPTION_MAX = 60;
 const TOOL_NAME_MAX = 64;
 
 // ---------------------------------------------------------------------------------------------
@@ -156,8 +166,67 @@ function isAliasProperty(schema: unknown): string | undefined {
 }
 
 /**
+ * Fields that stay visible however far a tool is shrunk: field name → the essential fields
+ * below it (`{}` for a leaf or a field kept whole).
+ */
+export interface KeepTree {
+  [field: string]: KeepTree;
+}
+
+const essentialCache = new WeakMap<Operation, KeepTree>();
+
+/**
+ * The body fields an operation's curated examples fill in, as a tree. The examples show what a
+ * typical request sets (resources, resource group, model folder, mounts), which is exactly
+ * what must survive compaction. Operations without examples get an empty tree.
+ */
+export function essentialFields(op: Operation): KeepTree {
+  let tree = essentialCache.get(op);
+  if (tree) return tree;
+  tree = {};
+  const merge = (into: KeepTree, value: unknown): void => {
+    if (!isObject(value)) return;
+    for (const [key, child] of Object.entries(value)) {
+      into[key] ??= {};
+      merge(into[key]!, child); // arrays and scalars end the path
+    }
+  };
+  for (const example of op.examples ?? []) merge(tree, example.body);
+  essentialCache.set(op, tree);
+  return tree;
+}
+
+/** A field holding a plain value (string, number, boolean, or a union of those), not a structure. */
+function isScalarField(schema: unknown, catalog: Pick<Catalog, 'schemas'>): boolean {
+  if (!isObject(schema)) return false;
+  const s = derefShallow(schema, catalog);
+  const union = Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined;
+  if (union) return union.every((b) => isObject(b) && (b.type === 'null' || isScalarField(b, catalog)));
+  const types = Array.isArray(s.type) ? s.type : [s.type];
+  return s.type !== undefined && !isObject(s.properties) && types.every((t) => t === 'string' || t === 'number' || t === 'integer' || t === 'boolean' || t === 'null');
+}
+
+/**
+ * `anyOf: [{required: [a]}, {required: [b]}]` (one of two spellings is required) says "a is
+ * required" once the alias b is dropped: the first alternative whose fields all survived.
+ */
+function requiredAlternative(s: JsonSchema, props: Record<string, JsonSchema>): string[] | undefined {
+  const list = Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined;
+  if (!list || list.length === 0) return undefined;
+  const onlyRequired = list.every((x) => isObject(x) && Array.isArray(x.required) && Object.keys(x).every((k) => k === 'required' || k === 'description'));
+  if (!onlyRequired) return undefined;
+  for (const alt of list as Array<{ required: unknown[] }>) {
+    const names = alt.required.filter((r): r is string => typeof r === 'string');
+    if (names.length > 0 && names.every((n) => n in props)) return names;
+  }
+  return undefined;
+}
+
+/**
  * Inline refs and drop what a tool-calling model does not need. `stack` holds the refs being
- * expanded (cycle guard); `depth` counts nested object levels.
+ * expanded (cycle guard); `depth` counts nested object levels. `keep` marks this schema as
+ * essential: its essential fields are kept below `maxDepth` and `optionalDepth`, with a short
+ * description, at every level.
  */
 export function compactSchema(
   schema: unknown,
@@ -165,6 +234,7 @@ export function compactSchema(
   opts: CompactOptions = {},
   depth = 0,
   stack: readonly string[] = [],
+  keep?: KeepTree,
 ): JsonSchema {
   const o = { ...DEFAULTS, ...opts };
   if (!isObject(schema)) return {};
@@ -198,41 +268,66 @@ export function compactSchema(
   for (const key of KEEP_KEYS) {
     if (s[key] === undefined) continue;
     if (key === 'default' && s[key] === null) continue; // `default: null` says nothing
+    if (key === 'pattern' && String(s[key]).length > o.maxPattern) continue;
     out[key] = s[key];
   }
   if (typeof s.description === 'string') {
     const d = s.description.trim();
-    if (d && depth <= o.descriptionDepth && d.length <= o.maxDescription && !/^alias (of|for) /i.test(d)) out.description = d;
+    const fits = depth <= o.descriptionDepth && d.length <= o.maxDescription;
+    const essentialFits = keep !== undefined && depth > 0 && d.length <= ESSENTIAL_DESCRIPTION_MAX;
+    if (d && (fits || essentialFits) && !/^alias (of|for) /i.test(d)) out.description = d;
   }
 
   for (const key of ['anyOf', 'oneOf'] as const) {
     const list = s[key];
     if (Array.isArray(list)) {
-      out[key] = list
-        .filter((x) => !(isObject(x) && x.type === 'null'))
-        .map((x) => compactSchema(x, catalog, o, depth, refs));
+      const branches = list.filter((x) => !(isObject(x) && x.type === 'null')).map((x) => compactSchema(x, catalog, o, depth, refs));
+      // a branch that compacts to {} accepts anything: the whole union then says nothing
+      if (!branches.some((b) => Object.keys(b).every((k) => k === 'description'))) out[key] = branches;
     }
   }
 
   const isObjectSchema = s.type === 'object' || isObject(s.properties);
   if (isObjectSchema) {
     out.type = 'object';
-    if (depth >= o.maxDepth) return out; // deep enough: the model sees "an object"
+    const essentialBelow = keep !== undefined && Object.keys(keep).length > 0;
+    if (depth >= o.maxDepth && !essentialBelow) return out; // deep enough: the model sees "an object"
+    // past the level's limits only essential fields (and small all-scalar records) are shown
+    const beyond = depth >= o.maxDepth;
     if (isObject(s.properties)) {
-      const props: Record<string, JsonSchema> = {};
-      const names = Object.keys(s.properties);
+      const all = s.properties;
+      const names = Object.keys(all);
       const required = new Set(Array.isArray(s.required) ? s.required : []);
+      const canonicalOf = new Map<string, string>();
       for (const name of names) {
-        const p = s.properties[name];
-        const canonical = isAliasProperty(p);
-        if (canonical && names.includes(canonical)) continue;
-        if (depth >= o.optionalDepth && !required.has(name)) continue;
-        props[name] = compactSchema(p, catalog, o, depth + 1, refs);
+        const canonical = isAliasProperty(all[name]);
+        if (canonical && canonical !== name && names.includes(canonical)) canonicalOf.set(name, canonical);
+      }
+      // an example may use an alias (`image` for `lang`): it marks the canonical field
+      const keepHere: KeepTree = {};
+      for (const [name, sub] of Object.entries(keep ?? {})) keepHere[canonicalOf.get(name) ?? name] ??= sub;
+      // inside an essential field, its required fields are essential too, and a record of plain
+      // values (resource slots: cpu, mem, cuda.shares, cuda.device) is shown whole
+      const nestedEssential = keep !== undefined && depth > 0;
+      const wholeRecord = nestedEssential && names.every((n) => canonicalOf.has(n) || isScalarField(all[n], catalog));
+      const props: Record<string, JsonSchema> = {};
+      for (const name of names) {
+        if (canonicalOf.has(name)) continue;
+        const childKeep = keepHere[name] ?? (nestedEssential && (required.has(name) || wholeRecord) ? {} : undefined);
+        const cut = beyond || (depth >= o.optionalDepth && !required.has(name));
+        if (cut && childKeep === undefined) continue;
+        props[name] = compactSchema(all[name], catalog, o, depth + 1, refs, childKeep);
       }
       out.properties = props;
-      if (Array.isArray(s.required) && s.required.length > 0) out.required = s.required.filter((r) => typeof r === 'string' && r in props);
+      const req = Array.isArray(s.required) ? s.required.filter((r) => typeof r === 'string' && r in props) : [];
+      for (const r of requiredAlternative(s, props) ?? []) if (!req.includes(r)) req.push(r);
+      if (req.length > 0) out.required = req;
+      if (requiredAlternative(s, props)) {
+        delete out.anyOf;
+        delete out.oneOf;
+      }
     }
-    if (isObject(s.additionalProperties)) out.additionalProperties = compactSchema(s.additionalProperties, catalog, o, depth + 1, refs);
+    if (isObject(s.additionalProperties) && !beyond) out.additionalProperties = compactSchema(s.additionalProperties, catalog, o, depth + 1, refs);
   }
   if (s.type === 'array' && s.items !== undefined) out.items = compactSchema(s.items, catalog, o, depth + 1, refs);
   return out;
@@ -284,11 +379,27 @@ export const TOOL_MAX_CHARS = 2400;
 export function toolDefinition(op: Operation, catalog: Catalog, opts: ToolOptions = {}): ToolDefinition {
   const { maxChars = TOOL_MAX_CHARS, ...explicit } = opts;
   if (Object.keys(explicit).length > 0) return renderTool(op, catalog, { ...DEFAULTS, ...explicit });
+  return fitTool(op, catalog, maxChars).tool;
+}
+
+interface FittedTool {
+  tool: ToolDefinition;
+  size: number;
+  /** The COMPACT_LEVELS index it was rendered at. */
+  level: number;
+}
+
+/** The least compacted rendering within `maxChars` (or the smallest one). */
+function fitTool(op: Operation, catalog: Catalog, maxChars: number): FittedTool {
+  let level = 0;
   let tool = renderTool(op, catalog, COMPACT_LEVELS[0]!);
-  for (let level = 1; level < COMPACT_LEVELS.length && JSON.stringify(tool).length > maxChars; level++) {
+  let size = JSON.stringify(tool).length;
+  while (size > maxChars && level < COMPACT_LEVELS.length - 1) {
+    level++;
     tool = renderTool(op, catalog, COMPACT_LEVELS[level]!);
+    size = JSON.stringify(tool).length;
   }
-  return tool;
+  return { tool, size, level };
 }
 
 /**
@@ -297,25 +408,23 @@ export function toolDefinition(op: Operation, catalog: Catalog, opts: ToolOption
  */
 export function toolDefinitions(ops: readonly Operation[], catalog: Catalog, opts: { maxChars?: number; maxTotalChars?: number } = {}): ToolDefinition[] {
   const maxTotal = opts.maxTotalChars ?? 10_000;
-  const levels = ops.map(() => 0);
-  const tools = ops.map((op) => toolDefinition(op, catalog, { maxChars: opts.maxChars ?? TOOL_MAX_CHARS }));
-  const sizes = tools.map((t) => JSON.stringify(t).length);
-  // levels already used by toolDefinition's own per-tool fitting are not known; start from 0
-  while (sizes.reduce((a, b) => a + b, 0) > maxTotal) {
+  const fitted = ops.map((op) => fitTool(op, catalog, opts.maxChars ?? TOOL_MAX_CHARS));
+  while (fitted.reduce((a, f) => a + f.size, 0) > maxTotal) {
     let largest = -1;
-    for (let i = 0; i < tools.length; i++) {
-      if (levels[i]! < COMPACT_LEVELS.length - 1 && (largest < 0 || sizes[i]! > sizes[largest]!)) largest = i;
+    for (let i = 0; i < fitted.length; i++) {
+      if (fitted[i]!.level < COMPACT_LEVELS.length - 1 && (largest < 0 || fitted[i]!.size > fitted[largest]!.size)) largest = i;
     }
     if (largest < 0) break;
-    levels[largest]!++;
-    const smaller = renderTool(ops[largest]!, catalog, COMPACT_LEVELS[levels[largest]!]!);
+    const f = fitted[largest]!;
+    f.level++;
+    const smaller = renderTool(ops[largest]!, catalog, COMPACT_LEVELS[f.level]!);
     const size = JSON.stringify(smaller).length;
-    if (size < sizes[largest]!) {
-      tools[largest] = smaller;
-      sizes[largest] = size;
+    if (size < f.size) {
+      f.tool = smaller;
+      f.size = size;
     }
   }
-  return tools;
+  return fitted.map((f) => f.tool);
 }
 
 function renderTool(op: Operation, catalog: Catalog, o: Required<CompactOptions>): ToolDefinition {
@@ -332,7 +441,7 @@ function renderTool(op: Operation, catalog: Catalog, o: Required<CompactOptions>
     if (Array.isArray(query.required)) required.push('query');
   }
   if (op.requestBody) {
-    properties.body = compactSchema(op.requestBody, catalog, o, 0);
+    properties.body = compactSchema(op.requestBody, catalog, o, 0, [], essentialFields(op));
     if (op.requestBodyRequired) required.push('body');
   }
   return {

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compactSchema, operationIdForTool, toolDefinition, toolDefinitions, toolNameFor } from '../../src/spec/compact.js';
+import { COMPACT_LEVELS, compactSchema, essentialFields, operationIdForTool, toolDefinition, toolDefinitions, toolNameFor } from '../../src/spec/compact.js';
 import { makeCatalog } from '../../src/spec/normalize.js';
 import { bundledSpecPath, loadCatalog } from '../../src/spec/load.js';
 import type { Catalog, Operation } from '../../src/spec/types.js';
@@ -119,6 +119,58 @@ describe('compact schemas', () => {
     expect((shallow.properties as Record<string, unknown>).tree).toEqual({ type: 'object' });
   });
 
+  it('turns "one of two spellings is required" into a plain required field, and drops unions that accept anything', () => {
+    const withAlias = {
+      Cfg: {
+        type: 'object',
+        required: ['model'],
+        anyOf: [{ required: ['scaling_group'] }, { required: ['scalingGroup'] }],
+        properties: { model: { type: 'string' }, scaling_group: { type: 'string' }, scalingGroup: { type: 'string', description: 'alias of scaling_group' } },
+      },
+    };
+    const s = compactSchema({ $ref: '#/components/schemas/Cfg' }, { schemas: withAlias } as unknown as Catalog);
+    expect(s.required).toEqual(['model', 'scaling_group']);
+    expect(s.anyOf).toBeUndefined();
+    expect(compactSchema({ anyOf: [{ type: 'string' }, { description: 'anything' }] }, catalog)).toEqual({});
+  });
+
+  it('keeps essential fields below the depth and optional cut-offs, with short descriptions', () => {
+    const nested = {
+      Outer: {
+        type: 'object',
+        properties: {
+          config: {
+            type: 'object',
+            properties: {
+              resources: { type: 'object', properties: { cpu: { type: 'number', description: 'CPU cores.' }, mem: { type: 'string' }, gpu: { type: 'number' } } },
+              scaling_group: { type: 'string' },
+              extra: { type: 'object', properties: { deep: { type: 'string' } } },
+            },
+          },
+          other: { type: 'object', properties: { x: { type: 'string' } } },
+        },
+      },
+    };
+    const cat = { schemas: nested } as unknown as Catalog;
+    const last = COMPACT_LEVELS[COMPACT_LEVELS.length - 1]!;
+    const plain = compactSchema({ $ref: '#/components/schemas/Outer' }, cat, last);
+    expect(plain.properties).toEqual({}); // nothing required, nothing essential
+    const kept = compactSchema({ $ref: '#/components/schemas/Outer' }, cat, last, 0, [], { config: { resources: { cpu: {} }, scaling_group: {} } });
+    expect(kept).toEqual({
+      type: 'object',
+      properties: {
+        config: {
+          type: 'object',
+          properties: {
+            // a record of plain values is shown whole once one of its fields is essential
+            resources: { type: 'object', properties: { cpu: { type: 'number', description: 'CPU cores.' }, mem: { type: 'string' }, gpu: { type: 'number' } } },
+            scaling_group: { type: 'string' },
+          },
+        },
+      },
+    });
+  });
+
   it('a dangling ref or garbage schema gives an empty schema, not a crash', () => {
     expect(compactSchema({ $ref: '#/components/schemas/Missing' }, catalog)).toEqual({});
     expect(compactSchema('nonsense', catalog)).toEqual({});
@@ -151,6 +203,44 @@ describe('tool definitions', () => {
     const fitted = toolDefinition(big, upstream);
     expect(JSON.stringify(fitted).length).toBeLessThan(JSON.stringify(full).length);
     expect(await countToolTokens([fitted])).toBeLessThanOrEqual(700);
+  });
+
+  it('essential fields come from the curated examples (nested, aliases included)', async () => {
+    const curated = await loadCatalog({ source: 'bundled', cache: false });
+    const tree = essentialFields(curated.get('services.create')!);
+    expect(tree.config).toMatchObject({ model: {}, scaling_group: {}, resources: { cpu: {}, mem: {}, 'cuda.shares': {} } });
+    expect(tree.image).toEqual({}); // an alias of lang: compaction maps it to the canonical field
+    expect(essentialFields(upstream.get('session.destroy')!)).toEqual({});
+  });
+
+  /** The body's `config` of a tool as the model sees it. */
+  function configOf(tool: { function: { parameters: Record<string, unknown> } }): { properties?: Record<string, { properties?: Record<string, unknown> }>; required?: string[] } {
+    const params = tool.function.parameters as { properties: { body: { properties: Record<string, unknown> } } };
+    return params.properties.body.properties.config as ReturnType<typeof configOf>;
+  }
+
+  it.skipIf(!existsSync(bundledSpecPath()))('session and service creation keep config.resources, scaling_group and model at every level and in the top 8', async () => {
+    const curated = await loadCatalog({ source: 'bundled', cache: false });
+    const session = curated.get('session.create_from_params')!;
+    const service = curated.get('services.create')!;
+    for (const level of COMPACT_LEVELS) {
+      const s = configOf(toolDefinition(session, curated, level));
+      expect(Object.keys(s.properties!)).toEqual(expect.arrayContaining(['resources', 'scaling_group', 'mounts']));
+      expect(Object.keys(s.properties!.resources!.properties!)).toEqual(['cpu', 'mem', 'cuda.shares', 'cuda.device']);
+      const v = configOf(toolDefinition(service, curated, level));
+      expect(Object.keys(v.properties!)).toEqual(expect.arrayContaining(['model', 'scaling_group', 'resources']));
+      expect(v.required).toEqual(['model', 'scaling_group']);
+    }
+    // as offered for requests that also pull in other large tools
+    const index = buildOperationIndex(curated, loadRetrievalDomain());
+    for (const q of ['새 세션을 GPU 2개로 만들어 줘', 'launch a batch job that runs python train.py on 4 GPUs', 'serve the model in the models folder with vllm']) {
+      const tools = toolDefinitions(index.search(q, { k: 8 }).map((r) => r.operation), curated);
+      for (const t of tools.filter((x) => x.function.name === 'session_create_from_params' || x.function.name === 'services_create')) {
+        expect(configOf(t).properties!.resources!.properties).toHaveProperty(['cuda.shares']);
+        expect(configOf(t).properties).toHaveProperty('scaling_group');
+      }
+      expect(tools.some((t) => t.function.name === 'session_create_from_params' || t.function.name === 'services_create')).toBe(true);
+    }
   });
 
   async function worstTopEight(catalog: Catalog): Promise<number> {
