@@ -3,10 +3,16 @@
  * results, session creation followed by a wait until RUNNING (server-sent events, polling when
  * events fail), progress reported through a port.
  *
- * Writes are never blindly retried. A write whose answer was lost (connection dropped, timeout)
- * is recovered instead: session creation re-sends the *same* request — fixed session name, the
- * manager's reuse semantics return the existing session instead of a second one — and other
- * writes are re-checked with a read before anything is sent again.
+ * Writes are never blindly retried. A write whose answer was lost (connection dropped, timeout,
+ * 500/502/504) is recovered instead: session creation re-sends the *same* request — fixed session
+ * name, the manager's reuse semantics return the existing session instead of a second one — and
+ * other writes are re-checked with a read before anything is sent again. A write refused with 429
+ * was never handled (the manager rate-limits before any handler, facts §1.8), so it is sent again
+ * after the wait the manager asks for, when that wait is short.
+ *
+ * The report says whether the failed step may have changed the manager (`failedStepEffect`): the
+ * agent replans only after a failure that left nothing behind, so a lost create never turns into
+ * a second session under a new name.
  */
 import { BaiError } from '../errors.js';
 import type { PlanDocument, PlanStep } from '../planner/plan.js';
@@ -43,7 +49,8 @@ export interface AuditEntry {
   pathParams: Record<string, unknown>;
   query: Record<string, unknown>;
   body: unknown;
-  outcome: 'ok' | 'failed' | 'recovered';
+  /** `unknown`: the answer was lost and the outcome could not be verified. */
+  outcome: 'ok' | 'failed' | 'recovered' | 'unknown';
   httpStatus?: number;
   error?: string;
 }
@@ -65,11 +72,20 @@ export interface ExecutionOutputs {
   services: Array<{ name: string; id?: string; endpoint?: string | null }>;
 }
 
+/**
+ * What the failed step did to the manager: `none` (refused or never sent: replanning is safe),
+ * `unknown` (its answer was lost and could not be verified), `applied` (it took effect, e.g. a
+ * session was created but did not start in time).
+ */
+export type FailedStepEffect = 'none' | 'unknown' | 'applied';
+
 export interface ExecutionReport {
   ok: boolean;
   results: StepResult[];
   /** The step that failed (execution stopped there). */
   failedStep?: string;
+  /** Set with failedStep. */
+  failedStepEffect?: FailedStepEffect;
   error?: string;
   outputs: ExecutionOutputs;
   /** Steps that completed, with their results as observations (for a replan). */
@@ -92,6 +108,10 @@ export interface ExecuteOptions {
   pollIntervalMs?: number;
   /** Attempts to recover a write whose answer was lost. */
   recoveryAttempts?: number;
+  /** First pause before a recovery attempt, ms (doubles each attempt, at most 2 s). Default 250. */
+  recoveryDelayMs?: number;
+  /** A 429 on a write is re-sent only when the manager asks for at most this wait (ms). Default 30 s. */
+  maxRateLimitWaitMs?: number;
   now?: () => number;
 }
 
@@ -102,11 +122,41 @@ function errorKind(err: unknown): string | undefined {
   return err instanceof BaiError ? err.kind : undefined;
 }
 
-/** The request may or may not have reached the manager: connection lost, timeout, gateway error. */
+function statusOf(err: unknown): number | undefined {
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/**
+ * The request may or may not have been handled: connection lost, timeout, gateway error, or a
+ * 500 (the manager may have failed after the change was made).
+ */
 function outcomeUnknown(err: unknown): boolean {
   if (errorKind(err) === 'unavailable') return true;
-  const status = (err as { status?: number }).status;
-  return status === 502 || status === 504;
+  const status = statusOf(err);
+  return status === 500 || status === 502 || status === 504;
+}
+
+/** Worth asking again later (nothing is wrong with the request itself). */
+function transient(err: unknown): boolean {
+  const status = statusOf(err);
+  return outcomeUnknown(err) || status === 429 || status === 503;
+}
+
+/** An error carrying what the failed step did to the manager. */
+class StepFailure extends BaiError {
+  constructor(
+    message: string,
+    readonly effect: FailedStepEffect,
+    cause: unknown,
+  ) {
+    super(message, cause instanceof BaiError ? cause.kind : 'execution', { cause });
+  }
+}
+
+function effectOf(err: unknown, step: PlanStep): FailedStepEffect {
+  if (err instanceof StepFailure) return err.effect;
+  return step.effect === 'write' && outcomeUnknown(err) ? 'unknown' : 'none';
 }
 
 function obj(v: unknown): Record<string, unknown> {
@@ -143,7 +193,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
     if (step.policy.verdict === 'deny') {
       const error = `step ${step.id} ${step.operationId} is denied by policy: ${step.policy.reason}`;
       results.push({ id: step.id, operationId: step.operationId, status: 'failed', error, summary: error, durationMs: 0 });
-      return { ok: false, results, failedStep: step.id, error, outputs, completed };
+      return { ok: false, results, failedStep: step.id, failedStepEffect: 'none', error, outputs, completed };
     }
     const done = ran.get(step.id);
     if (done) {
@@ -169,18 +219,26 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
       const error = (err as Error).message;
       results.push({ id: step.id, operationId: step.operationId, status: 'failed', error, summary: error, durationMs: 0 });
       progress({ kind: 'step-failed', step, error });
-      return { ok: false, results, failedStep: step.id, error, outputs, completed };
+      return { ok: false, results, failedStep: step.id, failedStepEffect: 'none', error, outputs, completed };
     }
+    let audited = false;
     try {
       const res: { status: number; data: unknown; recovered?: boolean } =
         step.effect === 'write' ? await runWrite(step, args, opts, progress) : await client.call(step.operationId, { ...args, signal: opts.signal });
       if (step.effect === 'write') {
         wroteSomething = true;
         opts.audit?.(auditEntry(plan, step, args, res.recovered ? 'recovered' : 'ok', res.status));
+        audited = true;
       }
       let finalData = res.data;
       if (step.wait && SESSION_CREATE.has(step.operationId)) {
-        finalData = await waitForSession(step, res.data, opts, progress);
+        try {
+          finalData = await waitForSession(step, res.data, opts, progress);
+        } catch (err) {
+          // the session exists: report it, and never let a replan create a second one
+          collectOutputs(step, args, res.data, outputs);
+          throw new StepFailure((err as Error).message, 'applied', err);
+        }
       }
       data.set(step.id, finalData);
       collectOutputs(step, args, finalData, outputs);
@@ -194,7 +252,10 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
       progress({ kind: 'step-done', step, summary });
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
-      if (step.effect === 'write') opts.audit?.(auditEntry(plan, step, args, 'failed', (err as { status?: number }).status, error));
+      const effect = effectOf(err, step);
+      if (step.effect === 'write' && !audited) {
+        opts.audit?.(auditEntry(plan, step, args, effect === 'unknown' ? 'unknown' : 'failed', statusOf(err), error));
+      }
       results.push({
         id: step.id,
         operationId: step.operationId,
@@ -205,7 +266,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
         durationMs: now() - started,
       });
       progress({ kind: 'step-failed', step, error });
-      return { ok: false, results, failedStep: step.id, error, outputs, completed };
+      return { ok: false, results, failedStep: step.id, failedStepEffect: effect, error, outputs, completed };
     }
   }
   return { ok: true, results, outputs, completed };
@@ -235,7 +296,10 @@ function auditEntry(
   };
 }
 
-/** Send a write once; if its answer is lost, recover without duplicating it. */
+/**
+ * Send a write once. A 429 is sent again after the manager's wait (it was never handled); a lost
+ * answer is recovered without duplicating the write; anything else is the step's failure.
+ */
 async function runWrite(
   step: PlanStep,
   args: ReturnType<typeof resolveStepArgs>,
@@ -243,37 +307,59 @@ async function runWrite(
   progress: ProgressSink,
 ): Promise<{ status: number; data: unknown; recovered?: boolean }> {
   const attempts = opts.recoveryAttempts ?? 3;
-  try {
-    return await opts.client.call(step.operationId, { ...args, signal: opts.signal });
-  } catch (err) {
-    if (!outcomeUnknown(err)) throw err;
-    let lastErr: unknown = err;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (opts.signal?.aborted) break;
-      await sleep(Math.min(250 * 2 ** (attempt - 1), 2000), opts.signal);
-      progress({ kind: 'recover', step, message: `answer lost (${(lastErr as Error).message}); checking before any retry (attempt ${attempt}/${attempts})` });
-      try {
-        const recovered = await recoverWrite(step, args, opts);
-        if (recovered) return { ...recovered, recovered: true };
-        // the write did not happen: sending it once more is safe
-        return await opts.client.call(step.operationId, { ...args, signal: opts.signal });
-      } catch (e) {
-        if (!outcomeUnknown(e)) throw e;
-        lastErr = e;
+  const send = () => opts.client.call(step.operationId, { ...args, signal: opts.signal });
+  let lost: unknown;
+  for (let limited = 0; lost === undefined; limited++) {
+    try {
+      return await send();
+    } catch (err) {
+      const wait = rateLimitWait(err, limited, opts);
+      if (wait !== undefined && limited < attempts && !opts.signal?.aborted) {
+        progress({ kind: 'recover', step, message: `rate limited (429): sending again in ${Math.ceil(wait / 1000)} s (attempt ${limited + 1}/${attempts})` });
+        await sleep(wait, opts.signal);
+        continue;
       }
+      if (!outcomeUnknown(err)) throw err;
+      lost = err;
     }
-    throw new BaiError(
-      `${step.operationId}: the manager did not answer and the outcome could not be verified (${(lastErr as Error).message}); check before retrying`,
-      'execution',
-      { cause: lastErr },
-    );
   }
+
+  let lastErr: unknown = lost;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (opts.signal?.aborted) break;
+    await sleep(Math.min((opts.recoveryDelayMs ?? 250) * 2 ** (attempt - 1), 2000), opts.signal);
+    progress({ kind: 'recover', step, message: `answer lost (${(lastErr as Error).message}); checking before any retry (attempt ${attempt}/${attempts})` });
+    try {
+      const recovered = await recoverWrite(step, args, opts);
+      if (recovered) return { ...recovered, recovered: true };
+      // a read showed the write did not happen: sending it once more is safe
+      return await send();
+    } catch (e) {
+      // still no reliable answer: check again (a definite refusal of the check or re-send ends it)
+      if (!transient(e)) throw e instanceof StepFailure ? e : new StepFailure((e as Error).message, 'unknown', e);
+      lastErr = e;
+    }
+  }
+  throw new StepFailure(
+    `${step.operationId}: the manager did not answer and the outcome could not be verified (${(lastErr as Error).message}); check before retrying`,
+    'unknown',
+    lastErr,
+  );
+}
+
+/** How long to wait before re-sending a write refused with 429, or undefined when it should not be re-sent. */
+function rateLimitWait(err: unknown, attempt: number, opts: ExecuteOptions): number | undefined {
+  if (statusOf(err) !== 429) return undefined;
+  const requested = (err as { retryAfterMs?: unknown }).retryAfterMs;
+  const wait = typeof requested === 'number' ? requested : Math.min((opts.recoveryDelayMs ?? 250) * 2 ** attempt, 2000);
+  return wait <= (opts.maxRateLimitWaitMs ?? 30_000) ? wait : undefined;
 }
 
 /**
  * Did the lost write happen? Returns its (reconstructed) response when it did, undefined when it
  * certainly did not. Session creation needs no read: re-sending the same named request is
- * idempotent thanks to the manager's reuse semantics (facts §3.3).
+ * idempotent thanks to the manager's reuse semantics (facts §3.3); without reuse, the re-send is
+ * refused with `session-already-exists` naming the session the lost request created.
  */
 async function recoverWrite(
   step: PlanStep,
@@ -282,14 +368,23 @@ async function recoverWrite(
 ): Promise<{ status: number; data: unknown } | undefined> {
   const { client, signal } = opts;
   const body = obj(args.body);
-  if (SESSION_CREATE.has(step.operationId)) {
-    if (body.reuse === false || body.reuseIfExists === false) {
-      // reuse disabled: look the session up by its fixed name instead of re-sending
-      const name = String(body.session_name ?? body.name ?? '');
-      const info = await getOrUndefined(client, 'session.get_info', { pathParams: { session_name: name }, signal });
-      return info ? { status: 201, data: { sessionId: obj(info).sessionId ?? obj(info).id, sessionName: name, status: obj(info).status, created: false } } : undefined;
+  if (SESSION_CREATE.has(step.operationId) || step.operationId === 'v2/sessions.enqueue') {
+    const resend = () => client.call(step.operationId, { ...args, signal });
+    const reuse = SESSION_CREATE.has(step.operationId) && body.reuse !== false && body.reuseIfExists !== false;
+    if (reuse) return await resend(); // same name + image → the existing session, created:false
+    try {
+      return await resend(); // no session had the name: the lost request did not create one
+    } catch (err) {
+      const existing = existingSessionId(err);
+      if (!existing) throw err;
+      if (step.operationId === 'v2/sessions.enqueue') {
+        const got = await client.call('v2/sessions.get', { pathParams: { session_id: existing }, signal });
+        return { status: 201, data: got.data };
+      }
+      const name = String(body.session_name ?? body.name ?? body.clientSessionToken ?? '');
+      const info = obj((await client.call('session.get_info', { pathParams: { session_name: existing }, signal })).data);
+      return { status: 201, data: { sessionId: existing, sessionName: name, status: info.status, created: false } };
     }
-    return await client.call(step.operationId, { ...args, signal }); // same name + image → created:false
   }
   switch (step.operationId) {
     case 'folders.create': {
@@ -306,8 +401,20 @@ async function recoverWrite(
       return !info || TERMINAL.has(status) || status === 'TERMINATING' ? { status: 200, data: { stats: {} } } : undefined;
     }
     default:
-      throw new BaiError(`${step.operationId}: the manager did not answer; the outcome is unknown and this call is not safe to repeat blindly`, 'execution');
+      throw new StepFailure(
+        `${step.operationId}: the manager did not answer; the outcome is unknown and this call is not safe to repeat blindly (check it before retrying)`,
+        'unknown',
+        undefined,
+      );
   }
+}
+
+/** `session-already-exists` names the session that holds the name (facts §3.3). */
+function existingSessionId(err: unknown): string | undefined {
+  const e = err as { status?: unknown; type?: unknown; data?: unknown };
+  if (e?.status !== 400 || e.type !== 'session-already-exists') return undefined;
+  const id = obj(e.data).existingSessionId;
+  return typeof id === 'string' && id ? id : undefined;
 }
 
 async function getOrUndefined(client: ExecClient, operationId: string, args: Parameters<ExecClient['call']>[1]): Promise<unknown> {
@@ -390,7 +497,8 @@ async function waitForSession(step: PlanStep, created: unknown, opts: ExecuteOpt
         update(await poll());
       } catch (err) {
         if (controller.signal.aborted) break;
-        if (errorKind(err) !== 'unavailable') throw err;
+        // a flaky manager (dropped, 5xx, rate limited) is asked again at the next tick, until the timeout
+        if (!transient(err)) throw err;
       }
       if (winner === 'events' && !done(status)) await sleep(pollMs, controller.signal);
     }

@@ -176,8 +176,10 @@ export function buildAgentGraph(deps: AgentDeps) {
       'execute',
       (s: AgentStateT) => {
         if (s.execution?.ok) return 'report';
-        // a failed step sends the search back to work from there — not for `apply`, which runs exactly its plan
-        const replannable = !s.fixedPlan && s.attempt <= s.maxReplans && s.execution?.failedStep !== undefined;
+        // a failed step sends the search back to work from there — not for `apply`, which runs exactly its plan,
+        // and not when the step may have changed the manager (a lost create replanned under a new name would duplicate it)
+        const leftNoTrace = (s.execution?.failedStepEffect ?? 'none') === 'none';
+        const replannable = !s.fixedPlan && s.attempt <= s.maxReplans && s.execution?.failedStep !== undefined && leftNoTrace;
         return replannable ? 'replan' : 'report';
       },
       ['report', 'replan'],

@@ -91,7 +91,13 @@ function describeProblem(p: ProblemFields): string {
   }
   const detail = p.msg && p.msg !== p.title ? p.msg : p.title;
   const code = p.type ? ` ${p.type}` : '';
-  return oneLine(`${who} failed: ${p.status}${code}${detail ? ` — ${detail}` : ''}`);
+  const base = `${who} failed: ${p.status}${code}${detail ? ` — ${detail}` : ''}`;
+  if (p.status === 429) {
+    // retries already waited what we are willing to; say what the manager asked for
+    const wait = p.retryAfterMs !== undefined ? `the manager asks to wait ${Math.ceil(p.retryAfterMs / 1000)} s` : 'wait a moment';
+    return oneLine(`${base} (this keypair's request rate limit is used up: ${wait} and try again)`);
+  }
+  return oneLine(base);
 }
 
 /** Single line, bounded, redacted. */
@@ -108,12 +114,16 @@ export function problemSlug(type: unknown): string {
 }
 
 /**
- * Failures of the connection itself — unreachable manager, rejected credentials, clock skew —
- * rather than of one call. No other candidate can succeed after one of these, so the planner
+ * Failures of the connection itself — unreachable manager, rejected credentials, clock skew, a
+ * rate limit or gateway error that outlasted the retries — rather than of one call. No other candidate can succeed after one of these, so the planner
  * stops and reports it instead of backtracking into alternatives.
  */
 export function isConnectionFailure(err: unknown): boolean {
   if (err instanceof ManagerUnavailableError) return true;
-  if (err instanceof BackendApiError) return err.status === 401 || err.type === 'auth-failed' || err.type === 'invalid-auth-params';
+  if (err instanceof BackendApiError) {
+    if (err.status === 401 || err.type === 'auth-failed' || err.type === 'invalid-auth-params') return true;
+    // still rate limited / unavailable after the read retries: every other candidate would fail the same way
+    return [429, 502, 503, 504].includes(err.status);
+  }
   return false;
 }
