@@ -40,6 +40,12 @@ export interface SandboxOptions {
   /** Injectable clock (epoch ms) for tests. */
   now?: () => number;
   log?: (line: string) => void;
+  /**
+   * An OpenAI-compatible server (e.g. `startOpenAIStub().url`, or a local vLLM/Ollama) that
+   * answers for every model service: `<service_endpoint>/v1/...` is forwarded there once the
+   * service token is verified. Without it a service endpoint answers 503.
+   */
+  inferenceUpstream?: string;
 }
 
 export interface KeyPair {
@@ -69,7 +75,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const store = new WorldStore(resolveSeed(opts.seed, now()), opts.statePath, log);
   let injector = toInjector(opts.faults);
   const requests: RequestRecord[] = [];
-  const server = createSandboxServer({ catalog, store, clock, handlers, faults: () => injector, requests, log });
+  const server = createSandboxServer({ catalog, store, clock, handlers, faults: () => injector, requests, log, ...(opts.inferenceUpstream ? { inferenceUpstream: opts.inferenceUpstream } : {}) });
 
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

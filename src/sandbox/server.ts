@@ -9,6 +9,7 @@ import { authenticate, type Caller } from './auth.js';
 import type { FaultInjector } from './faults.js';
 import type { HandlerContext, HandlerResult, HandlerTable } from './handlers/context.js';
 import { sleep } from './handlers/context.js';
+import { PROXY_PATH, proxyInference } from './inference-proxy.js';
 import { Problem, PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
 import { checkPrivilege, Router } from './router.js';
 import { advanceWorld, type SandboxClock } from './scheduler.js';
@@ -38,6 +39,8 @@ export interface ServerDeps {
   faults: () => FaultInjector | null;
   requests: RequestRecord[];
   log: (line: string) => void;
+  /** OpenAI-compatible server behind the model services' endpoints (`/services/<id>/proxy`). */
+  inferenceUpstream?: string;
 }
 
 export function createSandboxServer(deps: ServerDeps): Server {
@@ -81,6 +84,14 @@ export function createSandboxServer(deps: ServerDeps): Server {
     const injector = deps.faults();
     let op: Operation | undefined;
     try {
+      // a model service's endpoint: the app proxy's job, not the manager's (no signing, no faults)
+      const proxied = PROXY_PATH.exec(path);
+      if (proxied) {
+        const query = rawPath.includes('?') ? rawPath.slice(rawPath.indexOf('?')) : '';
+        rec.status = await proxyInference(req, res, proxied[1]!, proxied[2] ?? '', query, { store: deps.store, clock: deps.clock, upstream: deps.inferenceUpstream, log: deps.log });
+        record(rec);
+        return;
+      }
       const match = path === '/' || path === '' ? undefined : router.match(method, path);
       op = match?.op;
       if (op) rec.operationId = op.operationId;

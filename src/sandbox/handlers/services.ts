@@ -1,8 +1,8 @@
 /**
  * Model services (facts §8): a service is a set of `inference` sessions (routes) scheduled like
  * any other session; it gets a `service_endpoint` once a route is RUNNING. Tokens are JWT-shaped
- * and signed with the world's token key so that an inference stub mounted later can verify them.
- * The path `/services/<id>/proxy` is reserved for that stub.
+ * and signed with the world's token key; the endpoint `/services/<id>/proxy` (../inference-proxy.ts)
+ * verifies them before forwarding to the sandbox's OpenAI-compatible upstream.
  */
 import { createHmac } from 'node:crypto';
 import { badParams, Problem } from '../problem.js';
