@@ -20,7 +20,7 @@ import type { PolicyGate } from '../planner/check.js';
 import type { SearchBudgets } from '../planner/dfsdt.js';
 import type { AcceptedStep, FailedSibling, PlannerDefaults, Proposer, RetrievedOperation } from '../planner/types.js';
 import { WorldView, type ApiCaller } from '../planner/world.js';
-import { executePlan, type AuditEntry, type ExecClient, type ExecutionReport, type ProgressSink } from './execute.js';
+import { executePlan, type AuditEntry, type ExecClient, type ExecuteOptions, type ExecutionReport, type ProgressSink } from './execute.js';
 
 export type Decision = 'approve' | 'reject' | 'unavailable';
 
@@ -51,6 +51,8 @@ export interface AgentDeps {
   progress?: ProgressSink;
   audit?(entry: AuditEntry): void;
   waitTimeoutSeconds?: number;
+  /** Executor tuning (tests under injected faults use short pauses). */
+  execution?: Pick<ExecuteOptions, 'recoveryAttempts' | 'recoveryDelayMs' | 'pollIntervalMs' | 'maxRateLimitWaitMs'>;
   checkpointer?: BaseCheckpointSaver;
 }
 
@@ -147,6 +149,7 @@ export function buildAgentGraph(deps: AgentDeps) {
         ...(deps.progress ? { progress: deps.progress } : {}),
         ...(deps.audit ? { audit: deps.audit } : {}),
         ...(deps.waitTimeoutSeconds ? { waitTimeoutSeconds: deps.waitTimeoutSeconds } : {}),
+        ...deps.execution,
       });
       return { execution, done: execution.completed };
     })
