@@ -57,6 +57,7 @@ export const PAGE_HTML = `<!doctype html>
 
 export const PAGE_CSS = `:root { color-scheme: light; --fg: #1d232b; --muted: #5d6975; --line: #d5dbe1; --accent: #1a64c8; --ok: #1d7a3a; --warn: #9a5b00; --bad: #b3261e; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: #f6f8fa; }
 header { display: flex; align-items: baseline; gap: 16px; padding: 12px 24px; background: #101820; color: #fff; }
 header h1 { margin: 0; font-size: 20px; }
