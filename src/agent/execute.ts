@@ -400,6 +400,18 @@ async function recoverWrite(
       const status = String(obj(info).status ?? '');
       return !info || TERMINAL.has(status) || status === 'TERMINATING' ? { status: 200, data: { stats: {} } } : undefined;
     }
+    case 'v2/sessions.terminate': {
+      // done when every named session is ending or ended; otherwise sending it again is safe
+      // (sessions already ending are skipped by the manager)
+      const ids = (Array.isArray(body.session_ids) ? body.session_ids : []).map(String);
+      const statuses: string[] = [];
+      for (const id of ids) {
+        const got = await getOrUndefined(client, 'v2/sessions.get', { pathParams: { session_id: id }, signal });
+        statuses.push(got === undefined ? 'TERMINATED' : String(obj(obj(obj(got).session).lifecycle).status ?? ''));
+      }
+      const ending = statuses.every((st) => TERMINAL.has(st) || st === 'TERMINATING');
+      return ending ? { status: 200, data: { cancelled: [], terminating: ids, force_terminated: [], skipped: [] } } : undefined;
+    }
     default:
       throw new StepFailure(
         `${step.operationId}: the manager did not answer; the outcome is unknown and this call is not safe to repeat blindly (check it before retrying)`,

@@ -187,3 +187,44 @@ describe('waiting for a new session', () => {
     expect(audit.map((e) => e.outcome)).toEqual(['ok']); // the create itself succeeded: one entry
   });
 });
+
+describe('terminating sessions whose answer is lost', () => {
+  /** v2 terminate over sessions by id; `dropFirst` loses the first answer after the effect, `lostBefore` before it. */
+  function v2Manager(mode: 'dropFirst' | 'lostBefore') {
+    const status = new Map([['11111111-1111-4111-8111-111111111111', 'RUNNING']]);
+    let terminates = 0;
+    const client = {
+      async call(operationId: string, args?: Parameters<ExecClient['call']>[1]): Promise<{ status: number; data: unknown }> {
+        if (operationId === 'v2/sessions.get') {
+          const st = status.get(String(args?.pathParams?.session_id));
+          if (!st) throw problem(404, 'object-not-found');
+          return { status: 200, data: { session: { lifecycle: { status: st } } } };
+        }
+        if (operationId === 'v2/sessions.terminate') {
+          terminates++;
+          if (mode === 'lostBefore' && terminates === 1) throw dropped();
+          for (const id of (args?.body as { session_ids: string[] }).session_ids) if (status.get(id) === 'RUNNING') status.set(id, 'TERMINATING');
+          if (mode === 'dropFirst' && terminates === 1) throw dropped();
+          return { status: 200, data: { terminating: ['11111111-1111-4111-8111-111111111111'] } };
+        }
+        throw new Error(`unexpected ${operationId}`);
+      },
+    } as ExecClient;
+    return { client, terminates: () => terminates };
+  }
+  const terminate = step('s1', 'v2/sessions.terminate', { body: { session_ids: ['11111111-1111-4111-8111-111111111111'] } });
+
+  it('a terminate that took effect is recognised by a read and not sent again', async () => {
+    const m = v2Manager('dropFirst');
+    const r = await executePlan({ plan: planOf([terminate]), client: m.client, ...fast });
+    expect(r.ok).toBe(true);
+    expect(m.terminates()).toBe(1);
+  });
+
+  it('a terminate that never arrived is sent again after the read shows the session still running', async () => {
+    const m = v2Manager('lostBefore');
+    const r = await executePlan({ plan: planOf([terminate]), client: m.client, ...fast });
+    expect(r.ok).toBe(true);
+    expect(m.terminates()).toBe(2);
+  });
+});
