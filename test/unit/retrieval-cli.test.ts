@@ -170,10 +170,10 @@ describe('ask', () => {
     );
   });
 
-  it('with an LLM requested, says that written answers are not available yet', async () => {
-    const c = cli({ llm: 'openai:gpt-4o-mini' });
-    await ask(c.ctx, ['list', 'my', 'folders'], {});
-    expect(c.err()).toContain('written answers need an LLM client');
+  it('a bad --llm value is a bad-input error before anything is printed (answers over HTTP: test/e2e/llm-cli)', async () => {
+    const c = cli({ llm: 'anthropic:claude' });
+    await expect(ask(c.ctx, ['list', 'my', 'folders'], {})).rejects.toMatchObject({ kind: 'bad_input', message: expect.stringMatching(/bad --llm value/) });
+    expect(c.out()).toBe('');
   });
 
   it('nonsense gets a clear "no operation" answer', async () => {

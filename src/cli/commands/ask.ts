@@ -1,12 +1,15 @@
 /**
  * `bai-agent ask "<question>"`: API question answering, as the original Backend.AI API helper
  * did — which operations answer the question, their parameters, and an example request. Nothing
- * is executed. With an LLM configured, a short written answer grounded in those operations only
- * is added (through the hook below, once the LLM client exists).
+ * is executed. With an LLM configured (`--llm`, BAI_AGENT_LLM), a short written answer grounded
+ * in those operations only is printed above them.
  */
 import { ExitCode } from '../../errors.js';
 import { describeOperation, formatExample, type OperationDescription } from '../../retrieval/describe.js';
+import type { Catalog, Operation } from '../../spec/types.js';
 import type { CommandContext } from '../main.js';
+import { connect, type Connection } from '../connect.js';
+import { chatModelFor, llmSpecOf } from '../llm.js';
 import { fieldTable, loadCatalogAndIndex, parseK, requestText, retrieverFor, table } from './ops.js';
 
 export interface AskOptions {
@@ -18,19 +21,39 @@ export interface AnsweredOperation extends OperationDescription {
   score: number;
 }
 
-/**
- * Writes a short answer to the question from the given operations only (an LLM call). The LLM
- * client is not part of this module; `answerWriterFor` returns undefined until it is wired in.
- */
+/** Writes a short answer to the question from the given operations only (an LLM call). */
 export type AnswerWriter = (question: string, operations: AnsweredOperation[], signal?: AbortSignal) => Promise<string>;
 
+export interface OpenAnswerWriter {
+  write: AnswerWriter;
+  /** The model as the answer reports it (e.g. `gpt-4o-mini`, `backendai:llm (qwen2.5)`). */
+  model: string;
+  /** Closes the manager connection a `backendai:*` model needed (its endpoint may be served by it). */
+  close(): Promise<void>;
+}
+
 /**
- * HOOK for the LLM client: return a writer when `--llm`/BAI_AGENT_LLM configures a model.
- * Until then `ask` prints the operations without a written answer (and says so when an LLM
- * was asked for).
+ * A writer over the model `--llm`/BAI_AGENT_LLM configures (the same setup as planning), or
+ * undefined without one. A manager connection is opened only for `backendai:SERVICE`.
  */
-export async function answerWriterFor(_ctx: CommandContext): Promise<AnswerWriter | undefined> {
-  return undefined;
+export async function openAnswerWriter(ctx: CommandContext, catalog: Catalog): Promise<OpenAnswerWriter | undefined> {
+  const spec = llmSpecOf(ctx);
+  if (!spec) return undefined;
+  let conn: Connection | undefined;
+  const close = async () => {
+    await conn?.close();
+    conn = undefined;
+  };
+  try {
+    const chat = await chatModelFor(ctx, spec, async () => (conn ??= await connect(ctx, catalog)));
+    const { answerQuestion, modelLabel } = await import('../../planner/llm/index.js');
+    const write: AnswerWriter = (question, operations, signal) =>
+      answerQuestion(chat, question, operations.map((o) => catalog.get(o.operationId)).filter((o): o is Operation => o !== undefined), catalog, signal);
+    return { write, model: modelLabel(chat) ?? spec, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 export async function run(ctx: CommandContext, parts: string[], opts: AskOptions): Promise<number> {
@@ -43,14 +66,21 @@ export async function run(ctx: CommandContext, parts: string[], opts: AskOptions
     score: r.score,
   }));
 
+  // with a model configured, a short answer grounded in these operations only (none to ground in: none)
   let answer: string | null = null;
-  const llmWanted = Boolean(ctx.globals.llm ?? process.env.BAI_AGENT_LLM);
-  const writer = operations.length ? await answerWriterFor(ctx) : undefined;
-  if (writer) answer = await writer(question, operations);
-  else if (llmWanted && !ctx.out.json) ctx.out.info('note: written answers need an LLM client, which is not available yet; showing the matching operations');
+  let model: string | undefined;
+  const writer = operations.length ? await openAnswerWriter(ctx, catalog) : undefined;
+  if (writer) {
+    try {
+      answer = await writer.write(question, operations);
+      model = writer.model;
+    } finally {
+      await writer.close();
+    }
+  }
 
   if (ctx.out.json) {
-    ctx.out.emitJson({ question, spec: { title: catalog.title, version: catalog.version }, answer, operations });
+    ctx.out.emitJson({ question, spec: { title: catalog.title, version: catalog.version }, ...(model ? { model } : {}), answer, operations });
     return ExitCode.OK;
   }
   if (operations.length === 0) {

@@ -1,0 +1,99 @@
+/**
+ * The chat model a command uses when `--llm` / BAI_AGENT_LLM asks for one: shared by planning
+ * (proposer.ts) and `ask`. `openai:MODEL` needs no manager; `backendai:SERVICE` finds the model
+ * service on the connected manager (facts §8): its endpoint from `GET /services`, a token from
+ * `POST /services/{id}/token` (or BAI_AGENT_LLM_SERVICE_TOKEN), then the OpenAI-compatible
+ * routes under the endpoint.
+ */
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { BaiError } from '../errors.js';
+import { redact } from '../redact.js';
+import type { ServiceResolver } from '../planner/llm/model.js';
+import type { CommandContext } from './main.js';
+import type { Connection } from './connect.js';
+
+/**
+ * Lifetime of the token issued for a model service per run. Tokens cannot be revoked, so it is
+ * short — long enough for planning, a confirmation and re-planning after a failed step.
+ */
+export const SERVICE_TOKEN_LIFETIME = '1h';
+
+/** The `--llm` value in effect (flag, then BAI_AGENT_LLM); undefined means the offline planner. */
+export function llmSpecOf(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const spec = (ctx.globals.llm ?? env.BAI_AGENT_LLM)?.trim();
+  return spec && spec !== 'offline' ? spec : undefined;
+}
+
+type Caller = Pick<Connection['client'], 'call'>;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function reason(err: unknown): string {
+  return redact(err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Finds a model service by name through the signed client. Errors say what to do: the names
+ * there are when none matches, "not ready" while it has no endpoint, the manager's reason when
+ * it refuses a token.
+ */
+export function serviceResolver(client: Caller, opts: { endpointLabel?: string; env?: NodeJS.ProcessEnv } = {}): ServiceResolver {
+  const env = opts.env ?? process.env;
+  const where = opts.endpointLabel ? ` on ${opts.endpointLabel}` : '';
+  return async (name) => {
+    let listed: unknown;
+    try {
+      listed = (await client.call<unknown>('services.list_serve')).data;
+    } catch (err) {
+      throw new BaiError(`could not list the model services${where} to find "${name}": ${reason(err)}`, err instanceof BaiError ? err.kind : 'unavailable', { cause: err });
+    }
+    const services = (Array.isArray(listed) ? listed : isObject(listed) && Array.isArray(listed.items) ? listed.items : []).filter(isObject);
+    const svc = services.find((s) => s.name === name);
+    if (!svc) {
+      const names = services.map((s) => String(s.name)).filter(Boolean);
+      const there = names.length ? `the services there are: ${names.join(', ')}` : 'there are none';
+      throw new BaiError(`no model service named "${name}"${where} (${there})`, 'config');
+    }
+    const endpoint = typeof svc.service_endpoint === 'string' && svc.service_endpoint ? svc.service_endpoint : typeof svc.url === 'string' && svc.url ? svc.url : undefined;
+    if (!endpoint) {
+      const routes = typeof svc.active_route_count === 'number' ? `, ${svc.active_route_count} running replicas` : '';
+      throw new BaiError(`model service "${name}" is not ready: it has no endpoint yet${routes}; wait until a replica is running (or scale it up) and try again`, 'unavailable');
+    }
+    if (svc.is_public === true) return { baseUrl: endpoint, token: '' };
+    const given = env.BAI_AGENT_LLM_SERVICE_TOKEN?.trim();
+    if (given) return { baseUrl: endpoint, token: given };
+
+    const id = String(svc.id ?? svc.endpoint_id ?? '');
+    let token: unknown;
+    try {
+      token = (await client.call<{ token?: unknown }>('services.generate_token', { pathParams: { service_id: id }, body: { duration: SERVICE_TOKEN_LIFETIME } })).data?.token;
+    } catch (err) {
+      throw new BaiError(`the manager refused a token for model service "${name}": ${reason(err)}`, err instanceof BaiError && err.kind === 'unavailable' ? 'unavailable' : 'config', { cause: err });
+    }
+    if (typeof token !== 'string' || token === '') throw new BaiError(`the manager answered no token for model service "${name}"`, 'unavailable');
+    return { baseUrl: endpoint, token };
+  };
+}
+
+/**
+ * The chat model for `spec`. `connection` is called only for `backendai:*` (so `ask` with an
+ * OpenAI model never connects to a manager); the caller keeps that connection open while the
+ * model is in use (the in-process sandbox serves the service endpoint).
+ */
+export async function chatModelFor(ctx: CommandContext, spec: string, connection: () => Promise<Connection>): Promise<BaseChatModel> {
+  const { createChatModel, parseLlmSpec } = await import('../planner/llm/index.js');
+  const { provider } = parseLlmSpec(spec);
+  try {
+    if (provider === 'backendai') {
+      if (ctx.globals.llmBaseUrl) ctx.out.warn('--llm-base-url is ignored with --llm backendai:*: the model service has its own endpoint');
+      const conn = await connection();
+      return await createChatModel({ spec, resolveService: serviceResolver(conn.client, { endpointLabel: conn.endpointLabel }) });
+    }
+    return await createChatModel({ spec, ...(ctx.globals.llmBaseUrl ? { baseUrl: ctx.globals.llmBaseUrl } : {}) });
+  } catch (err) {
+    if (err instanceof BaiError) throw err;
+    throw new BaiError(`could not set up the LLM ${spec}: ${reason(err)}`, 'config', { cause: err });
+  }
+}
