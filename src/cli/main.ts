@@ -156,6 +156,7 @@ function registerCommands(program: Command): void {
     .option('--seed <file>', 'seed world JSON instead of the built-in one')
     .option('--fast', 'sessions reach RUNNING immediately (test clock)')
     .option('--faults <spec>', 'inject faults, e.g. "latency=200,5xx=0.1,429=0.05,drop=0.02,seed=1"')
+    .option('--inference-upstream <url>', 'OpenAI-compatible server behind every model service endpoint (for --llm backendai:SERVICE)')
     .option('--check', 'start, make one signed round trip, print the result and exit')
     .option('--reset', 'discard the saved state and start from the seed world')
     .action(lazy(async () => (await import('./commands/sandbox.js')).run as Action));

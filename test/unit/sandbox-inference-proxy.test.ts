@@ -3,7 +3,10 @@
  * OpenAI-compatible upstream only with a valid token for that service, only while a replica
  * runs, and a sandbox without an upstream says so instead of hanging.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as sandboxCommand } from '../../src/cli/commands/sandbox.js';
+import { Output } from '../../src/cli/output.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { upstreamRoot } from '../../src/sandbox/inference-proxy.js';
 import { startOpenAIStub, type OpenAIStub } from '../../src/sandbox/openai-stub.js';
@@ -86,5 +89,28 @@ describe('model service endpoints (app proxy)', () => {
     expect(upstreamRoot('http://127.0.0.1:9/v1')).toBe('http://127.0.0.1:9');
     expect(upstreamRoot('http://127.0.0.1:9/v1/')).toBe('http://127.0.0.1:9');
     expect(upstreamRoot('http://127.0.0.1:9/')).toBe('http://127.0.0.1:9');
+  });
+});
+
+describe('bai-agent sandbox --inference-upstream', () => {
+  function capture() {
+    let out = '';
+    const stdout = new Writable({ write(c, _e, cb) { out += String(c); cb(); } });
+    const stderr = new Writable({ write(_c, _e, cb) { cb(); } });
+    return { ctx: { globals: {}, out: new Output({ stdout, stderr }) }, text: () => out };
+  }
+
+  it('serves model services through the given server, and rejects a URL that is not http(s)', async () => {
+    await expect(sandboxCommand(capture().ctx, { port: '0', inferenceUpstream: 'localhost:11434' })).rejects.toMatchObject({ kind: 'bad_input', message: expect.stringMatching(/^--inference-upstream must be an http\(s\) URL/) });
+    const c = capture();
+    let stop!: () => void;
+    const done = sandboxCommand(c.ctx, { port: '0', fast: true, inferenceUpstream: stub.url, stopSignal: new Promise<void>((r) => (stop = r)) });
+    await expect.poll(() => c.text()).toContain('Press Ctrl+C');
+    expect(c.text()).toContain(`model services answer through: ${stub.url}`);
+    const url = /listening on (\S+)/.exec(c.text())![1]!;
+    const svc = await createService({ url, credentials: sandbox.credentials } as SandboxHandle, 'cmd-svc');
+    expect((await fetch(`${svc.endpoint}/v1/models`, { headers: { authorization: `Bearer ${svc.token}` } })).status).toBe(200);
+    stop();
+    expect(await done).toBe(0);
   });
 });

@@ -1,10 +1,12 @@
 /**
- * `bai-agent sandbox [--port N] [--host ADDR] [--state FILE] [--seed FILE] [--fast] [--faults SPEC] [--check] [--reset]`
+ * `bai-agent sandbox [--port N] [--host ADDR] [--state FILE] [--seed FILE] [--fast] [--faults SPEC] [--inference-upstream URL] [--check] [--reset]`
  *
  * Runs the simulated manager until SIGINT/SIGTERM and prints what to paste to use it. Without
  * `--state` the world lives in memory only (each run starts from the seed); with it, the world
  * is saved to FILE after every change and shared with anything else using that file.
  * `--check` starts it on a free port, makes one signed round trip and exits.
+ * `--inference-upstream URL` puts an OpenAI-compatible server (a local vLLM, Ollama, LM Studio)
+ * behind every model service endpoint, so `--llm backendai:SERVICE` can be tried locally.
  */
 import { rmSync } from 'node:fs';
 import { BaiError, ExitCode } from '../../errors.js';
@@ -19,6 +21,7 @@ export interface SandboxCommandOptions {
   faults?: string;
   check?: boolean;
   reset?: boolean;
+  inferenceUpstream?: string;
   /** For tests: resolves to stop a long-running server instead of waiting for a signal. */
   stopSignal?: Promise<void>;
 }
@@ -30,7 +33,19 @@ function parsePort(raw: string | undefined): number {
   return n;
 }
 
+function parseUpstream(raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new BaiError(`--inference-upstream must be an http(s) URL such as http://127.0.0.1:11434/v1 (got "${raw.slice(0, 80)}")`, 'bad_input');
+  return raw;
+}
+
 export async function run(ctx: CommandContext, opts: SandboxCommandOptions = {}): Promise<number> {
+  const inferenceUpstream = opts.inferenceUpstream === undefined ? undefined : parseUpstream(opts.inferenceUpstream);
   const { startSandbox } = await import('../../sandbox/index.js');
   if (opts.reset && opts.state) rmSync(opts.state, { force: true });
   const sandbox = await startSandbox({
@@ -40,6 +55,7 @@ export async function run(ctx: CommandContext, opts: SandboxCommandOptions = {})
     ...(opts.seed ? { seed: opts.seed } : {}),
     clock: opts.fast ? 'fast' : 'real',
     ...(opts.faults ? { faults: opts.faults } : {}),
+    ...(inferenceUpstream ? { inferenceUpstream } : {}),
     log: (line) => ctx.out.debug(line),
   });
 
@@ -58,6 +74,7 @@ export async function run(ctx: CommandContext, opts: SandboxCommandOptions = {})
     [
       `bai-agent sandbox manager (simulated) listening on ${sandbox.url}`,
       opts.state ? `state: ${opts.state}` : 'state: in memory only (pass --state FILE to keep it between runs)',
+      inferenceUpstream ? `model services answer through: ${inferenceUpstream}` : 'model services have no inference backend (pass --inference-upstream URL for one)',
       '',
       'Use it from another shell (these are the public sandbox test keys of SANDBOX-WORLD.md):',
       `  export BACKEND_ENDPOINT=${sandbox.url} BACKEND_ACCESS_KEY=${user.accessKey} BACKEND_SECRET_KEY=${user.secretKey}`,
