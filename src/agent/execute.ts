@@ -4,9 +4,10 @@
  * events fail), progress reported through a port.
  *
  * Writes are never blindly retried. A write whose answer was lost (connection dropped, timeout,
- * 500/502/504) is recovered instead: session creation re-sends the *same* request — fixed session
- * name, the manager's reuse semantics return the existing session instead of a second one — and
- * other writes are re-checked with a read before anything is sent again. A write refused with 429
+ * 500/502/504) is recovered instead: a session create is looked up by its fixed name, and only
+ * when it is not there is the *same* named request sent again (the manager's reuse semantics
+ * return an existing session instead of a second one); other writes are re-checked with a read
+ * before anything is sent again. A write refused with 429
  * was never handled (the manager rate-limits before any handler, facts §1.8), so it is sent again
  * after the wait the manager asks for, when that wait is short.
  *
@@ -357,9 +358,10 @@ function rateLimitWait(err: unknown, attempt: number, opts: ExecuteOptions): num
 
 /**
  * Did the lost write happen? Returns its (reconstructed) response when it did, undefined when it
- * certainly did not. Session creation needs no read: re-sending the same named request is
- * idempotent thanks to the manager's reuse semantics (facts §3.3); without reuse, the re-send is
- * refused with `session-already-exists` naming the session the lost request created.
+ * certainly did not. A session create is looked up by its fixed name first (a read, retried like
+ * any read); when it is not there, the same named request is sent again — still idempotent: with
+ * the manager's reuse semantics (facts §3.3) a late-landing original is returned, not doubled, and
+ * without reuse the re-send is refused with `session-already-exists` naming it.
  */
 async function recoverWrite(
   step: PlanStep,
@@ -369,21 +371,22 @@ async function recoverWrite(
   const { client, signal } = opts;
   const body = obj(args.body);
   if (SESSION_CREATE.has(step.operationId) || step.operationId === 'v2/sessions.enqueue') {
-    const resend = () => client.call(step.operationId, { ...args, signal });
-    const reuse = SESSION_CREATE.has(step.operationId) && body.reuse !== false && body.reuseIfExists !== false;
-    if (reuse) return await resend(); // same name + image → the existing session, created:false
+    const name = String(body.session_name ?? body.name ?? body.clientSessionToken ?? '');
+    const asCreated = async (id: string, status: unknown): Promise<{ status: number; data: unknown }> => {
+      if (step.operationId === 'v2/sessions.enqueue') {
+        return { status: 201, data: (await client.call('v2/sessions.get', { pathParams: { session_id: id }, signal })).data };
+      }
+      return { status: 201, data: { sessionId: id, sessionName: name, status, created: false } };
+    };
+    const found = name ? await liveSessionNamed(client, name, signal) : undefined;
+    if (found) return asCreated(found.id, found.status);
     try {
-      return await resend(); // no session had the name: the lost request did not create one
+      return await client.call(step.operationId, { ...args, signal });
     } catch (err) {
       const existing = existingSessionId(err);
       if (!existing) throw err;
-      if (step.operationId === 'v2/sessions.enqueue') {
-        const got = await client.call('v2/sessions.get', { pathParams: { session_id: existing }, signal });
-        return { status: 201, data: got.data };
-      }
-      const name = String(body.session_name ?? body.name ?? body.clientSessionToken ?? '');
       const info = obj((await client.call('session.get_info', { pathParams: { session_name: existing }, signal })).data);
-      return { status: 201, data: { sessionId: existing, sessionName: name, status: info.status, created: false } };
+      return asCreated(existing, info.status);
     }
   }
   switch (step.operationId) {
@@ -419,6 +422,14 @@ async function recoverWrite(
         undefined,
       );
   }
+}
+
+/** The caller's live session with exactly this name (`GET /session/_/match` matches prefixes). */
+async function liveSessionNamed(client: ExecClient, name: string, signal?: AbortSignal): Promise<{ id: string; status: unknown } | undefined> {
+  const res = await client.call('session.match_sessions', { query: { id: name }, signal });
+  const matches = obj(res.data).matches;
+  const hit = (Array.isArray(matches) ? matches : []).map(obj).find((m) => m.name === name && typeof m.id === 'string');
+  return hit ? { id: String(hit.id), status: hit.status } : undefined;
 }
 
 /** `session-already-exists` names the session that holds the name (facts §3.3). */

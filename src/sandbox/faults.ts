@@ -3,7 +3,9 @@
  * whether to add latency, answer 5xx or 429, drop the connection before handling, or perform a
  * write and then drop the connection without answering (the client never learns it happened).
  *
- * Spec string: `latency=200,5xx=0.1,429=0.05,drop=0.02,dropAfterWrite=0.1,seed=42[,retryAfter=1]`.
+ * Spec string: `latency=200,5xx=0.1,429=0.05,drop=0.02,dropAfterWrite=0.1,seed=42[,retryAfter=1][,outageAfterWrite=1]`.
+ * `outageAfterWrite=1`: once a write has been dropped after it was made, every later request is
+ * dropped too — the manager made the change and then went away, so the client cannot find out.
  */
 import { BaiError } from '../errors.js';
 
@@ -18,6 +20,8 @@ export interface FaultSpec {
   seed?: number;
   /** Seconds for a `Retry-After` header on 429s (the real manager sends none). */
   retryAfter?: number;
+  /** Non-zero: after the first drop-after-write, drop every request (an outage right after a change). */
+  outageAfterWrite?: number;
 }
 
 export type FaultDecision =
@@ -35,6 +39,7 @@ const KEYS: Record<string, keyof FaultSpec> = {
   dropafterwrite: 'dropAfterWrite',
   seed: 'seed',
   retryafter: 'retryAfter',
+  outageafterwrite: 'outageAfterWrite',
 };
 
 export function parseFaultSpec(text: string): FaultSpec {
@@ -43,7 +48,7 @@ export function parseFaultSpec(text: string): FaultSpec {
     const [rawKey, rawValue, extra] = part.split('=');
     const key = KEYS[(rawKey ?? '').trim().toLowerCase()];
     if (!key || rawValue === undefined || extra !== undefined) {
-      throw new BaiError(`invalid fault spec "${part}": expected key=value with key one of latency, 5xx, 429, drop, dropAfterWrite, seed, retryAfter`, 'bad_input');
+      throw new BaiError(`invalid fault spec "${part}": expected key=value with key one of latency, 5xx, 429, drop, dropAfterWrite, seed, retryAfter, outageAfterWrite`, 'bad_input');
     }
     const value = Number(rawValue.trim());
     if (!Number.isFinite(value) || value < 0) throw new BaiError(`invalid fault spec "${part}": the value must be a non-negative number`, 'bad_input');
@@ -69,6 +74,7 @@ function prng(seed: number): () => number {
 
 export class FaultInjector {
   private random: () => number;
+  private down = false;
 
   constructor(readonly spec: FaultSpec) {
     this.random = prng(spec.seed ?? 1);
@@ -76,13 +82,17 @@ export class FaultInjector {
 
   /** One decision per request; the same spec and request order give the same decisions. */
   decide(isWrite: boolean): FaultDecision {
+    if (this.down) return { kind: 'drop' };
     const r = this.random();
     const s = this.spec;
     let edge = 0;
     if (r < (edge += s.drop ?? 0)) return { kind: 'drop' };
     if (r < (edge += s.error5xx ?? 0)) return { kind: '5xx', status: this.random() < 0.5 ? 503 : 500 };
     if (r < (edge += s.rateLimit429 ?? 0)) return { kind: '429' };
-    if (r < (edge += s.dropAfterWrite ?? 0) && isWrite) return { kind: 'dropAfterWrite' };
+    if (r < (edge += s.dropAfterWrite ?? 0) && isWrite) {
+      if ((s.outageAfterWrite ?? 0) > 0) this.down = true;
+      return { kind: 'dropAfterWrite' };
+    }
     return { kind: 'none' };
   }
 }

@@ -73,6 +73,10 @@ function fakeManager(answer: (operationId: string, n: number) => 'drop' | Error 
         const found = [...sessions.entries()].find(([name, v]) => name === key || v.id === key);
         if (!found) throw problem(404, 'object-not-found');
         result = { status: 200, data: { status: statuses[Math.min(found[1].polls++, statuses.length - 1)] } };
+      } else if (operationId === 'session.match_sessions') {
+        const prefix = String(args?.query?.id);
+        const matches = [...sessions.entries()].filter(([name]) => name.startsWith(prefix)).map(([name, v]) => ({ id: v.id, name, status: 'PENDING' }));
+        result = { status: 200, data: { matches } };
       } else if (operationId === 'folders.create') {
         result = { status: 201, data: { id: 'f1', name: body.name } };
       } else {
@@ -94,18 +98,44 @@ const create = (body: Record<string, unknown> = {}) =>
 const fast = { pollIntervalMs: 2, recoveryDelayMs: 1 };
 
 describe('writes whose answer is lost', () => {
-  it('a create without reuse is recovered from session-already-exists, not created twice', async () => {
+  it('a create whose answer was lost is found by its name and not sent again', async () => {
     const m = fakeManager((op, n) => (op === 'session.create_from_params' && n === 1 ? 'drop' : undefined));
     const audit: AuditEntry[] = [];
-    const r = await executePlan({ plan: planOf([create({ reuse: false })]), client: m.client, ...fast, audit: (e) => audit.push(e) });
+    const r = await executePlan({ plan: planOf([create()]), client: m.client, ...fast, audit: (e) => audit.push(e) });
     expect(r.ok).toBe(true);
-    expect(m.created()).toBe(1);
+    expect(m.count('session.create_from_params')).toBe(1);
+    expect(m.count('session.match_sessions')).toBe(1);
     expect(r.outputs.sessions).toEqual([{ name: 'bai-rec-1', id: '00000000-0000-4000-8000-000000000001', status: 'RUNNING' }]);
     expect(audit.map((e) => e.outcome)).toEqual(['recovered']);
   });
 
-  it('every answer lost: one session, a clear error, and the outcome reported as unknown', async () => {
-    const m = fakeManager((op) => (op === 'session.create_from_params' ? 'drop' : undefined));
+  it('a lost create that never arrived is sent again, once', async () => {
+    // dropped before the manager saw it: the lookup finds nothing, the re-send creates it
+    const m = fakeManager((op, n) => (op === 'session.create_from_params' && n === 1 ? dropped() : undefined));
+    const r = await executePlan({ plan: planOf([create()]), client: m.client, ...fast });
+    expect(r.ok).toBe(true);
+    expect(m.count('session.create_from_params')).toBe(2);
+    expect(m.created()).toBe(1);
+  });
+
+  it('when the lookup cannot see it yet, the re-send without reuse is answered session-already-exists and recovered', async () => {
+    const m = fakeManager((op, n) => (op === 'session.create_from_params' && n === 1 ? 'drop' : undefined));
+    // a lookup that lags behind the create (the lost request landed after it)
+    const client = {
+      call: async (op: string, args?: Parameters<ExecClient['call']>[1]) =>
+        op === 'session.match_sessions' ? { status: 200, data: { matches: [] } } : m.client.call(op, args),
+    } as ExecClient;
+    const audit: AuditEntry[] = [];
+    const r = await executePlan({ plan: planOf([create({ reuse: false })]), client, ...fast, audit: (e) => audit.push(e) });
+    expect(r.ok).toBe(true);
+    expect(m.created()).toBe(1);
+    expect(m.count('session.create_from_params')).toBe(2);
+    expect(r.outputs.sessions[0]!.id).toBe('00000000-0000-4000-8000-000000000001');
+    expect(audit.map((e) => e.outcome)).toEqual(['recovered']);
+  });
+
+  it('every answer lost, lookups included: one session, a clear error, and the outcome reported as unknown', async () => {
+    const m = fakeManager((op) => (op === 'session.create_from_params' || op === 'session.match_sessions' ? 'drop' : undefined));
     const audit: AuditEntry[] = [];
     const r = await executePlan({ plan: planOf([create()]), client: m.client, ...fast, recoveryAttempts: 2, audit: (e) => audit.push(e) });
     expect(r.ok).toBe(false);
@@ -113,7 +143,7 @@ describe('writes whose answer is lost', () => {
     expect(r.error).toMatch(/outcome could not be verified/);
     expect(r.error).not.toMatch(/\n/);
     expect(m.created()).toBe(1);
-    expect(m.count('session.create_from_params')).toBe(3); // the first send and two idempotent re-sends
+    expect(m.count('session.create_from_params')).toBe(1); // never re-sent without a lookup first
     expect(audit.map((e) => e.outcome)).toEqual(['unknown']);
   });
 
