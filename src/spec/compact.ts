@@ -320,9 +320,10 @@ export function compactSchema(
       }
       out.properties = props;
       const req = Array.isArray(s.required) ? s.required.filter((r) => typeof r === 'string' && r in props) : [];
-      for (const r of requiredAlternative(s, props) ?? []) if (!req.includes(r)) req.push(r);
+      const alternative = requiredAlternative(s, props);
+      for (const r of alternative ?? []) if (!req.includes(r)) req.push(r);
       if (req.length > 0) out.required = req;
-      if (requiredAlternative(s, props)) {
+      if (alternative) {
         delete out.anyOf;
         delete out.oneOf;
       }
