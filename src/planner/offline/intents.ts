@@ -65,6 +65,8 @@ export interface SessionTarget {
   all?: boolean;
   /** status filter with `all` ("running", "pending") in manager form: RUNNING, PENDING… */
   status?: string[];
+  /** "… and show me its logs": the session that intent number `created` of this request creates (unnamed yet). */
+  created?: number;
 }
 
 export interface SessionDestroyIntent {

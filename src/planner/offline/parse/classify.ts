@@ -213,7 +213,9 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   }
 
   // sessions (also the default object of run/kill verbs)
-  const sessionish = o === 'session' || o === 'compute' || o === 'logs' || o === 'history' || o === 'image' || o === undefined;
+  // "start a gpu-small preset session", "a gpu-a100 resource group session": the noun before "session" only modifies it
+  const modifiedSession = v === 'create' && (o === 'preset' || o === 'rgroup') && hasNoun(f, 'session');
+  const sessionish = o === 'session' || o === 'compute' || o === 'logs' || o === 'history' || o === 'image' || o === undefined || modifiedSession;
   if (!sessionish) return undefined;
   if (hasNoun(f, 'logs') && !has(f, 'destroy') && !(v === 'create' && o === 'session')) return { kind: 'session.logs', confidence: 0.85 };
   if (hasNoun(f, 'history') && !has(f, 'create')) return { kind: 'session.status_history', confidence: 0.8 };
@@ -221,10 +223,12 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   if (v === 'destroy' || v === 'delete') return { kind: 'session.destroy', confidence: o === 'session' ? 0.9 : 0.75 };
   if (!v && (f.hasQuantities || f.hasImage) && o === 'session' && !f.question) return { kind: 'session.create', confidence: 0.65 };
   if (v === 'create' || v === 'serve' || (v === 'mount' && o === 'session')) {
-    if (o === 'session' || f.hasQuantities || f.hasImage) return { kind: 'session.create', confidence: o === 'session' ? 0.9 : 0.75 };
+    if (o === 'session' || modifiedSession || f.hasQuantities || f.hasImage) return { kind: 'session.create', confidence: o === 'session' ? 0.9 : 0.75 };
     return undefined;
   }
   if ((v === 'info' || (has(f, 'info') && v === 'list')) && (f.hasName || o === 'session')) return { kind: f.hasName ? 'session.info' : 'session.list', confidence: 0.8 };
+  // "… and then tell me its status": the status of what an earlier clause named or created
+  if (has(f, 'info') && o === undefined && /\bits\b|\bit\b|그\s*세션|방금\s*만든/.test(l)) return { kind: 'session.info', confidence: 0.6 };
   if ((v === 'list' || v === undefined || f.question) && o === 'session') {
     return f.hasName && !/\bsessions\b|세션\s*(?:목록|들)|\ball\b|모든/.test(l) ? { kind: 'session.info', confidence: 0.7 } : { kind: 'session.list', confidence: 0.85 };
   }

@@ -22,6 +22,7 @@ import {
   extractProject,
   extractScalingGroup,
   nounNames,
+  nameList,
   looksLikeIdentifier,
   wantsAnyScalingGroup,
   PRONOUN,
@@ -121,6 +122,17 @@ function sessionTarget(c: Clause, lower: string): SessionTarget {
 interface Built {
   intent: Intent;
   missing: string[];
+  /** "create folders exp-a and exp-b": the same task again for each further name. */
+  also?: string[];
+}
+
+/** A clause's intent, with the further names of a coordinated list still to expand. */
+type ClauseIntent = ParsedIntent & { also?: string[] };
+
+/** The coordinated list ("exp-a and exp-b") that holds a name the clause found, or []. */
+function furtherNames(c: Clause, found: string[]): string[] {
+  const list = nameList(c);
+  return list.some((n) => found.includes(n)) ? list : [];
 }
 
 /** Build the intent of a clause of the given kind from its slots. */
@@ -226,8 +238,11 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const hits = [...explicitNames(c2), ...nounNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...bareIdentifiers(c2)].filter(
         (h) => h.value !== project && h.value !== hostValue,
       );
-      const name = firstName(hits);
+      // "exp-a랑 exp-b 폴더": the list decides the order; its first name is the first folder
+      const listed = furtherNames(c2, hits.map((h) => h.value)).filter((n) => n !== project && n !== hostValue);
+      const name = listed[0] ?? firstName(hits);
       if (!name) missing.push('name');
+      const also = listed.slice(1);
       const permission = extractPermission(lower);
       const intent: Intent = {
         kind,
@@ -238,7 +253,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         ...(project ? { project } : {}),
         ...(/\bcloneable\b|복제\s*가능/.test(lower) ? { cloneable: true } : {}),
       };
-      return { intent, missing };
+      return { intent, missing, also };
     }
     case 'folder.delete':
     case 'folder.purge':
@@ -258,7 +273,9 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const names = [...targetNames(c, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...inside].filter((n) => !paths.includes(n));
       const name = names[0];
       if (!name) missing.push('name');
-      return { intent: { kind, ...(name ? { name } : {}), ...(paths[0] ? { path: paths[0] } : {}) }, missing };
+      const listed = kind === 'folder.delete' || kind === 'folder.purge' || kind === 'folder.restore' ? furtherNames(c, names) : [];
+      const first = listed[0] ?? name;
+      return { intent: { kind, ...(first ? { name: first } : {}), ...(paths[0] ? { path: paths[0] } : {}) }, missing, also: listed.slice(1) };
     }
     case 'folder.list':
       return { intent: { kind }, missing };
@@ -383,14 +400,19 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
 function resolveReferences(intents: ParsedIntent[]): void {
   let lastFolder: string | undefined;
   let lastSession: string | undefined;
+  /** an earlier session.create with no name yet: the proposer names it */
+  let lastCreated: number | undefined;
   let lastService: string | undefined;
-  for (const p of intents) {
+  for (const [index, p] of intents.entries()) {
     const i = p.intent;
     const refers = /\b(?:it|its|that|this|them|the\s+(?:new|same)\s+(?:one|folder|session|service))\b|그\s*(?:폴더|세션|서비스)|이\s*(?:폴더|세션)|그거|그걸|그것|방금/i.test(p.span);
     if (i.kind === 'session.create') {
       const mounts = i.mounts.flatMap((m) => (m.name === PRONOUN ? (lastFolder ? [{ ...m, name: lastFolder }] : []) : [m]));
+      // "X 폴더를 만들고 … 세션에 마운트해줘": mounting with no folder named mounts the one just named
+      if (mounts.length === 0 && lastFolder && /\bmount(?:ed|ing|s)?\b|\battach(?:ed|ing)?\b|마운트|붙여|연결/i.test(p.span)) mounts.push({ name: lastFolder });
       i.mounts = mounts;
-      if (i.name) lastSession = i.name;
+      lastSession = i.name;
+      lastCreated = i.name ? undefined : index;
     } else if (i.kind.startsWith('folder.') && i.kind !== 'folder.list') {
       const f = i as { name?: string };
       if (!f.name && refers && lastFolder && i.kind !== 'folder.create') {
@@ -400,11 +422,14 @@ function resolveReferences(intents: ParsedIntent[]): void {
       if (f.name) lastFolder = f.name;
     } else if (i.kind === 'session.destroy' || i.kind === 'session.info' || i.kind === 'session.logs' || i.kind === 'session.status_history' || i.kind === 'session.rename') {
       const target = i.target ?? { names: [] };
-      if (target.names.length === 0 && !target.all && refers && lastSession) {
-        i.target = { ...target, names: [lastSession] };
+      if (target.names.length === 0 && !target.all && refers && (lastSession || lastCreated !== undefined)) {
+        i.target = lastSession ? { ...target, names: [lastSession] } : { ...target, created: lastCreated };
         p.missing = p.missing.filter((m) => m !== 'target');
       }
-      if (i.target?.names[0]) lastSession = i.target.names[0];
+      if (i.target?.names[0]) {
+        lastSession = i.target.names[0];
+        lastCreated = undefined;
+      }
     } else if (i.kind === 'service.create') {
       if (!i.modelFolder && lastFolder && refers) {
         i.modelFolder = lastFolder;
@@ -419,7 +444,7 @@ function resolveReferences(intents: ParsedIntent[]): void {
 }
 
 /** Classify one clause and build its intent; undefined when it asks for no task. */
-function parseClause(part: { masked: string; lower: string }, quotes: string[]): ParsedIntent | undefined {
+function parseClause(part: { masked: string; lower: string }, quotes: string[]): ClauseIntent | undefined {
   const c: Clause = { masked: part.masked, lower: part.lower, quotes };
   const { resources } = extractResources(c.lower);
   const hasQuantities = Object.keys(resources).length > 0;
@@ -437,7 +462,18 @@ function parseClause(part: { masked: string; lower: string }, quotes: string[]):
   if (!kind) return undefined;
   const built = build(kind.kind, c);
   if (!built) return undefined;
-  return { intent: built.intent, missing: built.missing, confidence: kind.confidence, span: unmask(part.masked, quotes).trim() };
+  return {
+    intent: built.intent,
+    missing: built.missing,
+    confidence: kind.confidence,
+    span: unmask(part.masked, quotes).trim(),
+    ...(built.also?.length ? { also: built.also } : {}),
+  };
+}
+
+/** One intent per name of a coordinated list: "delete folders a and b" → delete a, delete b. */
+function expandLists(intents: ClauseIntent[]): ParsedIntent[] {
+  return intents.flatMap(({ also, ...p }) => [p, ...(also ?? []).map((name): ParsedIntent => ({ ...p, intent: { ...p.intent, name } as Intent }))]);
 }
 
 /** Parse a request into intents. Never throws; huge or binary input is refused, not analysed. */
@@ -455,7 +491,7 @@ export function parseRequest(text: string): ParsedRequest {
   const language = detectLanguage(prepared.masked);
   if (!prepared.masked.trim()) return { text: input, language, intents: [], refusal: 'the request is empty' };
 
-  const intents: ParsedIntent[] = [];
+  let intents: ClauseIntent[] = [];
   const leftovers: string[] = [];
   // nobody asks for more than a handful of tasks at once; the cap bounds the merge work
   const allClauses = splitClauses(prepared.masked, prepared.lower);
@@ -500,6 +536,7 @@ export function parseRequest(text: string): ParsedRequest {
     }
   }
   if (carry) leftovers.push(unmask(carry.masked, prepared.quotes).trim());
+  intents = expandLists(intents);
   resolveReferences(intents);
   // a clause that only added to the previous task ("… and mount X") was merged by the splitter;
   // what is left over and unclassified is reported for --verbose
@@ -508,7 +545,7 @@ export function parseRequest(text: string): ParsedRequest {
     const reason = refusalReason(prepared.lower);
     if (reason) result.refusal = reason;
   } else {
-    const harmful = refusalReason(prepared.lower, { onlyHarmful: true });
+    const harmful = refusalReason(prepared.lower, { taskFound: true });
     if (harmful) return { text: input, language, intents: [], refusal: harmful };
   }
   if (leftovers.length > 0 && leftovers.some((l) => l.length > 0)) result.leftovers = leftovers.filter((l) => l.length > 0);
@@ -526,7 +563,7 @@ const CREATE_VERBS = /^(?:create|make|start|launch|spin\s+up|fire\s+up|boot|open
  * previous clause's verb. Only a new thing after a create verb ("a", "another") or "my …" after
  * a read verb; an add-on such as "and my datasets folder mounted" stays with its task.
  */
-function parseElliptical(part: ClausePart, previous: { lower: string }, quotes: Parameters<typeof parseClause>[1]): ParsedIntent | undefined {
+function parseElliptical(part: ClausePart, previous: { lower: string }, quotes: Parameters<typeof parseClause>[1]): ClauseIntent | undefined {
   const verb = leadingTaskVerb(previous.lower);
   if (!verb) return undefined;
   const my = /^\s*(?:(?:all\s+(?:of\s+)?)?my\b|(?:(?:model|inference)\s+)?(?:sessions|folders|vfolders|services|endpoints|presets|images)\b)/.test(part.lower);
@@ -535,7 +572,7 @@ function parseElliptical(part: ClausePart, previous: { lower: string }, quotes: 
 }
 
 /** "세션이랑 폴더 삭제해줘" → "세션 삭제해줘": the noun takes the predicate (last word) of the clause after it. */
-function parseWithNextPredicate(part: ClausePart, next: ClausePart, quotes: Parameters<typeof parseClause>[1]): ParsedIntent | undefined {
+function parseWithNextPredicate(part: ClausePart, next: ClausePart, quotes: Parameters<typeof parseClause>[1]): ClauseIntent | undefined {
   const predicate = /(\S+)\s*[.?!]?\s*$/.exec(next.lower)?.[1];
   if (!predicate || !/[\uAC00-\uD7A3]/.test(predicate)) return undefined;
   const tail = next.lower.slice(next.lower.lastIndexOf(predicate));

@@ -117,7 +117,7 @@ export function bareIdentifiers(c: Clause): NameHit[] {
 
 /** Identifier-looking words that are units, modes or versions, not names. */
 const IGNORED_IDENTIFIER =
-  /^(?:\d+(?:[.,]\d+)*[a-z]*|read-?only|read-?write|write-?delete|multi-?node|single-?node|\d+-node|x86_64|aarch64|arm64|py\d+|cuda\d+(?:\.\d+)*|ubuntu\d+(?:\.\d+)*|python\d(?:\.\d+)*|tf\d(?:\.\d+)*|a100s?|h100s?|h200s?|v100s?|a10g?|l40s?|t4|l4|a6000|rtx\d+|gpt-\d.*|llama-?\d.*|re-?\w+|non-\w+|co-\w+|e-?mail|built-in|up-to-date|f-?gpus?|top-\d+|utf-8|[a-z]-[a-z]|\d+x)$/;
+  /^(?:\d+(?:[.,]\d+)*[a-z]*|read-?only|read-?write|write-?delete|multi-?node|single-?node|\d+-node|x86_64|aarch64|arm64|py\d+|cuda\d+(?:\.\d+)*|ubuntu\d+(?:\.\d+)*|python\d(?:\.\d+)*|tf\d(?:\.\d+)*|a100s?|h100s?|h200s?|v100s?|a10g?|l40s?|t4|l4|a6000|rtx\d+|gpt-\d.*|llama-?\d.*|re-?\w+|non-\w+|co-\w+|e-?mail|built-in|up-to-date|f-?gpus?|top-\d+|utf-8|[a-z]-[a-z]|\d+x|(?:force|hard|soft)-(?:kill|delete|remove|stop|terminate|destroy|restart|shutdown|quit))$/;
 
 // ------------------------------------------------------------------ images
 
@@ -230,6 +230,30 @@ export function extractScalingGroup(c: Clause): { value: string; index: number }
       return { value: v, index: m.index };
     }
   }
+  return placeName(c);
+}
+
+/**
+ * "on gpu-a100", "in gpu-a100", "gpu-a100에서": where a workload runs, named without the word
+ * "resource group". Only identifier-like names that no noun claims (a folder, project, preset…);
+ * the proposer checks the name against the resource groups the user may use.
+ */
+const PLACE_EN = rx(
+  `(?:\\bin|\\bon|\\binto|\\bonto|\\bvia)\\s+(?:the\\s+)?${NAME}(?![A-Za-z0-9_.\\-/@:])(?!\\s*(?:folders?|vfolders?|volumes?|projects?|presets?|images?|director(?:y|ies)|dirs?|nodes?|sessions?|services?|files?)\\b)`,
+  'gi',
+);
+const PLACE_KO = rx(`(?<![A-Za-z0-9_.\\-/])${NAME}\\s*에서(?!\\s*(?:마운트|붙|연결))`, 'g');
+
+function placeName(c: Clause): { value: string; index: number } | undefined {
+  for (const p of [PLACE_EN, PLACE_KO]) {
+    for (const m of c.masked.matchAll(rx(p.source, p.flags))) {
+      const start = m.index + m[0].lastIndexOf(m[1]!);
+      const raw = c.masked.slice(start, start + m[1]!.length);
+      if (raw.startsWith('\uE000') || !looksLikeIdentifier(raw) || IGNORED_IDENTIFIER.test(raw.toLowerCase())) continue;
+      const v = cleanName(valueAt(c, start, start + raw.length));
+      if (v && !NOT_NAMES.has(v.toLowerCase())) return { value: v, index: m.index };
+    }
+  }
   return undefined;
 }
 
@@ -247,6 +271,8 @@ export function extractPreset(c: Clause): string | undefined {
     rx(`preset\\s*(?:named\\s+|called\\s+|[:=]\\s*)?${NAME}`, 'gi'),
     rx(`${NAME}\\s*(?:리소스\\s*)?프리셋`, 'g'),
     rx(`프리셋\\s*${NAME}`, 'g'),
+    // "a gpu-small preset session"
+    rx(`${NAME}\\s+(?:resource\\s+)?preset(?![A-Za-z0-9_])`, 'gi'),
   ];
   for (const p of pats) {
     for (const m of c.masked.matchAll(p)) {
@@ -287,8 +313,9 @@ export function extractMounts(c: Clause): MountMention[] {
     if (!v || (NOT_NAMES.has(v.toLowerCase()) && !(soft && SOFT_NAMES.has(v.toLowerCase())))) return;
     if (!found.some((f) => f.name === v)) found.push({ name: v, index, end });
   };
+  // nounNames already decided which plain words name a folder ("the models folder" does)
   for (const h of nounNames(c, 'folders?|vfolders?|storage\\s+folders?|directory|dir|volume', '폴더|디렉터리|디렉토리|볼륨', true)) {
-    add(h.value, h.index, h.index + h.value.length);
+    add(h.value, h.index, h.index + h.value.length, true);
   }
   const LIST = `${NAME}((?:\\s*(?:,|and|&|및|하고|와|과)\\s*(?:the\\s+)?${NAME}){0,5})`;
   for (const m of c.masked.matchAll(rx(`(?:mount(?:ing|ed|s)?|attach(?:ing)?)\\s+(?:the\\s+|my\\s+)?(?:folders?\\s+|vfolders?\\s+)?${LIST}`, 'gi'))) {
@@ -319,6 +346,36 @@ export function extractMounts(c: Clause): MountMention[] {
       const readOnly = /read[\s-]*only|\bro\b|읽기\s*전용/.test(near) || (found.length === 1 && /read[\s-]*only|\bro\b|읽기\s*전용/.test(c.lower));
       return { name: f.name, ...(path ? { path: path.replace(/[.)]+$/, '') } : {}), ...(readOnly ? { readOnly: true } : {}) };
     });
+}
+
+// ------------------------------------------------------------------ lists
+
+const LIST_EN = rx(`${NAME}((?:\\s*,\\s*(?:the\\s+)?${NAME})*\\s*,?\\s*(?:and|&|plus)\\s+(?:the\\s+)?${NAME})`, 'gi');
+const LIST_KO = rx(`${NAME}((?:\\s*,\\s*${NAME})*\\s*(?:,|이랑|랑|하고|과|와|및)\\s*${NAME})`, 'g');
+
+/**
+ * Coordinated names: "exp-a and exp-b", "api_helper, datasets and models", "a랑 b". The longest
+ * such list whose members all read as names (identifiers, quoted, or a soft name such as "models").
+ */
+export function nameList(c: Clause): string[] {
+  let best: string[] = [];
+  for (const r of [LIST_EN, LIST_KO]) {
+    for (const m of c.masked.matchAll(rx(r.source, r.flags))) {
+      const parts = m[0]
+        .split(/\s*(?:,|\band\b|&|\bplus\b|이랑|랑|하고|및)\s*|(?<=[A-Za-z0-9_\uE001])\s*(?:과|와)\s*/i)
+        .map((p) => p.replace(/^the\s+/i, '').trim())
+        .filter(Boolean);
+      const names = parts.map((p) => cleanName(unmask(p, c.quotes)));
+      const isName = (n: string, i: number): boolean =>
+        Boolean(n) && /^[A-Za-z0-9\uE000]/.test(parts[i]!) && (looksLikeIdentifier(parts[i]!) || !NOT_NAMES.has(n.toLowerCase()) || SOFT_NAMES.has(n.toLowerCase()));
+      // "folders, exp-a and exp-b": the list is the run of names at the end
+      let from = names.length;
+      while (from > 0 && isName(names[from - 1]!, from - 1)) from--;
+      const run = names.slice(from);
+      if (run.length > 1 && run.length > best.length) best = run;
+    }
+  }
+  return [...new Set(best)];
 }
 
 // ------------------------------------------------------------------ misc

@@ -12,7 +12,7 @@ const STRONG_DOMAIN =
 const OFF_TOPIC: Array<[RegExp, string]> = [
   [/\b(?:pizza|burger|sushi|food|lunch|dinner|breakfast|coffee|restaurant|taxi|uber|flight|hotel|groceries)\b|피자|치킨|음식|배달|점심|저녁|커피|택시|비행기|호텔/, 'ordering food or services'],
   [/\bweather\b|\bforecast\b|날씨|기온|비\s*와/, 'the weather'],
-  [/\bjoke\b|\bpoem\b|\bstory\b|\bsong\b|\blyrics\b|농담|시\s*(?:써|지어)|노래|이야기/, 'creative writing'],
+  [/\b(?:jokes?|poems?|poetry|haikus?|limericks?|sonnets?|story|stories|essays?|songs?|lyrics|raps?|tweets?|cover\s+letter|love\s+letter|birthday\s+(?:card|message))\b|농담|시\s*(?:한\s*편\s*)?(?:써|지어)|노래|이야기|소설|편지|가사/, 'creative writing'],
   [/\b(?:stock|bitcoin\s+price|exchange\s+rate|news|sports?|football|soccer|movie|recipe)\b|주식|환율|뉴스|축구|영화|레시피/, 'general information'],
   [/\btranslate\b|번역/, 'translation'],
   [/\b(?:write|implement|code|fix|debug|refactor)\b[^.]{0,40}\b(?:function|class|script|program|algorithm|regex|sql|html|css|website|app)\b/, 'writing unrelated code'],
@@ -24,12 +24,21 @@ const HARMFUL: Array<[RegExp, string]> = [
   [/\b(?:steal|dump|exfiltrate|leak)\b[^.]{0,40}\b(?:keys?|secrets?|passwords?|credentials?)|other\s+users?'?\s+(?:secret|access)\s+keys?|남의\s*(?:키|비밀)/, 'reading other users\' credentials is not allowed'],
 ];
 
+/**
+ * Asking for a piece of writing ("write me a haiku about GPUs", "compose a poem about my
+ * sessions") is off-topic even though it mentions cluster words that read as a task.
+ */
+const WRITING_ASK =
+  /\b(?:write|compose|make\s+up|come\s+up\s+with|tell|sing|draft)\s+(?:me\s+|us\s+)?(?:a|an|some|another|one)?\s*(?:short\s+|funny\s+|little\s+|nice\s+|cute\s+)?(?:jokes?|poems?|haikus?|limericks?|sonnets?|story|stories|essays?|songs?|lyrics|raps?|tweets?|cover\s+letter|love\s+letter)\b|(?:시|소설|노래\s*가사|가사|농담)\s*(?:한\s*(?:편|곡|개)\s*)?(?:를|을)?\s*(?:써|지어|만들어|해)\s*(?:줘|주세요|줄래)/;
+
 const GREETING = /^\s*(?:hi|hello|hey|thanks|thank\s+you|good\s+(?:morning|night|evening)|how\s+are\s+you|안녕|고마워|감사합니다|ㅎㅇ)\b/;
 
-/** A refusal reason, or undefined when the text may be a Backend.AI task. */
-export function refusalReason(lower: string, opts: { onlyHarmful?: boolean } = {}): string | undefined {
+/** A refusal reason, or undefined when the text may be a Backend.AI task (`taskFound`: the parser recognised one). */
+export function refusalReason(lower: string, opts: { taskFound?: boolean } = {}): string | undefined {
   for (const [rx, why] of HARMFUL) if (rx.test(lower)) return why;
-  if (opts.onlyHarmful) return undefined;
+  if (WRITING_ASK.test(lower)) return 'not a Backend.AI task (creative writing)';
+  // a recognised task is refused only for the reasons above
+  if (opts.taskFound) return undefined;
   const domain = DOMAIN.test(lower);
   // a language or framework name alone does not make "write a python function" a cluster task
   const strong = STRONG_DOMAIN.test(lower);

@@ -23,7 +23,10 @@ const FGPU_UNIT = '(?:f-?gpus?|fractional\\s+gpus?|gpu\\s+shares?|cuda\\s+shares
 const GPU_UNIT =
   '(?:(?:whole|full|nvidia|cuda|physical)\\s+)?(?:gpus?|graphics\\s+cards?|cuda\\s+devices?|(?:a100|h100|h200|v100|a10g?|l4|t4|l40s?|a6000|rtx\\s?\\d{4})s?|지피유|그래픽\\s?카드)';
 
-const ACCEL_NUM_FIRST = re(`${LB}${NUM}\\s*(?:x\\s*|개의\\s*|개\\s*)?(?:(${FGPU_UNIT})|(${GPU_UNIT}))${RB}`);
+/** After a unit: not a word character, and not a hyphenated name ("a gpu-small preset", "a cpu-large box"). */
+const RB_UNIT = `${RB}(?!-[A-Za-z0-9])`;
+
+const ACCEL_NUM_FIRST = re(`${LB}${NUM}\\s*(?:x\\s*|개의\\s*|개\\s*)?(?:(${FGPU_UNIT})|(${GPU_UNIT}))${RB_UNIT}`);
 const ACCEL_UNIT_FIRST = re(`${LB}(?:(f-?gpus?)|(gpus?|지피유|그래픽\\s?카드))\\s*(?:[:=]\\s*|를\\s*|을\\s*)?${NUM}\\s*(?:개씩|개|장씩|장|units?${RB}|${RB})`);
 
 /** "5 fGPU", "half a GPU", "GPU 2개", "지피유 두 개", "2 A100s". First mention wins. */
@@ -47,7 +50,7 @@ export function extractAccelerator(lower: string): Found<AcceleratorAmount> | un
   return { value: { amount: first.amount, unit: first.unit, text: first.text }, spans: hits.map((h) => ({ start: h.index, end: h.end })) };
 }
 
-const CPU_NUM_FIRST = re(`${LB}${NUM}\\s*(?:x\\s*|개의\\s*)?(?:v?cpu\\s*cores?|cpu\\s*코어|cores?|v?cpus?|코어|씨피유)${RB}`);
+const CPU_NUM_FIRST = re(`${LB}${NUM}\\s*(?:x\\s*|개의\\s*)?(?:v?cpu\\s*cores?|cpu\\s*코어|cores?|v?cpus?|코어|씨피유)${RB_UNIT}`);
 const CPU_UNIT_FIRST = re(`${LB}(?:v?cpus?|씨피유|코어)\\s*(?:[:=]\\s*|를\\s*|을\\s*)?${NUM}(?!\\s*(?:g|gb|gib|m|mb|기가|메가|t|tb)${RB})\\s*(?:개|코어|cores?${RB}|${RB})`);
 
 export function extractCpu(lower: string): Found<number> | undefined {
