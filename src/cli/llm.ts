@@ -39,7 +39,18 @@ function reason(err: unknown): string {
  * there are when none matches, "not ready" while it has no endpoint, the manager's reason when
  * it refuses a token.
  */
-export function serviceResolver(client: Caller, opts: { endpointLabel?: string; env?: NodeJS.ProcessEnv } = {}): ServiceResolver {
+export function serviceResolver(
+  client: Caller,
+  opts: {
+    endpointLabel?: string;
+    env?: NodeJS.ProcessEnv;
+    /**
+     * Asked before issuing a token (a write on the manager): a reason to refuse, or undefined.
+     * Passing `--llm backendai:X` is the user's consent; a policy that denies the call still wins.
+     */
+    beforeTokenIssue?: (serviceId: string) => Promise<string | undefined>;
+  } = {},
+): ServiceResolver {
   const env = opts.env ?? process.env;
   const where = opts.endpointLabel ? ` on ${opts.endpointLabel}` : '';
   return async (name) => {
@@ -66,6 +77,10 @@ export function serviceResolver(client: Caller, opts: { endpointLabel?: string; 
     if (given) return { baseUrl: endpoint, token: given };
 
     const id = String(svc.id ?? svc.endpoint_id ?? '');
+    const refusal = await opts.beforeTokenIssue?.(id);
+    if (refusal) {
+      throw new BaiError(`not issuing a token for model service "${name}": ${refusal} (set BAI_AGENT_LLM_SERVICE_TOKEN to use a token you already have)`, 'refused');
+    }
     let token: unknown;
     try {
       token = (await client.call<{ token?: unknown }>('services.generate_token', { pathParams: { service_id: id }, body: { duration: SERVICE_TOKEN_LIFETIME } })).data?.token;
@@ -89,11 +104,30 @@ export async function chatModelFor(ctx: CommandContext, spec: string, connection
     if (provider === 'backendai') {
       if (ctx.globals.llmBaseUrl) ctx.out.warn('--llm-base-url is ignored with --llm backendai:*: the model service has its own endpoint');
       const conn = await connection();
-      return await createChatModel({ spec, resolveService: serviceResolver(conn.client, { endpointLabel: conn.endpointLabel }) });
+      return await createChatModel({
+        spec,
+        resolveService: serviceResolver(conn.client, { endpointLabel: conn.endpointLabel, beforeTokenIssue: (id) => tokenIssueRefusal(ctx, id) }),
+      });
     }
     return await createChatModel({ spec, ...(ctx.globals.llmBaseUrl ? { baseUrl: ctx.globals.llmBaseUrl } : {}) });
   } catch (err) {
     if (err instanceof BaiError) throw err;
     throw new BaiError(`could not set up the LLM ${spec}: ${reason(err)}`, 'config', { cause: err });
   }
+}
+
+/** The policy's verdict on `POST /services/{id}/token`: issuing a token is a write like any other. */
+async function tokenIssueRefusal(ctx: CommandContext, serviceId: string): Promise<string | undefined> {
+  const [{ loadCommandCatalog }, { loadPolicyGate }] = await Promise.all([import('./connect.js'), import('../agent/policy-gate.js')]);
+  const catalog = await loadCommandCatalog(ctx);
+  const op = catalog.get('services.generate_token');
+  if (!op) return undefined;
+  const policy = await loadPolicyGate(ctx, catalog);
+  const decision = policy.gate(
+    { operationId: op.operationId, method: op.method, path: op.path, tags: op.tags, effect: 'write', privilege: op.privilege, pathParams: { service_id: serviceId }, query: {}, body: { duration: SERVICE_TOKEN_LIFETIME } },
+    [],
+  );
+  if (decision.verdict === 'deny') return `policy ${policy.name} denies ${op.operationId} (${decision.reason})`;
+  ctx.out.info(`note: issuing a ${SERVICE_TOKEN_LIFETIME} token for the model service (${op.operationId}; --llm backendai:* is taken as consent)`);
+  return undefined;
 }

@@ -150,6 +150,17 @@ describe('--llm backendai:SERVICE', () => {
   });
 });
 
+describe('--llm backendai:SERVICE under a policy', () => {
+  it('issuing the service token is a write: readonly refuses it (exit 3) and nothing is issued', async () => {
+    const before = sandbox.requests.filter((q) => q.operationId === 'services.generate_token').length;
+    const r = await bai(['--json', '--policy', 'readonly', '--llm', `backendai:${SERVICE}`, 'plan', 'list my sessions'], managerEnv());
+    expect(r.code).toBe(3);
+    expect(r.json.error.kind).toBe('refused');
+    expect(r.json.error.message).toMatch(/policy readonly denies services\.generate_token.*BAI_AGENT_LLM_SERVICE_TOKEN/);
+    expect(sandbox.requests.filter((q) => q.operationId === 'services.generate_token').length).toBe(before);
+  });
+});
+
 describe('ask with an LLM', () => {
   const ANSWER = 'Create one with session.create_from_params (POST /session): put the GPU share in config.resources["cuda.shares"].';
 
