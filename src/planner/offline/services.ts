@@ -101,16 +101,12 @@ export async function proposeServiceCreate(ctx: HandlerContext<ParsedIntent<Serv
     Object.assign(resources, DEFAULT_SERVICE_RESOURCES, 'cuda.shares' in slots ? { 'cuda.shares': 1 } : {});
     assumptions.push(`resources ${Object.entries(resources).map(([k, v]) => `${k}=${v}`).join(', ')} per replica (default)`);
   }
-  const project = ctx.defaults.group;
-  const groups = await ctx.world.resourceGroups(project);
-  const sgs = intent.scalingGroup ? groups.filter((g) => g === intent.scalingGroup) : groups;
-  if (sgs.length === 0) {
-    return ask(`Resource group "${intent.scalingGroup}" is not available to project ${project}. You can use: ${groups.join(', ') || 'none'}.`);
-  }
+  const placed = await servicePlacements(ctx, intent.scalingGroup);
+  if (typeof placed === 'string') return ask(placed);
   const replicas = intent.replicas ?? 1;
   if (intent.replicas === undefined) assumptions.push('1 replica');
 
-  const cands: CallCandidate[] = sgs.map((sg) =>
+  const cands: CallCandidate[] = placed.map(({ project, group: sg }) =>
     tagged(ctx, {
       operationId: 'services.create',
       body: {
@@ -130,10 +126,34 @@ export async function proposeServiceCreate(ctx: HandlerContext<ParsedIntent<Serv
         },
       },
       reason: `serve folder ${hit.item.name} as model service ${name} (${runtime}, ${replicas} replica${replicas > 1 ? 's' : ''}) in ${sg}`,
-      assumptions: [...assumptions, ...(intent.scalingGroup ? [] : [`resource group ${sg}`])],
+      assumptions: [
+        ...assumptions,
+        ...(intent.scalingGroup ? [] : [`resource group ${sg}`]),
+        ...(project !== ctx.defaults.group ? [`project ${project}: resource group ${sg} is only open to it`] : []),
+      ],
     }),
   );
   return calls(...cands);
+}
+
+/**
+ * (project, resource group) pairs a service may run in, best first. Without a named group: the
+ * configured project's groups. A named group open only to another of the user's projects runs
+ * in that project, as the manager requires the group to be allowed for the service's project.
+ */
+async function servicePlacements(ctx: HandlerContext, wanted: string | undefined): Promise<Array<{ project: string; group: string }> | string> {
+  const home = ctx.defaults.group;
+  const homeGroups = await ctx.world.resourceGroups(home);
+  if (!wanted) return homeGroups.length ? homeGroups.map((group) => ({ project: home, group })) : `Project ${home} has no resource group a service can use.`;
+  const others = (await ctx.world.projects()).map((p) => p.name).filter((p) => p !== home);
+  const seen = new Set<string>(homeGroups);
+  for (const project of [home, ...others]) {
+    const groups = project === home ? homeGroups : await ctx.world.resourceGroups(project).catch(() => [] as string[]);
+    groups.forEach((g) => seen.add(g));
+    const hit = groups.find((g) => g === wanted) ?? groups.find((g) => g.toLowerCase() === wanted.toLowerCase());
+    if (hit) return [{ project, group: hit }];
+  }
+  return `Resource group "${wanted}" is not available to you. You can use: ${[...seen].join(', ') || 'none'}. Which one?`;
 }
 
 export async function proposeServiceList(ctx: HandlerContext): Promise<HandlerResult> {

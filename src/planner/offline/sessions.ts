@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isConnectionFailure } from '../../client/errors.js';
-import { isUuid } from '../entities.js';
+import { createdEntities, isUuid } from '../entities.js';
 import { formatBinarySize, humanBytes, parseBinarySize, parseDecimal } from '../../units.js';
 import type { CallCandidate } from '../types.js';
 import type { SessionCreateIntent, SessionDestroyIntent, SessionReadIntent, SessionRenameIntent, SessionTarget, ParsedIntent } from './intents.js';
@@ -293,14 +293,32 @@ export async function proposeSessionCreate(ctx: HandlerContext<ParsedIntent<Sess
 
 // ---------------------------------------------------------------- targets
 
+/** A target session; `createdBy` is the step of this plan that creates it (it does not exist yet). */
+type TargetSession = SessionInfo & { createdBy?: string };
+
+/** The step of this plan that creates session `name`, or that serves create intent `intent`. */
+function creatingStep(ctx: HandlerContext, by: { name?: string; intent?: number }): { id: string; name: string } | undefined {
+  for (const a of ctx.steps) {
+    if (by.intent !== undefined && (a.candidate.meta?.intent !== by.intent || a.candidate.meta?.role !== 'create')) continue;
+    const made = createdEntities(a.step).find((e) => e.kind === 'session' && (by.name === undefined || e.name === by.name));
+    if (made) return { id: a.step.id, name: made.name };
+  }
+  return undefined;
+}
+
 /** Resolve a named target against live sessions (and sessions created earlier in this plan). */
-async function resolveTarget(ctx: HandlerContext, target: SessionTarget, verb: string): Promise<SessionInfo[] | string> {
+async function resolveTarget(ctx: HandlerContext, target: SessionTarget, verb: string): Promise<TargetSession[] | string> {
   const sessions = liveSessions(await ctx.world.sessions());
   const planned = plannedNames(ctx, 'session');
-  const out: SessionInfo[] = [];
+  const out: TargetSession[] = [];
+  if (target.created !== undefined) {
+    const made = creatingStep(ctx, { intent: target.created });
+    if (!made) return `Which session should I ${verb}? The session this request creates is not planned yet.`;
+    out.push({ id: '', name: made.name, status: 'PENDING', createdBy: made.id });
+  }
   for (const name of target.names) {
     if (planned.includes(name)) {
-      out.push({ id: '', name, status: 'PENDING' });
+      out.push({ id: '', name, status: 'PENDING', createdBy: creatingStep(ctx, { name })?.id });
       continue;
     }
     const hit = findByName(sessions, name) ?? (() => {
@@ -371,7 +389,7 @@ export async function proposeSessionDestroy(ctx: HandlerContext<ParsedIntent<Ses
     );
   }
 
-  if (target.names.length === 0) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), 'terminate'));
+  if (target.names.length === 0 && target.created === undefined) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), 'terminate'));
   const resolved = await resolveTarget(ctx, target, 'terminate');
   if (typeof resolved === 'string') return ask(resolved);
   const destroyed = ctx.mine.filter((a) => a.candidate.meta?.role === 'destroy').length;
@@ -410,10 +428,11 @@ export async function proposeSessionRead(ctx: HandlerContext<ParsedIntent<Sessio
   }
   const target = intent.target ?? { names: [] };
   const verb = intent.kind === 'session.logs' ? 'show the logs of' : 'look up';
-  if (target.names.length === 0) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), verb));
+  if (target.names.length === 0 && target.created === undefined) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), verb));
   const resolved = await resolveTarget(ctx, target, verb);
   if (typeof resolved === 'string') return ask(resolved);
   const s = resolved[0]!;
+  if (s.createdBy) return calls(plannedSessionRead(ctx, intent.kind, s.name, s.createdBy));
   const ref = s.id || s.name;
   switch (intent.kind) {
     case 'session.logs':
@@ -431,10 +450,26 @@ export async function proposeSessionRead(ctx: HandlerContext<ParsedIntent<Sessio
   }
 }
 
+/**
+ * A read of a session an earlier step creates: it names the session by the id that step returns,
+ * so the read waits for execution instead of failing on a session that does not exist yet.
+ */
+function plannedSessionRead(ctx: HandlerContext, kind: SessionReadIntent['kind'], name: string, createdBy: string): CallCandidate {
+  const session_name = { $from: createdBy, path: 'sessionId' };
+  switch (kind) {
+    case 'session.logs':
+      return tagged(ctx, { operationId: 'session.get_container_logs', pathParams: { session_name }, reason: `fetch the container logs of ${name} once it is created` });
+    case 'session.status_history':
+      return tagged(ctx, { operationId: 'session.get_status_history', pathParams: { session_name }, reason: `status history of ${name} once it is created` });
+    default:
+      return tagged(ctx, { operationId: 'session.get_info', pathParams: { session_name }, reason: `status and details of ${name} once it is created` });
+  }
+}
+
 export async function proposeSessionRename(ctx: HandlerContext<ParsedIntent<SessionRenameIntent>>): Promise<HandlerResult> {
   if (ctx.mine.length > 0) return done;
   const intent = ctx.parsed.intent;
-  if (intent.target.names.length === 0) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), 'rename'));
+  if (intent.target.names.length === 0 && intent.target.created === undefined) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), 'rename'));
   if (!intent.newName) return ask(`What should the new name of ${intent.target.names[0]} be?`);
   const resolved = await resolveTarget(ctx, intent.target, 'rename');
   if (typeof resolved === 'string') return ask(resolved);

@@ -1,0 +1,79 @@
+/**
+ * Offline plans against a fresh sandbox of the contract world, as `bai-agent eval` builds them:
+ * reads of a session the same plan creates wait for its id, and a model service in a resource
+ * group open only to another of the user's projects runs in that project.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evalPlannerFor, type EvalPlanner } from '../../src/cli/commands/eval.js';
+import { loadCatalogAndIndex } from '../../src/cli/commands/ops.js';
+import type { CommandContext } from '../../src/cli/main.js';
+import { Output } from '../../src/cli/output.js';
+import type { PlanDocument } from '../../src/planner/plan.js';
+
+let dir: string;
+let planner: EvalPlanner;
+const saved = { HOME: process.env.HOME, BAI_AGENT_STATE_DIR: process.env.BAI_AGENT_STATE_DIR, BAI_AGENT_CACHE_DIR: process.env.BAI_AGENT_CACHE_DIR };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'bai-offline-plans-'));
+  process.env.HOME = dir;
+  process.env.BAI_AGENT_STATE_DIR = join(dir, 'state');
+  process.env.BAI_AGENT_CACHE_DIR = join(dir, 'cache');
+  const ctx: CommandContext = { globals: { json: true }, out: new Output({ json: true, stdout: new PassThrough(), stderr: new PassThrough() }) };
+  const { catalog, index } = await loadCatalogAndIndex(ctx);
+  planner = (await evalPlannerFor(ctx, catalog, index, 5))!;
+});
+
+afterAll(async () => {
+  await planner?.close();
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const plan = (query: string): Promise<PlanDocument> => planner.plan({ id: 't', query, tags: [], outcome: 'planned', writes: [] });
+
+describe('offline plans', () => {
+  it('"… and then show me its logs" reads the new session by the id its create step returns', async () => {
+    const doc = await plan('start a pytorch session with 2 fGPU and then show me its logs');
+    expect(doc.outcome).toBe('planned');
+    const create = doc.steps.find((s) => s.operationId === 'session.create_from_params')!;
+    const logs = doc.steps.find((s) => s.operationId === 'session.get_container_logs')!;
+    expect(create).toBeDefined();
+    expect(logs.pathParams).toEqual({ session_name: { $from: create.id, path: 'sessionId' } });
+    expect(logs.refs).toEqual([{ at: 'pathParams.session_name', from: create.id, path: 'sessionId' }]);
+    // nothing ran against a session that does not exist yet
+    expect(logs.observation).toBeUndefined();
+  });
+
+  it('a named session created earlier in the plan is read the same way', async () => {
+    const doc = await plan('create a session named tmp-77 with 1 fGPU and then tell me its status');
+    expect(doc.outcome).toBe('planned');
+    const info = doc.steps.find((s) => s.operationId === 'session.get_info')!;
+    expect(info.refs[0]?.from).toBe(doc.steps[0]!.id);
+  });
+
+  it('a service on gpu-a100 runs in project research, the only one the group is open to', async () => {
+    const doc = await plan('serve models with vllm on gpu-a100 and name it llama-a100');
+    expect(doc.outcome).toBe('planned');
+    const body = doc.steps.find((s) => s.operationId === 'services.create')!.body as Record<string, any>;
+    expect(body.group).toBe('research');
+    expect(body.config.scalingGroup).toBe('gpu-a100');
+    expect(doc.grounding).toContainEqual(expect.objectContaining({ kind: 'resource_group', name: 'gpu-a100', source: 'manager' }));
+  });
+
+  it('a resource group nobody may use is a question, not a guess', async () => {
+    const doc = await plan('serve models with vllm on gpu-h200');
+    expect(doc.outcome).toBe('needs_clarification');
+    expect(doc.question).toMatch(/gpu-h200.*not available.*default, gpu-a100/);
+    const session = await plan('start a session on gpu-h200 with 2 fGPU');
+    expect(session.outcome).toBe('needs_clarification');
+    expect(session.question).toMatch(/gpu-h200/);
+  });
+});
