@@ -5,7 +5,7 @@
  * `bai-agent --json` would exit non-zero, and `structuredContent.exitCode` is that exit code.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { JsonCommandResult } from './json-command.js';
+import type { JsonCommandResult } from '../cli/json-command.js';
 
 type Doc = Record<string, any>;
 

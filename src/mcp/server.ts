@@ -15,7 +15,7 @@ import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sd
 import { z } from 'zod';
 import { BaiError } from '../errors.js';
 import type { GlobalOptions } from '../cli/main.js';
-import { runJsonCommand, type CommandImpl } from './json-command.js';
+import { runJsonCommand, type CommandImpl } from '../cli/json-command.js';
 import { summariseApply, summariseOperations, summarisePlan, toToolResult } from './results.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -28,7 +28,7 @@ export function createMcpServer(globals: GlobalOptions): McpServer {
   const server = new McpServer({ name: 'bai-agent', version: '0.1.0' });
   const serial = serialiser();
 
-  const call = (extra: Extra, impl: CommandImpl) => runJsonCommand(base, impl, logStream(extra));
+  const call = (extra: Extra, impl: CommandImpl) => runJsonCommand(base, impl, { stderr: logStream(extra) });
 
   server.registerTool(
     'plan',
