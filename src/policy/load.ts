@@ -154,7 +154,8 @@ type Segment = string | number;
 async function validatePolicyText(text: string, source: string): Promise<Policy> {
   const { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar } = await import('yaml');
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // logLevel error: problems land in doc.errors and are reported here, not as process warnings on stderr
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const pos = (offset: number | undefined): { line: number; col: number } =>
     offset === undefined ? { line: 1, col: 1 } : lineCounter.linePos(offset);
 
@@ -195,7 +196,13 @@ async function validatePolicyText(text: string, source: string): Promise<Policy>
     return pos(offset);
   };
 
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    // aliases expanding into huge documents ("billion laughs") are refused by the YAML library
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new PolicyError(source, [{ line: 1, col: 1, path: '', message: `YAML cannot be read: ${(err as Error).message.split('\n')[0]}` }]);
+  }
   const problems: PolicyProblem[] = [];
   const result = Policy.safeParse(data);
   if (!result.success) {

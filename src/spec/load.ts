@@ -115,8 +115,8 @@ export async function parseDocument(text: string, location: string): Promise<unk
   }
   const { parse } = await import('yaml');
   try {
-    // maxAliasCount guards against "billion laughs" documents.
-    return parse(trimmed, { maxAliasCount: 100 });
+    // maxAliasCount guards against "billion laughs"; logLevel error keeps YAML warnings (unknown tags) off stderr
+    return parse(trimmed, { maxAliasCount: 100, logLevel: 'error' });
   } catch (err) {
     const first = (err as Error).message.split('\n')[0];
     throw new SpecError(`invalid YAML (${first})`, location);

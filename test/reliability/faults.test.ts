@@ -13,9 +13,8 @@ import { executePlan, type AuditEntry } from '../../src/agent/execute.js';
 import { runAgent, type AgentStateT } from '../../src/agent/graph.js';
 import { BackendClient } from '../../src/client/index.js';
 import { BaiError } from '../../src/errors.js';
-import type { PlanDocument, PlanStep } from '../../src/planner/plan.js';
 import { startSandbox, type FaultSpec, type RequestRecord, type SandboxHandle } from '../../src/sandbox/index.js';
-import { agentFor, FAST_RETRY, loadShared, sandboxConfig } from './harness.js';
+import { agentFor, createAndDestroyPlan, FAST_RETRY, loadShared, sandboxConfig } from './harness.js';
 
 /** A run that takes longer than this is a hang. */
 const RUN_DEADLINE_MS = 15_000;
@@ -188,54 +187,6 @@ describe('main flows under injected faults', () => {
     expect(tally.ok / tally.runs).toBeGreaterThan(0.8);
   }, 120_000);
 });
-
-/** A fixed plan: create a named CPU session, wait until RUNNING, terminate it by the id the create returned. */
-function createAndDestroyPlan(name: string): PlanDocument {
-  const base = { query: {}, assumptions: [], destructive: false, policy: { verdict: 'confirm' as const, reason: 'writes need confirmation' } };
-  const steps: PlanStep[] = [
-    {
-      ...base,
-      id: 's1',
-      operationId: 'session.create_from_params',
-      method: 'POST',
-      path: '/session',
-      pathParams: {},
-      body: { session_name: name, image: 'python', session_type: 'interactive', group: 'default', domain: 'default', enqueue_only: true, config: { resources: { cpu: 1, mem: '1g' } } },
-      effect: 'write',
-      reason: `create ${name}`,
-      refs: [],
-      wait: { until: 'RUNNING', timeoutSeconds: 5 },
-    },
-    {
-      ...base,
-      id: 's2',
-      operationId: 'session.destroy',
-      method: 'DELETE',
-      path: '/session/{session_name}',
-      pathParams: { session_name: { $from: 's1', path: 'sessionId' } },
-      effect: 'write',
-      reason: `terminate ${name}`,
-      refs: [{ at: 'pathParams.session_name', from: 's1', path: 'sessionId' }],
-    },
-  ];
-  return {
-    version: 1,
-    request: `create and terminate ${name}`,
-    createdAt: new Date().toISOString(),
-    spec: { title: 't', version: '1', sha256: 'a'.repeat(64) },
-    endpoint: 'sandbox',
-    planner: { kind: 'offline', model: null },
-    policy: { name: 'default' },
-    outcome: 'planned',
-    steps,
-    assumptions: [],
-    grounding: [],
-    search: {
-      algorithm: 'dfsdt', nodesExpanded: 1, backtracks: 0, maxDepthReached: 1, llmCalls: 0, tokens: { prompt: 0, completion: 0 }, elapsedMs: 1,
-      budgets: { maxDepth: 1, width: 1, maxNodes: 1, maxLlmCalls: 0, timeMs: 1 }, failures: [],
-    },
-  };
-}
 
 describe('session create → wait → terminate, executed under heavy faults', () => {
   it(`${BULK_RUNS} runs with half of all write answers lost after the change: one session per name, every outcome accounted for`, async () => {

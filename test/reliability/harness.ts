@@ -9,6 +9,7 @@ import { BackendClient, type ConnectionConfig } from '../../src/client/index.js'
 import type { RetryOptions } from '../../src/client/retry.js';
 import { plannerDefaults } from '../../src/cli/connect.js';
 import { OfflineProposer } from '../../src/planner/offline/proposer.js';
+import type { PlanDocument, PlanStep } from '../../src/planner/plan.js';
 import type { Proposer } from '../../src/planner/types.js';
 import type { WorldView } from '../../src/planner/world.js';
 import { loadOperationIndex, type OperationIndex } from '../../src/retrieval/index.js';
@@ -77,3 +78,52 @@ export async function agentFor(
   };
   return { deps, client };
 }
+
+/** A fixed plan: create a named CPU session, wait until RUNNING, terminate it by the id the create returned. */
+export function createAndDestroyPlan(name: string, opts: { sha256?: string; endpoint?: string } = {}): PlanDocument {
+  const base = { query: {}, assumptions: [], destructive: false, policy: { verdict: 'confirm' as const, reason: 'writes need confirmation' } };
+  const steps: PlanStep[] = [
+    {
+      ...base,
+      id: 's1',
+      operationId: 'session.create_from_params',
+      method: 'POST',
+      path: '/session',
+      pathParams: {},
+      body: { session_name: name, image: 'python', session_type: 'interactive', group: 'default', domain: 'default', enqueue_only: true, config: { resources: { cpu: 1, mem: '1g' } } },
+      effect: 'write',
+      reason: `create ${name}`,
+      refs: [],
+      wait: { until: 'RUNNING', timeoutSeconds: 5 },
+    },
+    {
+      ...base,
+      id: 's2',
+      operationId: 'session.destroy',
+      method: 'DELETE',
+      path: '/session/{session_name}',
+      pathParams: { session_name: { $from: 's1', path: 'sessionId' } },
+      effect: 'write',
+      reason: `terminate ${name}`,
+      refs: [{ at: 'pathParams.session_name', from: 's1', path: 'sessionId' }],
+    },
+  ];
+  return {
+    version: 1,
+    request: `create and terminate ${name}`,
+    createdAt: new Date().toISOString(),
+    spec: { title: 't', version: '1', sha256: opts.sha256 ?? 'a'.repeat(64) },
+    endpoint: opts.endpoint ?? 'sandbox',
+    planner: { kind: 'offline', model: null },
+    policy: { name: 'default' },
+    outcome: 'planned',
+    steps,
+    assumptions: [],
+    grounding: [],
+    search: {
+      algorithm: 'dfsdt', nodesExpanded: 1, backtracks: 0, maxDepthReached: 1, llmCalls: 0, tokens: { prompt: 0, completion: 0 }, elapsedMs: 1,
+      budgets: { maxDepth: 1, width: 1, maxNodes: 1, maxLlmCalls: 0, timeMs: 1 }, failures: [],
+    },
+  };
+}
+
