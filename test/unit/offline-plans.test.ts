@@ -68,6 +68,24 @@ describe('offline plans', () => {
     expect(doc.grounding).toContainEqual(expect.objectContaining({ kind: 'resource_group', name: 'gpu-a100', source: 'manager' }));
   });
 
+  it('a name that differs in a number is another entity, not a typo: nothing is terminated', async () => {
+    const doc = await plan('terminate the session train-job-99');
+    expect(doc.outcome).toBe('needs_clarification');
+    expect(doc.steps.filter((s) => s.effect === 'write')).toEqual([]);
+    expect(doc.question).toMatch(/train-job-99/);
+    // a real typo still resolves
+    const typo = await plan('terminate the session notebok-old');
+    expect(typo.steps.find((s) => s.operationId === 'session.destroy')?.pathParams).toEqual({ session_name: 'notebook-old' });
+  });
+
+  it('a service with no runtime or image runs the image the manager labels as a serving runtime', async () => {
+    const doc = await plan('Create a model service called bert-serve from models with 1 fGPU and 2 replicas');
+    expect(doc.outcome).toBe('planned');
+    const step = doc.steps.find((s) => s.operationId === 'services.create')!;
+    expect(step.body).toMatchObject({ name: 'bert-serve', desired_session_count: 2, runtime_variant: 'vllm', image: 'cr.backend.ai/stable/vllm:0.6.2-cuda12.1', config: { model: 'models' } });
+    expect(step.assumptions.join(' ')).toMatch(/runtime vllm/);
+  });
+
   it('a resource group nobody may use is a question, not a guess', async () => {
     const doc = await plan('serve models with vllm on gpu-h200');
     expect(doc.outcome).toBe('needs_clarification');

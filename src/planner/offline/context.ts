@@ -72,10 +72,13 @@ export function findByName<T extends { name: string; id?: string }>(
   const lower = mention.toLowerCase();
   const ci = items.filter((i) => i.name.toLowerCase() === lower);
   if (ci.length === 1) return { item: ci[0]!, exact: false };
-  const close = items.filter((i) => editDistance(i.name.toLowerCase(), lower) <= (lower.length > 5 ? 2 : 1));
+  // a typo never changes a number: train-job-99 is another session than train-job-1
+  const close = items.filter((i) => editDistance(i.name.toLowerCase(), lower) <= (lower.length > 5 ? 2 : 1) && numbersOf(i.name) === numbersOf(mention));
   if (close.length === 1) return { item: close[0]!, exact: false };
   return undefined;
 }
+
+const numbersOf = (s: string): string => (s.match(/\d+/g) ?? []).join(',');
 
 export function listNames(items: Array<{ name: string }>, max = 8): string {
   if (items.length === 0) return 'none';

@@ -12,7 +12,7 @@ import type {
   ServiceCreateIntent,
   ServiceTargetIntent,
 } from './intents.js';
-import { matchImages } from './match-image.js';
+import { matchImages, type ImageRecord } from './match-image.js';
 import { ask, calls, done, findByName, listNames, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
 
 export const IMAGE_LIST_QUERY = `query {
@@ -72,14 +72,17 @@ export async function proposeServiceCreate(ctx: HandlerContext<ParsedIntent<Serv
   }
   if (!hit.exact) assumptions.push(`folder "${intent.modelFolder}" read as "${hit.item.name}"`);
 
-  const runtime = intent.runtimeVariant?.toLowerCase() ?? 'custom';
-  if (!intent.runtimeVariant) assumptions.push('runtime variant custom (needs a model-definition.yaml in the folder)');
   const images = await ctx.world.images();
+  // neither runtime nor image said: the image the site labels as a serving runtime (vLLM here), else custom
+  const served = intent.runtimeVariant || intent.image ? undefined : servingImage(images);
+  const runtime = intent.runtimeVariant?.toLowerCase() ?? served?.runtime ?? 'custom';
+  if (served) assumptions.push(`runtime ${runtime} with image ${served.image.aliases[0] ?? served.image.name}: the serving image this manager offers`);
+  else if (!intent.runtimeVariant) assumptions.push('runtime variant custom (needs a model-definition.yaml in the folder)');
   const imageMention = intent.image ?? (runtime === 'custom' ? undefined : runtime);
   const ranked = imageMention ? matchImages(imageMention, images, { wantsGpu: true }) : [];
   const image = ranked[0]?.image;
   if (!image) return ask(`Which image should the service run${imageMention ? ` (none matches "${imageMention}")` : ''}? Available: ${images.map((i) => i.aliases[0] ?? i.name).join(', ')}.`);
-  if (!intent.image) assumptions.push(`image ${image.aliases[0] ?? image.name} for the ${runtime} runtime`);
+  if (!intent.image && !served) assumptions.push(`image ${image.aliases[0] ?? image.name} for the ${runtime} runtime`);
 
   const name =
     intent.name ??
@@ -154,6 +157,14 @@ async function servicePlacements(ctx: HandlerContext, wanted: string | undefined
     if (hit) return [{ project, group: hit }];
   }
   return `Resource group "${wanted}" is not available to you. You can use: ${[...seen].join(', ') || 'none'}. Which one?`;
+}
+
+/** The image labelled with a model-serving runtime (`ai.backend.runtime-variant`), if exactly one kind is offered. */
+function servingImage(images: ImageRecord[]): { image: ImageRecord; runtime: string } | undefined {
+  const labelled = images
+    .map((image) => ({ image, runtime: image.labels?.find((l) => l.key === 'ai.backend.runtime-variant')?.value?.toLowerCase() }))
+    .filter((x): x is { image: ImageRecord; runtime: string } => Boolean(x.runtime) && x.runtime !== 'custom');
+  return new Set(labelled.map((x) => x.runtime)).size === 1 ? labelled[0] : undefined;
 }
 
 export async function proposeServiceList(ctx: HandlerContext): Promise<HandlerResult> {
