@@ -179,6 +179,11 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     if (o === 'image' && (v === 'list' || v === undefined || f.question)) return { kind: 'image.list', confidence: 0.85 };
   }
 
+  // "move the datasets folder to the trash", "X 폴더 휴지통으로 보내줘": deleting a folder is moving it to the trash bin
+  if (/\b(?:move|send|put|throw|toss)\b[^.;]{0,60}?\b(?:to|in|into)\s+(?:the\s+|my\s+)?trash\b|휴지통\s*(?:으로|에)\s*(?:옮|보내|넣|버려)/.test(l) && !hasNoun(f, 'session') && !hasNoun(f, 'file')) {
+    return { kind: 'folder.delete', confidence: 0.85 };
+  }
+
   // folders
   if (o === 'file' || (hasNoun(f, 'file') && (v === 'list' || v === undefined) && hasNoun(f, 'folder'))) {
     if (has(f, 'delete') || has(f, 'destroy')) return { kind: 'folder.delete_files', confidence: 0.8 };
@@ -193,7 +198,9 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   }
   if (o === 'trash') {
     if (has(f, 'restore')) return { kind: 'folder.restore', confidence: 0.85 };
-    if (has(f, 'purge') || has(f, 'delete')) return { kind: 'folder.purge', confidence: 0.85 };
+    // the noun "trash" also reads as the verb: "what's in the trash?" deletes nothing
+    const deleting = f.verbs.some((h) => h.kind === 'delete' && !/^trash/.test(l.slice(h.index)));
+    if (has(f, 'purge') || deleting) return { kind: 'folder.purge', confidence: 0.85 };
     return { kind: 'folder.list', confidence: 0.6 };
   }
   if (o === 'folder' || (o === undefined && hasNoun(f, 'folder')) || (!o && (has(f, 'share') || has(f, 'restore') || has(f, 'purge')))) {

@@ -30,6 +30,7 @@ import {
   valueAt,
   cleanName,
   isStopWord,
+  isSoftName,
   type Clause,
   type NameHit,
 } from './mentions.js';
@@ -79,13 +80,14 @@ function firstName(hits: NameHit[]): string | undefined {
 /** Names of a target (sessions, folders, services), explicit first, then noun-adjacent, then bare identifiers. */
 function targetNames(c: Clause, nounsEn: string, nounsKo: string, allowBare: boolean): string[] {
   const explicit = explicitNames(c);
-  // "share corpus with …", "delete scratch": a plain word right after the verb
+  // "share corpus with …", "delete scratch": a plain word right after the verb ("share models with …" names the folder)
   const afterVerb: NameHit[] = [];
-  const verbObject = new RegExp(`(?:share|delete|remove|trash|restore|recover|purge|kill|terminate|stop|rename|undelete)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-])(?!\\s*(?:${nounsEn}))`, 'gi');
+  const folders = nounsEn === FOLDER_NOUNS_EN;
+  const verbObject = new RegExp(`(?<![A-Za-z0-9_\\-])(?:share|delete|remove|trash|restore|recover|purge|kill|terminate|stop|rename|undelete)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-])(?!\\s*(?:${nounsEn}))`, 'gi');
   for (const m of c.masked.matchAll(verbObject)) {
     const start = m.index + m[0].length - m[1]!.length;
     const v = cleanName(valueAt(c, start, start + m[1]!.length));
-    if (v && !isStopWord(v)) afterVerb.push({ value: v, index: start, how: 'noun' });
+    if (v && (!isStopWord(v) || (folders && isSoftName(v)))) afterVerb.push({ value: v, index: start, how: 'noun' });
   }
   const noun = nounNames(c, nounsEn, nounsKo, true);
   const bare = allowBare ? bareIdentifiers(c) : [];
@@ -230,9 +232,9 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const hostValue = host ? (host[1] ?? host[2] ?? host[3])! : undefined;
       const c2 = host ? blank(c, [{ start: host.index, end: host.index + host[0].length }]) : c;
       const project = /\bproject\b|프로젝트/.test(lower) ? extractProject(c2) : undefined;
-      const usageMode = /\bmodels?\s+(?:folder|vfolder|storage|store)|\bfor\s+(?:storing\s+)?models?\b|모델\s*(?:용\s*)?(?:폴더|저장)|usage\s*(?:mode)?\s*[:=]?\s*model/.test(lower)
+      const usageMode = /\bmodels?(?:[\s-]+(?:type|usage|mode))?\s+(?:folder|vfolder|storage|store)|\bfor\s+(?:storing\s+)?models?\b|모델\s*(?:용|타입|유형)?\s*(?:폴더|저장)|(?:usage\s*(?:mode)?|type)\s*[:=]?\s*model/.test(lower)
         ? 'model'
-        : /usage\s*(?:mode)?\s*[:=]?\s*data\b|데이터\s*(?:용\s*)?폴더|\ba\s+(?:new\s+)?data(?:set)?\s+folder\s+(?:named|called)\b/.test(lower)
+        : /(?:usage\s*(?:mode)?|type)\s*[:=]?\s*data\b|\bdata[\s-]+(?:type|usage|mode)\s+(?:folder|vfolder)|데이터\s*(?:용|타입|유형)?\s*폴더|\ba\s+(?:new\s+)?data(?:set)?\s+folder\s+(?:named|called)\b/.test(lower)
           ? 'data'
           : undefined;
       const hits = [...explicitNames(c2), ...nounNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...bareIdentifiers(c2)].filter(
@@ -289,7 +291,9 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const dir =
         new RegExp(`(?:directory|directories|subfolder|sub-folder|subdirectory|subdir|dir|mkdir|path)\\s+(?:named\\s+|called\\s+)?${NAME.replace('[A-Za-z0-9_.\\-]*', '[A-Za-z0-9_.\\-/]*')}`, 'i').exec(rest.masked) ??
         new RegExp(`${NAME.replace('[A-Za-z0-9_.\\-]*', '[A-Za-z0-9_.\\-/]*')}\\s*(?:이라는\\s*|라는\\s*)?(?:directory|subfolder|디렉터리|디렉토리|하위\\s*폴더|폴더)`, 'i').exec(rest.masked);
-      const named = explicitNames(rest)[0]?.value;
+      // "named checkpoints/epoch-1": a directory name may be a path
+      const namedPath = /(?:named|called)\s+([A-Za-z0-9_.\-]+(?:\/[A-Za-z0-9_.\-]+)+)/i.exec(unmask(rest.masked, c.quotes))?.[1];
+      const named = namedPath ?? explicitNames(rest)[0]?.value;
       const path = named ?? (dir ? cleanName(unmask(dir[1]!, c.quotes)) : undefined);
       const name = folderName && !['the', 'a'].includes(folderName.toLowerCase()) ? folderName : undefined;
       if (!name) missing.push('name');
@@ -306,7 +310,13 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'folder.share': {
       const emails = extractEmails(c);
       const c2 = blank(c, [...c.masked.matchAll(/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g)].map((m) => ({ start: m.index, end: m.index + m[0].length })));
-      const name = targetNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).find((n) => !/^(?:with|to)$/i.test(n));
+      // "invite bob@… to datasets", "give … access to models": the folder after "to"
+      const toFolder = /\b(?:invite|add|access|permission|rights?)\b/i.test(c2.masked)
+        ? [...c2.masked.matchAll(new RegExp(`\\b(?:to|on|for)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-@])`, 'gi'))]
+            .map((m) => cleanName(unmask(m[1]!, c.quotes)))
+            .filter((v) => !isStopWord(v) || isSoftName(v))
+        : [];
+      const name = [...targetNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...toFolder].find((n) => !/^(?:with|to)$/i.test(n));
       const permission = extractPermission(lower);
       if (!name) missing.push('name');
       if (emails.length === 0) missing.push('emails');
@@ -349,17 +359,28 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const explicit = explicitNames(rest).map((h) => h.value);
       const serviceNoun = nounNames(rest, SERVICE_NOUNS_EN, SERVICE_NOUNS_KO, false).map((h) => h.value);
       const name = explicit.find((n) => n !== folderNames[0]) ?? serviceNoun.find((n) => !folderNames.includes(n));
-      const deployed = new RegExp(`(?:serve|deploy|host|서빙|배포)\\s+(?:the\\s+|my\\s+|a\\s+)?(?:model\\s+)?${NAME}`, 'i').exec(rest.masked);
+      const deployed = new RegExp(`(?<![A-Za-z0-9_\\-])(?:serve|deploy|host|서빙|배포)\\s+(?:the\\s+|my\\s+|a\\s+)?(?:model\\s+)?${NAME}`, 'i').exec(rest.masked);
+      const group = extractScalingGroup(rest);
       let modelFolder = folderNames[0];
       if (!modelFolder && deployed) {
         const v = cleanName(unmask(deployed[1]!, c.quotes));
-        if (v !== name && !/^(?:model|it|with|as|using|on|in)$/i.test(v)) modelFolder = v;
+        if (v !== name && !/^(?:model|it|with|as|using|on|in|from)$/i.test(v)) modelFolder = v;
+      }
+      if (!modelFolder) {
+        // "a service called X from models", "serve the model in models"
+        const source = new RegExp(`\\b(?:from|in|of)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-])`, 'gi');
+        for (const m of rest.masked.matchAll(source)) {
+          const v = cleanName(unmask(m[1]!, c.quotes));
+          if (v !== name && v !== group?.value && (!isStopWord(v) || isSoftName(v))) {
+            modelFolder = v;
+            break;
+          }
+        }
       }
       if (!modelFolder) {
         const ko = new RegExp(`${NAME}\\s*(?:모델|폴더)?\\s*(?:을|를)\\s*(?:\\S+\\s+)?(?:서빙|배포|서비스)`).exec(rest.masked);
         if (ko) modelFolder = cleanName(unmask(ko[1]!, c.quotes));
       }
-      const group = extractScalingGroup(rest);
       if (!modelFolder) missing.push('modelFolder');
       const imageValue = image && !/^(?:vllm|tgi|triton|sglang)$/i.test(image.value) ? image.value : undefined;
       const intent: Intent = {

@@ -33,7 +33,7 @@ const NOT_NAMES = new Set(
     'get describe check cancel nuke spin fire boot mount unmount give please purge recover deleted removed trashed down up off ' +
     'out back tear shut wipe erase empty inspect view display print tell see find about info details status logs log history ' +
     'forcefully force forced now immediately right asap too again gracefully undelete untrash permanently completely ' +
-    'everything anything something them those these stuff both'
+    'everything anything something them those these stuff both i you we they he she'
   ).split(/\s+/),
 );
 
@@ -41,6 +41,7 @@ export const isStopWord = (s: string): boolean => NOT_NAMES.has(s.toLowerCase())
 
 /** Common words that do name a folder when said with "the" ("the models folder", "the data folder"). */
 const SOFT_NAMES = new Set(['model', 'models', 'data', 'shared', 'training', 'general', 'user', 'team', 'project', 'personal', 'storage', 'scratch']);
+export const isSoftName = (s: string): boolean => SOFT_NAMES.has(s.toLowerCase());
 
 /** Identifier-like: has a digit, '-', '_' or '.', or is a quoted placeholder. */
 export const looksLikeIdentifier = (s: string): boolean => /[\uE000]|[-_]|\d/.test(s) && /[A-Za-z\uE000]/.test(s);
@@ -242,7 +243,7 @@ const PLACE_EN = rx(
   `(?:\\bin|\\bon|\\binto|\\bonto|\\bvia)\\s+(?:the\\s+)?${NAME}(?![A-Za-z0-9_.\\-/@:])(?!\\s*(?:folders?|vfolders?|volumes?|projects?|presets?|images?|director(?:y|ies)|dirs?|nodes?|sessions?|services?|files?)\\b)`,
   'gi',
 );
-const PLACE_KO = rx(`(?<![A-Za-z0-9_.\\-/])${NAME}\\s*에서(?!\\s*(?:마운트|붙|연결))`, 'g');
+const PLACE_KO = rx(`(?<![A-Za-z0-9_.\\-/])${NAME}\\s*에(?:서)?(?!\\s*(?:마운트|붙|연결|있|들어|담|저장|넣))`, 'g');
 
 function placeName(c: Clause): { value: string; index: number } | undefined {
   for (const p of [PLACE_EN, PLACE_KO]) {
@@ -317,12 +318,25 @@ export function extractMounts(c: Clause): MountMention[] {
   for (const h of nounNames(c, 'folders?|vfolders?|storage\\s+folders?|directory|dir|volume', '폴더|디렉터리|디렉토리|볼륨', true)) {
     add(h.value, h.index, h.index + h.value.length, true);
   }
-  const LIST = `${NAME}((?:\\s*(?:,|and|&|및|하고|와|과)\\s*(?:the\\s+)?${NAME}){0,5})`;
+  // "mount datasets at /data and api_helper at /code": each name may carry its mount path
+  const AT_PATH = '(?:\\s+(?:at|on|to|into|as|under)\\s+/[^\\s,;]*)?';
+  const LIST = `${NAME}${AT_PATH}((?:\\s*(?:,|and|&|및|하고|와|과)\\s*(?:the\\s+)?${NAME}${AT_PATH}){0,5})`;
   for (const m of c.masked.matchAll(rx(`(?:mount(?:ing|ed|s)?|attach(?:ing)?)\\s+(?:the\\s+|my\\s+)?(?:folders?\\s+|vfolders?\\s+)?${LIST}`, 'gi'))) {
     let from = m.index;
     for (const n of m[0].replace(/^\S+\s+/, '').split(/\s*(?:,|\band\b|&)\s*/)) {
       const name = n.replace(/^(?:the|my|folders?|vfolders?)\s+/gi, '').trim().split(/\s+/)[0]!;
       if (!/^[A-Za-z0-9\uE000]/.test(name)) continue;
+      const at = Math.max(from, c.masked.indexOf(name, from));
+      from = at + name.length;
+      add(unmask(name, c.quotes), at, at + name.length, true);
+    }
+  }
+  // "the datasets and api_helper folders (mounted)"
+  for (const m of c.masked.matchAll(rx(`${NAME}((?:\\s*,\\s*(?:the\\s+)?${NAME})*\\s*,?\\s*(?:and|&)\\s+(?:the\\s+)?${NAME})\\s+(?:folders|vfolders)(?![A-Za-z0-9_])`, 'gi'))) {
+    let from = m.index;
+    for (const n of m[0].replace(/\s+v?folders$/i, '').split(/\s*(?:,|\band\b|&)\s*/)) {
+      const name = n.replace(/^the\s+/i, '').trim();
+      if (!/^[A-Za-z0-9\uE000]/.test(name) || /\s/.test(name)) continue;
       const at = Math.max(from, c.masked.indexOf(name, from));
       from = at + name.length;
       add(unmask(name, c.quotes), at, at + name.length, true);

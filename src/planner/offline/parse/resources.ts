@@ -31,11 +31,13 @@ const ACCEL_UNIT_FIRST = re(`${LB}(?:(f-?gpus?)|(gpus?|지피유|그래픽\\s?�
 
 /** "5 fGPU", "half a GPU", "GPU 2개", "지피유 두 개", "2 A100s". First mention wins. */
 export function extractAccelerator(lower: string): Found<AcceleratorAmount> | undefined {
-  const hits: Array<{ index: number; end: number; amount: number; unit: 'fgpu' | 'gpu'; text: string }> = [];
+  const hits: Array<{ index: number; end: number; amount: number; unit: 'fgpu' | 'gpu'; text: string; article?: boolean }> = [];
   for (const m of lower.matchAll(ACCEL_NUM_FIRST)) {
     const amount = toNumber(m[1]!);
     if (amount === undefined || amount <= 0) continue;
-    hits.push({ index: m.index, end: m.index + m[0].length, amount, unit: m[2] ? 'fgpu' : 'gpu', text: m[0].trim() });
+    // "a GPU session with 2 fGPU": the article only says "with a GPU"; a number said elsewhere wins
+    const article = /^an?$/.test(m[1]!.trim());
+    hits.push({ index: m.index, end: m.index + m[0].length, amount, unit: m[2] ? 'fgpu' : 'gpu', text: m[0].trim(), ...(article ? { article } : {}) });
   }
   for (const m of lower.matchAll(ACCEL_UNIT_FIRST)) {
     const amount = toNumber(m[3]!);
@@ -45,7 +47,7 @@ export function extractAccelerator(lower: string): Found<AcceleratorAmount> | un
     hits.push({ index: m.index, end: m.index + m[0].length, amount, unit: m[1] ? 'fgpu' : 'gpu', text: m[0].trim() });
   }
   hits.sort((a, b) => a.index - b.index);
-  const first = hits[0];
+  const first = hits.find((h) => !h.article) ?? hits[0];
   if (!first) return undefined;
   return { value: { amount: first.amount, unit: first.unit, text: first.text }, spans: hits.map((h) => ({ start: h.index, end: h.end })) };
 }
