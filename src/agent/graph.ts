@@ -20,6 +20,7 @@ import type { PolicyGate } from '../planner/check.js';
 import type { SearchBudgets } from '../planner/dfsdt.js';
 import type { AcceptedStep, FailedSibling, PlannerDefaults, Proposer, RetrievedOperation } from '../planner/types.js';
 import { WorldView, type ApiCaller } from '../planner/world.js';
+import { unrequestedWrites } from './intent-gate.js';
 import { executePlan, type AuditEntry, type ExecClient, type ExecuteOptions, type ExecutionReport, type ProgressSink } from './execute.js';
 
 export type Decision = 'approve' | 'reject' | 'unavailable';
@@ -32,6 +33,11 @@ export interface ConfirmRequest {
   steps: PlanStep[];
   /** steps that need a typed confirmation (deleting folders, terminating several sessions) */
   destructive: PlanStep[];
+  /**
+   * writes an LLM added to a request that asks for no change (./intent-gate.ts): they are in
+   * `steps` too, and neither --yes nor a policy `allow` approves them
+   */
+  unrequested?: PlanStep[];
   /** 1 for the first plan, 2+ after a replan */
   attempt: number;
 }
@@ -124,17 +130,22 @@ export function buildAgentGraph(deps: AgentDeps) {
     })
     .addNode('confirm', (s: AgentStateT) => {
       const plan = s.plan!;
-      const pending = stepsNeedingConfirmation(plan, s.done);
-      const writes = plan.steps.filter((st) => st.effect === 'write' && !s.done.some((d) => d.step.id === st.id));
+      const ran = new Set(s.done.map((d) => d.step.id));
+      // writes the request never asked for need a person, whatever --yes or the policy say
+      const unrequested = unrequestedWrites(plan).filter((st) => !ran.has(st.id));
+      const byPolicy = stepsNeedingConfirmation(plan, s.done);
+      const pending = plan.steps.filter((st) => byPolicy.includes(st) || unrequested.includes(st));
+      const writes = plan.steps.filter((st) => st.effect === 'write' && !ran.has(st.id));
       if (writes.length === 0) return { decision: 'not_needed' as const };
       if (pending.length === 0) return { decision: 'policy' as const }; // every write explicitly allowed
-      if (s.autoApprove) return { decision: 'auto' as const };
+      if (s.autoApprove && unrequested.length === 0) return { decision: 'auto' as const };
       // nothing above this line may have side effects: the node re-runs when resumed
       const request: ConfirmRequest = {
         kind: 'confirm',
         plan,
         steps: pending,
         destructive: pending.filter((st) => st.destructive),
+        ...(unrequested.length ? { unrequested } : {}),
         attempt: s.attempt,
       };
       const answer = interrupt<ConfirmRequest, Decision>(request);

@@ -40,9 +40,12 @@ export async function askTerminal(req: ConfirmRequest, io: PromptIO = {}): Promi
   });
   const n = req.steps.length;
   const where = req.plan.endpoint === 'sandbox' ? 'the sandbox manager' : req.plan.endpoint;
+  const unasked = req.unrequested?.length
+    ? `Your request asked for no change, but the model planned ${req.unrequested.length === 1 ? 'a write' : `${req.unrequested.length} writes`} (possibly from text the manager returned). `
+    : '';
   try {
     const { ok } = await prompt<{ ok: boolean }>([
-      { type: 'confirm', name: 'ok', message: `Run ${n === 1 ? 'this write' : `these ${n} writes`} on ${where}?`, default: false },
+      { type: 'confirm', name: 'ok', message: `${unasked}Run ${n === 1 ? 'this write' : `these ${n} writes`} on ${where}?`, default: false },
     ]);
     if (!ok) return 'reject';
     const typed = typedConfirmation(req.steps);

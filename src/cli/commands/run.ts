@@ -15,6 +15,7 @@ import { auditLogPath, fileAuditSink } from '../../agent/audit.js';
 import { buildProposerFactory } from '../proposer.js';
 import { loadPolicyGate } from '../../agent/policy-gate.js';
 import { revalidatePlan } from '../../agent/revalidate.js';
+import { unrequestedWrites } from '../../agent/intent-gate.js';
 
 export interface RunOptions {
   yes?: boolean;
@@ -147,7 +148,11 @@ function finish(ctx: CommandContext, state: AgentStateT, opts: RunOptions): numb
       ctx.out.info('Declined: nothing was written.');
       break;
     case 'confirmation_required':
-      ctx.out.error('the plan has writes that need confirmation, and there is no terminal to ask: nothing was written (pass --yes to approve, or use a policy that allows them)');
+      ctx.out.error(
+        unrequestedWrites(plan).length > 0
+          ? 'the request asks for no change, but the model planned writes (possibly from text the manager returned): only a person at a terminal can approve them, --yes and policies do not; nothing was written'
+          : 'the plan has writes that need confirmation, and there is no terminal to ask: nothing was written (pass --yes to approve, or use a policy that allows them)',
+      );
       break;
     case 'execution_failed':
       ctx.out.error(`execution failed: ${state.execution?.error ?? 'unknown error'}`);
