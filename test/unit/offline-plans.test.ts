@@ -86,6 +86,36 @@ describe('offline plans', () => {
     expect(step.assumptions.join(' ')).toMatch(/runtime vllm/);
   });
 
+  it('"permanently delete" moves the folder to the trash, then deletes it from the trash by its dashed UUID', async () => {
+    const doc = await plan('permanently delete the api_helper folder');
+    expect(doc.outcome).toBe('planned');
+    expect(doc.steps.map((s) => [s.operationId, s.pathParams, s.body])).toEqual([
+      ['folders.delete_by_name', { name: 'api_helper' }, undefined],
+      ['folders.delete_from_trash_bin', {}, { vfolderId: 'aaaaaaaa-0000-4000-8000-000000000001' }],
+    ]);
+  });
+
+  it('a bare "delete X" / "rename X to Y" acts on folder X when X is a folder and no session', async () => {
+    const del = await plan('delete datasets');
+    expect(del.steps.filter((s) => s.effect === 'write').map((s) => [s.operationId, s.pathParams])).toEqual([['folders.delete_by_name', { name: 'datasets' }]]);
+    const ren = await plan('rename api_helper to tools');
+    expect(ren.steps.map((s) => [s.operationId, s.pathParams, s.body])).toEqual([['folders.rename_vfolder', { name: 'api_helper' }, { new_name: 'tools' }]]);
+    // a session noun keeps it a session task: there is no session "datasets", so it asks
+    const session = await plan('delete the session datasets');
+    expect(session.outcome).toBe('needs_clarification');
+  });
+
+  it('a model folder created earlier in the plan can be served', async () => {
+    const doc = await plan('create a model folder called phi-3 and deploy it with vllm as phi-svc');
+    expect(doc.outcome).toBe('planned');
+    expect(doc.steps.map((s) => s.operationId)).toEqual(['folders.create', 'services.create']);
+    expect(doc.steps[1]!.body).toMatchObject({ name: 'phi-svc', runtime_variant: 'vllm', config: { model: 'phi-3' } });
+    expect(doc.grounding).toContainEqual(expect.objectContaining({ kind: 'folder', name: 'phi-3', source: 'plan' }));
+    // a general folder is not a model folder, planned or not
+    const general = await plan('create a folder called phi-4 and deploy it with vllm as phi4-svc');
+    expect(general.outcome).toBe('needs_clarification');
+  });
+
   it('a resource group nobody may use is a question, not a guess', async () => {
     const doc = await plan('serve models with vllm on gpu-h200');
     expect(doc.outcome).toBe('needs_clarification');

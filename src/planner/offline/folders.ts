@@ -15,6 +15,15 @@ import type {
 } from './intents.js';
 import { ask, calls, done, findByName, listNames, plannedNames, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
 
+/**
+ * Folder listings give ids as 32 hex digits (facts §5); the trash-bin and delete-by-id bodies
+ * are validated as UUIDs, which take the dashed form.
+ */
+function dashedUuid(id: string | undefined): string | undefined {
+  if (!id || !/^[0-9a-f]{32}$/i.test(id)) return id;
+  return `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+}
+
 /** Ground a folder mention (or ask which one). `trash` selects folders in the trash bin instead. */
 async function resolveFolder(
   ctx: HandlerContext,
@@ -88,7 +97,7 @@ export async function proposeFolderTarget(ctx: HandlerContext<ParsedIntent<Folde
       const cands: CallCandidate[] = [
         tagged(ctx, { operationId: 'folders.delete_by_name', pathParams: { name: f.name }, reason: `move folder ${f.name} to the trash bin`, assumptions, destructive: true }),
       ];
-      if (f.id) cands.push(tagged(ctx, { operationId: 'folders.delete_by_id', body: { vfolderId: f.id }, reason: `move folder ${f.name} to the trash bin (by id)`, assumptions, destructive: true }));
+      if (f.id) cands.push(tagged(ctx, { operationId: 'folders.delete_by_id', body: { vfolderId: dashedUuid(f.id) }, reason: `move folder ${f.name} to the trash bin (by id)`, assumptions, destructive: true }));
       return calls(...cands);
     }
     case 'folder.purge': {
@@ -99,12 +108,12 @@ export async function proposeFolderTarget(ctx: HandlerContext<ParsedIntent<Folde
         return calls(tagged(ctx, { operationId: 'folders.delete_by_name', pathParams: { name: f.name }, reason: `move folder ${f.name} to the trash bin first`, assumptions, destructive: true }, { role: 'trash' }));
       }
       return calls(
-        tagged(ctx, { operationId: 'folders.delete_from_trash_bin', body: { vfolderId: f.id }, reason: `delete folder ${f.name} permanently`, assumptions, destructive: true }, { role: 'purge' }),
+        tagged(ctx, { operationId: 'folders.delete_from_trash_bin', body: { vfolderId: dashedUuid(f.id) }, reason: `delete folder ${f.name} permanently`, assumptions, destructive: true }, { role: 'purge' }),
       );
     }
     case 'folder.restore':
       if (ctx.mine.length > 0) return done;
-      return calls(tagged(ctx, { operationId: 'folders.restore', body: { vfolderId: f.id }, reason: `restore folder ${f.name} from the trash bin`, assumptions }));
+      return calls(tagged(ctx, { operationId: 'folders.restore', body: { vfolderId: dashedUuid(f.id) }, reason: `restore folder ${f.name} from the trash bin`, assumptions }));
     case 'folder.info':
       if (ctx.mine.length > 0) return done;
       return calls(tagged(ctx, { operationId: 'folders.get_info', pathParams: { name: f.name }, reason: `details of folder ${f.name}`, assumptions }));

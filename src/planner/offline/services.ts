@@ -65,7 +65,7 @@ export async function proposeServiceCreate(ctx: HandlerContext<ParsedIntent<Serv
   if (!intent.modelFolder) {
     return ask(models.length ? `Which model folder should the service serve? Your model folders: ${listNames(models)}.` : 'Which model folder should the service serve? You have no model-type folders.');
   }
-  const hit = findByName(folders, intent.modelFolder);
+  const hit = findByName(folders, intent.modelFolder) ?? plannedModelFolder(ctx, intent.modelFolder);
   if (!hit) return ask(`There is no folder "${intent.modelFolder}". Your model folders: ${listNames(models)}.`);
   if (hit.item.usageMode !== 'model') {
     return ask(`Folder "${hit.item.name}" is a ${hit.item.usageMode} folder; a service needs a model folder (${listNames(models)}). Which one?`);
@@ -157,6 +157,14 @@ async function servicePlacements(ctx: HandlerContext, wanted: string | undefined
     if (hit) return [{ project, group: hit }];
   }
   return `Resource group "${wanted}" is not available to you. You can use: ${[...seen].join(', ') || 'none'}. Which one?`;
+}
+
+/** A folder an earlier step of this plan creates ("create a model folder phi-3 and deploy it"), with its usage mode. */
+function plannedModelFolder(ctx: HandlerContext, name: string): { item: { name: string; usageMode: string }; exact: true } | undefined {
+  const step = ctx.steps.find((a) => a.step.operationId === 'folders.create' && (a.step.body as { name?: unknown } | undefined)?.name === name);
+  if (!step) return undefined;
+  const body = step.step.body as { usage_mode?: unknown; usageMode?: unknown };
+  return { item: { name, usageMode: String(body.usage_mode ?? body.usageMode ?? 'general') }, exact: true };
 }
 
 /** The image labelled with a model-serving runtime (`ai.backend.runtime-variant`), if exactly one kind is offered. */

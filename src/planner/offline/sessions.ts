@@ -24,6 +24,7 @@ import {
   type HandlerResult,
 } from './context.js';
 import { LIVE_SESSION_STATUSES, type SessionInfo } from '../world.js';
+import { proposeFolderRename, proposeFolderTarget } from './folders.js';
 
 const WAIT_SECONDS = 600;
 
@@ -346,9 +347,26 @@ function missingTargetQuestion(sessions: SessionInfo[], verb: string): string {
     : `Which session should I ${verb}? You have no live sessions right now.`;
 }
 
+const SESSION_NOUN = /\b(?:sessions?|notebooks?|jobs?|containers?|kernels?|boxe?s?|instances?|workloads?|clusters?)\b|세션|노트북|작업|컨테이너|잡|인스턴스/i;
+
+/**
+ * "delete datasets", "rename api_helper to tools": the parser reads a bare verb and name as a
+ * session task; when no session noun was said and the name is one of the user's folders (and no
+ * session's), the task is the folder's.
+ */
+async function folderNamed(ctx: HandlerContext, names: string[]): Promise<string | undefined> {
+  if (names.length !== 1 || SESSION_NOUN.test(ctx.parsed.span)) return undefined;
+  const name = names[0]!;
+  if (findByName(liveSessions(await ctx.world.sessions()), name) || plannedNames(ctx, 'session').includes(name)) return undefined;
+  const folders = usableFolders(await ctx.world.folders());
+  return folders.some((f) => f.name === name) || plannedNames(ctx, 'folder').includes(name) ? name : undefined;
+}
+
 export async function proposeSessionDestroy(ctx: HandlerContext<ParsedIntent<SessionDestroyIntent>>): Promise<HandlerResult> {
   const intent = ctx.parsed.intent;
   const target = intent.target;
+  const folder = await folderNamed(ctx, target.names);
+  if (folder) return proposeFolderTarget({ ...ctx, parsed: { ...ctx.parsed, intent: { kind: 'folder.delete', name: folder } } });
   const query = intent.forced ? { forced: true } : {};
 
   if (target.all) {
@@ -469,6 +487,10 @@ function plannedSessionRead(ctx: HandlerContext, kind: SessionReadIntent['kind']
 export async function proposeSessionRename(ctx: HandlerContext<ParsedIntent<SessionRenameIntent>>): Promise<HandlerResult> {
   if (ctx.mine.length > 0) return done;
   const intent = ctx.parsed.intent;
+  const folder = await folderNamed(ctx, intent.target.names);
+  if (folder) {
+    return proposeFolderRename({ ...ctx, parsed: { ...ctx.parsed, intent: { kind: 'folder.rename', name: folder, ...(intent.newName ? { newName: intent.newName } : {}) } } });
+  }
   if (intent.target.names.length === 0 && intent.target.created === undefined) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), 'rename'));
   if (!intent.newName) return ask(`What should the new name of ${intent.target.names[0]} be?`);
   const resolved = await resolveTarget(ctx, intent.target, 'rename');
