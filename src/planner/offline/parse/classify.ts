@@ -16,7 +16,7 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['purge', V('\\b(?:purge|permanently|for\\s+good|forever|empty\\s+(?:the\\s+|my\\s+)?trash|from\\s+(?:the\\s+)?trash\\s+(?:too|as\\s+well|completely))\\b|\\bhard[\\s-]delete\\b')],
   ['restore', V('\\b(?:restore|recover|undelete|untrash|bring\\s+back|get\\s+back)\\b')],
   ['rename', V('\\b(?:rename|renaming|change\\s+(?:the\\s+|its\\s+)?name)\\b')],
-  ['share', V('\\b(?:share|sharing|invite|grant|give\\s+(?:\\S+\\s+){1,3}?access)\\b')],
+  ['share', V('\\b(?:share|sharing|invite|grant|give\\s+(?:\\S+\\s+){1,3}?access)\\b|\\b(?:let|allow)\\s+[\\w.%+-]+@[\\w.-]+\\s+(?:to\\s+)?(?:read|write|access|use|see|view|edit|open)\\b')],
   ['leave', V('\\bleave\\b')],
   ['scale', V('\\b(?:scale|resize)\\b')],
   ['move', V('\\b(?:move|mv)\\b')],

@@ -273,6 +273,12 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         }
       }
       const names = [...targetNames(c, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...inside].filter((n) => !paths.includes(n));
+      // "the contents of datasets/mnist": with no folder named, the path starts with it
+      if (!names[0] && paths[0] && !paths[0].startsWith('/')) {
+        const [head, ...rest] = paths[0].split('/');
+        names.push(head!);
+        paths[0] = rest.join('/');
+      }
       const name = names[0];
       if (!name) missing.push('name');
       const listed = kind === 'folder.delete' || kind === 'folder.purge' || kind === 'folder.restore' ? furtherNames(c, names) : [];
@@ -316,8 +322,15 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
             .map((m) => cleanName(unmask(m[1]!, c.quotes)))
             .filter((v) => !isStopWord(v) || isSoftName(v))
         : [];
-      const name = [...targetNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...toFolder].find((n) => !/^(?:with|to)$/i.test(n));
-      const permission = extractPermission(lower);
+      // "let bob@… read api_helper", "allow … to edit datasets": the folder is the object of the permission verb
+      const letFolder = /\b(?:let|allow)\b/i.test(c2.masked)
+        ? [...c2.masked.matchAll(new RegExp(`\\b(?:read|write|access|use|see|view|edit|open|modify)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-@])`, 'gi'))]
+            .map((m) => cleanName(unmask(m[1]!, c.quotes)))
+            .filter((v) => !isStopWord(v) || isSoftName(v))
+        : [];
+      const name = [...targetNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...toFolder, ...letFolder].find((n) => !/^(?:with|to)$/i.test(n));
+      // "let bob@… read api_helper" / "… edit …": the verb says the permission
+      const permission = extractPermission(lower) ?? (/\b(?:let|allow)\b[^.;]*?\b(?:write|edit|modify)\b/.test(c2.lower) ? 'rw' : /\b(?:let|allow)\b[^.;]*?\b(?:read|see|view)\b/.test(c2.lower) ? 'ro' : undefined);
       if (!name) missing.push('name');
       if (emails.length === 0) missing.push('emails');
       return { intent: { kind, ...(name ? { name } : {}), emails, ...(permission ? { permission } : {}) }, missing };
@@ -358,7 +371,11 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const folderNames = nounNames(rest, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).map((h) => h.value).filter((n) => !/^models?$/i.test(n) || /\bthe\s+models?\s+folder|models?\s+폴더/.test(lower));
       const explicit = explicitNames(rest).map((h) => h.value);
       const serviceNoun = nounNames(rest, SERVICE_NOUNS_EN, SERVICE_NOUNS_KO, false).map((h) => h.value);
-      const name = explicit.find((n) => n !== folderNames[0]) ?? serviceNoun.find((n) => !folderNames.includes(n));
+      // "deploy models as llama-chat": a name after "as" (not "as a service")
+      const asName = [...rest.masked.matchAll(new RegExp(`\\bas\\s+(?:an?\\s+)?(?:(?:model\\s+|inference\\s+)?(?:service|endpoint)\\s+)?${NAME}(?![A-Za-z0-9_.\\-])`, 'gi'))]
+        .map((m) => cleanName(unmask(m[1]!, c.quotes)))
+        .filter((v) => looksLikeIdentifier(v) && !/^(?:vllm|tgi|nim|sglang|triton|custom|cmd)$/i.test(v));
+      const name = explicit.find((n) => n !== folderNames[0]) ?? serviceNoun.find((n) => !folderNames.includes(n)) ?? asName[0];
       const deployed = new RegExp(`(?<![A-Za-z0-9_\\-])(?:serve|deploy|host|서빙|배포)\\s+(?:the\\s+|my\\s+|a\\s+)?(?:model\\s+)?${NAME}`, 'i').exec(rest.masked);
       const group = extractScalingGroup(rest);
       let modelFolder = folderNames[0];
@@ -426,7 +443,7 @@ function resolveReferences(intents: ParsedIntent[]): void {
   let lastService: string | undefined;
   for (const [index, p] of intents.entries()) {
     const i = p.intent;
-    const refers = /\b(?:it|its|that|this|them|the\s+(?:new|same)\s+(?:one|folder|session|service))\b|그\s*(?:폴더|세션|서비스)|이\s*(?:폴더|세션)|그거|그걸|그것|방금/i.test(p.span);
+    const refers = /\b(?:it|its|that|this|them|there|the\s+(?:new|same)\s+(?:one|folder|session|service))\b|그\s*(?:폴더|세션|서비스)|이\s*(?:폴더|세션)|그거|그걸|그것|방금|거기|그곳/i.test(p.span);
     if (i.kind === 'session.create') {
       const mounts = i.mounts.flatMap((m) => (m.name === PRONOUN ? (lastFolder ? [{ ...m, name: lastFolder }] : []) : [m]));
       // "X 폴더를 만들고 … 세션에 마운트해줘": mounting with no folder named mounts the one just named

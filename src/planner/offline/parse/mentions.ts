@@ -44,7 +44,8 @@ const SOFT_NAMES = new Set(['model', 'models', 'data', 'shared', 'training', 'ge
 export const isSoftName = (s: string): boolean => SOFT_NAMES.has(s.toLowerCase());
 
 /** Identifier-like: has a digit, '-', '_' or '.', or is a quoted placeholder. */
-export const looksLikeIdentifier = (s: string): boolean => /[\uE000]|[-_]|\d/.test(s) && /[A-Za-z\uE000]/.test(s);
+export const looksLikeIdentifier = (s: string): boolean =>
+  (/[\uE000]|[-_]|\d/.test(s) && /[A-Za-z\uE000]/.test(s)) || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 const rx = (src: string, flags = 'g'): RegExp => new RegExp(src, flags);
 
@@ -326,6 +327,17 @@ export function extractMounts(c: Clause): MountMention[] {
     for (const n of m[0].replace(/^\S+\s+/, '').split(/\s*(?:,|\band\b|&)\s*/)) {
       const name = n.replace(/^(?:the|my|folders?|vfolders?)\s+/gi, '').trim().split(/\s+/)[0]!;
       if (!/^[A-Za-z0-9\uE000]/.test(name)) continue;
+      const at = Math.max(from, c.masked.indexOf(name, from));
+      from = at + name.length;
+      add(unmask(name, c.quotes), at, at + name.length, true);
+    }
+  }
+  // "api_helper랑 datasets 폴더 붙여서": a Korean list before one folder noun
+  for (const m of c.masked.matchAll(rx(`${NAME}((?:\\s*,\\s*${NAME})*\\s*(?:,|이랑|랑|하고|과|와|및)\\s*${NAME})\\s*(?:폴더|볼륨)`, 'g'))) {
+    let from = m.index;
+    for (const n of m[0].replace(/\s*(?:폴더|볼륨)$/, '').split(/\s*(?:,|이랑|랑|하고|및)\s*|(?<=[A-Za-z0-9_\uE001])\s*(?:과|와)\s*/)) {
+      const name = n.trim();
+      if (!/^[A-Za-z0-9\uE000]/.test(name) || /\s/.test(name)) continue;
       const at = Math.max(from, c.masked.indexOf(name, from));
       from = at + name.length;
       add(unmask(name, c.quotes), at, at + name.length, true);
