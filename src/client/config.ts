@@ -157,6 +157,9 @@ export function resolveConnection(
   const skipSsl = take('skipSsl');
   const skipSslVerification = skipSsl ? parseBool(skipSsl) : false;
 
+  if (secretKey.origin === 'flag') {
+    warnings.push('--secret-key puts the secret key on the command line, where other users of this machine can see it (ps, shell history); prefer BACKEND_SECRET_KEY or ~/.backend.ai/credentials.toml (mode 600)');
+  }
   // Only files that actually supplied the secret key are a leak risk worth warning about.
   if (secretKey.origin.endsWith('.toml')) {
     const file = files.find((f) => f.name === secretKey.origin);
