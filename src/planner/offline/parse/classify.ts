@@ -157,7 +157,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     if (has(f, 'scale') || (/\breplicas?\b|레플리카|복제본/.test(l) && !has(f, 'create') && !has(f, 'serve'))) return { kind: 'service.scale', confidence: 0.85 };
     if (v === 'serve' || has(f, 'serve') || (v === 'create' && o === 'service')) return { kind: 'service.create', confidence: 0.85 };
     if (has(f, 'info') && f.hasName) return { kind: 'service.info', confidence: 0.8 };
-    if (f.hasName && !/\bservices\b|서비스\s*(?:목록|들)/.test(l)) return { kind: 'service.info', confidence: 0.7 };
+    if (f.hasName && !/\b(?:services|endpoints|deployments)\b|서비스\s*(?:목록|들)/.test(l)) return { kind: 'service.info', confidence: 0.7 };
     return { kind: 'service.list', confidence: 0.85 };
   }
 
@@ -182,6 +182,12 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   // "move the datasets folder to the trash", "X 폴더 휴지통으로 보내줘": deleting a folder is moving it to the trash bin
   if (/\b(?:move|send|put|throw|toss)\b[^.;]{0,60}?\b(?:to|in|into)\s+(?:the\s+|my\s+)?trash\b|휴지통\s*(?:으로|에)\s*(?:옮|보내|넣|버려)/.test(l) && !hasNoun(f, 'session') && !hasNoun(f, 'file')) {
     return { kind: 'folder.delete', confidence: 0.85 };
+  }
+
+  // "datasets 폴더에 raw 폴더 만들어줘", "create a folder raw inside the datasets folder": a folder in a folder is a directory
+  const folderNouns = f.nouns.filter((n) => n.kind === 'folder').length;
+  if (v === 'create' && folderNouns >= 2 && /(?:폴더|볼륨)\s*(?:에|안에|속에|밑에|아래에?)\s|\b(?:inside|in|within|under|into)\s+(?:the\s+|my\s+)?[\w.-]+\s+(?:folder|vfolder)\b/.test(l)) {
+    return { kind: 'folder.mkdir', confidence: 0.8 };
   }
 
   // folders

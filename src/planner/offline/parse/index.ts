@@ -129,7 +129,11 @@ interface Built {
 }
 
 /** A clause's intent, with the further names of a coordinated list still to expand. */
-type ClauseIntent = ParsedIntent & { also?: string[] };
+type ClauseIntent = ParsedIntent & {
+  also?: string[];
+  /** no task verb and no session noun: details only ("fGPU는 2개, 메모리는 8GB로요") */
+  detailsOnly?: boolean;
+};
 
 /** The coordinated list ("exp-a and exp-b") that holds a name the clause found, or []. */
 function furtherNames(c: Clause, found: string[]): string[] {
@@ -295,7 +299,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const folderName = folder ? cleanName(unmask(folder[1]!, c.quotes)) : undefined;
       const rest = folder ? blank(c, [{ start: folder.index, end: folder.index + folder[0].length }]) : c;
       const dir =
-        new RegExp(`(?:directory|directories|subfolder|sub-folder|subdirectory|subdir|dir|mkdir|path)\\s+(?:named\\s+|called\\s+)?${NAME.replace('[A-Za-z0-9_.\\-]*', '[A-Za-z0-9_.\\-/]*')}`, 'i').exec(rest.masked) ??
+        new RegExp(`(?:directory|directories|subfolder|sub-folder|subdirectory|subdir|dir|mkdir|path|folder)\\s+(?:named\\s+|called\\s+)?${NAME.replace('[A-Za-z0-9_.\\-]*', '[A-Za-z0-9_.\\-/]*')}`, 'i').exec(rest.masked) ??
         new RegExp(`${NAME.replace('[A-Za-z0-9_.\\-]*', '[A-Za-z0-9_.\\-/]*')}\\s*(?:이라는\\s*|라는\\s*)?(?:directory|subfolder|디렉터리|디렉토리|하위\\s*폴더|폴더)`, 'i').exec(rest.masked);
       // "named checkpoints/epoch-1": a directory name may be a path
       const namedPath = /(?:named|called)\s+([A-Za-z0-9_.\-]+(?:\/[A-Za-z0-9_.\-]+)+)/i.exec(unmask(rest.masked, c.quotes))?.[1];
@@ -460,7 +464,9 @@ function resolveReferences(intents: ParsedIntent[]): void {
       if (f.name) lastFolder = f.name;
     } else if (i.kind === 'session.destroy' || i.kind === 'session.info' || i.kind === 'session.logs' || i.kind === 'session.status_history' || i.kind === 'session.rename') {
       const target = i.target ?? { names: [] };
-      if (target.names.length === 0 && !target.all && refers && (lastSession || lastCreated !== undefined)) {
+      // "세션 만들고 로그 보여줘", "start a session and show the logs": a read right after a create reads that session
+      const follows = i.kind !== 'session.destroy' && i.kind !== 'session.rename' && intents[index - 1]?.intent.kind === 'session.create';
+      if (target.names.length === 0 && !target.all && (refers || follows) && (lastSession || lastCreated !== undefined)) {
         i.target = lastSession ? { ...target, names: [lastSession] } : { ...target, created: lastCreated };
         p.missing = p.missing.filter((m) => m !== 'target');
       }
@@ -500,12 +506,14 @@ function parseClause(part: { masked: string; lower: string }, quotes: string[]):
   if (!kind) return undefined;
   const built = build(kind.kind, c);
   if (!built) return undefined;
+  const detailsOnly = kind.kind === 'session.create' && !f.verb && !f.nouns.some((n) => n.kind === 'session');
   return {
     intent: built.intent,
     missing: built.missing,
     confidence: kind.confidence,
     span: unmask(part.masked, quotes).trim(),
     ...(built.also?.length ? { also: built.also } : {}),
+    ...(detailsOnly ? { detailsOnly } : {}),
   };
 }
 
@@ -547,6 +555,16 @@ export function parseRequest(text: string): ParsedRequest {
       (raw.elliptical && previous ? parseElliptical(raw, previous, prepared.quotes) : undefined) ??
       (raw.borrowsNextVerb && clauses[i + 1] ? parseWithNextPredicate(part, clauses[i + 1]!, prepared.quotes) : undefined) ??
       parseClause(part, prepared.quotes);
+    // "세션 하나 만들어 주세요. fGPU는 2개, 메모리는 8GB로요": a clause of details only completes the session before it
+    if (parsed?.detailsOnly && previous && intents[intents.length - 1]?.intent.kind === 'session.create') {
+      const merged = { masked: `${previous.masked} ${part.masked}`, lower: `${previous.lower} ${part.lower}` };
+      const again = parseClause(merged, prepared.quotes);
+      if (again?.intent.kind === 'session.create') {
+        intents[intents.length - 1] = again;
+        previous = merged;
+        continue;
+      }
+    }
     if (parsed) {
       intents.push(parsed);
       previous = part;

@@ -170,10 +170,11 @@ export function extractCommand(c: Clause): { value: string; start: number; end: 
     const introduced = /(?:run|runs|running|execute|executes|executing|command|cmd|startup|start\s+with|launch|launches|that\s+does)\s*(?:the\s+)?(?:command\s+)?[:=]?\s*$/.test(before) || /^\s*(?:을|를)?\s*(?:실행|돌려|돌리)/.test(after);
     if (introduced || (COMMAND_START.test(text) && / /.test(text))) return { value: text, start: m.index, end: m.index + m[0].length };
   }
+  // arguments run to the end of the clause, but a Korean word ends them ("python run.py 실행해줘")
   const unquoted =
-    /(?:that\s+(?:executes|runs)|which\s+(?:executes|runs)|executing|to\s+execute|with\s+(?:the\s+)?(?:startup\s+)?command|\brunning|\brun|\bexecute)\s+((?:python3?|bash|sh|\.\/|torchrun|accelerate|deepspeed|node|make|nvidia-smi)\S*(?:\s+(?!(?:in|on|with|using|as|inside|for|and|then|at)\b)[^\s,;]+){0,12})/.exec(c.masked);
+    /(?:that\s+(?:executes|runs)|which\s+(?:executes|runs)|executing|to\s+execute|with\s+(?:the\s+)?(?:startup\s+)?command|\brunning|\brun|\bexecute)\s+((?:python3?|bash|sh|\.\/|torchrun|accelerate|deepspeed|node|make|nvidia-smi)\S*(?:\s+(?!(?:in|on|with|using|as|inside|for|and|then|at)\b)(?![\uAC00-\uD7A3])[^\s,;]+){0,12})/.exec(c.masked);
   // a script run anywhere in the sentence: "run the training script python train.py --lr 3e-4"
-  const script = unquoted ?? /(?:^|\s)((?:python3?|bash|sh|torchrun|deepspeed|node|accelerate\s+launch)\s+(?:-\S+\s+)*[\w./-]+\.(?:py|sh|js)(?:\s+(?!(?:in|on|with|using|as|inside|for|and|then|at)\b)[^\s,;]+){0,12}|\.\/[\w./-]+)/.exec(c.masked);
+  const script = unquoted ?? /(?:^|\s)((?:python3?|bash|sh|torchrun|deepspeed|node|accelerate\s+launch)\s+(?:-\S+\s+)*[\w./-]+\.(?:py|sh|js)(?:\s+(?!(?:in|on|with|using|as|inside|for|and|then|at)\b)(?![\uAC00-\uD7A3])[^\s,;]+){0,12}|\.\/[\w./-]+)/.exec(c.masked);
   if (script && !unquoted) {
     const v = script[1]!.trim();
     const start = script.index + script[0].length - script[1]!.length;

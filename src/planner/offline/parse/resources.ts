@@ -27,7 +27,7 @@ const GPU_UNIT =
 const RB_UNIT = `${RB}(?!-[A-Za-z0-9])`;
 
 const ACCEL_NUM_FIRST = re(`${LB}${NUM}\\s*(?:x\\s*|개의\\s*|개\\s*)?(?:(${FGPU_UNIT})|(${GPU_UNIT}))${RB_UNIT}`);
-const ACCEL_UNIT_FIRST = re(`${LB}(?:(f-?gpus?)|(gpus?|지피유|그래픽\\s?카드))\\s*(?:[:=]\\s*|를\\s*|을\\s*)?${NUM}\\s*(?:개씩|개|장씩|장|units?${RB}|${RB})`);
+const ACCEL_UNIT_FIRST = re(`${LB}(?:(f-?gpus?)|(gpus?|지피유|그래픽\\s?카드))\\s*(?:[:=]\\s*|를\\s*|을\\s*|는\\s*|은\\s*|가\\s*|이\\s*)?${NUM}\\s*(?:개씩|개|장씩|장|units?${RB}|${RB})`);
 
 /** "5 fGPU", "half a GPU", "GPU 2개", "지피유 두 개", "2 A100s". First mention wins. */
 export function extractAccelerator(lower: string): Found<AcceleratorAmount> | undefined {
@@ -53,7 +53,7 @@ export function extractAccelerator(lower: string): Found<AcceleratorAmount> | un
 }
 
 const CPU_NUM_FIRST = re(`${LB}${NUM}\\s*(?:x\\s*|개의\\s*)?(?:v?cpu\\s*cores?|cpu\\s*코어|cores?|v?cpus?|코어|씨피유)${RB_UNIT}`);
-const CPU_UNIT_FIRST = re(`${LB}(?:v?cpus?|씨피유|코어)\\s*(?:[:=]\\s*|를\\s*|을\\s*)?${NUM}(?!\\s*(?:g|gb|gib|m|mb|기가|메가|t|tb)${RB})\\s*(?:개|코어|cores?${RB}|${RB})`);
+const CPU_UNIT_FIRST = re(`${LB}(?:v?cpus?|씨피유|코어)\\s*(?:[:=]\\s*|를\\s*|을\\s*|는\\s*|은\\s*|가\\s*)?${NUM}(?!\\s*(?:g|gb|gib|m|mb|기가|메가|t|tb)${RB})\\s*(?:개|코어|cores?${RB}|${RB})`);
 
 export function extractCpu(lower: string): Found<number> | undefined {
   const hits: Array<{ index: number; end: number; value: number }> = [];

@@ -95,13 +95,15 @@ const NUMBER_WORDS: Record<string, number> = {
   twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, 'sixty-four': 64, 'thirty-two': 32,
   couple: 2, 'a couple of': 2, 'couple of': 2, pair: 2, 'a pair of': 2, dozen: 12, 'a dozen': 12,
   half: 0.5, 'half a': 0.5, 'half an': 0.5, 'half of a': 0.5, 'half of one': 0.5, 'one half': 0.5,
+  'a quarter of a': 0.25, 'a quarter of one': 0.25, 'quarter of a': 0.25, 'a quarter': 0.25, quarter: 0.25,
+  'three quarters of a': 0.75, 'three quarters of one': 0.75,
   '한': 1, '하나': 1, '두': 2, '둘': 2, '세': 3, '셋': 3, '네': 4, '넷': 4, '다섯': 5, '여섯': 6, '일곱': 7,
   '여덟': 8, '아홉': 9, '열': 10, '열두': 12, '스무': 20, '반': 0.5,
 };
 
 /** Regex source for a number: digits (1.5, 1,024), or a number word. Longest alternatives first. */
 export const NUM =
-  '(\\d+(?:[.,]\\d+)?|half\\s+of\\s+(?:a|one)|half\\s+an?|one\\s+half|half|a\\s+couple\\s+of|couple\\s+of|a\\s+pair\\s+of|a\\s+dozen|dozen|sixty-four|thirty-two|' +
+  '(\\d+(?:[.,]\\d+)?|three\\s+quarters\\s+of\\s+(?:a|one)|a\\s+quarter\\s+of\\s+(?:a|one)|quarter\\s+of\\s+a|a\\s+quarter|quarter|half\\s+of\\s+(?:a|one)|half\\s+an?|one\\s+half|half|a\\s+couple\\s+of|couple\\s+of|a\\s+pair\\s+of|a\\s+dozen|dozen|sixty-four|thirty-two|' +
   'zero|an?|single|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|twenty|thirty|forty|fifty|sixty|' +
   '열두|스무|다섯|여섯|일곱|여덟|아홉|하나|한|두|둘|세|셋|네|넷|열|반)';
 
