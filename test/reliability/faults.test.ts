@@ -245,6 +245,7 @@ describe('session create → wait → terminate, executed under heavy faults', (
       console.log(`bulk executor runs: ${BULK_RUNS} (${ok} ok, ${definite} failed before any change, ${unknown} failed after or with unknown outcome); ${recovered} lost answers recovered`);
       expect(tally.duplicates).toBe(0);
       expect(tally.lost).toBe(0);
+      expect(tally.overDeadline).toBe(0);
       expect(recovered).toBeGreaterThan(BULK_RUNS / 4);
       expect(ok / BULK_RUNS).toBeGreaterThan(0.8);
     } finally {
