@@ -28,10 +28,12 @@ import { repoRoot } from '../support/shared.js';
 import { readFileSync } from 'node:fs';
 import { createAndDestroyPlan, loadShared } from './harness.js';
 
-/** A single input taking longer than this counts as a hang. */
-const SLOW_MS = 2_000;
+/** A single input taking longer than this counts as a hang (generous: the machine may be busy). */
+const SLOW_MS = 5_000;
 const SCALE = Number(process.env.BAI_FUZZ_SCALE ?? 1);
 const runs = (n: number) => Math.max(10, Math.round(n * SCALE));
+// a failure prints its seed; BAI_FUZZ_SEED=<seed> replays it
+if (process.env.BAI_FUZZ_SEED) fc.configureGlobal({ seed: Number(process.env.BAI_FUZZ_SEED) });
 
 const figures = { cases: 0, crashes: 0, clearErrors: 0, accepted: 0, slowestMs: 0, byTarget: {} as Record<string, number>, acceptedBy: {} as Record<string, number> };
 
@@ -154,8 +156,10 @@ function mutate(doc: unknown, mutations: Mutation[]): unknown {
   for (const m of mutations) {
     const paths = pathsOf(root);
     const path = paths[m.pick % paths.length]!;
+    // a copy each time: fast-check hands out shared constants, and inserting one inside itself makes a cycle
+    const value = structuredClone(m.value);
     if (path.length === 0) {
-      root = m.kind === 'wrap' ? [root] : m.value;
+      root = m.kind === 'wrap' ? [root] : value;
       continue;
     }
     const parent = path.slice(0, -1).reduce<Json>((n, k) => (n as Record<string | number, Json>)[k]!, root) as Record<string | number, Json>;
@@ -165,7 +169,7 @@ function mutate(doc: unknown, mutations: Mutation[]): unknown {
       else delete parent[key];
     } else if (m.kind === 'wrap') parent[key] = { nested: parent[key]! };
     else if (m.kind === 'duplicate-key' && !Array.isArray(parent)) parent[`${String(key)}_`] = parent[key]!;
-    else parent[key] = m.value;
+    else parent[key] = value;
   }
   return root;
 }
