@@ -13,13 +13,55 @@ export interface ClausePart {
   borrowsNextVerb?: boolean;
 }
 
-const TASK_VERB =
-  "(?:please\\s+|also\\s+|then\\s+|now\\s+|finally\\s+|can\\s+you\\s+|could\\s+you\\s+|i\\s+(?:also\\s+)?(?:want|need|would\\s+like)\\s+to\\s+|let's\\s+|go\\s+(?:and\\s+)?)?" +
-  '(?:create|make|start|launch|spin|fire|boot|open|run|set\\s+up|provision|give\\s+me|get|allocate|delete|remove|kill|terminate|stop|shut|tear|destroy|end|close|nuke|' +
-  'list|show|display|tell|check|rename|share|invite|restore|recover|purge|empty|deploy|serve|scale|mkdir|move|print|grant|add|clean|wipe|trash|erase|what|which|how|who|' +
-  'new|spin|send|issue|generate|leave|describe|inspect|view|fetch|cancel|abort|mount|attach)\\b';
+/**
+ * Words that start a new task after a conjunction. A Set lookup on the next word, not one big
+ * regex alternation: V8 takes ~100 ms to compile such an alternation inside a lookahead, on
+ * every CLI start.
+ */
+const TASK_VERBS = new Set(
+  (
+    'create make start launch spin fire boot open run provision get allocate delete remove kill terminate stop shut tear destroy end close nuke ' +
+    'list show display tell check rename share invite restore recover purge empty deploy serve scale mkdir move print grant add clean wipe trash erase ' +
+    'what which how who new send issue generate leave describe inspect view fetch cancel abort mount attach'
+  ).split(' '),
+);
+const TWO_WORD_TASK_VERBS = new Set(['set up', 'give me']);
+/** Politeness and sequencing before the verb: "please", "can you", "i also want to", "let's", "go and" … */
+const VERB_PREFIX = /(?:please\s+|also\s+|then\s+|now\s+|finally\s+|can\s+you\s+|could\s+you\s+|i\s+(?:also\s+)?(?:want|need|would\s+like)\s+to\s+|let's\s+|go\s+(?:and\s+)?)?/y;
+const NEXT_WORDS = /([a-z]+)\b(?:\s+([a-z]+)\b)?/y;
 
-const EN_SPLIT = new RegExp(`\\s*(?:,\\s*|;\\s*)?\\b(?:and\\s+then|and\\s+also|and\\s+afterwards|after\\s+that|afterwards|then|and|plus|next|also)\\s*,?\\s+(?=${TASK_VERB})|\\s*[,;]\\s+(?=${TASK_VERB})`, 'g');
+/** Does a task verb (after optional politeness) start at `pos`? */
+function taskVerbAt(text: string, pos: number): boolean {
+  VERB_PREFIX.lastIndex = pos;
+  VERB_PREFIX.exec(text);
+  NEXT_WORDS.lastIndex = VERB_PREFIX.lastIndex;
+  const m = NEXT_WORDS.exec(text);
+  if (!m) return false;
+  return TASK_VERBS.has(m[1]!) || (m[2] !== undefined && TWO_WORD_TASK_VERBS.has(`${m[1]} ${m[2]}`));
+}
+
+/** A conjunction or sequencing word ("and then", "after that", ", "), where a clause may end. */
+const CONJUNCTION = /\s*(?:,\s*|;\s*)?\b(?:and\s+then|and\s+also|and\s+afterwards|after\s+that|afterwards|then|and|plus|next|also)\s*,?\s+|\s*[,;]\s+/g;
+
+/** Cuts at a conjunction only where a new task verb follows it. */
+function conjunctionCuts(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let last = 0;
+  CONJUNCTION.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = CONJUNCTION.exec(text))) {
+    const end = m.index + m[0].length;
+    if (!taskVerbAt(text, end)) {
+      CONJUNCTION.lastIndex = m.index + 1; // as a regex scan would: try again one character on
+      continue;
+    }
+    if (m.index > last) out.push([last, m.index]);
+    last = end;
+  }
+  if (last < text.length) out.push([last, text.length]);
+  return out;
+}
+
 /**
  * Coordination without a second verb: "create a folder X and a session with it mounted",
  * "list my sessions and my folders". Only where a determiner introduces a task noun, so
@@ -111,7 +153,7 @@ function splitVerbClauses(masked: string, lower: string): ClausePart[] {
   const parts: ClausePart[] = [];
   for (const [s0, e0] of cut(lower, SENTENCE)) {
     const sentence = lower.slice(s0, e0);
-    for (const [s1, e1] of cut(sentence, EN_SPLIT)) {
+    for (const [s1, e1] of conjunctionCuts(sentence)) {
       const clause = sentence.slice(s1, e1);
       for (const [[s1b, e1b], i] of ellipsisCuts(clause).map((r, i) => [r, i] as const)) {
         const piece = clause.slice(s1b, e1b);
