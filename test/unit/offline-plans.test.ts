@@ -13,6 +13,11 @@ import { loadCatalogAndIndex } from '../../src/cli/commands/ops.js';
 import type { CommandContext } from '../../src/cli/main.js';
 import { Output } from '../../src/cli/output.js';
 import type { PlanDocument } from '../../src/planner/plan.js';
+import { OfflineProposer } from '../../src/planner/offline/proposer.js';
+import type { WorldView } from '../../src/planner/world.js';
+import { loadCatalog } from '../../src/spec/load.js';
+
+const defaults = { domain: 'default', group: 'default', cpuImage: 'python', gpuImage: 'pytorch', sessionNamePrefix: 'bai' };
 
 let dir: string;
 let planner: EvalPlanner;
@@ -114,6 +119,40 @@ describe('offline plans', () => {
     // a general folder is not a model folder, planned or not
     const general = await plan('create a folder called phi-4 and deploy it with vllm as phi4-svc');
     expect(general.outcome).toBe('needs_clarification');
+  });
+
+  it('"all sessions except X" and "X but keep Y" leave the named session alone', async () => {
+    const all = await plan('terminate all sessions except notebook-old');
+    expect(all.outcome).toBe('planned');
+    expect(all.steps.filter((s) => s.effect === 'write').map((s) => s.pathParams)).toEqual([{ session_name: 'train-job-1' }]);
+    const keep = await plan('Terminate train-job-1 but keep notebook-old');
+    expect(keep.steps.filter((s) => s.effect === 'write').map((s) => s.pathParams)).toEqual([{ session_name: 'train-job-1' }]);
+  });
+
+  it('the read-only fallback never picks an event stream (planning would wait on it forever)', async () => {
+    const catalog = await loadCatalog({ source: 'bundled', cache: false });
+    const proposer = new OfflineProposer({ world: {} as WorldView, defaults });
+    const op = (id: string, score: number) => ({ operation: catalog.get(id)!, score });
+    const proposal = await proposer.propose({
+      request: 'backend.ai updates',
+      catalog,
+      retrieved: [op('events.push_session_events', 9), op('session.get_info', 5)],
+      steps: [],
+      failedSiblings: [],
+      defaults,
+      width: 4,
+    });
+    expect(proposal.candidates.map((c) => c.kind)).toEqual(['clarify']);
+    const list = await proposer.propose({
+      request: 'backend.ai updates',
+      catalog,
+      retrieved: [op('events.push_session_events', 9), op('resource.list_presets', 5)],
+      steps: [],
+      failedSiblings: [],
+      defaults,
+      width: 4,
+    });
+    expect(list.candidates.map((c) => c.kind)).toEqual(['clarify']);
   });
 
   it('a resource group nobody may use is a question, not a guess', async () => {

@@ -67,6 +67,8 @@ export interface SessionTarget {
   status?: string[];
   /** "… and show me its logs": the session that intent number `created` of this request creates (unnamed yet). */
   created?: number;
+  /** "all sessions except notebook-old", "… but keep X": sessions to leave alone */
+  except?: string[];
 }
 
 export interface SessionDestroyIntent {

@@ -93,6 +93,9 @@ function missingQuestion(p: ParsedIntent): string | undefined {
 /** Slots the handlers can ask about better themselves (with the manager's current options). */
 const HANDLER_ASKS = new Set(['name', 'target', 'modelFolder', 'newName', 'path']);
 
+/** Server-sent event streams and websocket routes (`/events/session`, `/stream/session/{name}/pty`). */
+const STREAMING_PATH = /^\/(?:events|stream)\//;
+
 export interface OfflineProposerOptions {
   world: WorldView;
   defaults: PlannerDefaults;
@@ -165,6 +168,8 @@ export class OfflineProposer implements Proposer {
       (r) =>
         r.score >= min &&
         r.operation.effect === 'read' &&
+        // an event stream or terminal never ends: planning would wait on it forever
+        !STREAMING_PATH.test(r.operation.path) &&
         r.operation.privilege !== 'superadmin' &&
         !r.operation.requestBodyRequired &&
         r.operation.parameters.every((p) => !p.required),

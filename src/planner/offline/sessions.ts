@@ -385,13 +385,15 @@ export async function proposeSessionDestroy(ctx: HandlerContext<ParsedIntent<Ses
         ),
       );
     }
+    const spared = new Set(target.except ?? []);
+    const nameOf = (i: Record<string, unknown>): string => String((i.metadata as Record<string, unknown> | undefined)?.name ?? i.name ?? i.id);
     const items = ((search.observation as { items?: unknown[] } | undefined)?.items ?? []).filter(
-      (i): i is Record<string, unknown> => typeof i === 'object' && i !== null,
+      (i): i is Record<string, unknown> => typeof i === 'object' && i !== null && !spared.has(nameOf(i as Record<string, unknown>)) && !spared.has(String((i as Record<string, unknown>).id)),
     );
     const destroyed = ctx.mine.filter((a) => a.candidate.meta?.role === 'destroy').length;
     const next = items[destroyed];
     if (!next) return done;
-    const name = String((next.metadata as Record<string, unknown> | undefined)?.name ?? next.name ?? next.id);
+    const name = nameOf(next);
     return calls(
       tagged(
         ctx,
