@@ -24,7 +24,7 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['delete', V('\\b(?:delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
   ['create', V("\\b(?:create|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train)\\b")],
   ['mount', V('\\b(?:mount|attach)\\b')],
-  ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|how's|what's\\s+(?:happening|going\\s+on)|what\\s+is\\s+(?:happening|going\\s+on)|is\\s+\\S+\\s+(?:still\\s+)?(?:running|up|alive|done|finished|ready))\\b")],
+  ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|how's|what's\\s+(?:happening|going\\s+on)|what\\s+is\\s+(?:happening|going\\s+on)|is\\s+(?:\\S+\\s+)?(?:still\\s+)?(?:running|up|alive|done|finished|ready|complete|completed|over))\\b")],
   ['list', V("\\b(?:list|show|display|what|what's|whats|which|see|view|get|check|tell\\s+me|how\\s+many|how\\s+much|are\\s+there|do\\s+i\\s+have|enumerate|print|ls|find|look\\s+up|give\\s+me)\\b")],
 ];
 
@@ -59,7 +59,7 @@ const NOUNS_EN: Array<[Noun, RegExp]> = [
   ['directory', V('\\b(?:directory|directories|subfolders?|sub-folders?|subdirectory|subdirectories|subdir|mkdir|dir)\\b')],
   ['file', V('\\bfiles?\\b|\\bcontents?\\b|\\bwhat\\s*(?:\'s|is)\\s+(?:in|inside)\\b')],
   ['folder', V('\\b(?:folders?|vfolders?|v-folders?|storage\\s+folders?|storages?|volumes?|datasets?\\s+folders?)\\b')],
-  ['session', V('\\b(?:sessions?|notebooks?|jupyter(?:lab)?|kernels?|containers?|jobs?|boxe?s?|instances?|machines?|workloads?|vms?|servers?|workspaces?|clusters?|pods?)\\b')],
+  ['session', V('\\b(?:sessions?|notebooks?|jupyter(?:lab)?|kernels?|containers?|jobs?|boxe?s?|instances?|machines?|workloads?|vms?|servers?|workspaces?|clusters?|pods?|batch(?!\\s*size))\\b')],
   ['compute', V('\\b(?:f-?gpus?|gpus?|cpus?|cores?|memory|ram|resources?|quota|capacity|a100s?|h100s?)\\b')],
 ];
 
@@ -77,7 +77,7 @@ const NOUNS_KO: Array<[Noun, RegExp]> = [
   ['directory', V('디렉터리|디렉토리|하위\\s*폴더')],
   ['file', V('파일|내용|들어\\s*있')],
   ['folder', V('폴더|스토리지|볼륨')],
-  ['session', V('세션|노트북|컨테이너|작업|잡|주피터|인스턴스|서버|클러스터')],
+  ['session', V('세션|노트북|컨테이너|작업|잡|주피터|인스턴스|서버|클러스터|배치')],
   ['compute', V('지피유|씨피유|메모리|코어|자원|리소스|쿼터|용량|gpu|cpu')],
 ];
 

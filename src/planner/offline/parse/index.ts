@@ -113,12 +113,25 @@ function renamePair(c: Clause): { from?: string; to?: string } {
   return {};
 }
 
+/** "except X", "but keep X", "X 빼고": where the sessions to leave alone are named. */
+const EXCEPT_EN = /\b(?:except(?:\s+for)?|but\s+(?:not|keep|leave|spare)|other\s+than|excluding|apart\s+from|besides|save\s+for)\b/;
+const EXCEPT_KO = /\s*(?:은|는|만|을|를)?\s*(?:빼고|제외하고|제외한|말고|남겨\s*두고|놔두고)/;
+
 function sessionTarget(c: Clause, lower: string): SessionTarget {
-  const names = targetNames(c, SESSION_NOUNS_EN, SESSION_NOUNS_KO, true);
+  const found = targetNames(c, SESSION_NOUNS_EN, SESSION_NOUNS_KO, true);
+  const exceptAt = EXCEPT_EN.exec(lower)?.index;
+  const except = found.filter((n) => {
+    const at = c.masked.indexOf(n);
+    if (exceptAt !== undefined && at > exceptAt) return true;
+    const after = c.masked.slice(at + n.length, at + n.length + 12);
+    return EXCEPT_KO.test(after) && new RegExp(`^${EXCEPT_KO.source}`).test(after);
+  });
+  // several names: in the order they were said (the plan terminates them in that order)
+  const names = found.filter((n) => !except.includes(n)).sort((a, b) => c.masked.indexOf(a) - c.masked.indexOf(b));
   const all =
-    /\b(?:all|every|each|everything)\b|\bany\s+(?:running|pending)\b|모든|모두|전부|전체|죄다|싹\s*다|다\s*(?:종료|꺼|끄|삭제|지워|정리|보여)|몽땅/.test(lower) && names.length === 0;
+    /\b(?:all|every|each|everything|both)\b|\bany\s+(?:running|pending)\b|모든|모두|전부|전체|죄다|싹\s*다|둘\s*다|다\s*(?:종료|꺼|끄|삭제|지워|정리|보여)|몽땅/.test(lower) && names.length === 0;
   const st = statuses(lower);
-  return { names, ...(all ? { all: true } : {}), ...(all && st.length > 0 ? { status: st } : {}) };
+  return { names, ...(all ? { all: true } : {}), ...(all && st.length > 0 ? { status: st } : {}), ...(except.length ? { except } : {}) };
 }
 
 interface Built {

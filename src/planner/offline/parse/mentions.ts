@@ -33,7 +33,7 @@ const NOT_NAMES = new Set(
     'get describe check cancel nuke spin fire boot mount unmount give please purge recover deleted removed trashed down up off ' +
     'out back tear shut wipe erase empty inspect view display print tell see find about info details status logs log history ' +
     'forcefully force forced now immediately right asap too again gracefully undelete untrash permanently completely ' +
-    'everything anything something them those these stuff both i you we they he she'
+    'everything anything something them those these stuff both i you we they he she except but besides excluding keep'
   ).split(/\s+/),
 );
 
@@ -321,7 +321,7 @@ export function extractMounts(c: Clause): MountMention[] {
     add(h.value, h.index, h.index + h.value.length, true);
   }
   // "mount datasets at /data and api_helper at /code": each name may carry its mount path
-  const AT_PATH = '(?:\\s+(?:at|on|to|into|as|under)\\s+/[^\\s,;]*)?';
+  const AT_PATH = '(?:\\s+(?:at|on|to|into|as|under)\\s+/[^\\s,;]*)?(?:\\s+(?:read[\\s-]*only|read[\\s-]*write|ro|rw)\\b)?';
   const LIST = `${NAME}${AT_PATH}((?:\\s*(?:,|and|&|및|하고|와|과)\\s*(?:the\\s+)?${NAME}${AT_PATH}){0,5})`;
   for (const m of c.masked.matchAll(rx(`(?:mount(?:ing|ed|s)?|attach(?:ing)?)\\s+(?:the\\s+|my\\s+)?(?:folders?\\s+|vfolders?\\s+)?${LIST}`, 'gi'))) {
     let from = m.index;
@@ -370,7 +370,11 @@ export function extractMounts(c: Clause): MountMention[] {
       const tail = c.masked.slice(f.end, f.end + 60);
       const path = /^\S*\s*(?:(?:at|to|on|under|into|as)\s+|(?:을|를)?\s*)(\/[^\s,;]+?)(?=[\s,;]|에|으로|로|$)/.exec(tail)?.[1] ?? /^[^,;]{0,30}?(\/[A-Za-z0-9_./-]+)/.exec(tail)?.[1];
       const near = c.lower.slice(Math.max(0, f.index - 25), f.end + 40);
-      const readOnly = /read[\s-]*only|\bro\b|읽기\s*전용/.test(near) || (found.length === 1 && /read[\s-]*only|\bro\b|읽기\s*전용/.test(c.lower));
+      // "mount models read-only and datasets read-write": a mode right after the name is that folder's
+      const own = /^\s*\(?\s*(read[\s-]*only|read[\s-]*write|ro|rw|writable)\b/.exec(c.lower.slice(f.end, f.end + 24))?.[1];
+      const readOnly = own
+        ? /only|^ro$/.test(own)
+        : /read[\s-]*only|\bro\b|읽기\s*전용/.test(near) || (found.length === 1 && /read[\s-]*only|\bro\b|읽기\s*전용/.test(c.lower));
       return { name: f.name, ...(path ? { path: path.replace(/[.)]+$/, '') } : {}), ...(readOnly ? { readOnly: true } : {}) };
     });
 }

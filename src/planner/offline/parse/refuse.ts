@@ -31,6 +31,9 @@ const HARMFUL: Array<[RegExp, string]> = [
 const WRITING_ASK =
   /\b(?:write|compose|make\s+up|come\s+up\s+with|tell|sing|draft)\s+(?:me\s+|us\s+)?(?:a|an|some|another|one)?\s*(?:short\s+|funny\s+|little\s+|nice\s+|cute\s+)?(?:jokes?|poems?|haikus?|limericks?|sonnets?|story|stories|essays?|songs?|lyrics|raps?|tweets?|cover\s+letter|love\s+letter)\b|(?:시|소설|노래\s*가사|가사|농담)\s*(?:한\s*(?:편|곡|개)\s*)?(?:를|을)?\s*(?:써|지어|만들어|해)\s*(?:줘|주세요|줄래)/;
 
+const BARE_TASK =
+  /^\s*(?:please\s+)?(?:create|make|start|launch|run|open|delete|remove|stop|kill|terminate|rename|share|deploy|serve|mount|restore)\b(?:\s+(?:it|one|them|this|that|something|a\s+new\s+one))?\s*(?:please|now)?\s*[.!?]*\s*$|^\s*(?:그거\s*|그걸\s*|하나\s*)?(?:만들어|생성해|삭제해|지워|꺼|종료해|시작해|띄워|공유해|실행해)\s*(?:줘|주세요|줄래)?\s*[.!?]*\s*$/;
+
 const GREETING = /^\s*(?:hi|hello|hey|thanks|thank\s+you|good\s+(?:morning|night|evening)|how\s+are\s+you|안녕|고마워|감사합니다|ㅎㅇ)\b/;
 
 /** A refusal reason, or undefined when the text may be a Backend.AI task (`taskFound`: the parser recognised one). */
@@ -45,6 +48,8 @@ export function refusalReason(lower: string, opts: { taskFound?: boolean } = {})
   // called only when no task was recognised: an off-topic ask is refused even if it mentions GPUs
   for (const [rx, topic] of OFF_TOPIC) if (rx.test(lower) && (!strong || topic !== 'writing unrelated code')) return `not a Backend.AI task (${topic})`;
   if (GREETING.test(lower) && !domain) return 'not a Backend.AI task (general chat)';
+  // a task verb with nothing to act on ("create", "delete it", "만들어줘") is a task missing its object: ask, do not refuse
+  if (BARE_TASK.test(lower)) return undefined;
   if (!domain) {
     const letters = lower.match(/[a-z\uAC00-\uD7A3]/g)?.length ?? 0;
     if (letters === 0) return 'the request contains no words I can read';

@@ -100,7 +100,7 @@ function ellipsisCuts(clause: string): Array<[number, number]> {
 const SENTENCE = /(?<=[.!?;])\s+(?=\S)|\n+/g;
 /** Korean: a verb's connective ending (만들고, 생성해서, 만든 다음에, 한 후) or 그리고/그 다음. */
 const KO_SPLIT =
-  /(?<=[\uAC00-\uD7A3](?:고|고서|아서|어서|해서|여서))(?:\s*나서)?\s+(?!싶|있|계|말)|(?<=[\uAC00-\uD7A3])\s*(?:다음|후|뒤)(?:에)?\s*,?\s+|(?:^|\s)(?:그리고|그\s*다음(?:에)?|그런\s*다음(?:에)?|그러고\s*나서)\s+/g;
+  /(?<=[\uAC00-\uD7A3](?:고|고서|아서|어서|해서|여서))(?:\s*나서)?,?\s+(?!싶|있|계|말)|(?<=[\uAC00-\uD7A3])\s*(?:다음|후|뒤)(?:에)?\s*,?\s+|(?:^|\s)(?:그리고|그\s*다음(?:에)?|그런\s*다음(?:에)?|그러고\s*나서)\s+/g;
 
 function cut(text: string, rx: RegExp): Array<[number, number]> {
   const out: Array<[number, number]> = [];

@@ -59,6 +59,8 @@ function maskQuotes(text: string): { masked: string; quotes: string[] } {
   return { masked: out, quotes };
 }
 
+const CLI_FLAG = /(?<=^|\s)--(?=(?:image|gpus?|fgpus?|cpus?|cores?|mem|memory|name|mounts?|preset|group|project|scaling-group|resource-group|env|shm|shmem|nodes|cluster-size|type|replicas|model|runtime)(?:[\s=]|$))/gi;
+
 export function prepare(text: string): PreparedText {
   const truncated = text.length > MAX_ANALYSED_CHARS;
   const clean = text
@@ -66,7 +68,9 @@ export function prepare(text: string): PreparedText {
     // control characters and zero-width marks are noise; keep newlines/tabs as spaces
     .replace(/[\u0000-\u001F\u007F\u200B-\u200D\uFEFF\uE000-\uF8FF]/g, ' ')
     .replace(/\u00A0|\u3000/g, ' ');
-  const { masked, quotes } = maskQuotes(clean);
+  const { masked: quoted, quotes } = maskQuotes(clean);
+  // "create session --image tensorflow --gpu 1": CLI-style flags read as words (same length, so indices hold)
+  const masked = quoted.replace(CLI_FLAG, (m) => m.replace('--', '  '));
   return { masked, lower: lowerAscii(masked), quotes, truncated };
 }
 
