@@ -5,7 +5,7 @@
  */
 import { BaiError } from '../errors.js';
 import type { Catalog } from '../spec/types.js';
-import { SpecValidator } from '../spec/validator.js';
+import { validatorFor, type SpecValidator } from '../spec/validator.js';
 import { PlanChecker, allowAllPolicy, type PolicyGate } from './check.js';
 import { dfsdtSearch, type SearchBudgets } from './dfsdt.js';
 import { PLAN_VERSION, type GroundedEntity, type PlanDocument } from './plan.js';
@@ -79,7 +79,7 @@ export function summarizeObservation(data: unknown): string {
 
 export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult> {
   const request = checkRequestText(opts.request);
-  const validator = opts.validator ?? new SpecValidator(opts.catalog);
+  const validator = opts.validator ?? validatorFor(opts.catalog);
   const policy = opts.policy ?? { gate: allowAllPolicy, name: 'none' };
   const checker = new PlanChecker({
     catalog: opts.catalog,

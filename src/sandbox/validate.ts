@@ -3,12 +3,9 @@
  * both read the spec alike). The manager accepts a field's aliases wherever the field is
  * required (pydantic `validate_by_name`), and ignores query parameters it does not know.
  */
-import { formatProblems, SpecValidator, type ValidationProblem } from '../spec/validator.js';
+import { formatProblems, validatorFor, type SpecValidator, type ValidationProblem } from '../spec/validator.js';
 import type { Catalog, JsonSchema, Operation } from '../spec/types.js';
 import { Problem } from './problem.js';
-
-// compiled schemas are shared by every sandbox on the same catalog (eval starts one per item)
-const validators = new WeakMap<Catalog, SpecValidator>();
 
 export class RequestValidator {
   private validator?: SpecValidator;
@@ -17,10 +14,8 @@ export class RequestValidator {
 
   /** Throw 400 `invalid-api-params` naming the first problems. */
   check(op: Operation, pathParams: Record<string, string>, query: Record<string, unknown>, body: unknown): void {
-    if (!this.validator) {
-      this.validator = validators.get(this.catalog) ?? new SpecValidator(this.catalog);
-      validators.set(this.catalog, this.validator);
-    }
+    // compiled schemas are shared per catalog (eval starts a sandbox per item; the planner uses the same)
+    this.validator ??= validatorFor(this.catalog);
     const params = this.validator.validateParams(op, pathParams, query).problems.filter((p) => !/has no (query|path) parameter/.test(p.message));
     const bodyProblems = op.requestBody && body !== undefined ? this.validator.validateBody(op, body).problems : [];
     const problems = [...params, ...bodyProblems.filter((p) => !this.satisfiedByAlias(p, op, body) && !answeredByHandler(p, body))];

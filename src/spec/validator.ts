@@ -165,3 +165,17 @@ export function formatProblems(problems: ValidationProblem[], max = 3): string {
   const more = problems.length > max ? ` (+${problems.length - max} more)` : '';
   return shown.join('; ') + more;
 }
+
+// one validator per catalog per process: the planner and the in-process sandbox validate against
+// the same spec, and compiling ajv schemas twice is a visible part of a cold CLI start
+const shared = new WeakMap<Catalog, SpecValidator>();
+
+/** The process-wide validator for `catalog` (compiled lazily, per operation). */
+export function validatorFor(catalog: Catalog): SpecValidator {
+  let v = shared.get(catalog);
+  if (!v) {
+    v = new SpecValidator(catalog);
+    shared.set(catalog, v);
+  }
+  return v;
+}

@@ -36,7 +36,7 @@ export async function evalPlannerFor(
   index: OperationIndex,
   _k: number,
 ): Promise<EvalPlanner | undefined> {
-  const [{ planRequest }, { WorldView }, { SpecValidator }, { connect, plannerDefaults }, { buildProposerFactory }] = await Promise.all([
+  const [{ planRequest }, { WorldView }, { validatorFor }, { connect, plannerDefaults }, { buildProposerFactory }] = await Promise.all([
     import('../../planner/planner.js'),
     import('../../planner/world.js'),
     import('../../spec/validator.js'),
@@ -44,7 +44,7 @@ export async function evalPlannerFor(
     import('../proposer.js'),
   ]);
   // one validator for all items: its compiled schemas are the expensive part
-  const validator = new SpecValidator(catalog);
+  const validator = validatorFor(catalog);
   const evalCtx: CommandContext = { ...ctx, globals: { ...ctx.globals, sandbox: true } };
   return {
     async plan(item: EvalItem): Promise<PlanDocument> {
