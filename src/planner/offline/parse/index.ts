@@ -464,7 +464,7 @@ function resolveReferences(intents: ParsedIntent[]): void {
     if (i.kind === 'session.create') {
       const mounts = i.mounts.flatMap((m) => (m.name === PRONOUN ? (lastFolder ? [{ ...m, name: lastFolder }] : []) : [m]));
       // "X 폴더를 만들고 … 세션에 마운트해줘": mounting with no folder named mounts the one just named
-      if (mounts.length === 0 && lastFolder && /\bmount(?:ed|ing|s)?\b|\battach(?:ed|ing)?\b|마운트|붙여|연결/i.test(p.span)) mounts.push({ name: lastFolder });
+      if (mounts.length === 0 && lastFolder && /\bmount(?:ed|ing|s)?\b|\battach(?:ed|ing)?\b|마운트|붙여|붙이|붙인|연결/i.test(p.span)) mounts.push({ name: lastFolder });
       i.mounts = mounts;
       lastSession = i.name;
       lastCreated = i.name ? undefined : index;

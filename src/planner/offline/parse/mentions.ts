@@ -95,13 +95,17 @@ export function nounNames(c: Clause, nounsEn: string, nounsKo: string, allowPlai
     if (plain && !allowPlainWords) return;
     hits.push({ value: v, index, how: 'noun' });
   };
+  // a word right after the noun is its name even if it is a common word ("the folder models")
   const after = rx(`(?<![A-Za-z0-9_\\-])(?:${nounsEn})\\s+(?:named\\s+|called\\s+)?${NAME}`, 'gi');
-  for (const m of c.masked.matchAll(after)) push(m[1]!, m.index + m[0].length - m[1]!.length);
+  for (const m of c.masked.matchAll(after)) push(m[1]!, m.index + m[0].length - m[1]!.length, true);
   const before = rx(`${NAME}\\s+(?:${nounsEn})(?![A-Za-z0-9_\\-])`, 'gi');
   for (const m of c.masked.matchAll(before)) push(m[1]!, m.index, /(?:the|my|our|your)\s+$/.test(c.lower.slice(Math.max(0, m.index - 6), m.index)));
   const ko = rx(`${NAME}\\s*(?:이라는\\s*|라는\\s*)?(?:${nounsKo})`, 'g');
   // Korean has no articles: "models 폴더" always names a folder
   for (const m of c.masked.matchAll(ko)) push(m[1]!, m.index, true);
+  // "모델 폴더 roberta를 만들어줘": a name after the noun, ended by a particle
+  const koAfter = rx(`(?:${nounsKo})\\s+${NAME}(?=\\s*(?:을|를|이|가|은|는|으로|로|도|에|$))`, 'g');
+  for (const m of c.masked.matchAll(koAfter)) if (/[A-Za-z\uE000]/.test(m[1]!)) push(m[1]!, m.index + m[0].length - m[1]!.length, true);
   return hits.sort((a, b) => a.index - b.index);
 }
 
@@ -355,7 +359,7 @@ export function extractMounts(c: Clause): MountMention[] {
       add(unmask(name, c.quotes), at, at + name.length, true);
     }
   }
-  for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|연결)`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length);
+  for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|붙인|연결)`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length);
   for (const m of c.masked.matchAll(rx(`(?:with|and)\\s+(?:the\\s+)?${NAME}\\s+(?:mounted|attached)`, 'gi'))) {
     const start = m.index + m[0].indexOf(m[1]!, 4);
     add(valueAt(c, start, start + m[1]!.length), m.index, m.index + m[0].length);

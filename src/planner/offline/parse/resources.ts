@@ -35,8 +35,8 @@ export function extractAccelerator(lower: string): Found<AcceleratorAmount> | un
   for (const m of lower.matchAll(ACCEL_NUM_FIRST)) {
     const amount = toNumber(m[1]!);
     if (amount === undefined || amount <= 0) continue;
-    // "a GPU session with 2 fGPU": the article only says "with a GPU"; a number said elsewhere wins
-    const article = /^an?$/.test(m[1]!.trim());
+    // "a GPU session with 2 fGPU", "세션 하나 fGPU 6개": an article (or a count of the session) only says "with a GPU"; a number said elsewhere wins
+    const article = /^(?:an?|하나|한)$/.test(m[1]!.trim());
     hits.push({ index: m.index, end: m.index + m[0].length, amount, unit: m[2] ? 'fgpu' : 'gpu', text: m[0].trim(), ...(article ? { article } : {}) });
   }
   for (const m of lower.matchAll(ACCEL_UNIT_FIRST)) {
