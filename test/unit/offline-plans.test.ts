@@ -96,7 +96,7 @@ describe('offline plans', () => {
     expect(doc.outcome).toBe('planned');
     expect(doc.steps.map((s) => [s.operationId, s.pathParams, s.body])).toEqual([
       ['folders.delete_by_name', { name: 'api_helper' }, undefined],
-      ['folders.delete_from_trash_bin', {}, { vfolderId: 'aaaaaaaa-0000-4000-8000-000000000001' }],
+      ['folders.delete_from_trash_bin', {}, { id: 'aaaaaaaa-0000-4000-8000-000000000001' }],
     ]);
   });
 

@@ -17,7 +17,8 @@ import { ask, calls, done, findByName, listNames, plannedNames, tagged, usableFo
 
 /**
  * Folder listings give ids as 32 hex digits (facts §5); the trash-bin and delete-by-id bodies
- * are validated as UUIDs, which take the dashed form.
+ * are validated as UUIDs, which take the dashed form. Restore and delete-from-trash take the
+ * field name `id` (upstream declares only it; `vfolderId` is an alias), delete-by-id `vfolderId`.
  */
 function dashedUuid(id: string | undefined): string | undefined {
   if (!id || !/^[0-9a-f]{32}$/i.test(id)) return id;
@@ -108,12 +109,12 @@ export async function proposeFolderTarget(ctx: HandlerContext<ParsedIntent<Folde
         return calls(tagged(ctx, { operationId: 'folders.delete_by_name', pathParams: { name: f.name }, reason: `move folder ${f.name} to the trash bin first`, assumptions, destructive: true }, { role: 'trash' }));
       }
       return calls(
-        tagged(ctx, { operationId: 'folders.delete_from_trash_bin', body: { vfolderId: dashedUuid(f.id) }, reason: `delete folder ${f.name} permanently`, assumptions, destructive: true }, { role: 'purge' }),
+        tagged(ctx, { operationId: 'folders.delete_from_trash_bin', body: { id: dashedUuid(f.id) }, reason: `delete folder ${f.name} permanently`, assumptions, destructive: true }, { role: 'purge' }),
       );
     }
     case 'folder.restore':
       if (ctx.mine.length > 0) return done;
-      return calls(tagged(ctx, { operationId: 'folders.restore', body: { vfolderId: dashedUuid(f.id) }, reason: `restore folder ${f.name} from the trash bin`, assumptions }));
+      return calls(tagged(ctx, { operationId: 'folders.restore', body: { id: dashedUuid(f.id) }, reason: `restore folder ${f.name} from the trash bin`, assumptions }));
     case 'folder.info':
       if (ctx.mine.length > 0) return done;
       return calls(tagged(ctx, { operationId: 'folders.get_info', pathParams: { name: f.name }, reason: `details of folder ${f.name}`, assumptions }));
