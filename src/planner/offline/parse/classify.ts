@@ -137,7 +137,7 @@ export function features(lower: string, opts: { hasQuantities: boolean; hasImage
 const has = (f: ClauseFeatures, v: Verb): boolean => f.verbs.some((h) => h.kind === v);
 const hasNoun = (f: ClauseFeatures, n: Noun): boolean => f.nouns.some((h) => h.kind === n);
 
-const REMAINING = /\b(?:left|remaining|remain|free|available|spare|headroom|unused|allocatable|can\s+i\s+(?:still\s+)?(?:use|get|allocate))\b|남은|남았|남아|여유|잔여|가용|사용\s*가능|쓸\s*수\s*있/;
+const REMAINING = /\b(?:left|remaining|remain|free|available|spare|headroom|unused|allocatable|max(?:imum)?|can\s+i\s+(?:still\s+)?(?:use|get|allocate|request|have|run))\b|남은|남았|남아|여유|잔여|가용|사용\s*가능|쓸\s*수\s*있/;
 
 /** The intent kind of one clause, or undefined when it asks for no task. */
 export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: number } | undefined {
