@@ -15,7 +15,7 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['serve', V('\\b(?:serve|serving|deploy|deploying|host|expose)\\b')],
   ['purge', V('\\b(?:purge|permanently|for\\s+good|forever|empty\\s+(?:the\\s+|my\\s+)?trash|from\\s+(?:the\\s+)?trash\\s+(?:too|as\\s+well|completely))\\b|\\bhard[\\s-]delete\\b')],
   ['restore', V('\\b(?:restore|recover|undelete|untrash|bring\\s+back|get\\s+back)\\b')],
-  ['rename', V('\\b(?:rename|renaming|change\\s+(?:the\\s+|its\\s+)?name)\\b')],
+  ['rename', V('\\b(?:rename|renaming|change\\s+(?:the\\s+|its\\s+)?name|(?:a\\s+)?new\\s+name)\\b')],
   ['share', V('\\b(?:share|sharing|invite|grant|give\\s+(?:\\S+\\s+){1,3}?access)\\b|\\b(?:let|allow)\\s+[\\w.%+-]+@[\\w.-]+\\s+(?:to\\s+)?(?:read|write|access|use|see|view|edit|open)\\b')],
   ['leave', V('\\bleave\\b')],
   ['scale', V('\\b(?:scale|resize)\\b')],
@@ -137,7 +137,7 @@ export function features(lower: string, opts: { hasQuantities: boolean; hasImage
 const has = (f: ClauseFeatures, v: Verb): boolean => f.verbs.some((h) => h.kind === v);
 const hasNoun = (f: ClauseFeatures, n: Noun): boolean => f.nouns.some((h) => h.kind === n);
 
-const REMAINING = /\b(?:left|remaining|remain|free|available|spare|headroom|unused|allocatable|max(?:imum)?|can\s+i\s+(?:still\s+)?(?:use|get|allocate|request|have|run))\b|남은|남았|남아|여유|잔여|가용|사용\s*가능|쓸\s*수\s*있/;
+const REMAINING = /\b(?:left|remaining|remains?|free|available|spare|headroom|unused|allocatable|max(?:imum)?|can\s+i\s+(?:still\s+)?(?:use|get|allocate|request|have|run))\b|남은|남았|남아|여유|잔여|가용|사용\s*가능|쓸\s*수\s*있/;
 
 /** The intent kind of one clause, or undefined when it asks for no task. */
 export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: number } | undefined {

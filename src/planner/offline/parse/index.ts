@@ -106,10 +106,14 @@ function renamePair(c: Clause): { from?: string; to?: string } {
   if (en) return { from: cleanName(unmask(en[1]!, c.quotes)), to: cleanName(unmask(en[2]!, c.quotes)) };
   const change = new RegExp(`(?:change|set)\\s+(?:the\\s+)?name\\s+of\\s+(?:the\\s+)?(?:(?:session|folder)\\s+)?${NAME}(?:\\s+(?:session|folder))?\\s+to\\s+${NAME}`, 'i').exec(c.masked);
   if (change) return { from: cleanName(unmask(change[1]!, c.quotes)), to: cleanName(unmask(change[2]!, c.quotes)) };
-  const ko = new RegExp(`${NAME}\\s*(?:세션|폴더|서비스)?\\s*(?:의\\s*이름)?\\s*(?:을|를|은|는)?\\s*(?:이름\\s*(?:을|를)?\\s*)?${NAME}\\s*(?:으로|로)`).exec(c.masked);
+  const ko = new RegExp(`${NAME}(?![A-Za-z0-9_.\\-])\\s*(?:세션|폴더|서비스)?\\s*(?:의\\s*이름)?\\s*(?:을|를|은|는)?\\s*(?:이름\\s*(?:을|를)?\\s*)?${NAME}\\s*(?:으로|로)`).exec(c.masked);
   if (ko) return { from: cleanName(unmask(ko[1]!, c.quotes)), to: cleanName(unmask(ko[2]!, c.quotes)) };
-  const toOnly = new RegExp(`\\bto\\s+${NAME}\\s*[.?!]?\\s*$|${NAME}\\s*(?:으로|로)\\s*(?:이름\\s*)?(?:바꿔|바꾸|변경)`, 'i').exec(c.masked);
-  if (toOnly) return { to: cleanName(unmask(toOnly[1] ?? toOnly[2]!, c.quotes)) };
+  // "give X a new name: Y", "new name for X: Y"
+  const give = new RegExp(`(?:give|assign)\\s+(?:the\\s+)?(?:(?:session|folder|vfolder)\\s+)?${NAME}\\s+(?:a\\s+)?(?:new\\s+)?name\\s*(?:[:=]|of|to)?\\s*${NAME}|new\\s+name\\s+(?:for|of)\\s+(?:the\\s+)?(?:(?:session|folder|vfolder)\\s+)?${NAME}\\s*(?:[:=]|is|should\\s+be|to)\\s*${NAME}`, 'i').exec(c.masked);
+  if (give) return { from: cleanName(unmask(give[1] ?? give[3]!, c.quotes)), to: cleanName(unmask(give[2] ?? give[4]!, c.quotes)) };
+  // "… 이름 바꿔줘 datasets-new로": the new name after the verb
+  const toOnly = new RegExp(`\\bto\\s+${NAME}\\s*[.?!]?\\s*$|${NAME}\\s*(?:으로|로)\\s*(?:이름\\s*)?(?:바꿔|바꾸|변경)|(?:바꿔|바꾸|변경)\\S*\\s+${NAME}\\s*(?:으로|로)\\s*[.?!]?\\s*$`, 'i').exec(c.masked);
+  if (toOnly) return { to: cleanName(unmask(toOnly[1] ?? toOnly[2] ?? toOnly[3]!, c.quotes)) };
   return {};
 }
 
@@ -217,7 +221,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'session.destroy': {
       const target = sessionTarget(c, lower);
       if (target.names.length === 0 && !target.all) missing.push('target');
-      const forced = /\bforce(?:d|fully)?\b|\bhard\s+kill|강제/.test(lower);
+      const forced = /\bforce(?:d|fully)?\b|\bforcibly\b|\bby\s+force\b|\bhard\s+kill|강제/.test(lower);
       return { intent: { kind, target, ...(forced ? { forced: true } : {}) }, missing };
     }
     case 'session.list': {

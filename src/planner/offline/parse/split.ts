@@ -70,7 +70,7 @@ function conjunctionCuts(text: string): Array<[number, number]> {
 const ENTITY_NOUN =
   '(?:(?:model\\s+|inference\\s+)?services?|endpoints?|sessions?|notebooks?|jobs?|containers?|folders?|vfolders?|volumes?|datasets?|presets?|images?|keypairs?)';
 const ELLIPSIS_SPLIT = new RegExp(
-  `\\s*,?\\s*\\b(?:and|plus)\\s+(?=(?:a|an|another|one|new|all\\s+(?:of\\s+)?my|my|also\\s+a|also\\s+an)\\s+(?:[a-z0-9][\\w.-]*\\s+){0,3}?${ENTITY_NOUN}\\b)`,
+  `\\s*,?\\s*\\b(?:and(?:\\s+then)?|plus|then)\\s+(?=(?:a|an|another|one|new|all\\s+(?:of\\s+)?my|my|also\\s+a|also\\s+an)\\s+(?:[a-z0-9][\\w.-]*\\s+){0,3}?${ENTITY_NOUN}\\b)`,
   'g',
 );
 /** "list my sessions and folders": a bare plural noun ending the request, after a read verb. */
