@@ -30,12 +30,25 @@ export class PolicyError extends BaiError {
     readonly source: string,
     readonly problems: PolicyProblem[],
   ) {
-    super(problems.map((p) => formatProblem(source, p)).join('\n'), 'bad_input');
+    super(formatProblems(source, problems), 'bad_input');
   }
 }
 
+/** Problems shown for one file: the first few say where to look; the rest is noise after a syntax error. */
+const MAX_PROBLEMS_SHOWN = 5;
+/** A YAML parser message can quote a whole token (pages of text after a stray character). */
+const MAX_MESSAGE_CHARS = 200;
+
 export function formatProblem(source: string, p: PolicyProblem): string {
-  return `${source}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+  const message = p.message.replace(/\s+/g, ' ');
+  const short = message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS - 1)}…` : message;
+  return `${source}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ''}${short}`;
+}
+
+function formatProblems(source: string, problems: PolicyProblem[]): string {
+  const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => formatProblem(source, p));
+  if (problems.length > MAX_PROBLEMS_SHOWN) shown.push(`${source}: … and ${problems.length - MAX_PROBLEMS_SHOWN} more problems`);
+  return shown.join('\n');
 }
 
 export interface LoadedPolicy {
