@@ -45,6 +45,14 @@ afterAll(async () => {
 const plan = (query: string): Promise<PlanDocument> => planner.plan({ id: 't', query, tags: [], outcome: 'planned', writes: [] });
 
 describe('offline plans', () => {
+  it('free capacity in a resource group is asked of the project that may use it', async () => {
+    const a100 = await plan('how much GPU is free in gpu-a100?');
+    expect(a100.outcome).toBe('planned');
+    expect(a100.steps.map((s) => [s.operationId, s.body])).toEqual([['resource.check_presets', { group: 'research', scaling_group: 'gpu-a100' }]]);
+    const mine = await plan('how many fGPUs do I have left?');
+    expect(mine.steps.map((s) => s.body)).toEqual([{ group: 'default' }]);
+  });
+
   it('"… and then show me its logs" reads the new session by the id its create step returns', async () => {
     const doc = await plan('start a pytorch session with 2 fGPU and then show me its logs');
     expect(doc.outcome).toBe('planned');

@@ -12,6 +12,7 @@ import type {
   ServiceCreateIntent,
   ServiceTargetIntent,
 } from './intents.js';
+import { isConnectionFailure } from '../../client/errors.js';
 import { matchImages, type ImageRecord } from './match-image.js';
 import { ask, calls, done, findByName, listNames, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
 
@@ -21,10 +22,29 @@ export const IMAGE_LIST_QUERY = `query {
   }
 }`;
 
+/**
+ * The project to ask about a named resource group: the configured one if the group is open to it,
+ * else the first of the user's other projects that may use it ("how much is free in gpu-a100?"
+ * when only project research may use gpu-a100). Unknown groups stay with the configured project,
+ * so the manager's answer (or the preflight) says what is wrong.
+ */
+async function projectOpenTo(ctx: HandlerContext, group: string): Promise<string> {
+  const configured = ctx.defaults.group;
+  const projects = [configured, ...(await ctx.world.projects()).map((p) => p.name).filter((p) => p !== configured)];
+  for (const project of projects) {
+    const groups = await ctx.world.resourceGroups(project).catch((err: unknown) => {
+      if (isConnectionFailure(err)) throw err;
+      return [] as string[];
+    });
+    if (groups.some((g) => g.toLowerCase() === group.toLowerCase())) return project;
+  }
+  return configured;
+}
+
 export async function proposeResource(ctx: HandlerContext<ParsedIntent<ResourceIntent>>): Promise<HandlerResult> {
   if (ctx.mine.length > 0) return done;
   const intent = ctx.parsed.intent;
-  const project = ctx.defaults.group;
+  const project = intent.scalingGroup ? await projectOpenTo(ctx, intent.scalingGroup) : ctx.defaults.group;
   const sg = intent.scalingGroup ? { scaling_group: intent.scalingGroup } : {};
   switch (intent.kind) {
     case 'resource.presets':
