@@ -180,9 +180,12 @@ async function writePlanFile(path: string, plan: PlanDocument): Promise<void> {
 export async function run(ctx: CommandContext, requestWords: string[] | string, opts: RunOptions): Promise<number> {
   const request = Array.isArray(requestWords) ? requestWords.join(' ') : requestWords;
   if (!request.trim()) throw new BaiError('no request given: bai-agent "<what to do>" (see --help)', 'bad_input');
+  // LangGraph is the largest import of a run: start loading it now, alongside the spec and connection
+  const graphModule = import('../../agent/graph.js');
+  graphModule.catch(() => undefined); // a load failure is reported where it is awaited
   const { conn, deps } = await prepare(ctx, opts);
   try {
-    const { runAgent } = await import('../../agent/graph.js');
+    const { runAgent } = await graphModule;
     const state = await runAgent(deps, { request, mode: opts.dryRun ? 'plan' : 'run', autoApprove: Boolean(opts.yes ?? ctx.globals.yes) }, approver(ctx));
     if (opts.output && state.plan) await writePlanFile(opts.output, state.plan);
     return finish(ctx, state, opts);
