@@ -63,6 +63,8 @@ export interface SessionTarget {
   names: string[];
   /** "all my sessions" / "every running session" */
   all?: boolean;
+  /** "delete everything": all of what, sessions or folders? Said with no noun, so the planner asks. */
+  allOfWhat?: boolean;
   /** status filter with `all` ("running", "pending") in manager form: RUNNING, PENDING… */
   status?: string[];
   /** "… and show me its logs": the session that intent number `created` of this request creates (unnamed yet). */

@@ -369,6 +369,12 @@ export async function proposeSessionDestroy(ctx: HandlerContext<ParsedIntent<Ses
   if (folder) return proposeFolderTarget({ ...ctx, parsed: { ...ctx.parsed, intent: { kind: 'folder.delete', name: folder } } });
   const query = intent.forced ? { forced: true } : {};
 
+  if (target.all && target.allOfWhat) {
+    const sessions = liveSessions(await ctx.world.sessions());
+    return ask(
+      `Delete all of what? You have ${sessions.length} live session${sessions.length === 1 ? '' : 's'}${sessions.length ? ` (${listNames(sessions)})` : ''} and your folders. Say e.g. "terminate all my sessions" or "delete the folder <name>".`,
+    );
+  }
   if (target.all) {
     const statuses = target.status?.length ? target.status : LIVE_SESSION_STATUSES.filter((s) => s !== 'TERMINATING');
     const search = ctx.mine.find((a) => a.candidate.meta?.role === 'search');

@@ -221,6 +221,11 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'session.destroy': {
       const target = sessionTarget(c, lower);
       if (target.names.length === 0 && !target.all) missing.push('target');
+      // "delete everything" names no kind of thing: kill/terminate/stop imply sessions, delete/remove do not
+      const sessionNoun = new RegExp(`\\b(?:${SESSION_NOUNS_EN})\\b|${SESSION_NOUNS_KO}`).test(lower);
+      if (target.all && !sessionNoun && !target.status?.length && /\b(?:delete|remove|erase|wipe|clean|purge|nuke|trash)\b|삭제|지워|지우/.test(lower)) {
+        target.allOfWhat = true;
+      }
       const forced = /\bforce(?:d|fully)?\b|\bforcibly\b|\bby\s+force\b|\bhard\s+kill|강제/.test(lower);
       return { intent: { kind, target, ...(forced ? { forced: true } : {}) }, missing };
     }
@@ -233,6 +238,11 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'session.status_history': {
       const target = sessionTarget(c, lower);
       if (target.names.length === 0 && !target.all) missing.push('target');
+      // "delete everything" names no kind of thing: kill/terminate/stop imply sessions, delete/remove do not
+      const sessionNoun = new RegExp(`\\b(?:${SESSION_NOUNS_EN})\\b|${SESSION_NOUNS_KO}`).test(lower);
+      if (target.all && !sessionNoun && !target.status?.length && /\b(?:delete|remove|erase|wipe|clean|purge|nuke|trash)\b|삭제|지워|지우/.test(lower)) {
+        target.allOfWhat = true;
+      }
       return { intent: { kind, target }, missing };
     }
     case 'session.rename': {
