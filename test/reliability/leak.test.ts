@@ -178,7 +178,7 @@ describe('no secret in any output or file', () => {
     expect(by('secret as a flag').code).toBe(0);
     expect(by('secret as a flag').stderr).toMatch(/warning: --secret-key puts the secret key on the command line/);
     expect(by('run --llm (stub)').code, by('run --llm (stub)').stderr).toBe(0);
-    expect(by('wrong secret').code, by('wrong secret').stderr).not.toBe(0);
+    expect(by('wrong secret').code, by('wrong secret').stderr).toBe(2); // credentials are configuration (README exit codes)
     expect(by('wrong secret').stderr).toMatch(/authentication failed: check BACKEND_ACCESS_KEY\/BACKEND_SECRET_KEY/);
     expect(by('credentials file 0644').stderr).toMatch(/credentials\.toml is readable by others \(mode 0644\); run chmod 600/);
     expect(by('credentials file 0644').code).toBe(0);
