@@ -3,6 +3,7 @@
  * BAI_AGENT_CACHE_DIR (spec/index caches), BAI_AGENT_STATE_DIR (audit log, sandbox state),
  * BAI_AGENT_CONFIG_DIR. Defaults follow XDG.
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,10 +25,21 @@ export function configDir(): string {
   return process.env.BAI_AGENT_CONFIG_DIR || join(xdg('XDG_CONFIG_HOME', ['.config']), 'bai-agent');
 }
 
-/** The package root (holds specs/ and policies/), whether running from src/ or dist/. */
+let root: string | undefined;
+
+/**
+ * The package root (holds specs/ and policies/), whether running from src/, dist/ or the bundled
+ * CLI in dist/bundle/: the nearest directory upwards with both package.json and specs/.
+ */
 export function packageRoot(): string {
-  // this file is src/paths.ts or dist/paths.js: the root is one level up either way
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..');
+  if (root) return root;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'specs'))) return (root = dir);
+    const up = dirname(dir);
+    if (up === dir) return (root = resolve(dirname(fileURLToPath(import.meta.url)), '..'));
+    dir = up;
+  }
 }
 
 export function bundledSpecsDir(): string {

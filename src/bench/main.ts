@@ -157,7 +157,8 @@ export const SECTIONS: BenchSection[] = [
       // cold processes against a throw-away sandbox, median of 5, the commands interleaved so that
       // load from elsewhere on the machine hits each alike; the yardstick is what merely importing
       // LangGraph costs, since a planning run must load it (issue 4: ≤ 1.3×)
-      const cli = join(packageRoot(), 'dist', 'cli', 'main.js');
+      // the installed command (package.json bin): the bundled CLI
+      const cli = join(packageRoot(), 'dist', 'bundle', 'bin.js');
       if (!existsSync(cli)) return [{ section: this.name, catalog: 'cli', metric: 'skipped: run npm run build', value: 0, unit: '' }];
       const env = { ...process.env, BAI_AGENT_CACHE_DIR: ctx.cacheDir, BAI_AGENT_STATE_DIR: ctx.cacheDir, BACKEND_ENDPOINT: '' };
       const request = 'create a new session with 5 fGPU';

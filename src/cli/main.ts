@@ -201,6 +201,13 @@ function registerCommands(program: Command): void {
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
+  // `bai-agent … | head`: the reader went away; stop quietly rather than print a stack trace
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const program = buildProgram();
   program.exitOverride();
   try {
@@ -217,6 +224,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
 
 // Run when executed as the bin (directly or through npm's symlink), not when imported by tests.
 function invokedDirectly(): boolean {
+  if ((globalThis as Record<symbol, unknown>)[Symbol.for('bai-agent.bin')]) return false; // bin.ts calls main()
   const argv1 = process.argv[1];
   if (!argv1) return false;
   try {
