@@ -3,37 +3,13 @@
  * create is recovered, never repeated; an unverifiable outcome is reported as such (and is not
  * replanned); a 429 is sent again only after the manager's wait.
  */
+import { planOf, writeStep } from '../support/plan-doc.js';
 import { describe, expect, it } from 'vitest';
 import { BackendApiError, ManagerUnavailableError } from '../../src/client/errors.js';
 import { executePlan, type AuditEntry, type ExecClient } from '../../src/agent/execute.js';
 import type { PlanDocument, PlanStep } from '../../src/planner/plan.js';
 
-function planOf(steps: PlanStep[]): PlanDocument {
-  return {
-    version: 1,
-    request: 'test',
-    createdAt: new Date().toISOString(),
-    spec: { title: 't', version: '1', sha256: 'a'.repeat(64) },
-    endpoint: 'sandbox',
-    planner: { kind: 'offline', model: null },
-    policy: { name: 'default' },
-    outcome: 'planned',
-    steps,
-    assumptions: [],
-    grounding: [],
-    search: {
-      algorithm: 'dfsdt', nodesExpanded: 1, backtracks: 0, maxDepthReached: 1, llmCalls: 0, tokens: { prompt: 0, completion: 0 }, elapsedMs: 1,
-      budgets: { maxDepth: 1, width: 1, maxNodes: 1, maxLlmCalls: 0, timeMs: 1 }, failures: [],
-    },
-  };
-}
-
-function step(id: string, operationId: string, extra: Partial<PlanStep> = {}): PlanStep {
-  return {
-    id, operationId, method: 'POST', path: '/x', pathParams: {}, query: {}, effect: 'write',
-    policy: { verdict: 'confirm', reason: 'writes need confirmation' }, reason: operationId, assumptions: [], refs: [], destructive: false, ...extra,
-  };
-}
+const step = writeStep;
 
 const dropped = () => new ManagerUnavailableError('the connection to the manager was dropped before an answer arrived', 'dropped');
 const problem = (status: number, type: string, extra: Partial<ConstructorParameters<typeof BackendApiError>[0]> = {}) =>

@@ -1,34 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { planOf, writeStep } from '../support/plan-doc.js';
 import { BaiError } from '../../src/errors.js';
 import { eventStatus, executePlan, type ExecClient, type ProgressEvent } from '../../src/agent/execute.js';
 import type { PlanDocument, PlanStep } from '../../src/planner/plan.js';
 
-function planOf(steps: PlanStep[]): PlanDocument {
-  return {
-    version: 1,
-    request: 'test',
-    createdAt: new Date().toISOString(),
-    spec: { title: 't', version: '1', sha256: 'a'.repeat(64) },
-    endpoint: 'sandbox',
-    planner: { kind: 'offline', model: null },
-    policy: { name: 'default' },
-    outcome: 'planned',
-    steps,
-    assumptions: [],
-    grounding: [],
-    search: {
-      algorithm: 'dfsdt', nodesExpanded: 1, backtracks: 0, maxDepthReached: 1, llmCalls: 0, tokens: { prompt: 0, completion: 0 }, elapsedMs: 1,
-      budgets: { maxDepth: 1, width: 1, maxNodes: 1, maxLlmCalls: 0, timeMs: 1 }, failures: [],
-    },
-  };
-}
-
-function s(id: string, operationId: string, extra: Partial<PlanStep> = {}): PlanStep {
-  return {
-    id, operationId, method: 'POST', path: '/x', pathParams: {}, query: {}, effect: 'write',
-    policy: { verdict: 'confirm', reason: 'writes need confirmation' }, reason: operationId, assumptions: [], refs: [], destructive: false, ...extra,
-  };
-}
+const s = writeStep;
 
 const lost = () => new BaiError('connection reset by the manager', 'unavailable');
 

@@ -8,6 +8,7 @@
  * `--inference-upstream URL` puts an OpenAI-compatible server (a local vLLM, Ollama, LM Studio)
  * behind every model service endpoint, so `--llm backendai:SERVICE` can be tried locally.
  */
+import { waitForSignal } from '../signals.js';
 import { rmSync } from 'node:fs';
 import { BaiError, ExitCode } from '../../errors.js';
 import type { CommandContext } from '../main.js';
@@ -88,17 +89,6 @@ export async function run(ctx: CommandContext, opts: SandboxCommandOptions = {})
   return ExitCode.OK;
 }
 
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
 
 /** One signed request, as any client would make it. */
 async function checkRoundTrip(url: string, keys: { accessKey: string; secretKey: string }): Promise<Record<string, string>> {

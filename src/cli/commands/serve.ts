@@ -3,6 +3,7 @@
  * SIGINT/SIGTERM. Prints the page URL with the access token in its fragment, once, on stderr;
  * after that the token is masked like any other secret.
  */
+import { waitForSignal } from '../signals.js';
 import { BaiError, ExitCode } from '../../errors.js';
 import { registerSecret } from '../../redact.js';
 import type { CommandContext } from '../main.js';
@@ -75,14 +76,3 @@ export async function run(ctx: CommandContext, opts: ServeCommandOptions = {}): 
   return ExitCode.OK;
 }
 
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
