@@ -165,8 +165,8 @@ function baseDecision(policy: Policy, step: StepFacts, effect: 'read' | 'write')
   const rule = policy.rules[index];
   if (rule) return { verdict: rule.verdict, rule: `rules[${index}]`, reason: rule.reason };
   const verdict = policy.defaults[effect];
-  const said = verdict === 'allow' ? 'allowed' : verdict === 'confirm' ? 'need confirmation' : 'denied';
-  return { verdict, rule: `defaults.${effect}`, reason: `${effect}s are ${said} by default in policy ${policy.name}` };
+  const said = verdict === 'allow' ? 'are allowed' : verdict === 'confirm' ? 'need confirmation' : 'are denied';
+  return { verdict, rule: `defaults.${effect}`, reason: `${effect}s ${said} by default in policy ${policy.name}` };
 }
 
 function showQuantity(slot: string, n: number): string {

@@ -9,6 +9,7 @@ import { isAbsolute, join } from 'node:path';
 import type { z } from 'zod';
 import { BaiError } from '../errors.js';
 import { bundledPoliciesDir } from '../paths.js';
+import { loadYaml } from '../spec/yaml.js';
 import type { PolicyDecision } from '../planner/plan.js';
 import { evaluatePlan, evaluateStep, NO_RUN, globToRegExp, type RunCounters, type StepFacts } from './evaluate.js';
 import { KNOWN_KEYS, Policy, slotQuantity, isBytesSlot } from './schema.js';
@@ -165,7 +166,7 @@ function decodeText(buffer: Buffer, source: string): string {
 type Segment = string | number;
 
 async function validatePolicyText(text: string, source: string): Promise<Policy> {
-  const { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar } = await import('yaml');
+  const { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar } = loadYaml();
   const lineCounter = new LineCounter();
   // logLevel error: problems land in doc.errors and are reported here, not as process warnings on stderr
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });

@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { cacheDir } from '../paths.js';
 import { SpecError } from './errors.js';
+import { loadYaml } from './yaml.js';
 
 export interface DataFile<T> {
   path: string;
@@ -53,11 +53,8 @@ export function loadDataFile<T = unknown>(path: string): DataFile<T> {
   return { path, sha256, data };
 }
 
-// `yaml` is required lazily (sync, via createRequire) so the common cached path never loads it.
-const require = createRequire(import.meta.url);
-
 function parseYamlSync<T>(text: string, path: string): T {
-  const { parse } = require('yaml') as typeof import('yaml');
+  const { parse } = loadYaml(); // only here: the common cached path never loads yaml
   try {
     return parse(text, { maxAliasCount: 100 }) as T;
   } catch (err) {

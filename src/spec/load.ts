@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { bundledSpecsDir, cacheDir } from '../paths.js';
 import { SpecError } from './errors.js';
 import { makeCatalog, normalizeDocument } from './normalize.js';
+import { loadYaml } from './yaml.js';
 import type { Catalog, CatalogInfo, JsonSchema, Operation, SpecSource } from './types.js';
 
 export const BUNDLED_SPEC_FILE = 'backendai-manager.yaml';
@@ -113,7 +114,7 @@ export async function parseDocument(text: string, location: string): Promise<unk
       throw new SpecError(`invalid JSON (${(err as Error).message})`, location);
     }
   }
-  const { parse } = await import('yaml');
+  const { parse } = loadYaml();
   try {
     // maxAliasCount guards against "billion laughs"; logLevel error keeps YAML warnings (unknown tags) off stderr
     return parse(trimmed, { maxAliasCount: 100, logLevel: 'error' });
