@@ -2,10 +2,13 @@
  * Validate an operation's path/query parameters and JSON body against the catalog's schemas
  * (JSON Schema 2020-12, as OpenAPI 3.1 uses). Compiled lazily per operation: a run validates a
  * handful of operations, never all of them. Shared by the planner (candidate validation) and the
- * sandbox (request validation), so both read the spec the same way.
+ * sandbox (request validation), so both read the spec the same way. Compiled validators are kept
+ * on disk per spec (validator-cache.ts): a later process loads them without loading ajv at all.
  */
 import { createRequire } from 'node:module';
+import { cacheDir } from '../paths.js';
 import type { Catalog, JsonSchema, Operation } from './types.js';
+import { ValidatorCache } from './validator-cache.js';
 
 export interface ValidationProblem {
   /** `body.config.resources`, `query.group`, `pathParams.session_name` */
@@ -22,6 +25,7 @@ interface AjvLike {
   addSchema(schema: object, key?: string): unknown;
   compile(schema: object): ValidateFn;
 }
+type StandaloneCode = (ajv: AjvLike, fn: ValidateFn) => string;
 type ValidateFn = ((data: unknown) => boolean) & {
   errors?: Array<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }> | null;
 };
@@ -54,17 +58,47 @@ function describe(err: NonNullable<ValidateFn['errors']>[number]): string {
   }
 }
 
+export interface SpecValidatorOptions {
+  /** Where compiled validators are kept between processes; null keeps them in memory only. */
+  cacheRoot?: string | null;
+}
+
 export class SpecValidator {
-  private readonly ajv: AjvLike;
+  private ajv?: { instance: AjvLike; standaloneCode: StandaloneCode };
+  private readonly cache: ValidatorCache | null;
   private readonly bodies = new Map<string, ValidateFn | null>();
   private readonly params = new Map<string, ValidateFn>();
+  /** How each validator was obtained in this process (tests and the bench read it). */
+  readonly stats = { compiled: 0, fromCache: 0 };
 
-  constructor(private readonly catalog: Catalog) {
-    const Ajv2020 = (require('ajv/dist/2020') as { default: new (o: object) => AjvLike }).default;
-    const addFormats = (require('ajv-formats') as { default: (a: AjvLike) => void }).default;
-    this.ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false, discriminator: false });
-    addFormats(this.ajv);
-    this.ajv.addSchema({ $id: SPEC_ID, components: { schemas: catalog.schemas } });
+  constructor(
+    private readonly catalog: Catalog,
+    opts: SpecValidatorOptions = {},
+  ) {
+    const root = opts.cacheRoot === undefined ? cacheDir() : opts.cacheRoot;
+    this.cache = root ? new ValidatorCache(root, catalog.sha256) : null;
+  }
+
+  /** ajv, loaded only when a validator is not in the cache. */
+  private compiler(): { instance: AjvLike; standaloneCode: StandaloneCode } {
+    if (!this.ajv) {
+      const Ajv2020 = (require('ajv/dist/2020') as { default: new (o: object) => AjvLike }).default;
+      const addFormats = (require('ajv-formats') as { default: (a: AjvLike) => void }).default;
+      const { _ } = require('ajv') as { _: (strings: TemplateStringsArray) => unknown };
+      const standaloneCode = (require('ajv/dist/standalone') as { default: StandaloneCode }).default;
+      // code.source keeps the generated code for the cache; code.formats says how that code finds the formats
+      const instance = new Ajv2020({
+        strict: false,
+        allErrors: true,
+        validateSchema: false,
+        discriminator: false,
+        code: { source: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
+      });
+      addFormats(instance);
+      instance.addSchema({ $id: SPEC_ID, components: { schemas: this.catalog.schemas } });
+      this.ajv = { instance, standaloneCode };
+    }
+    return this.ajv;
   }
 
   validateBody(op: Operation, body: unknown): ValidationResult {
@@ -78,7 +112,7 @@ export class SpecValidator {
     }
     let fn = this.bodies.get(op.operationId);
     if (fn === undefined) {
-      fn = this.compileSafely(op.requestBody);
+      fn = this.compileSafely(`body ${op.operationId}`, op.requestBody);
       this.bodies.set(op.operationId, fn);
     }
     if (!fn) return { ok: true, problems: [] }; // an uncompilable upstream schema: do not block on it
@@ -104,10 +138,11 @@ export class SpecValidator {
         if (p.required) problems.push({ at, message: `missing required ${p.in} parameter "${p.name}"` });
         continue;
       }
-      let fn = this.params.get(`${op.operationId}:${at}`);
+      const key = `param ${op.operationId} ${at}`;
+      let fn = this.params.get(key);
       if (!fn) {
-        fn = this.compileSafely(p.schema) ?? (() => true);
-        this.params.set(`${op.operationId}:${at}`, fn);
+        fn = this.compileSafely(key, p.schema) ?? (() => true);
+        this.params.set(key, fn);
       }
       const r = this.run(fn, coerce(value, p.schema), at);
       problems.push(...r.problems);
@@ -115,12 +150,38 @@ export class SpecValidator {
     return { ok: problems.length === 0, problems };
   }
 
-  private compileSafely(schema: JsonSchema): ValidateFn | null {
+  /** The validator for `schema`: from the cache, else compiled (and cached); null if ajv cannot compile it. */
+  private compileSafely(key: string, schema: JsonSchema): ValidateFn | null {
+    let rebased: object;
+    let cacheKey: string;
     try {
-      return this.ajv.compile(rebase(schema) as object);
+      rebased = rebase(schema) as object;
+      // the schema text is part of the key: the spec sha already pins it, this guards against a key reused for another schema
+      cacheKey = `${key}\n${JSON.stringify(rebased)}`;
+    } catch {
+      return null; // a hostile spec (nesting deeper than the stack): validated as uncompilable, as ajv would be
+    }
+    const cached = this.cache?.load<ValidateFn>(cacheKey);
+    if (cached) {
+      this.stats.fromCache++;
+      return cached;
+    }
+    let fn: ValidateFn;
+    const { instance, standaloneCode } = this.compiler();
+    try {
+      fn = instance.compile(rebased);
     } catch {
       return null;
     }
+    this.stats.compiled++;
+    if (this.cache) {
+      try {
+        this.cache.save(cacheKey, standaloneCode(instance, fn));
+      } catch {
+        // a schema ajv compiles but cannot emit standalone: compile it again next time
+      }
+    }
+    return fn;
   }
 
   private run(fn: ValidateFn, data: unknown, root: string): ValidationResult {
