@@ -49,14 +49,15 @@ export function exitCodeForError(err: unknown): ExitCode {
       return ExitCode.REFUSED;
     case 'api':
       // rejected credentials or clock (401, invalid-auth-params) are configuration, not a failed step
-      return isAuthProblem(err) ? ExitCode.BAD_INPUT : ExitCode.EXECUTION_FAILED;
+      return isCredentialRejection(err) ? ExitCode.BAD_INPUT : ExitCode.EXECUTION_FAILED;
     case 'execution':
       return ExitCode.EXECUTION_FAILED;
   }
 }
 
 /** The manager refused who we are (or our clock), as BackendApiError carries it (status/type). */
-function isAuthProblem(err: BaiError): boolean {
+export function isCredentialRejection(err: unknown): boolean {
+  if (!(err instanceof BaiError)) return false;
   const { status, type } = err as BaiError & { status?: unknown; type?: unknown };
   return status === 401 || type === 'auth-failed' || type === 'invalid-auth-params';
 }

@@ -15,7 +15,7 @@
  * agent replans only after a failure that left nothing behind, so a lost create never turns into
  * a second session under a new name.
  */
-import { BaiError } from '../errors.js';
+import { BaiError, isCredentialRejection } from '../errors.js';
 import type { PlanDocument, PlanStep } from '../planner/plan.js';
 import { resolveStepArgs } from '../planner/refs.js';
 import type { AcceptedStep } from '../planner/types.js';
@@ -88,6 +88,8 @@ export interface ExecutionReport {
   /** Set with failedStep. */
   failedStepEffect?: FailedStepEffect;
   error?: string;
+  /** The manager rejected the credentials (or clock): a configuration problem, not a plan problem. */
+  credentialsRejected?: boolean;
   outputs: ExecutionOutputs;
   /** Steps that completed, with their results as observations (for a replan). */
   completed: AcceptedStep[];
@@ -267,7 +269,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
         durationMs: now() - started,
       });
       progress({ kind: 'step-failed', step, error });
-      return { ok: false, results, failedStep: step.id, failedStepEffect: effect, error, outputs, completed };
+      const credentialsRejected = isCredentialRejection(err) || (err instanceof StepFailure && isCredentialRejection(err.cause));
+      return { ok: false, results, failedStep: step.id, failedStepEffect: effect, error, ...(credentialsRejected ? { credentialsRejected } : {}), outputs, completed };
     }
   }
   return { ok: true, results, outputs, completed };

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../src/sandbox/index.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'cli', 'main.js');
@@ -117,6 +118,25 @@ describe('bai-agent exit codes and --json', () => {
     expect(r.code).toBe(8);
     expect(r.json.error.kind).toBe('unavailable');
     expect(r.stdout + r.stderr).not.toContain('do-not-print-this-secret');
+  });
+
+  it('2: credentials the manager rejects while executing a saved plan — nothing written, no retry as a new plan', async () => {
+    const sandbox = await startSandbox({ clock: 'fast' });
+    try {
+      const keys = sandbox.credentials.user;
+      const manager = { BACKEND_ENDPOINT: sandbox.url, BACKEND_ACCESS_KEY: keys.accessKey, BACKEND_SECRET_KEY: keys.secretKey };
+      const file = join(dir, 'wrong-key-plan.json');
+      expect((await bai(['--json', 'plan', '-o', file, 'create a folder named never-with-a-bad-key'], manager)).code).toBe(0);
+      const wrongSecret = 'wrong-secret-0000000000000000000000000000000';
+      const r = await bai(['--json', '--yes', 'apply', file], { ...manager, BACKEND_SECRET_KEY: wrongSecret });
+      expect(r.code, r.stdout).toBe(2);
+      expect(r.json.outcome).toBe('execution_failed');
+      expect(r.json.execution.error).toMatch(/authentication failed/);
+      expect(r.stdout + r.stderr).not.toContain(wrongSecret);
+      expect(sandbox.world().folders.map((f) => f.name)).not.toContain('never-with-a-bad-key');
+    } finally {
+      await sandbox.close();
+    }
   });
 
   it('plan -o then apply: executes exactly the saved plan', async () => {

@@ -86,7 +86,8 @@ function exitCodeFor(state: AgentStateT, opts: RunOptions): number {
   if (state.mode === 'plan') return opts.detailedExitcode && writeSteps(plan).length > 0 ? ExitCode.PLAN_HAS_WRITES : ExitCode.OK;
   if (state.decision === 'reject') return ExitCode.DECLINED;
   if (state.decision === 'unavailable') return ExitCode.CONFIRMATION_REQUIRED;
-  if (state.execution && !state.execution.ok) return ExitCode.EXECUTION_FAILED;
+  // rejected credentials exit as the configuration problem they are (README: 2), as they do when planning
+  if (state.execution && !state.execution.ok) return state.execution.credentialsRejected ? ExitCode.BAD_INPUT : ExitCode.EXECUTION_FAILED;
   return ExitCode.OK;
 }
 
@@ -100,10 +101,8 @@ function outcomeWord(state: AgentStateT, code: number): string {
       return 'declined';
     case ExitCode.CONFIRMATION_REQUIRED:
       return 'confirmation_required';
-    case ExitCode.EXECUTION_FAILED:
-      return 'execution_failed';
     default:
-      return 'executed';
+      return state.execution && !state.execution.ok ? 'execution_failed' : 'executed';
   }
 }
 
