@@ -22,7 +22,7 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['move', V('\\b(?:move|mv)\\b')],
   ['destroy', V('\\b(?:terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt)\\b')],
   ['delete', V('\\b(?:delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
-  ['create', V("\\b(?:create|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train)\\b")],
+  ['create', V("\\b(?:create|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
   ['mount', V('\\b(?:mount|attach)\\b')],
   ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|how's|what's\\s+(?:happening|going\\s+on)|what\\s+is\\s+(?:happening|going\\s+on)|is\\s+(?:\\S+\\s+)?(?:still\\s+)?(?:running|up|alive|done|finished|ready|complete|completed|over))\\b")],
   ['list', V("\\b(?:list|show|display|what|what's|whats|which|see|view|get|check|tell\\s+me|how\\s+many|how\\s+much|are\\s+there|do\\s+i\\s+have|enumerate|print|ls|find|look\\s+up|give\\s+me)\\b")],
@@ -105,10 +105,12 @@ export interface ClauseFeatures {
   hasQuantities: boolean;
   hasImage: boolean;
   hasName: boolean;
+  /** names a file inside a folder ("server.py", "data/train.csv") */
+  hasFilePath?: boolean;
   question: boolean;
 }
 
-export function features(lower: string, opts: { hasQuantities: boolean; hasImage: boolean; hasName: boolean }): ClauseFeatures {
+export function features(lower: string, opts: { hasQuantities: boolean; hasImage: boolean; hasName: boolean; hasFilePath?: boolean }): ClauseFeatures {
   const korean = /[\uAC00-\uD7A3]/.test(lower) && hits(VERBS_KO, lower).length > 0;
   const verbs = korean ? [...hits(VERBS_KO, lower), ...hits(VERBS_EN, lower)] : hits(VERBS_EN, lower);
   const nouns = [...hits(NOUNS_EN, lower), ...(/[\uAC00-\uD7A3]/.test(lower) ? hits(NOUNS_KO, lower) : [])].sort((a, b) => a.index - b.index);
@@ -148,6 +150,14 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     return { kind: 'auth.whoami', confidence: 0.9 };
   }
   if (hasNoun(f, 'token') && (hasNoun(f, 'service') || f.hasName)) return { kind: 'service.token', confidence: 0.85 };
+
+  // "rename server.py in api_helper to main.py", "remove the cifar10 directory from datasets": what is inside a folder
+  if ((f.hasFilePath || o === 'directory') && !hasNoun(f, 'session') && v !== 'create') {
+    if (has(f, 'rename')) return { kind: 'folder.rename_file', confidence: 0.8 };
+    if (has(f, 'move')) return { kind: 'folder.move_file', confidence: 0.8 };
+    if (has(f, 'delete') || (has(f, 'destroy') && !/\bstop\b|종료|중지/.test(l))) return { kind: 'folder.delete_files', confidence: 0.8 };
+  }
+
 
   // only services scale: "scale X to 3"
   if (v === 'scale' && !hasNoun(f, 'session') && !hasNoun(f, 'folder')) return { kind: 'service.scale', confidence: 0.8 };

@@ -186,7 +186,12 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const mountNames = new Set(mounts.map((m) => m.name));
       const explicit = explicitNames(rest).map((h) => h.value);
       const nounName = nounNames(rest, SESSION_NOUNS_EN, SESSION_NOUNS_KO, false).map((h) => h.value);
-      const name = [...explicit, ...nounName].find((n) => !mountNames.has(n) && n !== scalingGroup?.value && n !== preset);
+      const notAName = (n: string): boolean => mountNames.has(n) || n === scalingGroup?.value || n === preset || n === project;
+      // "two python sessions, etl-a and etl-b": one name per session, each its own create
+      const listed = nameList(rest).filter((n) => !notAName(n));
+      const pluralSessions = /\b(?:sessions|notebooks|jobs|containers|boxes|instances)\b|세션들/.test(lower);
+      const perSession = listed.length >= 2 && (count ? listed.length === count.value : pluralSessions) ? listed : undefined;
+      const name = perSession?.[0] ?? [...explicit, ...nounName].find((n) => !notAName(n));
       const batch = /\bbatch\b|배치|\bas\s+a\s+job\b|\bjob\b.*\b(?:runs?|executes?)\b/.test(lower);
       const sessionType = batch
         ? 'batch'
@@ -197,7 +202,10 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
             : command && /\bjob\b|작업|잡/.test(lower)
               ? 'batch'
               : undefined;
-      const timeoutAt = lower.search(/timeout|time\s*limit|제한\s*시간|타임아웃|(?:for\s+)?at\s+most|no\s+longer\s+than/);
+      // "timeout 2h", "at most 90 minutes", "killed if it runs longer than 90 minutes", "2시간 넘으면 종료"
+      const timeoutAt = lower.search(
+        /timeout|time\s*limit|제한\s*시간|타임아웃|(?:for\s+)?at\s+most|no\s+longer\s+than|(?:longer|more)\s+than|kill(?:ed)?\s+(?:it\s+)?after|cap(?:ped)?\s+(?:it\s+)?at|max(?:imum)?\s+(?:run\s*time|runtime|duration)|\d+\s*(?:분|시간|초)\s*(?:이상|넘(?:으면|게|어가면))/,
+      );
       const timeout = timeoutAt >= 0 ? extractDuration(lower.slice(Math.max(0, timeoutAt - 16), timeoutAt + 40)) : undefined;
       const intent: Intent = {
         kind,
@@ -214,9 +222,9 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         ...(preset ? { preset } : {}),
         ...(project ? { project } : {}),
         ...(cluster ? { clusterSize: cluster.value.size, ...(cluster.value.mode ? { clusterMode: cluster.value.mode } : {}) } : {}),
-        ...(count ? { count: count.value } : {}),
+        ...(count && !perSession ? { count: count.value } : {}),
       };
-      return { intent, missing };
+      return { intent, missing, ...(perSession ? { also: perSession.slice(1) } : {}) };
     }
     case 'session.destroy': {
       const target = sessionTarget(c, lower);
@@ -372,10 +380,14 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const folder = new RegExp(`(?:from|in|inside|of)\\s+(?:the\\s+|my\\s+)?(?:folder\\s+)?${NAME}(?:\\s+folder)?|${NAME}\\s*폴더`, 'i').exec(c.masked);
       const name = folder ? cleanName(unmask(folder[1] ?? folder[2]!, c.quotes)) : undefined;
       const rest = folder ? blank(c, [{ start: folder.index, end: folder.index + folder[0].length }]) : c;
-      const paths = extractPaths(rest);
-      const to = /\bto\s+(\S+)\s*$|(\S+)\s*(?:으로|로)\s*(?:옮|이동|바꿔)/.exec(unmask(rest.masked, c.quotes));
-      const dest = to ? (to[1] ?? to[2])!.replace(/[.?!]$/, '') : undefined;
-      const filePaths = paths.filter((p) => p !== dest);
+      const text = unmask(rest.masked, c.quotes);
+      // "to main.py", "into src", "under archive/", "main.py로 바꿔", "mnist-raw로 (이름) 변경"
+      const to = /\b(?:to|into|under|as)\s+(?:the\s+)?(?!it\b|that\b)([A-Za-z0-9_./-]+)(?:\s+(?:directory|dir|folder|subfolder))?\s*[.?!]?\s*$|\b(?:to|into|under|as)\s+(?:the\s+)?(?!it\b|that\b)([A-Za-z0-9_./-]+)|([A-Za-z0-9_./-]+)\s*(?:으로|로)\s*(?:(?:이름\s*(?:을|를)?\s*)?(?:옮|이동|바꿔|바꾸|변경))/.exec(text);
+      const dest = to ? (to[1] ?? to[2] ?? to[3])!.replace(/[.?!]$/, '') : undefined;
+      // "the cifar10 directory", "mnist 디렉터리": a directory named in words is a path too
+      const dirNames = nounNames(rest, 'directory|directories|dir|subfolder|sub-folder|subdirectory', '디렉터리|디렉토리|하위\\s*폴더', true).map((h) => h.value);
+      const paths = [...extractPaths(rest), ...dirNames.filter((d) => !extractPaths(rest).includes(d))];
+      const filePaths = paths.filter((p) => p !== dest && p !== name);
       if (!name) missing.push('name');
       if (filePaths.length === 0) missing.push('paths');
       const extra = kind === 'folder.rename_file' ? (dest ? { newName: dest } : {}) : kind === 'folder.move_file' ? (dest ? { destination: dest } : {}) : {};
@@ -489,6 +501,12 @@ function resolveReferences(intents: ParsedIntent[]): void {
         p.missing = p.missing.filter((m) => m !== 'name');
       }
       if (f.name) lastFolder = f.name;
+      // "make a src directory and move server.py into it": "it" is the directory just made
+      const before = intents[index - 1]?.intent;
+      if (i.kind === 'folder.move_file' && !i.destination && refers && before?.kind === 'folder.mkdir' && before.path && before.name === f.name) {
+        i.destination = before.path;
+        p.missing = p.missing.filter((m) => m !== 'destination');
+      }
     } else if (i.kind === 'session.destroy' || i.kind === 'session.info' || i.kind === 'session.logs' || i.kind === 'session.status_history' || i.kind === 'session.rename') {
       const target = i.target ?? { names: [] };
       // "세션 만들고 로그 보여줘", "start a session and show the logs": a read right after a create reads that session
@@ -514,9 +532,16 @@ function resolveReferences(intents: ParsedIntent[]): void {
   }
 }
 
+/** A file name with a known extension, or a relative path: something inside a folder. */
+const FILE_PATH =
+  /(?<![\w@/.-])(?:[A-Za-z0-9_.-]+\/)*[A-Za-z0-9_-]+\.(?:py|ipynb|txt|json|jsonl|csv|tsv|ya?ml|md|sh|log|pt|pth|ckpt|bin|safetensors|parquet|h5|onnx|tar|gz|tgz|zip|toml|cfg|ini|pkl|npy|npz|png|jpe?g|html|js|ts)(?![\w.])/i;
+
 /** Classify one clause and build its intent; undefined when it asks for no task. */
 function parseClause(part: { masked: string; lower: string }, quotes: string[]): ClauseIntent | undefined {
-  const c: Clause = { masked: part.masked, lower: part.lower, quotes };
+  const whole: Clause = { masked: part.masked, lower: part.lower, quotes };
+  // KEY=value pairs are settings, not names or words ("NCCL_DEBUG=INFO" names nothing); build() reads them from the whole clause
+  const env = extractEnv(whole);
+  const c = blank(whole, env.spans);
   const { resources } = extractResources(c.lower);
   const hasQuantities = Object.keys(resources).length > 0;
   const hasImage = extractImage(c) !== undefined;
@@ -528,10 +553,13 @@ function parseClause(part: { masked: string; lower: string }, quotes: string[]):
   // names must not read as words: "train-job-1" holds neither the verb "train" nor the noun "job"
   const nameSpans = bareIdentifiers(c).map((h) => ({ start: h.index, end: h.index + h.value.length }));
   for (const m of c.masked.matchAll(/\uE000\d+\uE001/g)) nameSpans.push({ start: m.index, end: m.index + m[0].length });
-  const f = features(blank(c, nameSpans).lower, { hasQuantities, hasImage, hasName });
+  const hasFilePath = FILE_PATH.test(unmask(c.masked, quotes));
+  // file names are not words either: "server.py" is no server
+  for (const m of c.masked.matchAll(new RegExp(FILE_PATH.source, 'gi'))) nameSpans.push({ start: m.index, end: m.index + m[0].length });
+  const f = features(blank(c, nameSpans).lower, { hasQuantities, hasImage, hasName, hasFilePath });
   const kind = classify(f);
   if (!kind) return undefined;
-  const built = build(kind.kind, c);
+  const built = build(kind.kind, whole);
   if (!built) return undefined;
   const detailsOnly = kind.kind === 'session.create' && !f.verb && !f.nouns.some((n) => n.kind === 'session');
   return {
@@ -582,8 +610,9 @@ export function parseRequest(text: string): ParsedRequest {
       (raw.elliptical && previous ? parseElliptical(raw, previous, prepared.quotes) : undefined) ??
       (raw.borrowsNextVerb && clauses[i + 1] ? parseWithNextPredicate(part, clauses[i + 1]!, prepared.quotes) : undefined) ??
       parseClause(part, prepared.quotes);
-    // "세션 하나 만들어 주세요. fGPU는 2개, 메모리는 8GB로요": a clause of details only completes the session before it
-    if (parsed?.detailsOnly && previous && intents[intents.length - 1]?.intent.kind === 'session.create') {
+    // "세션 하나 만들어 주세요. fGPU는 2개, 메모리는 8GB로요": a clause of details only completes the session before it;
+    // so does "…; put it in whichever group has room" (where "it" is that session)
+    if ((parsed?.detailsOnly || PLACEMENT_FOLLOW_UP.test(raw.lower) || TIMEOUT_FOLLOW_UP.test(raw.lower)) && previous && intents[intents.length - 1]?.intent.kind === 'session.create') {
       const merged = { masked: `${previous.masked} ${part.masked}`, lower: `${previous.lower} ${part.lower}` };
       const again = parseClause(merged, prepared.quotes);
       if (again?.intent.kind === 'session.create') {
@@ -637,6 +666,12 @@ export function parseRequest(text: string): ParsedRequest {
 }
 
 export { looksLikeIdentifier };
+
+/** "kill it if it runs longer than 2 hours", "stop it after 90 minutes": a time limit for the job just asked for, not a termination */
+const TIMEOUT_FOLLOW_UP = /\b(?:kill(?:ed)?|stop(?:ped)?|terminat(?:e|ed)|end(?:ed)?|cancel(?:l?ed)?)\b[^.;]{0,30}?\b(?:if|when|once|after)\b[^.;]{0,40}?(?:\d|longer|more\s+than)/;
+
+/** "put it in gpu-a100", "run it on whichever group has room", "그건 gpu-a100에 띄워줘": where the session just asked for goes. */
+const PLACEMENT_FOLLOW_UP = /^\s*(?:and\s+|then\s+)?(?:please\s+)?(?:put|place|run|schedule|send|land|start|launch|create|spawn)\s+(?:it|that|this|that\s+one|the\s+session)\s+(?:in|on|into|onto|to|at|inside)\b|^\s*(?:그건|그거|그\s*세션(?:은|을)?|이건)\s/;
 
 const READ_VERBS = /^(?:list|show|display|check|describe|inspect|view|fetch|get)$/;
 const CREATE_VERBS = /^(?:create|make|start|launch|spin\s+up|fire\s+up|boot|open|run|set\s+up|provision|give\s+me|allocate)$/;

@@ -360,8 +360,9 @@ export function extractMounts(c: Clause): MountMention[] {
     }
   }
   for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|붙인|연결)`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length);
-  for (const m of c.masked.matchAll(rx(`(?:with|and)\\s+(?:the\\s+)?${NAME}\\s+(?:mounted|attached)`, 'gi'))) {
-    const start = m.index + m[0].indexOf(m[1]!, 4);
+  // "with datasets mounted", ", datasets mounted" (a trailing absolute phrase)
+  for (const m of c.masked.matchAll(rx(`(?:\\bwith|\\band|,|;)\\s*(?:the\\s+)?${NAME}\\s+(?:(?:folder|vfolder)\\s+)?(?:mounted|attached)`, 'gi'))) {
+    const start = m.index + m[0].indexOf(m[1]!, 1);
     add(valueAt(c, start, start + m[1]!.length), m.index, m.index + m[0].length);
   }
   // "with it mounted", "mount it", "그 폴더를 마운트한"

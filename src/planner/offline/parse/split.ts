@@ -22,7 +22,7 @@ const TASK_VERBS = new Set(
   (
     'create make start launch spin fire boot open run provision get allocate delete remove kill terminate stop shut tear destroy end close nuke ' +
     'list show display tell check rename share invite restore recover purge empty deploy serve scale mkdir move print grant add clean wipe trash erase ' +
-    'what which how who new send issue generate leave describe inspect view fetch cancel abort mount attach'
+    'what which how who new send issue generate leave describe inspect view fetch cancel abort mount attach kick queue submit schedule relaunch'
   ).split(' '),
 );
 const TWO_WORD_TASK_VERBS = new Set(['set up', 'give me']);
@@ -30,10 +30,15 @@ const TWO_WORD_TASK_VERBS = new Set(['set up', 'give me']);
 const VERB_PREFIX = /(?:please\s+|also\s+|then\s+|now\s+|finally\s+|can\s+you\s+|could\s+you\s+|i\s+(?:also\s+)?(?:want|need|would\s+like)\s+to\s+|let's\s+|go\s+(?:and\s+)?)?/y;
 const NEXT_WORDS = /([a-z]+)\b(?:\s+([a-z]+)\b)?/y;
 
+/** "give colleague@x read-write access": sharing, though "give" alone does not start a task ("give it 2 GPUs") */
+const GIVE_ACCESS = /give\s+\S+\s+(?:\S+\s+){0,3}?access\b/y;
+
 /** Does a task verb (after optional politeness) start at `pos`? */
 function taskVerbAt(text: string, pos: number): boolean {
   VERB_PREFIX.lastIndex = pos;
   VERB_PREFIX.exec(text);
+  GIVE_ACCESS.lastIndex = VERB_PREFIX.lastIndex;
+  if (GIVE_ACCESS.test(text)) return true;
   NEXT_WORDS.lastIndex = VERB_PREFIX.lastIndex;
   const m = NEXT_WORDS.exec(text);
   if (!m) return false;

@@ -107,7 +107,7 @@ const NUMBER_WORDS: Record<string, number> = {
 
 /** Regex source for a number: digits (1.5, 1,024), or a number word. Longest alternatives first. */
 export const NUM =
-  '(\\d+(?:[.,]\\d+)?|three\\s+quarters\\s+of\\s+(?:a|one)|a\\s+quarter\\s+of\\s+(?:a|one)|quarter\\s+of\\s+a|a\\s+quarter|quarter|half\\s+of\\s+(?:a|one)|half\\s+an?|one\\s+half|half|a\\s+couple\\s+of|couple\\s+of|a\\s+pair\\s+of|a\\s+dozen|dozen|sixty-four|thirty-two|' +
+  '(\\d+\\s+and\\s+a\\s+half|(?:one|two|three|four|five|six|seven|eight)\\s+and\\s+a\\s+half|\\d+(?:[.,]\\d+)?|three\\s+quarters\\s+of\\s+(?:a|one)|a\\s+quarter\\s+of\\s+(?:a|one)|quarter\\s+of\\s+a|a\\s+quarter|quarter|half\\s+of\\s+(?:a|one)|half\\s+an?|one\\s+half|half|a\\s+couple\\s+of|couple\\s+of|a\\s+pair\\s+of|a\\s+dozen|dozen|sixty-four|thirty-two|' +
   'zero|an?|single|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|twenty|thirty|forty|fifty|sixty|' +
   '열두|스무|다섯|여섯|일곱|여덟|아홉|하나|한|두|둘|세|셋|네|넷|열|반)';
 
@@ -116,6 +116,11 @@ export function toNumber(word: string): number | undefined {
   if (/^\d+(?:\.\d+)?$/.test(w)) return Number(w);
   if (/^\d+,\d{3}$/.test(w)) return Number(w.replace(',', ''));
   if (/^\d+,\d{1,2}$/.test(w)) return Number(w.replace(',', '.')); // "2,5" decimal comma
+  const andAHalf = /^(.+) and a half$/.exec(w); // "one and a half" = 1.5
+  if (andAHalf) {
+    const whole = toNumber(andAHalf[1]!);
+    return whole === undefined ? undefined : whole + 0.5;
+  }
   return NUMBER_WORDS[w];
 }
 
