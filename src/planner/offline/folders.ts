@@ -9,6 +9,7 @@ import type {
   FolderFileOpIntent,
   FolderMkdirIntent,
   FolderRenameIntent,
+  FolderOptionsIntent,
   FolderShareIntent,
   FolderTargetIntent,
   ParsedIntent,
@@ -146,6 +147,33 @@ async function resolvePurgeTarget(ctx: HandlerContext, name: string | undefined)
 export async function proposeFolderList(ctx: HandlerContext): Promise<HandlerResult> {
   if (ctx.mine.length > 0) return done;
   return calls(tagged(ctx, { operationId: 'folders.list_folders', reason: 'list your folders' }));
+}
+
+export async function proposeFolderInvitations(ctx: HandlerContext): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  return calls(tagged(ctx, { operationId: 'folders.invitations', reason: 'folder invitations sent to you' }));
+}
+
+/** Make a folder read-only / cloneable, or copy it under a new name. */
+export async function proposeFolderOptions(ctx: HandlerContext<ParsedIntent<FolderOptionsIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const intent = ctx.parsed.intent;
+  const r = await resolveFolder(ctx, intent.name, intent.kind === 'folder.clone' ? 'copy' : 'change');
+  if (typeof r === 'string') return ask(r);
+  const name = r.folder.name;
+  if (intent.kind === 'folder.clone') {
+    if (!intent.newName) return ask(`What should the copy of ${name} be called?`);
+    const taken = (await ctx.world.folders()).some((f) => f.name === intent.newName) || plannedNames(ctx, 'folder').includes(intent.newName);
+    if (taken) return ask(`A folder named "${intent.newName}" already exists. Which name should the copy have?`);
+    return calls(tagged(ctx, { operationId: 'folders.clone', pathParams: { name }, body: { target_name: intent.newName }, reason: `copy folder ${name} to ${intent.newName}`, assumptions: r.assumptions }));
+  }
+  const body: Record<string, unknown> = {
+    ...(intent.permission ? { permission: intent.permission } : {}),
+    ...(intent.cloneable !== undefined ? { cloneable: intent.cloneable } : {}),
+  };
+  if (Object.keys(body).length === 0) return ask(`What should change on ${name}: read-only, read-write, or whether it can be cloned?`);
+  const what = [intent.permission ? `permission ${intent.permission}` : '', intent.cloneable !== undefined ? (intent.cloneable ? 'cloneable' : 'not cloneable') : ''].filter(Boolean).join(', ');
+  return calls(tagged(ctx, { operationId: 'folders.update_vfolder_options', pathParams: { name }, body, reason: `set ${what} on folder ${name}`, assumptions: r.assumptions }));
 }
 
 export async function proposeFolderMkdir(ctx: HandlerContext<ParsedIntent<FolderMkdirIntent>>): Promise<HandlerResult> {

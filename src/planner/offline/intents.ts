@@ -91,6 +91,14 @@ export interface SessionRenameIntent {
   newName?: string;
 }
 
+/** Acting on a running session without ending it: stop the code it runs, or open an app in it. */
+export interface SessionActionIntent {
+  kind: 'session.interrupt' | 'session.start_service';
+  target: SessionTarget;
+  /** session.start_service: the in-container app ("jupyterlab", "vscode", "tensorboard", …) */
+  app?: string;
+}
+
 export interface SessionExecuteIntent {
   kind: 'session.execute';
   target: SessionTarget;
@@ -120,8 +128,18 @@ export interface FolderTargetIntent {
   path?: string;
 }
 
+/** Change a folder's options (read-only, cloneable) or copy it. */
+export interface FolderOptionsIntent {
+  kind: 'folder.update_options' | 'folder.clone';
+  name?: string;
+  permission?: 'ro' | 'rw' | 'wd';
+  cloneable?: boolean;
+  /** folder.clone: the copy's name */
+  newName?: string;
+}
+
 export interface FolderListIntent {
-  kind: 'folder.list';
+  kind: 'folder.list' | 'folder.invitations';
 }
 
 export interface FolderMkdirIntent {
@@ -157,7 +175,8 @@ export interface ResourceIntent {
     | 'resource.remaining' // how much is left (fGPU, cpu, mem)
     | 'resource.groups' // which resource groups can I use
     | 'resource.slots' // which slot types exist
-    | 'resource.usage'; // my usage stats
+    | 'resource.usage' // my usage stats
+    | 'resource.policy'; // my limits: concurrent sessions, max resources per session
   scalingGroup?: string;
 }
 
@@ -190,7 +209,7 @@ export interface ServiceTargetIntent {
 }
 
 export interface ServiceListIntent {
-  kind: 'service.list';
+  kind: 'service.list' | 'service.runtimes';
 }
 
 export interface IdentityIntent {
@@ -203,6 +222,8 @@ export type Intent =
   | SessionReadIntent
   | SessionRenameIntent
   | SessionExecuteIntent
+  | SessionActionIntent
+  | FolderOptionsIntent
   | FolderCreateIntent
   | FolderTargetIntent
   | FolderListIntent

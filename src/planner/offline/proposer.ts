@@ -13,12 +13,14 @@ import type { WorldView } from '../world.js';
 import type { Intent, ParsedIntent, ParsedRequest } from './intents.js';
 import { parseRequest } from './parse/index.js';
 import type { HandlerContext, HandlerResult } from './context.js';
-import { proposeSessionCreate, proposeSessionDestroy, proposeSessionRead, proposeSessionRename } from './sessions.js';
+import { proposeSessionAction, proposeSessionCreate, proposeSessionDestroy, proposeSessionRead, proposeSessionRename } from './sessions.js';
 import {
   proposeFolderCreate,
   proposeFolderFileOp,
+  proposeFolderInvitations,
   proposeFolderList,
   proposeFolderMkdir,
+  proposeFolderOptions,
   proposeFolderRename,
   proposeFolderShare,
   proposeFolderTarget,
@@ -42,6 +44,8 @@ const HANDLERS: Record<Intent['kind'], Handler> = {
   'session.logs': proposeSessionRead as Handler,
   'session.status_history': proposeSessionRead as Handler,
   'session.rename': proposeSessionRename as Handler,
+  'session.interrupt': proposeSessionAction as Handler,
+  'session.start_service': proposeSessionAction as Handler,
   'session.execute': async (ctx) => ({
     candidates: [{ kind: 'clarify', question: `Running code inside ${(ctx.parsed.intent as { target?: { names: string[] } }).target?.names[0] ?? 'a session'} is not supported by the offline planner yet; open the session's terminal or use --llm.` }],
   }),
@@ -53,6 +57,9 @@ const HANDLERS: Record<Intent['kind'], Handler> = {
   'folder.files': proposeFolderTarget as Handler,
   'folder.leave': proposeFolderTarget as Handler,
   'folder.list': proposeFolderList as Handler,
+  'folder.invitations': proposeFolderInvitations as Handler,
+  'folder.update_options': proposeFolderOptions as Handler,
+  'folder.clone': proposeFolderOptions as Handler,
   'folder.mkdir': proposeFolderMkdir as Handler,
   'folder.rename': proposeFolderRename as Handler,
   'folder.share': proposeFolderShare as Handler,
@@ -64,9 +71,11 @@ const HANDLERS: Record<Intent['kind'], Handler> = {
   'resource.groups': proposeResource as Handler,
   'resource.slots': proposeResource as Handler,
   'resource.usage': proposeResource as Handler,
+  'resource.policy': proposeResource as Handler,
   'image.list': proposeImageList as Handler,
   'service.create': proposeServiceCreate as Handler,
   'service.list': proposeServiceList as Handler,
+  'service.runtimes': proposeServiceList as Handler,
   'service.delete': proposeServiceTarget as Handler,
   'service.info': proposeServiceTarget as Handler,
   'service.scale': proposeServiceTarget as Handler,

@@ -10,6 +10,7 @@ import type {
   ParsedIntent,
   ResourceIntent,
   ServiceCreateIntent,
+  ServiceListIntent,
   ServiceTargetIntent,
 } from './intents.js';
 import { isConnectionFailure } from '../../client/errors.js';
@@ -60,6 +61,11 @@ export async function proposeResource(ctx: HandlerContext<ParsedIntent<ResourceI
       return calls(tagged(ctx, { operationId: 'config.get_resource_slots', reason: 'the resource slot types this cluster offers' }));
     case 'resource.usage':
       return calls(tagged(ctx, { operationId: 'resource.user_month_stats', reason: 'your resource usage over the last month' }));
+    case 'resource.policy':
+      return calls(
+        tagged(ctx, { operationId: 'v2/resource-policies.my_keypair_resource_policy', reason: 'your limits: concurrent sessions, resources per session' }),
+        tagged(ctx, { operationId: 'resource.check_presets', body: { group: project, ...sg }, reason: 'your remaining quota and free capacity' }),
+      );
   }
 }
 
@@ -195,8 +201,11 @@ function servingImage(images: ImageRecord[]): { image: ImageRecord; runtime: str
   return new Set(labelled.map((x) => x.runtime)).size === 1 ? labelled[0] : undefined;
 }
 
-export async function proposeServiceList(ctx: HandlerContext): Promise<HandlerResult> {
+export async function proposeServiceList(ctx: HandlerContext<ParsedIntent<ServiceListIntent>>): Promise<HandlerResult> {
   if (ctx.mine.length > 0) return done;
+  if (ctx.parsed.intent.kind === 'service.runtimes') {
+    return calls(tagged(ctx, { operationId: 'services.list_supported_runtimes', reason: 'the inference runtimes model services can use' }));
+  }
   return calls(tagged(ctx, { operationId: 'services.list_serve', reason: 'list your model services' }));
 }
 

@@ -8,7 +8,7 @@ import { isConnectionFailure } from '../../client/errors.js';
 import { createdEntities, isUuid } from '../entities.js';
 import { formatBinarySize, humanBytes, parseBinarySize, parseDecimal } from '../../units.js';
 import type { CallCandidate } from '../types.js';
-import type { SessionCreateIntent, SessionDestroyIntent, SessionReadIntent, SessionRenameIntent, SessionTarget, ParsedIntent } from './intents.js';
+import type { SessionActionIntent, SessionCreateIntent, SessionDestroyIntent, SessionReadIntent, SessionRenameIntent, SessionTarget, ParsedIntent } from './intents.js';
 import { matchImages, type ImageRecord } from './match-image.js';
 import {
   ask,
@@ -512,6 +512,23 @@ export async function proposeSessionRename(ctx: HandlerContext<ParsedIntent<Sess
       reason: `rename session ${s.name} to ${intent.newName}`,
     }),
   );
+}
+
+/** Stop what a session is running (it stays up), or open an in-container app such as JupyterLab. */
+export async function proposeSessionAction(ctx: HandlerContext<ParsedIntent<SessionActionIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const intent = ctx.parsed.intent;
+  const verb = intent.kind === 'session.interrupt' ? 'interrupt' : `open ${intent.app ?? 'the app'} in`;
+  if (intent.target.names.length === 0 && intent.target.created === undefined) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), verb));
+  const resolved = await resolveTarget(ctx, intent.target, verb);
+  if (typeof resolved === 'string') return ask(resolved);
+  const s = resolved[0]!;
+  const session_name = s.createdBy ? { $from: s.createdBy, path: 'sessionId' } : s.name;
+  if (intent.kind === 'session.interrupt') {
+    return calls(tagged(ctx, { operationId: 'session.interrupt', pathParams: { session_name }, reason: `interrupt the code running in ${s.name} (the session stays up)` }));
+  }
+  if (!intent.app) return ask(`Which app should I open in ${s.name}? (e.g. jupyterlab, vscode, tensorboard, ttyd)`);
+  return calls(tagged(ctx, { operationId: 'session.start_service', pathParams: { session_name }, body: { app: intent.app }, reason: `open ${intent.app} in ${s.name}` }));
 }
 
 /** A failed lookup of resource groups reads as "none known" — unless the manager itself is unreachable. */

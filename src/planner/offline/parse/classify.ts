@@ -47,7 +47,7 @@ const VERBS_KO: Array<[Verb, RegExp]> = [
 
 const NOUNS_EN: Array<[Noun, RegExp]> = [
   ['token', V('\\btokens?\\b')],
-  ['history', V('\\b(?:status\\s+)?history\\b|\\btransitions?\\b')],
+  ['history', V('\\b(?:status\\s+)?history\\b|\\btransitions?\\b|\\bgo(?:es)?\\s+from\\s+\\w+\\s+to\\b|\\bwent\\s+from\\s+\\w+\\s+to\\b|\\bwhen\\s+did\\b[^?]{0,40}\\b(?:start|become|turn|get|go)\\b')],
   ['logs', V('\\b(?:logs?|stdout|stderr|console\\s+output|output|printed|print)\\b')],
   ['service', V('\\b(?:(?:model\\s+|inference\\s+)?services?|endpoints?|deployments?|servings?)\\b')],
   ['preset', V('\\bpresets?\\b')],
@@ -150,6 +150,65 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     return { kind: 'auth.whoami', confidence: 0.9 };
   }
   if (hasNoun(f, 'token') && (hasNoun(f, 'service') || f.hasName)) return { kind: 'service.token', confidence: 0.85 };
+
+  // stop the code a session runs, keep the session: "interrupt X", "stop only the running cell", "코드만 멈춰줘, 세션은 살려두고"
+  if (
+    /\binterrupt\b|인터럽트/.test(l) ||
+    (/\b(?:stop|halt|cancel|abort)\s+(?:only\s+)?(?:the\s+|what(?:ever)?\s+(?:is|'s)\s+)?(?:running\s+|current\s+)?(?:code|cell|execution|computation|running|executing)\b(?!\s+(?:sessions?|notebooks?|containers?|jobs?|kernels?|services?)\b)/.test(l) && !/\bsessions?\s+(?:too|as\s+well)\b/.test(l)) ||
+    /(?:코드|셀|실행|작업)\s*(?:만|은|을|를)?\s*(?:멈|중단|중지)/.test(l) && /세션\s*(?:은|는)?\s*(?:살려|유지|두고|놔두|그대로)|코드만|셀만/.test(l) ||
+    /\bbut\s+(?:don'?t|do\s+not|without)\s+(?:kill|terminat|stop|end|clos)\w*\s+(?:the\s+|my\s+)?session\b|\b(?:keep|leave)\s+the\s+session\s+(?:up|running|alive|open)\b/.test(l)
+  ) {
+    if (!has(f, 'create') || /\binterrupt\b/.test(l)) return { kind: 'session.interrupt', confidence: 0.8 };
+  }
+
+  // open an app inside a running session: "open jupyterlab inside notebook-old", "notebook-old에서 tensorboard 열어줘"
+  if (
+    /\bjupyter\s*lab\b|\bjupyterlab\b|\bjupyter\b|\bvs\s*code\b|\bvscode\b|\bcode-server\b|\btensorboard\b|\bttyd\b|\bweb\s+terminal\b|\bmlflow\b|\bsshd\b/.test(l) &&
+    f.hasName &&
+    !f.hasQuantities &&
+    !f.hasImage &&
+    /\b(?:in|inside|within|on|from)\b|에서|에\s/.test(l) &&
+    (has(f, 'create') || /\b(?:open|launch|start|run|bring\s+up)\b|열어|열|띄워|실행|켜/.test(l)) &&
+    !/\bnew\s+(?:session|notebook)\b|\bwith\s+\d/.test(l)
+  ) {
+    return { kind: 'session.start_service', confidence: 0.75 };
+  }
+
+  // limits, not free capacity: "how many sessions am I allowed to run at once", "동시에 세션 몇 개까지"
+  if (
+    /\bresource\s+polic(?:y|ies)\b|\b(?:allowed|permitted)\s+to\s+(?:run|have|start|use)\b|\bmax(?:imum)?\s+(?:number\s+of\s+)?(?:concurrent|simultaneous|parallel)\b|\b(?:concurrent|simultaneous)\s+sessions?\s+(?:limit|can|allowed|max)|\bsession\s+limit\b|\bmy\s+(?:limits|quotas?)\b|리소스\s*정책|동시에\s*(?:몇|최대)|최대\s*(?:몇\s*개|세션)|세션\s*(?:개수\s*)?제한/.test(l) &&
+    (f.question || /how\s+many|what|\bshow\b|\bcheck\b|\blist\b|\bdisplay\b|몇|알려|뭐|얼마|보여|확인/.test(l))
+  ) {
+    return { kind: 'resource.policy', confidence: 0.8 };
+  }
+
+  // invitations sent to me
+  if (/\binvitations?\b|\binvites?\s+(?:for|to)\s+me\b|(?:받은|온|들어온)\s*(?:폴더\s*)?초대|초대\s*(?:목록|내역|받은|온\s*거)/.test(l) && !/@/.test(l) && !has(f, 'share')) {
+    return { kind: 'folder.invitations', confidence: 0.8 };
+  }
+
+  // which inference runtimes model services support
+  if (/\bruntimes?\b|\bruntime\s+variants?\b|\binference\s+(?:engines?|backends?)\b|런타임/.test(l) && (!(v === 'serve' || v === 'create' || v === 'scale') || (v === 'serve' && (f.question || /\b(?:which|what|list|available|supported)\b|뭐|무엇|어떤|목록|있어|있나/.test(l))))) {
+    return { kind: 'service.runtimes', confidence: 0.8 };
+  }
+
+  // copy a folder
+  if (/\b(?:clone|duplicate|copy)\b|복제(?!\s*가능)|복사|클론/.test(l) && !f.hasFilePath && !hasNoun(f, 'session') && !hasNoun(f, 'service') && (hasNoun(f, 'folder') || f.hasName)) {
+    return { kind: 'folder.clone', confidence: 0.8 };
+  }
+
+  // folder options: "make api_helper read-only", "datasets를 읽기 전용으로 바꿔줘", "make models cloneable"
+  if (
+    !hasNoun(f, 'session') &&
+    !/\bmount|마운트|\bshare\b|공유|@/.test(l) &&
+    (/\b(?:make|set|turn|mark|change|switch|flip)\b[^.;]{0,40}?\b(?:to\s+|as\s+|into\s+)?(?:be\s+)?(?:read[\s-]*only|readonly|read[\s-]*write|writable|(?:not\s+|un-?)?cloneable)\b/.test(l) ||
+      /(?:읽기\s*전용|읽기\s*쓰기|쓰기\s*가능|복제\s*가능|복제\s*불가)\s*(?:으로|로|하게|이게|상태로)?\s*(?:바꿔|바꾸|변경|설정|만들어|해\s*줘|해줘|돌려)/.test(l)) &&
+    v !== 'create'
+      ? true
+      : /\bmake\s+(?:(?:the|my)\s+(?:\S+\s+|\s+)(?:folder|vfolder)\s+|(?!(?:a|an|the|new|another|one|me)\b)\S+\s+|\s{2,})(?:folder\s+)?(?:read[\s-]*only|readonly|(?:not\s+)?cloneable)\b/.test(l) && !hasNoun(f, 'session')
+  ) {
+    return { kind: 'folder.update_options', confidence: 0.8 };
+  }
 
   // "rename server.py in api_helper to main.py", "remove the cifar10 directory from datasets": what is inside a folder
   if ((f.hasFilePath || o === 'directory') && !hasNoun(f, 'session') && v !== 'create') {

@@ -398,7 +398,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'resource.remaining':
     case 'resource.groups':
     case 'resource.slots':
-    case 'resource.usage': {
+    case 'resource.usage':
+    case 'resource.policy': {
       const group = extractScalingGroup(c);
       return { intent: { kind, ...(group && kind !== 'resource.groups' ? { scalingGroup: group.value } : {}) }, missing };
     }
@@ -471,9 +472,48 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       return { intent: { kind, ...(name ? { name } : {}), ...(replicas ? { replicas: replicas.value } : {}), ...(duration ? { duration: duration.compact } : {}) }, missing };
     }
     case 'service.list':
+    case 'service.runtimes':
+    case 'folder.invitations':
       return { intent: { kind }, missing };
     case 'auth.whoami':
       return { intent: { kind }, missing };
+    case 'session.interrupt':
+    case 'session.start_service': {
+      const app = kind === 'session.start_service' ? extractApp(lower) : undefined;
+      // "…, keep the session alive" says what to spare, not which session
+      const spare = /\b(?:but\s+)?(?:keep|leave)\s+(?:the\s+|my\s+)?session\s+\w+|세션\s*(?:은|는)?\s*\S+/i.exec(lower);
+      const spans = [
+        ...(app ? [{ start: lower.indexOf(app.text), end: lower.indexOf(app.text) + app.text.length }] : []),
+        ...(spare ? [{ start: spare.index, end: spare.index + spare[0].length }] : []),
+      ];
+      const target = sessionTarget(blank(c, spans), lower);
+      if (target.names.length === 0 && !target.all) missing.push('target');
+      return { intent: { kind, target, ...(app ? { app: app.value } : {}) }, missing };
+    }
+    case 'folder.update_options':
+    case 'folder.clone': {
+      // "duplicate the models folder as models-backup", "models 폴더를 models-backup으로 복제"
+      const copyName = kind === 'folder.clone'
+        ? new RegExp(`\\b(?:as|to|into|named|called)\\s+(?:the\\s+|a\\s+)?(?:new\\s+)?(?:folder\\s+)?${NAME}|${NAME}\\s*(?:으로|로|라는\\s*이름으로)\\s*(?:복제|복사|클론)`, 'i').exec(c.masked)
+        : null;
+      const newName = copyName ? cleanName(unmask((copyName[1] ?? copyName[2])!, c.quotes)) : undefined;
+      const rest = copyName ? blank(c, [{ start: copyName.index, end: copyName.index + copyName[0].length }]) : c;
+      // the folder is the verb's object even without the word "folder": "make api_helper read-only", "datasets를 읽기 전용으로"
+      const object = new RegExp(`\\b(?:make|set|mark|turn|switch|flip|clone|duplicate|copy)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-])|^\\s*${NAME}\\s*(?:을|를|은|는)`, 'i').exec(rest.masked);
+      const objectName = object ? cleanName(unmask((object[1] ?? object[2])!, c.quotes)) : undefined;
+      const name =
+        targetNames(rest, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).find((n) => n !== newName) ??
+        (objectName && objectName !== newName && (object?.[2] !== undefined || looksLikeIdentifier(objectName) || (kind === 'folder.clone' && !/^(?:it|this|that|them|everything|folder|one)$/i.test(objectName)))
+          ? objectName
+          : undefined);
+      if (!name) missing.push('name');
+      const permission = kind === 'folder.update_options' ? extractPermission(lower) : undefined;
+      const cloneable = kind === 'folder.update_options' && /\bcloneable\b|복제\s*가능/.test(lower) ? !/\bnot\s+cloneable\b|\bun-?cloneable\b|복제\s*(?:불가|못\s*하게|안\s*되게)/.test(lower) : undefined;
+      return {
+        intent: { kind, ...(name ? { name } : {}), ...(permission ? { permission } : {}), ...(cloneable !== undefined ? { cloneable } : {}), ...(newName ? { newName } : {}) },
+        missing,
+      };
+    }
   }
 }
 
@@ -666,6 +706,25 @@ export function parseRequest(text: string): ParsedRequest {
 }
 
 export { looksLikeIdentifier };
+
+/** In-container apps a running session can open (session.start_service). */
+const APPS: Array<[RegExp, string]> = [
+  [/\bjupyter\s*lab\b|\bjupyterlab\b/, 'jupyterlab'],
+  [/\bjupyter(?:\s+notebook)?\b/, 'jupyter'],
+  [/\bvs\s*code\b|\bvscode\b|\bcode-server\b/, 'vscode'],
+  [/\btensorboard\b/, 'tensorboard'],
+  [/\bttyd\b|\bweb\s+terminal\b/, 'ttyd'],
+  [/\bmlflow(?:-ui)?\b/, 'mlflow-ui'],
+  [/\bsshd\b|\bssh\s+server\b/, 'sshd'],
+];
+
+function extractApp(lower: string): { value: string; text: string } | undefined {
+  for (const [re, value] of APPS) {
+    const m = re.exec(lower);
+    if (m) return { value, text: m[0] };
+  }
+  return undefined;
+}
 
 /** "kill it if it runs longer than 2 hours", "stop it after 90 minutes": a time limit for the job just asked for, not a termination */
 const TIMEOUT_FOLLOW_UP = /\b(?:kill(?:ed)?|stop(?:ped)?|terminat(?:e|ed)|end(?:ed)?|cancel(?:l?ed)?)\b[^.;]{0,30}?\b(?:if|when|once|after)\b[^.;]{0,40}?(?:\d|longer|more\s+than)/;
