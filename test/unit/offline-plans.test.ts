@@ -171,4 +171,54 @@ describe('offline plans', () => {
     expect(session.outcome).toBe('needs_clarification');
     expect(session.question).toMatch(/gpu-h200/);
   });
+  it('a token for a service the same plan deploys uses the endpoint id its create step returns', async () => {
+    const doc = await plan("deploy the models folder with vLLM as mistral-api in the default resource group, then create an API token for it that's valid for 7 days");
+    expect(doc.outcome).toBe('planned');
+    const [create, token] = doc.steps;
+    expect(create!.operationId).toBe('services.create');
+    expect(token!.operationId).toBe('services.generate_token');
+    expect(token!.pathParams).toEqual({ service_id: { $from: create!.id, path: 'endpoint_id' } });
+    expect(token!.body).toEqual({ duration: '7d' });
+  });
+
+  it('"the X weights from my models folder" serves that sub-directory of the model folder', async () => {
+    const doc = await plan('deploy the llama-3-8b weights from my models folder with vLLM as llama3-chat, 1 replica');
+    expect(doc.outcome).toBe('planned');
+    const config = (doc.steps[0]!.body as { config: Record<string, unknown> }).config;
+    expect(config).toMatchObject({ model: 'models', vfolder_subpath: 'llama-3-8b' });
+  });
+
+  it('session actions: interrupt, open an app, save as an image; folder options and copies', async () => {
+    const cases: Array<[string, string, Record<string, unknown>, unknown]> = [
+      ['interrupt whatever is running in train-job-1 but keep the session up', 'session.interrupt', { session_name: 'train-job-1' }, undefined],
+      ['notebook-old에서 주피터랩 띄워줘', 'session.start_service', { session_name: 'notebook-old' }, { app: 'jupyterlab' }],
+      ['make api_helper read-only', 'folders.update_vfolder_options', { name: 'api_helper' }, { permission: 'ro' }],
+      ['duplicate datasets as datasets-backup', 'folders.clone', { name: 'datasets' }, { target_name: 'datasets-backup' }],
+      ['give me a download link for requirements.txt in api_helper', 'folders.create_download_session', { name: 'api_helper' }, { path: 'requirements.txt' }],
+    ];
+    for (const [query, operationId, pathParams, body] of cases) {
+      const doc = await plan(query);
+      expect(doc.outcome, query).toBe('planned');
+      expect(doc.steps.map((s) => s.operationId), query).toEqual([operationId]);
+      expect(doc.steps[0]!.pathParams, query).toEqual(pathParams);
+      if (body !== undefined) expect(doc.steps[0]!.body, query).toEqual(body);
+    }
+    const commit = await plan('commit notebook-old as my-env');
+    expect(commit.steps.map((s) => [s.operationId, s.query])).toEqual([['session.commit_session', { filename: 'my-env' }]]);
+  });
+
+  it('an environment variable named without its value is asked for, not left out', async () => {
+    const doc = await plan('spin up a pytorch session with my Weights & Biases API key set as WANDB_API_KEY');
+    expect(doc.outcome).toBe('needs_clarification');
+    expect(doc.question).toMatch(/WANDB_API_KEY/);
+    expect(doc.steps.filter((s) => s.effect === 'write')).toEqual([]);
+  });
+
+  it('asking for a secret key is refused with the reason, whatever the wording', async () => {
+    for (const q of ["what's my secret key?", '시크릿 키 알려줘']) {
+      const doc = await plan(q);
+      expect(doc.outcome, q).toBe('refused');
+      expect(doc.steps).toEqual([]);
+    }
+  });
 });

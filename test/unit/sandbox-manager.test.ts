@@ -265,6 +265,12 @@ describe('container and misc routes', () => {
     expect(exec.body.result).toMatchObject({ runId: 'r1', status: 'finished' });
     expect(exec.body.result.console[0][1]).toContain('not executed');
     expect((await user('POST', '/session/train-job-1/start-service', { app: 'jupyter' })).body.wsproxy_addr).toMatch(/^ws:/);
+    // commit: RUNNING sessions only, answered at once with a background task
+    const commit = await user('POST', '/session/train-job-1/commit?filename=my-env');
+    expect(commit.status).toBe(200);
+    expect(commit.body).toMatchObject({ filename: 'my-env', bgtask_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect((await user('GET', '/session/train-job-1/commit')).body).toMatchObject({ status: 'ready' });
+    expect((await user('POST', '/session/no-such-session/commit')).status).toBe(404);
     const files = await user('GET', '/session/train-job-1/files?path=.');
     expect(JSON.parse(files.body.files).map((f: { filename: string }) => f.filename)).toEqual(['datasets']);
     const spec = await user('GET', '/spec/openapi/spec.json');

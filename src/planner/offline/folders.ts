@@ -242,7 +242,7 @@ export async function proposeFolderShare(ctx: HandlerContext<ParsedIntent<Folder
 export async function proposeFolderFileOp(ctx: HandlerContext<ParsedIntent<FolderFileOpIntent>>): Promise<HandlerResult> {
   if (ctx.mine.length > 0) return done;
   const intent = ctx.parsed.intent;
-  const r = await resolveFolder(ctx, intent.name, 'change files in');
+  const r = await resolveFolder(ctx, intent.name, intent.kind === 'folder.download' ? 'download from' : 'change files in');
   if (typeof r === 'string') return ask(r);
   const name = r.folder.name;
   if (intent.paths.length === 0) return ask(`Which file(s) in ${name}?`);
@@ -265,6 +265,16 @@ export async function proposeFolderFileOp(ctx: HandlerContext<ParsedIntent<Folde
           pathParams: { name },
           body: { target_path: intent.paths[0], new_name: intent.newName },
           reason: `rename ${intent.paths[0]} to ${intent.newName} in ${name}`,
+        }),
+      );
+    case 'folder.download':
+      // the storage proxy answers a short-lived URL and token for this one file
+      return calls(
+        tagged(ctx, {
+          operationId: 'folders.create_download_session',
+          pathParams: { name },
+          body: { path: intent.paths[0] },
+          reason: `a download link for ${intent.paths[0]} in ${name}`,
         }),
       );
     case 'folder.move_file':

@@ -93,10 +93,12 @@ export interface SessionRenameIntent {
 
 /** Acting on a running session without ending it: stop the code it runs, or open an app in it. */
 export interface SessionActionIntent {
-  kind: 'session.interrupt' | 'session.start_service';
+  kind: 'session.interrupt' | 'session.start_service' | 'session.commit';
   target: SessionTarget;
   /** session.start_service: the in-container app ("jupyterlab", "vscode", "tensorboard", …) */
   app?: string;
+  /** session.commit: the name of the saved image file ("as my-env") */
+  filename?: string;
 }
 
 export interface SessionExecuteIntent {
@@ -162,7 +164,7 @@ export interface FolderShareIntent {
 }
 
 export interface FolderFileOpIntent {
-  kind: 'folder.delete_files' | 'folder.rename_file' | 'folder.move_file';
+  kind: 'folder.delete_files' | 'folder.rename_file' | 'folder.move_file' | 'folder.download';
   name?: string;
   paths: string[];
   newName?: string;
@@ -191,6 +193,8 @@ export interface ServiceCreateIntent {
   name?: string;
   /** model folder mention */
   modelFolder?: string;
+  /** a directory inside the model folder to serve ("the llama-3-8b weights from models") */
+  modelSubpath?: string;
   runtimeVariant?: string;
   image?: string;
   replicas?: number;
@@ -209,7 +213,7 @@ export interface ServiceTargetIntent {
 }
 
 export interface ServiceListIntent {
-  kind: 'service.list' | 'service.runtimes';
+  kind: 'service.list' | 'service.runtimes' | 'project.list';
 }
 
 export interface IdentityIntent {

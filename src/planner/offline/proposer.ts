@@ -32,6 +32,7 @@ import {
   proposeServiceList,
   proposeServiceTarget,
   proposeWhoami,
+  proposeProjectList,
 } from './services.js';
 
 type Handler = (ctx: HandlerContext<ParsedIntent<never>>) => Promise<HandlerResult>;
@@ -46,6 +47,7 @@ const HANDLERS: Record<Intent['kind'], Handler> = {
   'session.rename': proposeSessionRename as Handler,
   'session.interrupt': proposeSessionAction as Handler,
   'session.start_service': proposeSessionAction as Handler,
+  'session.commit': proposeSessionAction as Handler,
   'session.execute': async (ctx) => ({
     candidates: [{ kind: 'clarify', question: `Running code inside ${(ctx.parsed.intent as { target?: { names: string[] } }).target?.names[0] ?? 'a session'} is not supported by the offline planner yet; open the session's terminal or use --llm.` }],
   }),
@@ -64,6 +66,8 @@ const HANDLERS: Record<Intent['kind'], Handler> = {
   'folder.rename': proposeFolderRename as Handler,
   'folder.share': proposeFolderShare as Handler,
   'folder.delete_files': proposeFolderFileOp as Handler,
+  'folder.download': proposeFolderFileOp as Handler,
+  'project.list': proposeProjectList as Handler,
   'folder.rename_file': proposeFolderFileOp as Handler,
   'folder.move_file': proposeFolderFileOp as Handler,
   'resource.presets': proposeResource as Handler,
@@ -87,6 +91,10 @@ const HANDLERS: Record<Intent['kind'], Handler> = {
 function missingQuestion(p: ParsedIntent): string | undefined {
   const m = p.missing[0];
   if (!m) return undefined;
+  if (m.startsWith('environ:')) {
+    const name = m.slice('environ:'.length);
+    return `What value should ${name} have? Add it as ${name}=VALUE (values of variables named *KEY*, *TOKEN*, *SECRET* are masked in the preview).`;
+  }
   const k = p.intent.kind;
   const what: Record<string, string> = {
     name: k.startsWith('folder.') ? 'Which folder?' : k.startsWith('service.') ? 'Which service?' : 'Which name?',

@@ -14,6 +14,7 @@ import type {
   ServiceTargetIntent,
 } from './intents.js';
 import { isConnectionFailure } from '../../client/errors.js';
+import { createdEntities } from '../entities.js';
 import { matchImages, type ImageRecord } from './match-image.js';
 import { ask, calls, done, findByName, listNames, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
 
@@ -105,10 +106,12 @@ export async function proposeServiceCreate(ctx: HandlerContext<ParsedIntent<Serv
   if (served) assumptions.push(`runtime ${runtime} with image ${served.image.aliases[0] ?? served.image.name}: the serving image this manager offers`);
   else if (!intent.runtimeVariant) assumptions.push('runtime variant custom (needs a model-definition.yaml in the folder)');
   const imageMention = intent.image ?? (runtime === 'custom' ? undefined : runtime);
-  const ranked = imageMention ? matchImages(imageMention, images, { wantsGpu: true }) : [];
+  // a custom runtime runs whatever image the model-definition expects; without one named, the configured GPU default
+  const ranked = imageMention ? matchImages(imageMention, images, { wantsGpu: true }) : matchImages(ctx.defaults.gpuImage, images, { wantsGpu: true });
   const image = ranked[0]?.image;
+  if (!imageMention && image) assumptions.push(`image ${image.aliases[0] ?? image.name} for the custom runtime: the default for GPU requests`);
   if (!image) return ask(`Which image should the service run${imageMention ? ` (none matches "${imageMention}")` : ''}? Available: ${images.map((i) => i.aliases[0] ?? i.name).join(', ')}.`);
-  if (!intent.image && !served) assumptions.push(`image ${image.aliases[0] ?? image.name} for the ${runtime} runtime`);
+  if (!intent.image && !served && imageMention) assumptions.push(`image ${image.aliases[0] ?? image.name} for the ${runtime} runtime`);
 
   const name =
     intent.name ??
@@ -148,6 +151,7 @@ export async function proposeServiceCreate(ctx: HandlerContext<ParsedIntent<Serv
         open_to_public: intent.openToPublic ?? false,
         config: {
           model: hit.item.name,
+          ...(intent.modelSubpath ? { vfolder_subpath: intent.modelSubpath } : {}),
           // the wire name upstream's ServiceConfigModel declares (and requires); the manager also takes scaling_group
           scalingGroup: sg,
           resources,
@@ -214,7 +218,7 @@ export async function proposeServiceTarget(ctx: HandlerContext<ParsedIntent<Serv
   const intent = ctx.parsed.intent;
   const services = await ctx.world.services();
   if (!intent.name) return ask(services.length ? `Which service? Yours: ${listNames(services)}.` : 'Which service? You have no model services.');
-  const hit = findByName(services, intent.name);
+  const hit = findByName(services, intent.name) ?? plannedService(ctx, intent.name);
   if (!hit) return ask(`There is no model service "${intent.name}". Yours: ${listNames(services)}.`);
   const s = hit.item;
   const assumptions = hit.exact ? [] : [`service "${intent.name}" read as "${s.name}"`];
@@ -236,6 +240,21 @@ export async function proposeServiceTarget(ctx: HandlerContext<ParsedIntent<Serv
       );
     }
   }
+}
+
+/** A service an earlier step of this plan creates: its id is known only from that step's response. */
+function plannedService(ctx: HandlerContext, name: string): { item: { name: string; id: { $from: string; path: string }; createdBy: string }; exact: true } | undefined {
+  for (const a of ctx.steps) {
+    if (createdEntities(a.step).some((e) => e.kind === 'service' && e.name === name)) {
+      return { item: { name, id: { $from: a.step.id, path: 'endpoint_id' }, createdBy: a.step.id }, exact: true };
+    }
+  }
+  return undefined;
+}
+
+export async function proposeProjectList(ctx: HandlerContext): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  return calls(tagged(ctx, { operationId: 'admin.handle_gql_graphene', body: { query: 'query { groups { id name } }' }, reason: 'the projects you are a member of' }));
 }
 
 export async function proposeWhoami(ctx: HandlerContext): Promise<HandlerResult> {

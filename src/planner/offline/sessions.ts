@@ -518,7 +518,7 @@ export async function proposeSessionRename(ctx: HandlerContext<ParsedIntent<Sess
 export async function proposeSessionAction(ctx: HandlerContext<ParsedIntent<SessionActionIntent>>): Promise<HandlerResult> {
   if (ctx.mine.length > 0) return done;
   const intent = ctx.parsed.intent;
-  const verb = intent.kind === 'session.interrupt' ? 'interrupt' : `open ${intent.app ?? 'the app'} in`;
+  const verb = intent.kind === 'session.interrupt' ? 'interrupt' : intent.kind === 'session.commit' ? 'save as an image' : `open ${intent.app ?? 'the app'} in`;
   if (intent.target.names.length === 0 && intent.target.created === undefined) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), verb));
   const resolved = await resolveTarget(ctx, intent.target, verb);
   if (typeof resolved === 'string') return ask(resolved);
@@ -526,6 +526,16 @@ export async function proposeSessionAction(ctx: HandlerContext<ParsedIntent<Sess
   const session_name = s.createdBy ? { $from: s.createdBy, path: 'sessionId' } : s.name;
   if (intent.kind === 'session.interrupt') {
     return calls(tagged(ctx, { operationId: 'session.interrupt', pathParams: { session_name }, reason: `interrupt the code running in ${s.name} (the session stays up)` }));
+  }
+  if (intent.kind === 'session.commit') {
+    return calls(
+      tagged(ctx, {
+        operationId: 'session.commit_session',
+        pathParams: { session_name },
+        query: intent.filename ? { filename: intent.filename } : {},
+        reason: `save the container of ${s.name} as an image${intent.filename ? ` (${intent.filename})` : ''}; it runs in the background`,
+      }),
+    );
   }
   if (!intent.app) return ask(`Which app should I open in ${s.name}? (e.g. jupyterlab, vscode, tensorboard, ttyd)`);
   return calls(tagged(ctx, { operationId: 'session.start_service', pathParams: { session_name }, body: { app: intent.app }, reason: `open ${intent.app} in ${s.name}` }));

@@ -12,7 +12,7 @@ import {
 import type { Folder, SandboxImage, SandboxWorld, SessionRecord, SessionType, Slots } from '../world.js';
 import { accessibleFolder } from './folders.js';
 import {
-  allowedResourceGroups, callerProject, decimalString, findProject, findResourceGroup, iso, isUuid, newUuid, normalizeUuid, slotStrings,
+  allowedResourceGroups, callerProject, decimalString, findProject, findResourceGroup, iso, isUuid, newUuid, normalizeUuid, slotStrings, startBackgroundTask,
 } from './common.js';
 import { bodyObject, json, noContent, pick, sleep, type HandlerContext, type HandlerTable } from './context.js';
 import type { Caller } from '../auth.js';
@@ -603,6 +603,16 @@ export const sessionHandlers: HandlerTable = {
     const app = String(pick(b, 'app', 'service') ?? '');
     if (!servicePorts(ctx.world, s).some((p) => p.name === app)) throw badParams(`The session "${s.name}" has no app "${app}" (available: ${servicePorts(ctx.world, s).map((p) => p.name).join(', ')})`);
     return json(200, { token: Buffer.from(`${s.id}:${app}`).toString('base64url'), wsproxy_addr: `${ctx.baseUrl.replace(/^http/, 'ws')}/wsproxy` });
+  },
+  // commit: the agent snapshots the container to a tar image in the background; GET reports it (done at once here)
+  'session.commit_session': (ctx) => {
+    const s = liveRunning(ctx);
+    const filename = ctx.query.get('filename') || `${s.name}-${new Date(ctx.now).toISOString().slice(0, 10)}`;
+    return json(200, { bgtask_id: startBackgroundTask(ctx.world, 'commit', `committed ${s.name} to ${filename}`, ctx.now), filename });
+  },
+  'session.get_commit_status': (ctx) => {
+    const s = liveRunning(ctx);
+    return json(200, { status: 'ready', kernel: s.id });
   },
   'session.shutdown_service': (ctx) => {
     liveRunning(ctx);

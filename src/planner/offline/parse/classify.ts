@@ -32,7 +32,7 @@ const VERBS_KO: Array<[Verb, RegExp]> = [
   ['serve', V('서빙|배포|서비스\\s*(?:해|로\\s*띄워|로\\s*올려)')],
   ['purge', V('영구|완전히|휴지통(?:에서)?\\s*(?:도\\s*)?(?:삭제|지워|비워)|비워')],
   ['restore', V('복원|복구|되살려|살려|되돌려')],
-  ['rename', V('이름\\s*(?:을|를)?\\s*(?:바꿔|바꾸|변경|수정)|(?:으로|로)\\s*(?:이름\\s*)?(?:바꿔|바꾸|변경)|개명')],
+  ['rename', V('이름\\s*(?:을|를|은|는|도)?\\s*(?:좀\\s*|다시\\s*|새로\\s*)?(?:바꿔|바꾸|변경|수정)|(?:으로|로)\\s*(?:이름\\s*)?(?:바꿔|바꾸|변경)|개명')],
   ['share', V('공유|초대')],
   ['leave', V('나가|탈퇴')],
   ['scale', V('스케일|(?:늘려|줄여|늘리|줄이)')],
@@ -78,7 +78,7 @@ const NOUNS_KO: Array<[Noun, RegExp]> = [
   ['file', V('파일|내용|들어\\s*있')],
   ['folder', V('폴더|스토리지|볼륨')],
   ['session', V('세션|노트북|컨테이너|작업|잡|주피터|인스턴스|서버|클러스터|배치')],
-  ['compute', V('지피유|씨피유|메모리|코어|자원|리소스|쿼터|용량|gpu|cpu')],
+  ['compute', V('지피유|씨피유|메모리|코어|자원|리소스|쿼터|(?<!폴더\\s*(?:의\\s*)?)용량|gpu|cpu')],
 ];
 
 interface Hit<T> {
@@ -149,7 +149,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   if (/\bwho\s*am\s*i\b|\bwhoami\b|\bmy\s+(?:account|user\s*(?:name|info)|role|e-?mail|profile|identity)\b|내\s*(?:계정|정보|역할|이메일)|나는\s*누구/.test(l)) {
     return { kind: 'auth.whoami', confidence: 0.9 };
   }
-  if (hasNoun(f, 'token') && (hasNoun(f, 'service') || f.hasName)) return { kind: 'service.token', confidence: 0.85 };
+  if (hasNoun(f, 'token') && (hasNoun(f, 'service') || f.hasName || /\b(?:for|to)\s+(?:it|that|this)\b|\bapi\s+tokens?\b|그\s*서비스|거기/.test(l))) return { kind: 'service.token', confidence: 0.85 };
 
   // stop the code a session runs, keep the session: "interrupt X", "stop only the running cell", "코드만 멈춰줘, 세션은 살려두고"
   if (
@@ -161,9 +161,28 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     if (!has(f, 'create') || /\binterrupt\b/.test(l)) return { kind: 'session.interrupt', confidence: 0.8 };
   }
 
+  // save a running session's container as an image: "commit train-job-1", "train-job-1을 이미지로 저장해줘"
+  if (
+    (/\bcommit\b/.test(l) && !/\bgit\s+commit\b/.test(l)) ||
+    /\b(?:save|snapshot|export|turn|convert)\b[^.;]{0,60}\bas\s+(?:an?\s+)?(?:new\s+)?(?:container\s+)?image\b|\b(?:snapshot|imagify)\b/.test(l) ||
+    /이미지\s*(?:로|으로)\s*(?:저장|커밋|만들|떠|굽|변환|스냅샷)|커밋|스냅샷/.test(l)
+  ) {
+    if (f.hasName || hasNoun(f, 'session')) return { kind: 'session.commit', confidence: 0.8 };
+  }
+
+  // a download link for a file in a folder: "download requirements.txt from api_helper", "api_helper의 x.csv 다운로드 링크"
+  if (/\bdownload(?:s|ing)?\b|다운로드|다운\s*받/.test(l) && (f.hasFilePath || hasNoun(f, 'folder') || hasNoun(f, 'file')) && !hasNoun(f, 'session') && !hasNoun(f, 'image')) {
+    return { kind: 'folder.download', confidence: 0.8 };
+  }
+
+  // my projects: "which projects am I a member of", "내 프로젝트 목록"
+  if (/\b(?:my\s+projects|projects?\s+(?:am\s+i|i(?:'m|\s+am)|do\s+i)\b|(?:list|show|which|what)\s+(?:are\s+)?(?:my\s+|the\s+)?projects)\b|(?:내|제|소속(?:된)?|속한)\s*프로젝트|프로젝트\s*(?:목록|리스트|뭐\s*있)/.test(l) && !has(f, 'create') && !hasNoun(f, 'session') && !hasNoun(f, 'folder')) {
+    return { kind: 'project.list', confidence: 0.8 };
+  }
+
   // open an app inside a running session: "open jupyterlab inside notebook-old", "notebook-old에서 tensorboard 열어줘"
   if (
-    /\bjupyter\s*lab\b|\bjupyterlab\b|\bjupyter\b|\bvs\s*code\b|\bvscode\b|\bcode-server\b|\btensorboard\b|\bttyd\b|\bweb\s+terminal\b|\bmlflow\b|\bsshd\b/.test(l) &&
+    /\bjupyter\s*lab\b|\bjupyterlab\b|\bjupyter\b|\bvs\s*code\b|\bvscode\b|\bcode-server\b|\btensorboard\b|\bttyd\b|\bweb\s+terminal\b|\bmlflow\b|\bsshd\b|텐서\s*보드|주피터|vs\s*코드|브이에스\s*코드|웹\s*터미널/.test(l) &&
     f.hasName &&
     !f.hasQuantities &&
     !f.hasImage &&

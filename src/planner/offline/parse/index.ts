@@ -224,6 +224,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         ...(cluster ? { clusterSize: cluster.value.size, ...(cluster.value.mode ? { clusterMode: cluster.value.mode } : {}) } : {}),
         ...(count && !perSession ? { count: count.value } : {}),
       };
+      // a variable named without its value: only the user knows it (often a secret)
+      for (const name of envFound.unset) missing.push(`environ:${name}`);
       return { intent, missing, ...(perSession ? { also: perSession.slice(1) } : {}) };
     }
     case 'session.destroy': {
@@ -271,9 +273,9 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const hostValue = host ? (host[1] ?? host[2] ?? host[3])! : undefined;
       const c2 = host ? blank(c, [{ start: host.index, end: host.index + host[0].length }]) : c;
       const project = /\bproject\b|프로젝트/.test(lower) ? extractProject(c2) : undefined;
-      const usageMode = /\bmodels?(?:[\s-]+(?:type|usage|mode))?\s+(?:folder|vfolder|storage|store)|\bfor\s+(?:storing\s+)?models?\b|모델\s*(?:용|타입|유형)?\s*(?:폴더|저장)|(?:usage\s*(?:mode)?|type)\s*[:=]?\s*model/.test(lower)
+      const usageMode = /\bmodels?(?:[\s-]+(?:type|usage|mode))?\s+(?:folder|vfolder|storage|store)|\bfor\s+(?:storing\s+)?models?\b|모델\s*(?:용|타입|유형)?\s*(?:폴더|저장)|(?:usage\s*(?:mode)?|type)\s*[:=]?\s*model|\bmodels?\s*(?:타입|유형|용도|모드|용)\s*(?:의\s*)?(?:폴더|저장)|(?:타입|유형|용도|모드)\s*(?:은|는|을|를)?\s*(?:model|모델)/.test(lower)
         ? 'model'
-        : /(?:usage\s*(?:mode)?|type)\s*[:=]?\s*data\b|\bdata[\s-]+(?:type|usage|mode)\s+(?:folder|vfolder)|데이터\s*(?:용|타입|유형)?\s*폴더|\ba\s+(?:new\s+)?data(?:set)?\s+folder\s+(?:named|called)\b/.test(lower)
+        : /(?:usage\s*(?:mode)?|type)\s*[:=]?\s*data\b|\bdata[\s-]+(?:type|usage|mode)\s+(?:folder|vfolder)|데이터\s*(?:용|타입|유형)?\s*폴더|\bdata\s*(?:타입|유형|용도|모드|용)\s*(?:의\s*)?폴더|(?:타입|유형|용도|모드)\s*(?:은|는|을|를)?\s*(?:data|데이터)\b|\ba\s+(?:new\s+)?data(?:set)?\s+folder\s+(?:named|called)\b/.test(lower)
           ? 'data'
           : undefined;
       const hits = [...explicitNames(c2), ...nounNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...bareIdentifiers(c2)].filter(
@@ -374,6 +376,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       if (emails.length === 0) missing.push('emails');
       return { intent: { kind, ...(name ? { name } : {}), emails, ...(permission ? { permission } : {}) }, missing };
     }
+    case 'folder.download':
     case 'folder.delete_files':
     case 'folder.rename_file':
     case 'folder.move_file': {
@@ -388,8 +391,15 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const dirNames = nounNames(rest, 'directory|directories|dir|subfolder|sub-folder|subdirectory', '디렉터리|디렉토리|하위\\s*폴더', true).map((h) => h.value);
       const paths = [...extractPaths(rest), ...dirNames.filter((d) => !extractPaths(rest).includes(d))];
       const filePaths = paths.filter((p) => p !== dest && p !== name);
+      // "move mnist to legacy/mnist", "mnist를 legacy로 옮겨": the verb's object is the path even without an extension
+      if (filePaths.length === 0) {
+        const object = /\b(?:move|mv|rename|delete|remove|rm)\s+(?:the\s+)?([A-Za-z0-9_][A-Za-z0-9_.\/-]*)|(?:^|\s)([A-Za-z0-9_][A-Za-z0-9_.\/-]*)\s*(?:을|를)\s/i.exec(text);
+        const word = object ? (object[1] ?? object[2])! : undefined;
+        if (word && word !== dest && word !== name && !/^(?:it|that|this|them|file|files|folder|directory|dir|everything|all)$/i.test(word)) filePaths.push(word);
+      }
       if (!name) missing.push('name');
       if (filePaths.length === 0) missing.push('paths');
+      if (kind === 'folder.download') return { intent: { kind, ...(name ? { name } : {}), paths: filePaths }, missing };
       const extra = kind === 'folder.rename_file' ? (dest ? { newName: dest } : {}) : kind === 'folder.move_file' ? (dest ? { destination: dest } : {}) : {};
       if (kind !== 'folder.delete_files' && !dest) missing.push(kind === 'folder.rename_file' ? 'newName' : 'destination');
       return { intent: { kind, ...(name ? { name } : {}), paths: filePaths, ...extra }, missing };
@@ -412,7 +422,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const runtime = /\b(vllm|tgi|huggingface-tgi|nim|triton|sglang|modular-max|cmd|custom)\b/i.exec(lower)?.[1];
       const replicas = extractReplicas(lower);
       const rest = blank(c, [...(image ? [image] : []), ...(replicas?.spans ?? [])]);
-      const folderNames = nounNames(rest, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).map((h) => h.value).filter((n) => !/^models?$/i.test(n) || /\bthe\s+models?\s+folder|models?\s+폴더/.test(lower));
+      const folderNames = nounNames(rest, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).map((h) => h.value).filter((n) => !/^models?$/i.test(n) || /\b(?:the|my|our)\s+models?\s+(?:folder|vfolder)|models?\s+폴더/.test(lower));
       const explicit = explicitNames(rest).map((h) => h.value);
       const serviceNoun = nounNames(rest, SERVICE_NOUNS_EN, SERVICE_NOUNS_KO, false).map((h) => h.value);
       // "deploy models as llama-chat": a name after "as" (not "as a service")
@@ -443,6 +453,11 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         if (ko) modelFolder = cleanName(unmask(ko[1]!, c.quotes));
       }
       if (!modelFolder) missing.push('modelFolder');
+      // "the llama-3-8b weights from my models folder": a directory inside the model folder
+      const sub = modelFolder
+        ? new RegExp(`(?:serve|deploy|host|\\bthe|\\bmy)\\s+(?:the\\s+)?${NAME}\\s+(?:weights|checkpoints?|model|directory|dir|subfolder)\\s+(?:from|in|inside|of)\\s+(?:the\\s+|my\\s+)?${escapeRe(modelFolder)}\\b|${escapeRe(modelFolder)}\\s*(?:폴더)?\\s*(?:의|안의|안에\\s*있는)\\s*${NAME}`, 'i').exec(rest.masked)
+        : null;
+      const subpath = sub ? cleanName(unmask((sub[1] ?? sub[2])!, c.quotes)) : undefined;
       const imageValue = image && !/^(?:vllm|tgi|triton|sglang)$/i.test(image.value) ? image.value : undefined;
       const intent: Intent = {
         kind,
@@ -450,6 +465,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         environ: envFound.env,
         ...(name ? { name } : {}),
         ...(modelFolder ? { modelFolder } : {}),
+        ...(subpath && subpath !== modelFolder && subpath !== name ? { modelSubpath: subpath } : {}),
         ...(runtime ? { runtimeVariant: runtime.toLowerCase() === 'huggingface-tgi' ? 'huggingface-tgi' : runtime.toLowerCase() } : {}),
         ...(imageValue ? { image: imageValue } : {}),
         ...(replicas ? { replicas: replicas.value } : {}),
@@ -472,23 +488,32 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       return { intent: { kind, ...(name ? { name } : {}), ...(replicas ? { replicas: replicas.value } : {}), ...(duration ? { duration: duration.compact } : {}) }, missing };
     }
     case 'service.list':
+    case 'project.list':
     case 'service.runtimes':
     case 'folder.invitations':
       return { intent: { kind }, missing };
     case 'auth.whoami':
       return { intent: { kind }, missing };
     case 'session.interrupt':
-    case 'session.start_service': {
+    case 'session.start_service':
+    case 'session.commit': {
       const app = kind === 'session.start_service' ? extractApp(lower) : undefined;
+      // "commit train-job-1 as my-env", "…을 my-env라는 이름으로 저장"
+      const file = kind === 'session.commit'
+        ? new RegExp(`\\b(?:as|named|called|to)\\s+(?:an?\\s+)?(?:image\\s+)?(?:(?:file|named|called)\\s+)?${NAME}(?![A-Za-z0-9_.\\-])|${NAME}\\s*(?:이라는|라는)\\s*(?:이름|파일)`, 'i').exec(c.masked)
+        : null;
+      const fileName = file ? cleanName(unmask((file[1] ?? file[2])!, c.quotes)) : undefined;
+      const filename = fileName && looksLikeIdentifier(fileName) ? fileName : undefined;
       // "…, keep the session alive" says what to spare, not which session
       const spare = /\b(?:but\s+)?(?:keep|leave)\s+(?:the\s+|my\s+)?session\s+\w+|세션\s*(?:은|는)?\s*\S+/i.exec(lower);
       const spans = [
         ...(app ? [{ start: lower.indexOf(app.text), end: lower.indexOf(app.text) + app.text.length }] : []),
         ...(spare ? [{ start: spare.index, end: spare.index + spare[0].length }] : []),
+        ...(file && filename ? [{ start: file.index, end: file.index + file[0].length }] : []),
       ];
       const target = sessionTarget(blank(c, spans), lower);
       if (target.names.length === 0 && !target.all) missing.push('target');
-      return { intent: { kind, target, ...(app ? { app: app.value } : {}) }, missing };
+      return { intent: { kind, target, ...(app ? { app: app.value } : {}), ...(filename ? { filename } : {}) }, missing };
     }
     case 'folder.update_options':
     case 'folder.clone': {
@@ -574,7 +599,7 @@ function resolveReferences(intents: ParsedIntent[]): void {
 
 /** A file name with a known extension, or a relative path: something inside a folder. */
 const FILE_PATH =
-  /(?<![\w@/.-])(?:[A-Za-z0-9_.-]+\/)*[A-Za-z0-9_-]+\.(?:py|ipynb|txt|json|jsonl|csv|tsv|ya?ml|md|sh|log|pt|pth|ckpt|bin|safetensors|parquet|h5|onnx|tar|gz|tgz|zip|toml|cfg|ini|pkl|npy|npz|png|jpe?g|html|js|ts)(?![\w.])/i;
+  /(?<![\w@/.-])(?:[A-Za-z0-9_.-]+\/)*[A-Za-z0-9_-]+\.(?:py|ipynb|txt|json|jsonl|csv|tsv|ya?ml|md|sh|log|pt|pth|ckpt|bin|safetensors|parquet|h5|onnx|tar|gz|tgz|zip|toml|cfg|ini|pkl|npy|npz|png|jpe?g|html|js|ts)(?![\w.])|(?<![\w@/.:-])[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)+\/?(?![\w/:.])/i;
 
 /** Classify one clause and build its intent; undefined when it asks for no task. */
 function parseClause(part: { masked: string; lower: string }, quotes: string[]): ClauseIntent | undefined {
@@ -646,16 +671,25 @@ export function parseRequest(text: string): ParsedRequest {
     const part = carry ? { masked: `${carry.masked} ${raw.masked}`, lower: `${carry.lower} ${raw.lower}` } : raw;
     carry = undefined;
     // "… and a session with 2 fGPU": read with the previous clause's verb first, or a bare noun reads as a lookup
+    // "in the datasets folder, move mnist to legacy/mnist": a leading place is context for what follows
+    if (!carry && i + 1 < clauses.length && LEADING_PLACE.test(part.masked)) {
+      carry = part;
+      continue;
+    }
     const parsed =
       (raw.elliptical && previous ? parseElliptical(raw, previous, prepared.quotes) : undefined) ??
       (raw.borrowsNextVerb && clauses[i + 1] ? parseWithNextPredicate(part, clauses[i + 1]!, prepared.quotes) : undefined) ??
       parseClause(part, prepared.quotes);
     // "세션 하나 만들어 주세요. fGPU는 2개, 메모리는 8GB로요": a clause of details only completes the session before it;
     // so does "…; put it in whichever group has room" (where "it" is that session)
-    if ((parsed?.detailsOnly || PLACEMENT_FOLLOW_UP.test(raw.lower) || TIMEOUT_FOLLOW_UP.test(raw.lower)) && previous && intents[intents.length - 1]?.intent.kind === 'session.create') {
+    const lastKind = intents[intents.length - 1]?.intent.kind;
+    const completes =
+      ((parsed?.detailsOnly || PLACEMENT_FOLLOW_UP.test(raw.lower) || TIMEOUT_FOLLOW_UP.test(raw.lower)) && lastKind === 'session.create') ||
+      (DETAILS_FOLLOW_UP.test(raw.lower) && (lastKind === 'session.create' || lastKind === 'service.create'));
+    if (completes && previous) {
       const merged = { masked: `${previous.masked} ${part.masked}`, lower: `${previous.lower} ${part.lower}` };
       const again = parseClause(merged, prepared.quotes);
-      if (again?.intent.kind === 'session.create') {
+      if (again?.intent.kind === lastKind) {
         intents[intents.length - 1] = again;
         previous = merged;
         continue;
@@ -707,13 +741,18 @@ export function parseRequest(text: string): ParsedRequest {
 
 export { looksLikeIdentifier };
 
+/** A literal for use inside a RegExp. */
+function escapeRe(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** In-container apps a running session can open (session.start_service). */
 const APPS: Array<[RegExp, string]> = [
-  [/\bjupyter\s*lab\b|\bjupyterlab\b/, 'jupyterlab'],
-  [/\bjupyter(?:\s+notebook)?\b/, 'jupyter'],
-  [/\bvs\s*code\b|\bvscode\b|\bcode-server\b/, 'vscode'],
-  [/\btensorboard\b/, 'tensorboard'],
-  [/\bttyd\b|\bweb\s+terminal\b/, 'ttyd'],
+  [/\bjupyter\s*lab\b|\bjupyterlab\b|주피터\s*랩/, 'jupyterlab'],
+  [/\bjupyter(?:\s+notebook)?\b|주피터(?:\s*노트북)?/, 'jupyter'],
+  [/\bvs\s*code\b|\bvscode\b|\bcode-server\b|vs\s*코드|브이에스\s*코드/, 'vscode'],
+  [/\btensorboard\b|텐서\s*보드/, 'tensorboard'],
+  [/\bttyd\b|\bweb\s+terminal\b|웹\s*터미널/, 'ttyd'],
   [/\bmlflow(?:-ui)?\b/, 'mlflow-ui'],
   [/\bsshd\b|\bssh\s+server\b/, 'sshd'],
 ];
@@ -731,6 +770,16 @@ const TIMEOUT_FOLLOW_UP = /\b(?:kill(?:ed)?|stop(?:ped)?|terminat(?:e|ed)|end(?:
 
 /** "put it in gpu-a100", "run it on whichever group has room", "그건 gpu-a100에 띄워줘": where the session just asked for goes. */
 const PLACEMENT_FOLLOW_UP = /^\s*(?:and\s+|then\s+)?(?:please\s+)?(?:put|place|run|schedule|send|land|start|launch|create|spawn)\s+(?:it|that|this|that\s+one|the\s+session)\s+(?:in|on|into|onto|to|at|inside)\b|^\s*(?:그건|그거|그\s*세션(?:은|을)?|이건)\s/;
+
+/** A clause that only says where: "in the datasets folder", "inside api_helper", "datasets 폴더에서". */
+const LEADING_PLACE = new RegExp(`^\\s*(?:(?:in|inside|within|from|under)\\s+(?:the\\s+|my\\s+)?${NAME}(?:\\s+(?:folder|vfolder))?|${NAME}\\s*(?:폴더)?\\s*(?:에서|안에서|내에서))\\s*[,:]?\\s*$`, 'i');
+
+/**
+ * "… 서비스 띄워줘. 서비스 이름은 gemma-serve, 레플리카 1개", "… batch job. The command is `python x.py`":
+ * a clause that names or details the thing just asked for, not a task of its own.
+ */
+const DETAILS_FOLLOW_UP =
+  /^\s*(?:and\s+)?(?:(?:the\s+|its\s+)?(?:service|session|job|folder)(?:'s)?\s+)?name\s*(?:is|:|=|should\s+be|will\s+be)|^\s*(?:and\s+)?(?:call|name)\s+it\b|^\s*(?:서비스|세션|작업|폴더)?\s*(?:의\s*)?이름\s*(?:은|는|:|=)|^\s*(?:실행|시작)?\s*(?:명령|커맨드|명령어)\s*(?:은|는|:|=)|^\s*(?:and\s+)?(?:the\s+)?(?:startup\s+)?(?:command|entrypoint|cmd)\s*(?:is|:|=|should\s+be)|^\s*(?:레플리카|복제본)\s*(?:은|는)?\s*\d/;
 
 const READ_VERBS = /^(?:list|show|display|check|describe|inspect|view|fetch|get)$/;
 const CREATE_VERBS = /^(?:create|make|start|launch|spin\s+up|fire\s+up|boot|open|run|set\s+up|provision|give\s+me|allocate)$/;

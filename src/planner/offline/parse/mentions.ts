@@ -195,7 +195,7 @@ export function extractCommand(c: Clause): { value: string; start: number; end: 
 // ------------------------------------------------------------------ env
 
 /** KEY=value pairs and "environment variable KEY set to value". */
-export function extractEnv(c: Clause): { env: Record<string, string>; spans: Array<{ start: number; end: number }> } {
+export function extractEnv(c: Clause): { env: Record<string, string>; spans: Array<{ start: number; end: number }>; unset: string[] } {
   const env: Record<string, string> = {};
   const spans: Array<{ start: number; end: number }> = [];
   const envContext = /env|environment|환경\s*변수/i.test(c.masked);
@@ -214,7 +214,12 @@ export function extractEnv(c: Clause): { env: Record<string, string>; spans: Arr
     env[m[1]!] = unmask(m[2]!, c.quotes);
     spans.push({ start: m.index, end: m.index + m[0].length });
   }
-  return { env, spans };
+  // "with my W&B key set as WANDB_API_KEY", "env var HF_TOKEN": a variable named, its value not given
+  const unset = new Set<string>();
+  for (const m of c.masked.matchAll(/(?:\b(?:set|exported?|passed|provided)\s+(?:as|to|in|into)|(?:environment\s+variables?|env(?:ironment)?\s+vars?|\benv)|환경\s*변수)\s+(?:the\s+)?(?:env(?:ironment)?\s+(?:var(?:iable)?\s+)?)?([A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][A-Z0-9]{2,})\b(?!\s*=)(?!\s+(?:set\s+)?(?:to|as)\s)/g)) {
+    if (!(m[1]! in env)) unset.add(m[1]!);
+  }
+  return { env, spans, unset: [...unset] };
 }
 
 // ------------------------------------------------------------------ placement
@@ -231,7 +236,9 @@ export function extractScalingGroup(c: Clause): { value: string; index: number }
   for (const p of pats) {
     for (const m of c.masked.matchAll(p)) {
       const v = cleanName(valueAt(c, m.index + m[0].lastIndexOf(m[1]!), m.index + m[0].lastIndexOf(m[1]!) + m[1]!.length));
-      if (!v || NOT_NAMES.has(v.toLowerCase()) || /^(?:that|which|can|where|with|for|is|i)$/i.test(v)) continue;
+      // "the default resource group" names the group called default
+      const namedDefault = v?.toLowerCase() === 'default' && /resource|scaling|그룹/i.test(m[0]);
+      if (!v || (NOT_NAMES.has(v.toLowerCase()) && !namedDefault) || /^(?:that|which|can|where|with|for|is|i)$/i.test(v)) continue;
       // "in the research group" may be a project; only identifier-like names count without "resource"
       if (/group$/i.test(m[0]) && !/resource|scaling/i.test(m[0]) && !looksLikeIdentifier(v) && !/그룹/.test(m[0])) continue;
       return { value: v, index: m.index };
@@ -253,7 +260,10 @@ const PLACE_KO = rx(`(?<![A-Za-z0-9_.\\-/])${NAME}\\s*에(?:서)?(?!\\s*(?:마�
 
 function placeName(c: Clause): { value: string; index: number } | undefined {
   for (const p of [PLACE_EN, PLACE_KO]) {
-    for (const m of c.masked.matchAll(rx(p.source, p.flags))) {
+    // a rejected match resumes one character on, so "on ⟨image⟩ in gpu-a100" still finds "in gpu-a100"
+    const re = rx(p.source, p.flags);
+    for (let m = re.exec(c.masked); m; m = re.exec(c.masked)) {
+      re.lastIndex = m.index + 1;
       const start = m.index + m[0].lastIndexOf(m[1]!);
       const raw = c.masked.slice(start, start + m[1]!.length);
       if (raw.startsWith('\uE000') || !looksLikeIdentifier(raw) || IGNORED_IDENTIFIER.test(raw.toLowerCase())) continue;
@@ -268,7 +278,8 @@ export function wantsAnyScalingGroup(lower: string): boolean {
   return (
     /\b(?:whichever|any|whatever|wherever|some)\b[^.;]{0,40}?\b(?:groups?|fits?|room|capacity|space|free|available)\b/.test(lower) ||
     /\bwherever\b|\banywhere\b|first\s+(?:group|one)\s+(?:that|with)/.test(lower) ||
-    /아무\s*(?:그룹|데|곳|리소스)|아무데나|어디든|어디서든|(?:되는|남는|여유\s*있는|가능한)\s*(?:그룹|곳)/.test(lower)
+    /아무\s*(?:그룹|데|곳|리소스)|아무데나|어디든|어디서든|(?:되는|남는|여유\s*있는|가능한)\s*(?:리소스\s*)?(?:그룹|곳)/.test(lower) ||
+    /(?:들어갈|들어가는|맞는|수용할|수용\s*가능한|돌릴|띄울|받아\s*줄)\s*(?:수\s*있는\s*)?(?:리소스\s*|자원\s*)?(?:그룹|곳)|(?:리소스\s*|자원\s*)?그룹\s*(?:을|를)?\s*(?:알아서|적당히)?\s*(?:골라|찾아|선택해)/.test(lower)
   );
 }
 
@@ -327,9 +338,9 @@ export function extractMounts(c: Clause): MountMention[] {
   // "mount datasets at /data and api_helper at /code": each name may carry its mount path
   const AT_PATH = '(?:\\s+(?:at|on|to|into|as|under)\\s+/[^\\s,;]*)?(?:\\s+(?:read[\\s-]*only|read[\\s-]*write|ro|rw)\\b)?';
   const LIST = `${NAME}${AT_PATH}((?:\\s*(?:,|and|&|및|하고|와|과)\\s*(?:the\\s+)?${NAME}${AT_PATH}){0,5})`;
-  for (const m of c.masked.matchAll(rx(`(?:mount(?:ing|ed|s)?|attach(?:ing)?)\\s+(?:the\\s+|my\\s+)?(?:folders?\\s+|vfolders?\\s+)?${LIST}`, 'gi'))) {
+  for (const m of c.masked.matchAll(rx(`(?:mount(?:ing|ed|s)?|attach(?:ing)?)\\s+(?:both\\s+)?(?:the\\s+|my\\s+)?(?:folders?\\s+|vfolders?\\s+)?${LIST}`, 'gi'))) {
     let from = m.index;
-    for (const n of m[0].replace(/^\S+\s+/, '').split(/\s*(?:,|\band\b|&)\s*/)) {
+    for (const n of m[0].replace(/^\S+\s+(?:both\s+)?/i, '').split(/\s*(?:,|\band\b|&)\s*/)) {
       const name = n.replace(/^(?:the|my|folders?|vfolders?)\s+/gi, '').trim().split(/\s+/)[0]!;
       if (!/^[A-Za-z0-9\uE000]/.test(name)) continue;
       const at = Math.max(from, c.masked.indexOf(name, from));
@@ -360,6 +371,17 @@ export function extractMounts(c: Clause): MountMention[] {
     }
   }
   for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|붙인|연결)`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length);
+  // "with both sweep-42 and datasets mounted", "with datasets, models and api_helper attached"
+  for (const m of c.masked.matchAll(rx(`\\bwith\\s+(?:both\\s+)?(?:the\\s+)?${NAME}((?:\\s*,\\s*(?:the\\s+)?${NAME})*\\s*,?\\s*(?:and|&)\\s+(?:the\\s+)?${NAME})\\s+(?:(?:folders?|vfolders?)\\s+)?(?:both\\s+)?(?:mounted|attached)`, 'gi'))) {
+    let from = m.index;
+    for (const n of m[0].replace(/^with\s+(?:both\s+)?/i, '').replace(/\s+(?:(?:v?folders?)\s+)?(?:both\s+)?(?:mounted|attached)$/i, '').split(/\s*(?:,|\band\b|&)\s*/)) {
+      const name = n.replace(/^the\s+/i, '').trim();
+      if (!/^[A-Za-z0-9\uE000]/.test(name) || /\s/.test(name)) continue;
+      const at = Math.max(from, c.masked.indexOf(name, from));
+      from = at + name.length;
+      add(unmask(name, c.quotes), at, at + name.length, true);
+    }
+  }
   // "with datasets mounted", ", datasets mounted" (a trailing absolute phrase)
   for (const m of c.masked.matchAll(rx(`(?:\\bwith|\\band|,|;)\\s*(?:the\\s+)?${NAME}\\s+(?:(?:folder|vfolder)\\s+)?(?:mounted|attached)`, 'gi'))) {
     const start = m.index + m[0].indexOf(m[1]!, 1);
