@@ -234,7 +234,11 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
         audited = true;
       }
       let finalData = res.data;
-      if (step.wait && SESSION_CREATE.has(step.operationId)) {
+      if (step.wait?.until === 'TERMINATED' && step.operationId === 'session.destroy') {
+        // a relaunch re-creates the same name: the old session must be gone first, or the manager reuses it
+        await waitForTermination(step, args, opts, progress);
+      }
+      if (step.wait?.until === 'RUNNING' && SESSION_CREATE.has(step.operationId)) {
         try {
           finalData = await waitForSession(step, res.data, opts, progress);
         } catch (err) {
@@ -449,6 +453,37 @@ async function getOrUndefined(client: ExecClient, operationId: string, args: Par
   } catch (err) {
     if ((err as { status?: number }).status === 404) return undefined;
     throw err;
+  }
+}
+
+/** Poll a terminated session until the manager reports it ended (or no longer finds it by name). */
+async function waitForTermination(step: PlanStep, args: { pathParams: Record<string, unknown> }, opts: ExecuteOptions, progress: ProgressSink): Promise<void> {
+  const name = String(args.pathParams.session_name ?? '');
+  const timeoutMs = (step.wait?.timeoutSeconds ?? 120) * 1000;
+  const pollMs = opts.pollIntervalMs ?? 1000;
+  const now = opts.now ?? (() => Date.now());
+  const started = now();
+  let status = 'TERMINATING';
+  progress({ kind: 'wait', step, session: name, status, elapsedMs: 0 });
+  for (;;) {
+    if (opts.signal?.aborted) throw new BaiError(`stopped waiting for session ${name} to end: interrupted (it is ${status}; termination goes on on the manager)`, 'execution');
+    let info: unknown;
+    try {
+      info = await getOrUndefined(opts.client, 'session.get_info', { pathParams: { session_name: name }, signal: opts.signal });
+    } catch (err) {
+      if (!transient(err)) throw err;
+      info = { status };
+    }
+    const s = info === undefined ? 'TERMINATED' : String(obj(info).status ?? status);
+    if (s !== status) {
+      status = s;
+      progress({ kind: 'wait', step, session: name, status, elapsedMs: now() - started });
+    }
+    if (TERMINAL.has(status)) return;
+    if (now() - started >= timeoutMs) {
+      throw new BaiError(`session ${name} is still ${status} after ${Math.round(timeoutMs / 1000)} s; the next steps did not run`, 'execution');
+    }
+    await sleep(pollMs, opts.signal);
   }
 }
 

@@ -35,6 +35,18 @@ export interface SessionInfo {
   status: string;
   sessionType?: string;
   resourceGroup?: string;
+  /** What a relaunch needs to re-create it (SessionNode: image_ids, resource.allocation, runtime, mounts). */
+  imageIds?: string[];
+  imageRefs?: string[];
+  projectId?: string;
+  requestedSlots?: Record<string, string>;
+  shmem?: string;
+  environ?: Record<string, string>;
+  startupCommand?: string;
+  clusterSize?: number;
+  clusterMode?: string;
+  /** folder names, when the manager reports them */
+  mounts?: string[];
 }
 
 export interface PresetInfo {
@@ -238,6 +250,18 @@ export class WorldView {
         const id = str(s.id);
         const name = str(meta.name) ?? str(s.name);
         if (!id || !name) return [];
+        const runtime = isObject(s.runtime) ? s.runtime : {};
+        const alloc = isObject(res.allocation) ? res.allocation : {};
+        const requested: Record<string, string> = {};
+        for (const e of Array.isArray(alloc.requested_slots) ? alloc.requested_slots.filter(isObject) : []) {
+          const k = str(e.resource_type);
+          const q = str(e.quantity);
+          if (k && q !== undefined) requested[k] = q;
+        }
+        const opts = isObject(res.resource_opts) ? res.resource_opts : {};
+        const strings = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap((x) => (typeof x === 'string' ? [x] : isObject(x) && str(x.name) ? [str(x.name)!] : [])) : []);
+        const environ: Record<string, string> = {};
+        if (isObject(runtime.environ)) for (const [k, v] of Object.entries(runtime.environ)) if (str(v) !== undefined) environ[k] = str(v)!;
         return [
           {
             id,
@@ -245,6 +269,16 @@ export class WorldView {
             status: str(life.status) ?? str(s.status) ?? 'UNKNOWN',
             sessionType: str(meta.session_type),
             resourceGroup: str(res.resource_group_name),
+            imageIds: strings(s.image_ids),
+            imageRefs: strings(meta.images),
+            projectId: str(s.project_id),
+            requestedSlots: requested,
+            ...(str(opts.shmem) ? { shmem: str(opts.shmem) } : {}),
+            environ,
+            ...(str(runtime.startup_command) ? { startupCommand: str(runtime.startup_command) } : {}),
+            ...(typeof meta.cluster_size === 'number' ? { clusterSize: meta.cluster_size } : {}),
+            ...(str(meta.cluster_mode) ? { clusterMode: str(meta.cluster_mode) } : {}),
+            ...(Array.isArray(s.mounts) ? { mounts: strings(s.mounts) } : {}),
           },
         ];
       });

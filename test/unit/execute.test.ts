@@ -130,6 +130,29 @@ describe('executePlan', () => {
 });
 
 describe('eventStatus', () => {
+  it('a destroy that waits until TERMINATED holds the next step until the old session has ended', async () => {
+    const m = fakeManager({ statuses: ['TERMINATING', 'TERMINATING', 'TERMINATED'] });
+    m.sessions.set('nb', { id: '00000000-0000-4000-8000-0000000000aa', status: 'RUNNING', polls: 0 });
+    const destroy = s('s0', 'session.destroy', { method: 'DELETE', pathParams: { session_name: 'nb' }, wait: { until: 'TERMINATED', timeoutSeconds: 5 } });
+    const events: ProgressEvent[] = [];
+    const r = await executePlan({ plan: planOf([destroy, createStep]), client: m.client, progress: (e) => events.push(e), pollIntervalMs: 5 });
+    expect(r.ok).toBe(true);
+    // three polls of the old session before the create was sent
+    expect(m.calls.slice(0, 5)).toEqual(['session.destroy', 'session.get_info', 'session.get_info', 'session.get_info', 'session.create_from_params']);
+    expect(events.filter((e) => e.kind === 'wait' && e.step.id === 's0').map((e) => (e as { status: string }).status)).toEqual(['TERMINATING', 'TERMINATED']);
+  });
+
+  it('a session that never ends stops the plan with a clear message before the next step', async () => {
+    const m = fakeManager({ statuses: ['TERMINATING'] });
+    m.sessions.set('nb', { id: '00000000-0000-4000-8000-0000000000aa', status: 'RUNNING', polls: 0 });
+    let t = 0;
+    const destroy = s('s0', 'session.destroy', { method: 'DELETE', pathParams: { session_name: 'nb' }, wait: { until: 'TERMINATED', timeoutSeconds: 1 } });
+    const r = await executePlan({ plan: planOf([destroy, createStep]), client: m.client, pollIntervalMs: 1, now: () => (t += 300) });
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/nb is still TERMINATING after 1 s/);
+    expect(m.calls).not.toContain('session.create_from_params');
+  });
+
   it('maps manager event names to statuses', () => {
     expect(eventStatus('session_started')).toBe('RUNNING');
     expect(eventStatus('session_terminated')).toBe('TERMINATED');

@@ -221,4 +221,28 @@ describe('offline plans', () => {
       expect(doc.steps).toEqual([]);
     }
   });
+  it('restart = terminate, wait until it has ended, then re-create it with the same image, resources, mounts and group', async () => {
+    const doc = await plan('restart train-job-1');
+    expect(doc.outcome).toBe('planned');
+    const [destroy, create] = doc.steps;
+    expect(destroy).toMatchObject({ operationId: 'session.destroy', pathParams: { session_name: 'train-job-1' }, wait: { until: 'TERMINATED' }, destructive: true });
+    expect(create!.operationId).toBe('session.create_from_params');
+    expect(create!.body).toMatchObject({
+      session_name: 'train-job-1',
+      image: 'cr.backend.ai/stable/python-pytorch:2.3-py311-cuda12.1',
+      config: { resources: { cpu: 4, mem: '32g', 'cuda.shares': 2 }, mounts: ['datasets'], scaling_group: 'default' },
+    });
+    const renamed = await plan('relaunch notebook-old and call the new one nb-fresh');
+    expect(renamed.steps.map((st) => st.operationId)).toEqual(['session.destroy', 'session.create_from_params']);
+    expect(renamed.steps[1]!.body).toMatchObject({ session_name: 'nb-fresh', image: 'cr.backend.ai/stable/python:3.11-ubuntu22.04' });
+  });
+
+  it('"my GPU session" is the one live session using a GPU, said as an assumption; none fitting is a question', async () => {
+    const doc = await plan('shut down my GPU session');
+    expect(doc.steps.map((st) => [st.operationId, st.pathParams])).toEqual([['session.destroy', { session_name: 'train-job-1' }]]);
+    expect(doc.steps[0]!.assumptions.join(' ')).toMatch(/GPU session.*train-job-1/);
+    const none = await plan('restart my batch job');
+    expect(none.outcome).toBe('needs_clarification');
+    expect(none.steps).toEqual([]);
+  });
 });

@@ -71,6 +71,8 @@ export interface SessionTarget {
   created?: number;
   /** "all sessions except notebook-old", "… but keep X": sessions to leave alone */
   except?: string[];
+  /** "my GPU session", "the batch job": no name, a description the one live session must fit */
+  described?: 'gpu' | 'cpu' | 'batch' | 'interactive';
 }
 
 export interface SessionDestroyIntent {
@@ -93,12 +95,14 @@ export interface SessionRenameIntent {
 
 /** Acting on a running session without ending it: stop the code it runs, or open an app in it. */
 export interface SessionActionIntent {
-  kind: 'session.interrupt' | 'session.start_service' | 'session.commit';
+  kind: 'session.interrupt' | 'session.start_service' | 'session.commit' | 'session.restart';
   target: SessionTarget;
   /** session.start_service: the in-container app ("jupyterlab", "vscode", "tensorboard", …) */
   app?: string;
   /** session.commit: the name of the saved image file ("as my-env") */
   filename?: string;
+  /** session.restart: the re-created session's name when it should differ ("call the new one X") */
+  newName?: string;
 }
 
 export interface SessionExecuteIntent {

@@ -13,7 +13,8 @@ import type { WorldView } from '../world.js';
 import type { Intent, ParsedIntent, ParsedRequest } from './intents.js';
 import { parseRequest } from './parse/index.js';
 import type { HandlerContext, HandlerResult } from './context.js';
-import { proposeSessionAction, proposeSessionCreate, proposeSessionDestroy, proposeSessionRead, proposeSessionRename } from './sessions.js';
+import { proposeSessionAction,
+  proposeSessionRestart, proposeSessionCreate, proposeSessionDestroy, proposeSessionRead, proposeSessionRename } from './sessions.js';
 import {
   proposeFolderCreate,
   proposeFolderFileOp,
@@ -48,6 +49,7 @@ const HANDLERS: Record<Intent['kind'], Handler> = {
   'session.interrupt': proposeSessionAction as Handler,
   'session.start_service': proposeSessionAction as Handler,
   'session.commit': proposeSessionAction as Handler,
+  'session.restart': proposeSessionRestart as Handler,
   'session.execute': async (ctx) => ({
     candidates: [{ kind: 'clarify', question: `Running code inside ${(ctx.parsed.intent as { target?: { names: string[] } }).target?.names[0] ?? 'a session'} is not supported by the offline planner yet; open the session's terminal or use --llm.` }],
   }),

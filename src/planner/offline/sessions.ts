@@ -415,8 +415,11 @@ export async function proposeSessionDestroy(ctx: HandlerContext<ParsedIntent<Ses
     );
   }
 
-  if (target.names.length === 0 && target.created === undefined) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), 'terminate'));
-  const resolved = await resolveTarget(ctx, target, 'terminate');
+  const described = await describedTarget(ctx, target);
+  if (typeof described === 'string') return ask(described);
+  const chosen = described.target;
+  if (chosen.names.length === 0 && chosen.created === undefined) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), 'terminate'));
+  const resolved = await resolveTarget(ctx, chosen, 'terminate');
   if (typeof resolved === 'string') return ask(resolved);
   const destroyed = ctx.mine.filter((a) => a.candidate.meta?.role === 'destroy').length;
   const next = resolved[destroyed];
@@ -430,6 +433,7 @@ export async function proposeSessionDestroy(ctx: HandlerContext<ParsedIntent<Ses
       query,
       reason: `terminate session ${next.name}`,
       destructive: many,
+      ...(described.assumption ? { assumptions: [described.assumption] } : {}),
     },
     { role: 'destroy' },
   );
@@ -452,7 +456,9 @@ export async function proposeSessionRead(ctx: HandlerContext<ParsedIntent<Sessio
       }),
     );
   }
-  const target = intent.target ?? { names: [] };
+  const described = await describedTarget(ctx, intent.target ?? { names: [] });
+  if (typeof described === 'string') return ask(described);
+  const target = described.target;
   const verb = intent.kind === 'session.logs' ? 'show the logs of' : 'look up';
   if (target.names.length === 0 && target.created === undefined) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), verb));
   const resolved = await resolveTarget(ctx, target, verb);
@@ -519,8 +525,10 @@ export async function proposeSessionAction(ctx: HandlerContext<ParsedIntent<Sess
   if (ctx.mine.length > 0) return done;
   const intent = ctx.parsed.intent;
   const verb = intent.kind === 'session.interrupt' ? 'interrupt' : intent.kind === 'session.commit' ? 'save as an image' : `open ${intent.app ?? 'the app'} in`;
-  if (intent.target.names.length === 0 && intent.target.created === undefined) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), verb));
-  const resolved = await resolveTarget(ctx, intent.target, verb);
+  const described = await describedTarget(ctx, intent.target);
+  if (typeof described === 'string') return ask(described);
+  if (described.target.names.length === 0 && described.target.created === undefined) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), verb));
+  const resolved = await resolveTarget(ctx, described.target, verb);
   if (typeof resolved === 'string') return ask(resolved);
   const s = resolved[0]!;
   const session_name = s.createdBy ? { $from: s.createdBy, path: 'sessionId' } : s.name;
@@ -539,6 +547,106 @@ export async function proposeSessionAction(ctx: HandlerContext<ParsedIntent<Sess
   }
   if (!intent.app) return ask(`Which app should I open in ${s.name}? (e.g. jupyterlab, vscode, tensorboard, ttyd)`);
   return calls(tagged(ctx, { operationId: 'session.start_service', pathParams: { session_name }, body: { app: intent.app }, reason: `open ${intent.app} in ${s.name}` }));
+}
+
+/** Variables whose values look like credentials stay out of a relaunch plan (plan files are written to disk). */
+const SECRET_VAR = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL/i;
+
+/**
+ * Restart = terminate, wait until it has ended, then create it again with the same image,
+ * resources, mounts and placement: the manager answers 501 to an in-place restart (facts §3.5),
+ * and a same-name create while the old one is still TERMINATING would be handed the dying one.
+ */
+export async function proposeSessionRestart(ctx: HandlerContext<ParsedIntent<SessionActionIntent>>): Promise<HandlerResult> {
+  const intent = ctx.parsed.intent;
+  const sessions = liveSessions(await ctx.world.sessions());
+  const described = await describedTarget(ctx, intent.target);
+  if (typeof described === 'string') return ask(described);
+  const names = described.target.names;
+  if (names.length === 0) return ask(missingTargetQuestion(sessions, 'restart'));
+  if (names.length > 1) return ask(`I restart one session at a time: which first, ${names.join(' or ')}?`);
+  const wanted = names[0]!;
+  const hit = findByName(sessions, wanted);
+  if (!hit) return ask(`There is no live session "${wanted}". Your sessions: ${listNames(sessions)}.`);
+  const old = hit.item;
+  if (ctx.mine.some((a) => a.candidate.meta?.role === 'create')) return done;
+  if (!ctx.mine.some((a) => a.candidate.meta?.role === 'destroy')) {
+    return calls(
+      tagged(
+        ctx,
+        {
+          operationId: 'session.destroy',
+          pathParams: { session_name: old.name },
+          reason: `terminate ${old.name} and wait until it has ended (the manager cannot restart a session in place)`,
+          destructive: true,
+          wait: { until: 'TERMINATED', timeoutSeconds: 300 },
+          ...(hit.exact ? {} : { assumptions: [`session "${wanted}" read as "${old.name}"`] }),
+        },
+        { role: 'destroy' },
+      ),
+    );
+  }
+
+  const images = await ctx.world.images();
+  const image = images.find((i) => (old.imageIds ?? []).includes(i.id ?? '')) ?? images.find((i) => (old.imageRefs ?? []).includes(i.name));
+  if (!image) return ask(`The manager did not say which image ${old.name} runs. Which image should the new session use?`);
+  const slots = old.requestedSlots ?? {};
+  const resources: SessionCreateIntent['resources'] = {};
+  if (slots.cpu !== undefined) resources.cpu = Number(slots.cpu);
+  if (slots.mem !== undefined) resources.mem = parseBinarySize(slots.mem);
+  if (slots['cuda.shares'] !== undefined && Number(slots['cuda.shares']) > 0) {
+    resources.accelerator = { amount: Number(slots['cuda.shares']), unit: 'fgpu', text: `${slots['cuda.shares']} fGPU` };
+  } else if (slots['cuda.device'] !== undefined && Number(slots['cuda.device']) > 0) {
+    resources.accelerator = { amount: Number(slots['cuda.device']), unit: 'gpu', text: `${slots['cuda.device']} GPU` };
+  }
+  if (old.shmem) resources.shmem = parseBinarySize(old.shmem);
+  const environ = Object.fromEntries(Object.entries(old.environ ?? {}).filter(([k]) => !SECRET_VAR.test(k)));
+  const leftOut = Object.keys(old.environ ?? {}).filter((k) => SECRET_VAR.test(k));
+  const project = old.projectId ? (await ctx.world.projects()).find((p) => p.id === old.projectId)?.name : undefined;
+  const recreate: SessionCreateIntent = {
+    kind: 'session.create',
+    image: image.name,
+    resources,
+    name: intent.newName ?? old.name,
+    sessionType: old.sessionType === 'batch' ? 'batch' : 'interactive',
+    ...(old.startupCommand ? { startupCommand: old.startupCommand } : {}),
+    mounts: await mountedFolderNames(ctx, old.mounts ?? []),
+    environ,
+    ...(old.resourceGroup ? { scalingGroup: old.resourceGroup } : {}),
+    ...(project ? { project } : {}),
+    ...(old.clusterSize && old.clusterSize > 1 ? { clusterSize: old.clusterSize, clusterMode: old.clusterMode === 'multi-node' ? 'multi-node' : 'single-node' } : {}),
+  };
+  const made = await proposeSessionCreate({ ...ctx, parsed: { ...ctx.parsed, intent: recreate } } as HandlerContext<ParsedIntent<SessionCreateIntent>>);
+  if (!('candidates' in made)) return made;
+  const notes = [
+    `same image, resources${old.mounts?.length ? ', mounts' : ''} and resource group as ${old.name}`,
+    ...(old.mounts === undefined ? ['the manager does not report which folders were mounted: none are mounted again'] : []),
+    ...(leftOut.length ? [`not carried over (they look like secrets): ${leftOut.join(', ')}; add them as KEY=value`] : []),
+  ];
+  return { ...made, candidates: made.candidates.map((c) => (c.kind === 'call' ? { ...c, assumptions: [...notes, ...(c.assumptions ?? [])] } : c)) };
+}
+
+/** Session mounts as the manager lists them (folder ids or names) → folder names the create call takes. */
+async function mountedFolderNames(ctx: HandlerContext, mounts: string[]): Promise<SessionCreateIntent['mounts']> {
+  if (mounts.length === 0) return [];
+  const folders = await ctx.world.folders();
+  const bare = (id: string): string => id.replace(/-/g, '').toLowerCase();
+  return mounts.map((m) => ({ name: folders.find((f) => f.name === m || (f.id && bare(f.id) === bare(m)))?.name ?? m }));
+}
+
+/** "my GPU session": the one live session that fits the description (named in the target), or a question. */
+async function describedTarget(ctx: HandlerContext, target: SessionTarget): Promise<{ target: SessionTarget; assumption?: string } | string> {
+  if (!target.described || target.names.length > 0 || target.all || target.created !== undefined) return { target };
+  const what = target.described;
+  const sessions = liveSessions(await ctx.world.sessions());
+  const usesGpu = (s: SessionInfo): boolean => Object.entries(s.requestedSlots ?? {}).some(([k, v]) => /^cuda\.|gpu|rocm|tpu|ipu/i.test(k) && Number(v) > 0);
+  const fits = sessions.filter((s) =>
+    what === 'gpu' ? usesGpu(s) : what === 'cpu' ? !usesGpu(s) : what === 'batch' ? s.sessionType === 'batch' : s.sessionType !== 'batch',
+  );
+  const label = what === 'gpu' ? 'GPU' : what === 'cpu' ? 'CPU-only' : what;
+  if (fits.length === 0) return `You have no ${label} session. Your sessions: ${listNames(sessions)}.`;
+  if (fits.length > 1) return `Which ${label} session: ${fits.map((s) => s.name).join(' or ')}?`;
+  return { target: { ...target, names: [fits[0]!.name] }, assumption: `"your ${label} session" read as ${fits[0]!.name}, the only one` };
 }
 
 /** A failed lookup of resource groups reads as "none known" — unless the manager itself is unreachable. */

@@ -161,6 +161,14 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     if (!has(f, 'create') || /\binterrupt\b/.test(l)) return { kind: 'session.interrupt', confidence: 0.8 };
   }
 
+  // terminate and re-create (the manager has no restart): "restart notebook-old", "relaunch X", "X 재시작해줘"
+  if (
+    /\b(?:restart|reboot|relaunch|re-launch|recreate|re-create|respawn|bounce)\b|재시작|재부팅|재실행|리스타트|다시\s*(?:시작|띄워|띄우|켜|만들어)/.test(l) &&
+    !hasNoun(f, 'service') && !hasNoun(f, 'folder') && (f.hasName || hasNoun(f, 'session') || /\b(?:it|that|this)\b|그\s*세션|그거/.test(l))
+  ) {
+    return { kind: 'session.restart', confidence: 0.8 };
+  }
+
   // save a running session's container as an image: "commit train-job-1", "train-job-1을 이미지로 저장해줘"
   if (
     (/\bcommit\b/.test(l) && !/\bgit\s+commit\b/.test(l)) ||

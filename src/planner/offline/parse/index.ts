@@ -135,7 +135,13 @@ function sessionTarget(c: Clause, lower: string): SessionTarget {
   const all =
     /\b(?:all|every|each|everything|both)\b|\bany\s+(?:running|pending)\b|모든|모두|전부|전체|죄다|싹\s*다|둘\s*다|다\s*(?:종료|꺼|끄|삭제|지워|정리|보여)|몽땅/.test(lower) && names.length === 0;
   const st = statuses(lower);
-  return { names, ...(all ? { all: true } : {}), ...(all && st.length > 0 ? { status: st } : {}), ...(except.length ? { except } : {}) };
+  // "shut down my GPU session", "GPU 쓰는 세션 꺼줘": one session picked by what it is
+  const desc = names.length === 0 && !all
+    ? /\b(?:my|the|that|our)\s+(gpu|cpu(?:-only)?|batch|interactive)\s+(?:session|job|notebook|container)\b(?!s)|(gpu|cpu|배치)\s*(?:를|을)?\s*(?:쓰는|돌리는|사용하는|사용\s*중인|쓰고\s*있는)?\s*세션/i.exec(lower)
+    : null;
+  const word = desc ? (desc[1] ?? desc[2])!.toLowerCase() : undefined;
+  const described = word === undefined ? undefined : word === '배치' ? 'batch' : word.startsWith('cpu') ? 'cpu' : (word as 'gpu' | 'batch' | 'interactive');
+  return { names, ...(described ? { described } : {}), ...(all ? { all: true } : {}), ...(all && st.length > 0 ? { status: st } : {}), ...(except.length ? { except } : {}) };
 }
 
 interface Built {
@@ -230,7 +236,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     }
     case 'session.destroy': {
       const target = sessionTarget(c, lower);
-      if (target.names.length === 0 && !target.all) missing.push('target');
+      if (target.names.length === 0 && !target.all && !target.described) missing.push('target');
       // "delete everything" names no kind of thing: kill/terminate/stop imply sessions, delete/remove do not
       const sessionNoun = new RegExp(`\\b(?:${SESSION_NOUNS_EN})\\b|${SESSION_NOUNS_KO}`).test(lower);
       if (target.all && !sessionNoun && !target.status?.length && /\b(?:delete|remove|erase|wipe|clean|purge|nuke|trash)\b|삭제|지워|지우/.test(lower)) {
@@ -247,7 +253,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'session.logs':
     case 'session.status_history': {
       const target = sessionTarget(c, lower);
-      if (target.names.length === 0 && !target.all) missing.push('target');
+      if (target.names.length === 0 && !target.all && !target.described) missing.push('target');
       // "delete everything" names no kind of thing: kill/terminate/stop imply sessions, delete/remove do not
       const sessionNoun = new RegExp(`\\b(?:${SESSION_NOUNS_EN})\\b|${SESSION_NOUNS_KO}`).test(lower);
       if (target.all && !sessionNoun && !target.status?.length && /\b(?:delete|remove|erase|wipe|clean|purge|nuke|trash)\b|삭제|지워|지우/.test(lower)) {
@@ -496,6 +502,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       return { intent: { kind }, missing };
     case 'session.interrupt':
     case 'session.start_service':
+    case 'session.restart':
     case 'session.commit': {
       const app = kind === 'session.start_service' ? extractApp(lower) : undefined;
       // "commit train-job-1 as my-env", "…을 my-env라는 이름으로 저장"
@@ -504,16 +511,23 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         : null;
       const fileName = file ? cleanName(unmask((file[1] ?? file[2])!, c.quotes)) : undefined;
       const filename = fileName && looksLikeIdentifier(fileName) ? fileName : undefined;
+      // "relaunch X and call the new one Y", "X 재시작해서 새 세션 이름은 Y로"
+      const renamed = kind === 'session.restart'
+        ? new RegExp(`\\b(?:call|name)\\s+(?:the\\s+new\\s+one|it|the\\s+new\\s+session)\\s+${NAME}|\\b(?:as|into)\\s+(?:a\\s+new\\s+session\\s+(?:named|called)\\s+)?${NAME}(?![A-Za-z0-9_.\\-])|새\\s*(?:세션|거)\\s*(?:이름\\s*(?:은|는)?\\s*)?${NAME}`, 'i').exec(c.masked)
+        : null;
+      const newNameRaw = renamed ? cleanName(unmask((renamed[1] ?? renamed[2] ?? renamed[3])!, c.quotes)) : undefined;
+      const newName = newNameRaw && looksLikeIdentifier(newNameRaw) ? newNameRaw : undefined;
       // "…, keep the session alive" says what to spare, not which session
       const spare = /\b(?:but\s+)?(?:keep|leave)\s+(?:the\s+|my\s+)?session\s+\w+|세션\s*(?:은|는)?\s*\S+/i.exec(lower);
       const spans = [
         ...(app ? [{ start: lower.indexOf(app.text), end: lower.indexOf(app.text) + app.text.length }] : []),
         ...(spare ? [{ start: spare.index, end: spare.index + spare[0].length }] : []),
         ...(file && filename ? [{ start: file.index, end: file.index + file[0].length }] : []),
+        ...(renamed && newName ? [{ start: renamed.index, end: renamed.index + renamed[0].length }] : []),
       ];
       const target = sessionTarget(blank(c, spans), lower);
-      if (target.names.length === 0 && !target.all) missing.push('target');
-      return { intent: { kind, target, ...(app ? { app: app.value } : {}), ...(filename ? { filename } : {}) }, missing };
+      if (target.names.length === 0 && !target.all && !target.described) missing.push('target');
+      return { intent: { kind, target, ...(app ? { app: app.value } : {}), ...(filename ? { filename } : {}), ...(newName ? { newName } : {}) }, missing };
     }
     case 'folder.update_options':
     case 'folder.clone': {
@@ -572,7 +586,10 @@ function resolveReferences(intents: ParsedIntent[]): void {
         i.destination = before.path;
         p.missing = p.missing.filter((m) => m !== 'destination');
       }
-    } else if (i.kind === 'session.destroy' || i.kind === 'session.info' || i.kind === 'session.logs' || i.kind === 'session.status_history' || i.kind === 'session.rename') {
+    } else if (
+      i.kind === 'session.destroy' || i.kind === 'session.info' || i.kind === 'session.logs' || i.kind === 'session.status_history' || i.kind === 'session.rename' ||
+      i.kind === 'session.restart' || i.kind === 'session.interrupt' || i.kind === 'session.commit' || i.kind === 'session.start_service'
+    ) {
       const target = i.target ?? { names: [] };
       // "세션 만들고 로그 보여줘", "start a session and show the logs": a read right after a create reads that session
       const follows = i.kind !== 'session.destroy' && i.kind !== 'session.rename' && intents[index - 1]?.intent.kind === 'session.create';
