@@ -22,7 +22,7 @@ export function keyArguments(step: PlanStep): string[] {
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     const b = body as Record<string, unknown>;
     const config = (b.config ?? {}) as Record<string, unknown>;
-    for (const key of ['session_name', 'name', 'image', 'session_type', 'group', 'startup_command', 'cluster_size', 'cluster_mode', 'new_name', 'path', 'usage_mode', 'permission', 'perm', 'emails', 'runtime_variant', 'desired_session_count', 'to', 'duration', 'vfolderId', 'target_name', 'app', 'cloneable', 'src', 'dst', 'target_path', 'files']) {
+    for (const key of ['session_name', 'name', 'image', 'session_type', 'group', 'startup_command', 'cluster_size', 'cluster_mode', 'new_name', 'path', 'usage_mode', 'permission', 'perm', 'emails', 'runtime_variant', 'desired_session_count', 'to', 'duration', 'vfolderId', 'target_name', 'app', 'cloneable', 'src', 'dst', 'target_path', 'files', 'id']) {
       if (b[key] !== undefined) out.push(`${key}=${short(refText(b[key]))}`);
     }
     if (config.resources && typeof config.resources === 'object') {
@@ -37,6 +37,7 @@ export function keyArguments(step: PlanStep): string[] {
       const env = Object.entries(config.environ as Record<string, unknown>).map(([k, v]) => `${k}=${SECRET_ENV.test(k) ? '***' : short(v, 30)}`);
       out.push(`environ={${env.join(', ')}}`);
     }
+    if (b.open_to_public === true) out.push('open_to_public=true');
     if (b.filter !== undefined) out.push(`filter=${short(b.filter, 60)}`);
     if (typeof b.query === 'string') out.push(`graphql=${short(b.query.replace(/\s+/g, ' '), 60)}`);
   }

@@ -245,4 +245,29 @@ describe('offline plans', () => {
     expect(none.outcome).toBe('needs_clarification');
     expect(none.steps).toEqual([]);
   });
+  it('a termination asked for later is a question: the manager cannot schedule one', async () => {
+    for (const q of ['kill notebook-old in 2 hours', 'train-job-1 세션이 2시간 넘으면 종료해줘']) {
+      const doc = await plan(q);
+      expect(doc.outcome, q).toBe('needs_clarification');
+      expect(doc.question, q).toMatch(/cannot terminate a session later/);
+      expect(doc.steps, q).toEqual([]);
+    }
+    // a time limit on the job being asked for is its batch timeout, not a termination
+    const batch = await plan('python train.py 배치로 돌려줘, 2시간 넘으면 종료해');
+    expect(batch.steps.map((st) => st.operationId)).toEqual(['session.create_from_params']);
+    expect(batch.steps[0]!.body).toMatchObject({ session_type: 'batch', batch_timeout: 7200 });
+  });
+
+  it('"whoami" asks for the role in the configured project by its UUID', async () => {
+    const doc = await plan('whoami');
+    expect(doc.outcome).toBe('planned');
+    expect(doc.steps[0]!.operationId).toBe('auth.get_role');
+    expect(String(doc.steps[0]!.query.group)).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('"delete X, then restore it" restores the folder the first step moves to the trash', async () => {
+    const doc = await plan('testing the trash bin: delete api_helper, then restore it from the trash');
+    expect(doc.outcome).toBe('planned');
+    expect(doc.steps.map((st) => st.operationId)).toEqual(['folders.delete_by_name', 'folders.restore']);
+  });
 });

@@ -45,6 +45,9 @@ async function resolveFolder(
   if (!hit) {
     const elsewhere = findByName(opts.trash ? usableFolders(all) : all.filter((f) => f.status.startsWith('delete-')), name);
     if (elsewhere && !opts.trash) return `Folder "${elsewhere.item.name}" is in the trash bin. Should I restore it first?`;
+    // "delete X, then restore it": an earlier step of this plan moves it to the trash
+    const trashedEarlier = ctx.steps.some((a) => a.step.operationId === 'folders.delete_by_name' && a.step.pathParams.name === elsewhere?.item.name);
+    if (elsewhere && opts.trash && trashedEarlier) return { folder: elsewhere.item, assumptions: [] };
     if (elsewhere && opts.trash) return `Folder "${elsewhere.item.name}" is not in the trash bin. Move it to the trash first?`;
     return `There is no folder "${name}". ${opts.trash ? 'In the trash bin' : 'Your folders'}: ${listNames(pool)}. Which one should I ${verb}?`;
   }

@@ -53,6 +53,8 @@ export interface SessionCreateIntent {
   project?: string;
   clusterSize?: number;
   clusterMode?: 'single-node' | 'multi-node';
+  /** "mount my folder": a mount was asked for without saying which folder */
+  mountUnnamed?: boolean;
   /** "3 sessions": how many to create (default 1). */
   count?: number;
   tag?: string;
@@ -72,13 +74,15 @@ export interface SessionTarget {
   /** "all sessions except notebook-old", "… but keep X": sessions to leave alone */
   except?: string[];
   /** "my GPU session", "the batch job": no name, a description the one live session must fit */
-  described?: 'gpu' | 'cpu' | 'batch' | 'interactive';
+  described?: 'gpu' | 'cpu' | 'batch' | 'interactive' | `image:${string}`;
 }
 
 export interface SessionDestroyIntent {
   kind: 'session.destroy';
   target: SessionTarget;
   forced?: boolean;
+  /** "… if it runs longer than 2 hours", "2시간 넘으면 종료": a termination asked for later, which the manager cannot schedule */
+  later?: string;
 }
 
 export interface SessionReadIntent {

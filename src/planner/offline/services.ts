@@ -259,5 +259,13 @@ export async function proposeProjectList(ctx: HandlerContext): Promise<HandlerRe
 
 export async function proposeWhoami(ctx: HandlerContext): Promise<HandlerResult> {
   if (ctx.mine.length > 0) return done;
-  return calls(tagged(ctx, { operationId: 'auth.get_role', query: { group: ctx.defaults.group }, reason: 'your role (global, domain and project)' }));
+  // the role endpoint takes the project's UUID, not its name
+  const project = (await ctx.world.projects()).find((p) => p.name === ctx.defaults.group);
+  return calls(
+    tagged(ctx, {
+      operationId: 'auth.get_role',
+      query: project ? { group: project.id } : {},
+      reason: project ? `your role (global, domain and in project ${project.name})` : 'your role (global and domain)',
+    }),
+  );
 }

@@ -224,6 +224,10 @@ export async function proposeSessionCreate(ctx: HandlerContext<ParsedIntent<Sess
   const createdSoFar = ctx.mine.filter((a) => a.candidate.meta?.role === 'create').length;
   if (createdSoFar >= count) return done;
 
+  if (intent.mountUnnamed) {
+    const folders = usableFolders(await ctx.world.folders());
+    return ask(`Which folder should I mount? Your folders: ${listNames(folders)}.`);
+  }
   if (intent.sessionType === 'batch' && !intent.startupCommand) {
     return ask('What command should the batch job run? (e.g. "python train.py")');
   }
@@ -365,6 +369,12 @@ async function folderNamed(ctx: HandlerContext, names: string[]): Promise<string
 export async function proposeSessionDestroy(ctx: HandlerContext<ParsedIntent<SessionDestroyIntent>>): Promise<HandlerResult> {
   const intent = ctx.parsed.intent;
   const target = intent.target;
+  if (intent.later) {
+    const which = target.names.length ? target.names.join(', ') : target.all ? 'them' : 'the session';
+    return ask(
+      `The manager cannot terminate a session later ("${intent.later}"); only a batch job can carry a time limit (batch_timeout), set when it is created. Terminate ${which} now instead?`,
+    );
+  }
   const folder = await folderNamed(ctx, target.names);
   if (folder) return proposeFolderTarget({ ...ctx, parsed: { ...ctx.parsed, intent: { kind: 'folder.delete', name: folder } } });
   const query = intent.forced ? { forced: true } : {};
@@ -418,6 +428,7 @@ export async function proposeSessionDestroy(ctx: HandlerContext<ParsedIntent<Ses
   const described = await describedTarget(ctx, target);
   if (typeof described === 'string') return ask(described);
   const chosen = described.target;
+
   if (chosen.names.length === 0 && chosen.created === undefined) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), 'terminate'));
   const resolved = await resolveTarget(ctx, chosen, 'terminate');
   if (typeof resolved === 'string') return ask(resolved);
@@ -640,10 +651,21 @@ async function describedTarget(ctx: HandlerContext, target: SessionTarget): Prom
   const what = target.described;
   const sessions = liveSessions(await ctx.world.sessions());
   const usesGpu = (s: SessionInfo): boolean => Object.entries(s.requestedSlots ?? {}).some(([k, v]) => /^cuda\.|gpu|rocm|tpu|ipu/i.test(k) && Number(v) > 0);
+  // "the pytorch session": the image's name (not its tag) holds the word, as a whole part ("python" is not "python-pytorch")
+  const imageWord = what.startsWith('image:') ? what.slice('image:'.length) : undefined;
+  const images = imageWord ? await ctx.world.images() : [];
+  const runsImage = (s: SessionInfo, word: string): boolean => {
+    const refs = [...(s.imageRefs ?? []), ...images.filter((i) => (s.imageIds ?? []).includes(i.id ?? '')).flatMap((i) => [i.name, ...i.aliases])];
+    return refs.some((r) => {
+      const base = r.replace(/:[^/]*$/, '').split('/').pop() ?? r;
+      return base === word || base.split('-').pop() === word || base.replace(/^python-/, '') === word;
+    });
+  };
   const fits = sessions.filter((s) =>
-    what === 'gpu' ? usesGpu(s) : what === 'cpu' ? !usesGpu(s) : what === 'batch' ? s.sessionType === 'batch' : s.sessionType !== 'batch',
+    imageWord ? runsImage(s, imageWord)
+    : what === 'gpu' ? usesGpu(s) : what === 'cpu' ? !usesGpu(s) : what === 'batch' ? s.sessionType === 'batch' : s.sessionType !== 'batch',
   );
-  const label = what === 'gpu' ? 'GPU' : what === 'cpu' ? 'CPU-only' : what;
+  const label = imageWord ?? (what === 'gpu' ? 'GPU' : what === 'cpu' ? 'CPU-only' : what);
   if (fits.length === 0) return `You have no ${label} session. Your sessions: ${listNames(sessions)}.`;
   if (fits.length > 1) return `Which ${label} session: ${fits.map((s) => s.name).join(' or ')}?`;
   return { target: { ...target, names: [fits[0]!.name] }, assumption: `"your ${label} session" read as ${fits[0]!.name}, the only one` };

@@ -16,13 +16,13 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['purge', V('\\b(?:purge|permanently|for\\s+good|forever|empty\\s+(?:the\\s+|my\\s+)?trash|from\\s+(?:the\\s+)?trash\\s+(?:too|as\\s+well|completely))\\b|\\bhard[\\s-]delete\\b')],
   ['restore', V('\\b(?:restore|recover|undelete|untrash|bring\\s+back|get\\s+back)\\b')],
   ['rename', V('\\b(?:rename|renaming|change\\s+(?:the\\s+|its\\s+)?name|(?:a\\s+)?new\\s+name)\\b')],
-  ['share', V('\\b(?:share|sharing|invite|grant|give\\s+(?:\\S+\\s+){1,3}?access)\\b|\\b(?:let|allow)\\s+[\\w.%+-]+@[\\w.-]+\\s+(?:to\\s+)?(?:read|write|access|use|see|view|edit|open)\\b')],
+  ['share', V('\\b(?:share|sharing|invite|grant|give\\s+(?:\\S+\\s+){1,6}?access)\\b|\\b(?:let|allow)\\s+[\\w.%+-]+@[\\w.-]+\\s+(?:to\\s+)?(?:read|write|access|use|see|view|edit|open)\\b')],
   ['leave', V('\\bleave\\b')],
   ['scale', V('\\b(?:scale|resize)\\b')],
   ['move', V('\\b(?:move|mv)\\b')],
   ['destroy', V('\\b(?:terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt)\\b')],
   ['delete', V('\\b(?:delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
-  ['create', V("\\b(?:create|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
+  ['create', V("\\b(?:create|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|put\\s+up|roll\\s+out|expose|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
   ['mount', V('\\b(?:mount|attach)\\b')],
   ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|how's|what's\\s+(?:happening|going\\s+on)|what\\s+is\\s+(?:happening|going\\s+on)|is\\s+(?:\\S+\\s+)?(?:still\\s+)?(?:running|up|alive|done|finished|ready|complete|completed|over))\\b")],
   ['list', V("\\b(?:list|show|display|what|what's|whats|which|see|view|get|check|tell\\s+me|how\\s+many|how\\s+much|are\\s+there|do\\s+i\\s+have|enumerate|print|ls|find|look\\s+up|give\\s+me)\\b")],
@@ -149,16 +149,17 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   if (/\bwho\s*am\s*i\b|\bwhoami\b|\bmy\s+(?:account|user\s*(?:name|info)|role|e-?mail|profile|identity)\b|내\s*(?:계정|정보|역할|이메일)|나는\s*누구/.test(l)) {
     return { kind: 'auth.whoami', confidence: 0.9 };
   }
-  if (hasNoun(f, 'token') && (hasNoun(f, 'service') || f.hasName || /\b(?:for|to)\s+(?:it|that|this)\b|\bapi\s+tokens?\b|그\s*서비스|거기/.test(l))) return { kind: 'service.token', confidence: 0.85 };
+  const noToken = /\bno\s+(?:api\s+|auth\s+)?tokens?\b|\bwithout\s+(?:an?\s+|any\s+)?(?:api\s+|auth\s+)?tokens?\b|\btokens?\s+(?:not\s+)?(?:needed|required)\b|토큰\s*(?:없이|필요\s*없|안\s*필요)/.test(l);
+  if (hasNoun(f, 'token') && !noToken && (hasNoun(f, 'service') || f.hasName || /\b(?:for|to)\s+(?:it|that|this)\b|\bapi\s+tokens?\b|그\s*서비스|거기/.test(l))) return { kind: 'service.token', confidence: 0.85 };
 
   // stop the code a session runs, keep the session: "interrupt X", "stop only the running cell", "코드만 멈춰줘, 세션은 살려두고"
   if (
-    /\binterrupt\b|인터럽트/.test(l) ||
+    /\binterrupt\b|인터럽트|\bctrl[\s+-]*c\b|컨트롤\s*c/.test(l) ||
     (/\b(?:stop|halt|cancel|abort)\s+(?:only\s+)?(?:the\s+|what(?:ever)?\s+(?:is|'s)\s+)?(?:running\s+|current\s+)?(?:code|cell|execution|computation|running|executing)\b(?!\s+(?:sessions?|notebooks?|containers?|jobs?|kernels?|services?)\b)/.test(l) && !/\bsessions?\s+(?:too|as\s+well)\b/.test(l)) ||
     /(?:코드|셀|실행|작업)\s*(?:만|은|을|를)?\s*(?:멈|중단|중지)/.test(l) && /세션\s*(?:은|는)?\s*(?:살려|유지|두고|놔두|그대로)|코드만|셀만/.test(l) ||
     /\bbut\s+(?:don'?t|do\s+not|without)\s+(?:kill|terminat|stop|end|clos)\w*\s+(?:the\s+|my\s+)?session\b|\b(?:keep|leave)\s+the\s+session\s+(?:up|running|alive|open)\b/.test(l)
   ) {
-    if (!has(f, 'create') || /\binterrupt\b/.test(l)) return { kind: 'session.interrupt', confidence: 0.8 };
+    if (!has(f, 'create') || /\binterrupt\b|\bctrl[\s+-]*c\b/.test(l)) return { kind: 'session.interrupt', confidence: 0.8 };
   }
 
   // terminate and re-create (the manager has no restart): "restart notebook-old", "relaunch X", "X 재시작해줘"
@@ -201,6 +202,14 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     return { kind: 'session.start_service', confidence: 0.75 };
   }
 
+  // "open tensorboard" with no session named: an app in a running session (the planner asks which); "open a jupyter notebook" is a new session
+  if (
+    /^\s*(?:please\s+)?(?:open|launch|start|run|bring\s+up)\s+(?:the\s+|my\s+)?(?:tensorboard|vs\s*code|vscode|code-server|ttyd|web\s+terminal|mlflow(?:-ui)?|jupyter\s*lab|jupyterlab)\b(?!\s+(?:session|image|notebook))/.test(l) &&
+    !f.hasQuantities && !f.hasImage && !hasNoun(f, 'session')
+  ) {
+    return { kind: 'session.start_service', confidence: 0.6 };
+  }
+
   // limits, not free capacity: "how many sessions am I allowed to run at once", "동시에 세션 몇 개까지"
   if (
     /\bresource\s+polic(?:y|ies)\b|\b(?:allowed|permitted)\s+to\s+(?:run|have|start|use)\b|\bmax(?:imum)?\s+(?:number\s+of\s+)?(?:concurrent|simultaneous|parallel)\b|\b(?:concurrent|simultaneous)\s+sessions?\s+(?:limit|can|allowed|max)|\bsession\s+limit\b|\bmy\s+(?:limits|quotas?)\b|리소스\s*정책|동시에\s*(?:몇|최대)|최대\s*(?:몇\s*개|세션)|세션\s*(?:개수\s*)?제한/.test(l) &&
@@ -210,7 +219,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   }
 
   // invitations sent to me
-  if (/\binvitations?\b|\binvites?\s+(?:for|to)\s+me\b|(?:받은|온|들어온)\s*(?:폴더\s*)?초대|초대\s*(?:목록|내역|받은|온\s*거)/.test(l) && !/@/.test(l) && !has(f, 'share')) {
+  if (/\binvitations?\b|\binvites?\s+(?:for|to)\s+me\b|\b(?:folder\s+|pending\s+|any\s+)invites\b|\binvites\s+(?:waiting|pending|i\s+(?:got|have|received))\b|(?:받은|온|들어온)\s*(?:폴더\s*)?초대|초대\s*(?:목록|내역|받은|온\s*거)/.test(l) && !/@/.test(l) && !has(f, 'share')) {
     return { kind: 'folder.invitations', confidence: 0.8 };
   }
 
@@ -237,6 +246,11 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     return { kind: 'folder.update_options', confidence: 0.8 };
   }
 
+  // "ls datasets/cifar10", "what's in datasets/mnist": list a directory
+  if ((/^\s*(?:ls|dir|tree)\b/.test(l) || v === 'list') && f.hasFilePath && !hasNoun(f, 'session') && !has(f, 'delete') && !has(f, 'rename') && !has(f, 'move') && !has(f, 'destroy')) {
+    return { kind: 'folder.files', confidence: 0.75 };
+  }
+
   // "rename server.py in api_helper to main.py", "remove the cifar10 directory from datasets": what is inside a folder
   if ((f.hasFilePath || o === 'directory') && !hasNoun(f, 'session') && v !== 'create') {
     if (has(f, 'rename')) return { kind: 'folder.rename_file', confidence: 0.8 };
@@ -255,6 +269,11 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     if (has(f, 'info') && f.hasName) return { kind: 'service.info', confidence: 0.8 };
     if (f.hasName && !/\b(?:services|endpoints|deployments)\b|서비스\s*(?:목록|들)/.test(l)) return { kind: 'service.info', confidence: 0.7 };
     return { kind: 'service.list', confidence: 0.85 };
+  }
+
+  // "gpu-small preset but on the gpu-a100 group please": a named preset, placed, no verb, no question — a session order
+  if (!v && !f.question && f.hasName && hasNoun(f, 'preset') && /\b(?:on|in|into)\s+(?:the\s+)?(?:\S+\s+)?(?:resource\s+)?group\b|\bplease\b|부탁|(?:로|으로)\s*(?:하나|한\s*개)/.test(l) && !/\bwhat|which|list|show|available\b/.test(l)) {
+    return { kind: 'session.create', confidence: 0.6 };
   }
 
   // read-only resource questions
@@ -302,7 +321,11 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     if (has(f, 'restore')) return { kind: 'folder.restore', confidence: 0.85 };
     // the noun "trash" also reads as the verb: "what's in the trash?" deletes nothing
     const deleting = f.verbs.some((h) => h.kind === 'delete' && !/^trash/.test(l.slice(h.index)));
-    if (has(f, 'purge') || deleting) return { kind: 'folder.purge', confidence: 0.85 };
+    if (has(f, 'purge')) return { kind: 'folder.purge', confidence: 0.85 };
+    // "testing the trash bin: delete api_helper" moves it there; "delete X from the trash" purges
+    const fromTrash = /\b(?:from|in|out\s+of)\s+(?:the\s+|my\s+)?(?:trash|bin|recycle)|(?:휴지통|쓰레기통)\s*(?:에서|에\s*있는|안의)|\bempty\b|비워/.test(l);
+    if (deleting && f.hasName && !fromTrash) return { kind: 'folder.delete', confidence: 0.75 };
+    if (deleting) return { kind: 'folder.purge', confidence: 0.85 };
     return { kind: 'folder.list', confidence: 0.6 };
   }
   if (o === 'folder' || (o === undefined && hasNoun(f, 'folder')) || (!o && (has(f, 'share') || has(f, 'restore') || has(f, 'purge')))) {

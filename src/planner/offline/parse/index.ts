@@ -137,10 +137,16 @@ function sessionTarget(c: Clause, lower: string): SessionTarget {
   const st = statuses(lower);
   // "shut down my GPU session", "GPU 쓰는 세션 꺼줘": one session picked by what it is
   const desc = names.length === 0 && !all
-    ? /\b(?:my|the|that|our)\s+(gpu|cpu(?:-only)?|batch|interactive)\s+(?:session|job|notebook|container)\b(?!s)|(gpu|cpu|배치)\s*(?:를|을)?\s*(?:쓰는|돌리는|사용하는|사용\s*중인|쓰고\s*있는)?\s*세션/i.exec(lower)
+    ? /\b(?:my|the|that|our)\s+(gpu|cpu(?:-only)?|batch|interactive|pytorch|torch|tensorflow|tf|python|ngc(?:-pytorch)?|vllm)\s+(?:session|job|notebook|container)\b(?!s)|(gpu|cpu|배치|pytorch|tensorflow|python|파이토치|텐서플로)\s*(?:를|을)?\s*(?:쓰는|돌리는|사용하는|사용\s*중인|쓰고\s*있는)?\s*세션/i.exec(lower)
     : null;
   const word = desc ? (desc[1] ?? desc[2])!.toLowerCase() : undefined;
-  const described = word === undefined ? undefined : word === '배치' ? 'batch' : word.startsWith('cpu') ? 'cpu' : (word as 'gpu' | 'batch' | 'interactive');
+  const IMAGE_WORDS: Record<string, string> = { torch: 'pytorch', 파이토치: 'pytorch', tf: 'tensorflow', 텐서플로: 'tensorflow' };
+  const described: SessionTarget['described'] =
+    word === undefined ? undefined
+    : word === '배치' ? 'batch'
+    : word.startsWith('cpu') ? 'cpu'
+    : word === 'gpu' || word === 'batch' || word === 'interactive' ? word
+    : `image:${IMAGE_WORDS[word] ?? word}`;
   return { names, ...(described ? { described } : {}), ...(all ? { all: true } : {}), ...(all && st.length > 0 ? { status: st } : {}), ...(except.length ? { except } : {}) };
 }
 
@@ -156,6 +162,8 @@ type ClauseIntent = ParsedIntent & {
   also?: string[];
   /** no task verb and no session noun: details only ("fGPU는 2개, 메모리는 8GB로요") */
   detailsOnly?: boolean;
+  /** No verb and no question ("models 폴더, default 리소스 그룹, 레플리카 3개"): may be details of the task before it. */
+  verbless?: boolean;
 };
 
 /** The coordinated list ("exp-a and exp-b") that holds a name the clause found, or []. */
@@ -210,13 +218,17 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
               : undefined;
       // "timeout 2h", "at most 90 minutes", "killed if it runs longer than 90 minutes", "2시간 넘으면 종료"
       const timeoutAt = lower.search(
-        /timeout|time\s*limit|제한\s*시간|타임아웃|(?:for\s+)?at\s+most|no\s+longer\s+than|(?:longer|more)\s+than|kill(?:ed)?\s+(?:it\s+)?after|cap(?:ped)?\s+(?:it\s+)?at|max(?:imum)?\s+(?:run\s*time|runtime|duration)|\d+\s*(?:분|시간|초)\s*(?:이상|넘(?:으면|게|어가면))/,
+        /timeout|time\s*limit|제한\s*시간|타임아웃|(?:for\s+)?at\s+most|no\s+longer\s+than|(?:longer|more)\s+than|kill(?:ed)?\s+(?:it\s+)?after|cap(?:ped)?\s+(?:it\s+)?at|max(?:imum)?\s+(?:run\s*time|runtime|duration)|\d+\s*(?:분|시간|초)\s*(?:이상|넘(?:으면|게|어가면)|지나(?:면|도)|(?:안|내)에\s*안\s*끝나면)/,
       );
       const timeout = timeoutAt >= 0 ? extractDuration(lower.slice(Math.max(0, timeoutAt - 16), timeoutAt + 40)) : undefined;
+      // "내 폴더 마운트해줘", "mount my folder": a mount asked for with no folder named
+      const mountUnnamed =
+        mounts.length === 0 && /\bmount(?:ed|ing)?\b|마운트|붙여/.test(lower) && /\b(?:my|a|one|some)\s+(?:folder|vfolder|data)\b|(?:내|제|우리)\s*폴더|폴더\s*(?:하나|좀)/.test(lower);
       const intent: Intent = {
         kind,
         resources,
         mounts,
+        ...(mountUnnamed ? { mountUnnamed: true } : {}),
         environ: envFound.env,
         ...(image ? { image: image.value } : {}),
         ...(name ? { name } : {}),
@@ -243,7 +255,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         target.allOfWhat = true;
       }
       const forced = /\bforce(?:d|fully)?\b|\bforcibly\b|\bby\s+force\b|\bhard\s+kill|강제/.test(lower);
-      return { intent: { kind, target, ...(forced ? { forced: true } : {}) }, missing };
+      const later = DEFERRED_KILL.exec(lower)?.[0].trim();
+      return { intent: { kind, target, ...(forced ? { forced: true } : {}), ...(later ? { later } : {}) }, missing };
     }
     case 'session.list': {
       const st = statuses(lower);
@@ -386,8 +399,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'folder.delete_files':
     case 'folder.rename_file':
     case 'folder.move_file': {
-      const folder = new RegExp(`(?:from|in|inside|of)\\s+(?:the\\s+|my\\s+)?(?:folder\\s+)?${NAME}(?:\\s+folder)?|${NAME}\\s*폴더`, 'i').exec(c.masked);
-      const name = folder ? cleanName(unmask(folder[1] ?? folder[2]!, c.quotes)) : undefined;
+      const folder = new RegExp(`(?:from|in|inside|of)\\s+(?:the\\s+|my\\s+)?(?:folder\\s+)?${NAME}(?:\\s+folder)?|${NAME}\\s*폴더|${NAME}\\s*(?:에\\s*있는|안에\\s*있는|안의|에서)`, 'i').exec(c.masked);
+      const name = folder ? cleanName(unmask(folder[1] ?? folder[2] ?? folder[3]!, c.quotes)) : undefined;
       const rest = folder ? blank(c, [{ start: folder.index, end: folder.index + folder[0].length }]) : c;
       const text = unmask(rest.masked, c.quotes);
       // "to main.py", "into src", "under archive/", "main.py로 바꿔", "mnist-raw로 (이름) 변경"
@@ -542,7 +555,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const objectName = object ? cleanName(unmask((object[1] ?? object[2])!, c.quotes)) : undefined;
       const name =
         targetNames(rest, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).find((n) => n !== newName) ??
-        (objectName && objectName !== newName && (object?.[2] !== undefined || looksLikeIdentifier(objectName) || (kind === 'folder.clone' && !/^(?:it|this|that|them|everything|folder|one)$/i.test(objectName)))
+        (objectName && objectName !== newName && (object?.[2] !== undefined || looksLikeIdentifier(objectName) || ((kind === 'folder.clone' || !isStopWord(objectName) || isSoftName(objectName)) && !/^(?:it|this|that|them|everything|folder|one|all|read|a|an|the)$/i.test(objectName)))
           ? objectName
           : undefined);
       if (!name) missing.push('name');
@@ -607,7 +620,11 @@ function resolveReferences(intents: ParsedIntent[]): void {
         p.missing = p.missing.filter((m) => m !== 'modelFolder');
       }
       if (i.name) lastService = i.name;
-    } else if ((i.kind === 'service.delete' || i.kind === 'service.info' || i.kind === 'service.token' || i.kind === 'service.scale') && !i.name && refers && lastService) {
+    } else if (
+      (i.kind === 'service.delete' || i.kind === 'service.info' || i.kind === 'service.token' || i.kind === 'service.scale') && !i.name && lastService &&
+      // "deploy X, 배포되면 바로 레플리카 2개로 스케일": a service task right after a deploy is about that service
+      (refers || (i.kind !== 'service.delete' && intents[index - 1]?.intent.kind === 'service.create'))
+    ) {
       i.name = lastService;
       p.missing = p.missing.filter((m) => m !== 'name');
     }
@@ -644,6 +661,7 @@ function parseClause(part: { masked: string; lower: string }, quotes: string[]):
   const built = build(kind.kind, whole);
   if (!built) return undefined;
   const detailsOnly = kind.kind === 'session.create' && !f.verb && !f.nouns.some((n) => n.kind === 'session');
+  const verbless = !f.verb && !f.question;
   return {
     intent: built.intent,
     missing: built.missing,
@@ -651,6 +669,7 @@ function parseClause(part: { masked: string; lower: string }, quotes: string[]):
     span: unmask(part.masked, quotes).trim(),
     ...(built.also?.length ? { also: built.also } : {}),
     ...(detailsOnly ? { detailsOnly } : {}),
+    ...(verbless ? { verbless } : {}),
   };
 }
 
@@ -670,7 +689,7 @@ export function parseRequest(text: string): ParsedRequest {
   if (controls > 3 && controls > sample.length * 0.05) {
     return { text: input, language: 'en', intents: [], refusal: 'the request is not readable text' };
   }
-  const prepared = prepare(input);
+  const prepared = withoutTimeoutKills(prepare(input));
   const language = detectLanguage(prepared.masked);
   if (!prepared.masked.trim()) return { text: input, language, intents: [], refusal: 'the request is empty' };
 
@@ -687,12 +706,12 @@ export function parseRequest(text: string): ParsedRequest {
   for (const [i, raw] of clauses.entries()) {
     const part = carry ? { masked: `${carry.masked} ${raw.masked}`, lower: `${carry.lower} ${raw.lower}` } : raw;
     carry = undefined;
-    // "… and a session with 2 fGPU": read with the previous clause's verb first, or a bare noun reads as a lookup
     // "in the datasets folder, move mnist to legacy/mnist": a leading place is context for what follows
     if (!carry && i + 1 < clauses.length && LEADING_PLACE.test(part.masked)) {
       carry = part;
       continue;
     }
+    // "… and a session with 2 fGPU": read with the previous clause's verb first, or a bare noun reads as a lookup
     const parsed =
       (raw.elliptical && previous ? parseElliptical(raw, previous, prepared.quotes) : undefined) ??
       (raw.borrowsNextVerb && clauses[i + 1] ? parseWithNextPredicate(part, clauses[i + 1]!, prepared.quotes) : undefined) ??
@@ -702,7 +721,7 @@ export function parseRequest(text: string): ParsedRequest {
     const lastKind = intents[intents.length - 1]?.intent.kind;
     const completes =
       ((parsed?.detailsOnly || PLACEMENT_FOLLOW_UP.test(raw.lower) || TIMEOUT_FOLLOW_UP.test(raw.lower)) && lastKind === 'session.create') ||
-      (DETAILS_FOLLOW_UP.test(raw.lower) && (lastKind === 'session.create' || lastKind === 'service.create'));
+      ((DETAILS_FOLLOW_UP.test(raw.lower) || parsed?.verbless) && (lastKind === 'session.create' || lastKind === 'service.create'));
     if (completes && previous) {
       const merged = { masked: `${previous.masked} ${part.masked}`, lower: `${previous.lower} ${part.lower}` };
       const again = parseClause(merged, prepared.quotes);
@@ -780,6 +799,27 @@ function extractApp(lower: string): { value: string; text: string } | undefined 
     if (m) return { value, text: m[0] };
   }
   return undefined;
+}
+
+/**
+ * "배치로 돌려줘, 2시간 넘으면 종료해": the kill is the job's time limit, not a termination. The
+ * verb is blanked (the duration stays, the create reads it as the batch timeout) when a job is
+ * asked for before it.
+ */
+const TIMEOUT_KO = /(\d+(?:\.\d+)?\s*(?:시간|분|초)\s*(?:이상\s*(?:걸리면|돌면|지나면)?|넘(?:으면|게\s*되면|어가면|기면)|지나(?:면|도)|(?:안|내)에\s*안\s*끝나면))(\s*[^.;?!]{0,20}?(?:종료|꺼|끄|중단|중지|멈|죽|kill|stop)[^\s.,;?!]*)/;
+/** A termination for later: "in 2 hours", "after 90 minutes", "if it runs longer than 3h", "tonight", "2시간 넘으면", "내일". */
+const DEFERRED_KILL =
+  /\b(?:in|after)\s+(?:an?\s+|\d+(?:\.\d+)?\s*)(?:h|hrs?|hours?|m|mins?|minutes?|days?)\b|\bif\s+it\s+(?:runs?|goes|is\s+still\s+running)\s+(?:for\s+)?(?:longer|more)\s+than\s+\S+(?:\s+\S+)?|\b(?:tonight|tomorrow|at\s+midnight|at\s+\d{1,2}(?::\d{2})?\s*(?:am|pm))\b|\d+(?:\.\d+)?\s*(?:시간|분|초)\s*(?:이상\s*(?:걸리면|돌면|지나면)?|넘(?:으면|게\s*되면|어가면|기면)|지나(?:면|도)|(?:뒤|후)에?)|내일|오늘\s*밤|자정에/;
+
+const JOB_ASKED = /배치|돌려|돌리|실행(?!\s*중)|만들|띄워|띄우|\bbatch\b|\brun\b/;
+
+function withoutTimeoutKills<T extends { masked: string; lower: string }>(p: T): T {
+  const m = TIMEOUT_KO.exec(p.lower);
+  if (!m || !JOB_ASKED.test(p.lower.slice(0, m.index))) return p;
+  const start = m.index + m[1]!.length;
+  const end = m.index + m[0].length;
+  const blankOut = (s: string): string => s.slice(0, start) + ' '.repeat(end - start) + s.slice(end);
+  return { ...p, masked: blankOut(p.masked), lower: blankOut(p.lower) };
 }
 
 /** "kill it if it runs longer than 2 hours", "stop it after 90 minutes": a time limit for the job just asked for, not a termination */

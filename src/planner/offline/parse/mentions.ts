@@ -22,7 +22,7 @@ const NOT_NAMES = new Set(
     'the a an my our your his her their this that these those it its all every each any some new old another same ' +
     'running pending active idle stopped terminated finished dead errored failed current existing empty shared default ' +
     'batch interactive inference notebook notebooks jupyter gpu cpu gpus cpus fgpu fgpus interactive compute training ' +
-    'model models general user personal project group team one two three first last latest following ' +
+    'model models general user personal project group team usage mode type permission cloneable host quota one two three first last latest following ' +
     'read-only readonly read-write rw ro private public new, named called with using from in on at to for of and or ' +
     'session sessions folder folders vfolder vfolders service services job jobs container containers ' +
     'pytorch torch tensorflow tf python vllm ngc jax triton tgi nvidia cuda r julia image images ' +
@@ -104,7 +104,7 @@ export function nounNames(c: Clause, nounsEn: string, nounsKo: string, allowPlai
   // Korean has no articles: "models 폴더" always names a folder
   for (const m of c.masked.matchAll(ko)) push(m[1]!, m.index, true);
   // "모델 폴더 roberta를 만들어줘": a name after the noun, ended by a particle
-  const koAfter = rx(`(?:${nounsKo})\\s+${NAME}(?=\\s*(?:을|를|이|가|은|는|으로|로|도|에|$))`, 'g');
+  const koAfter = rx(`(?:${nounsKo})\\s+${NAME}(?=\\s*(?:을|를|이|가|은|는|으로|로|도|에|$|[\uAC00-\uD7A3]))`, 'g');
   for (const m of c.masked.matchAll(koAfter)) if (/[A-Za-z\uE000]/.test(m[1]!)) push(m[1]!, m.index + m[0].length - m[1]!.length, true);
   return hits.sort((a, b) => a.index - b.index);
 }
@@ -123,7 +123,7 @@ export function bareIdentifiers(c: Clause): NameHit[] {
 
 /** Identifier-looking words that are units, modes or versions, not names. */
 const IGNORED_IDENTIFIER =
-  /^(?:\d+(?:[.,]\d+)*[a-z]*|read-?only|read-?write|write-?delete|multi-?node|single-?node|\d+-node|x86_64|aarch64|arm64|py\d+|cuda\d+(?:\.\d+)*|ubuntu\d+(?:\.\d+)*|python\d(?:\.\d+)*|tf\d(?:\.\d+)*|a100s?|h100s?|h200s?|v100s?|a10g?|l40s?|t4|l4|a6000|rtx\d+|gpt-\d.*|llama-?\d.*|re-?\w+|non-\w+|co-\w+|e-?mail|built-in|up-to-date|f-?gpus?|top-\d+|utf-8|[a-z]-[a-z]|\d+x|(?:force|hard|soft)-(?:kill|delete|remove|stop|terminate|destroy|restart|shutdown|quit))$/;
+  /^(?:\d+(?:[.,]\d+)*[a-z]*|read-?only|read-?write|write-?delete|multi-?node|single-?node|\d+-node|x86_64|aarch64|arm64|py\d+|cuda\d+(?:\.\d+)*|ubuntu\d+(?:\.\d+)*|python\d(?:\.\d+)*|tf\d(?:\.\d+)*|a100s?|h100s?|h200s?|v100s?|a10g?|l40s?|t4|l4|a6000|rtx\d+|gpt-\d.*|llama-?\d.*|re-?\w+|non-\w+|co-\w+|e-?mail|built-in|up-to-date|f-?gpus?|top-\d+|utf-8|ctrl-\w|[a-z]-[a-z]|\d+x|(?:force|hard|soft)-(?:kill|delete|remove|stop|terminate|destroy|restart|shutdown|quit))$/;
 
 // ------------------------------------------------------------------ images
 
@@ -146,7 +146,9 @@ export function extractImage(c: Clause): { value: string; start: number; end: nu
   if (q) {
     const ph = q[1] ?? q[2]!;
     const start = q.index + q[0].indexOf(ph);
-    return { value: valueAt(c, start, start + ph.length), start, end: start + ph.length };
+    const value = valueAt(c, start, start + ph.length);
+    // "the tensorflow image: `python eval.py`" quotes the command, not the image
+    if (!(COMMAND_START.test(value) && /\s/.test(value))) return { value, start, end: start + ph.length };
   }
   for (const m of c.lower.matchAll(IMAGE_RUN)) {
     const run = m[1]!;
@@ -253,7 +255,7 @@ export function extractScalingGroup(c: Clause): { value: string; index: number }
  * the proposer checks the name against the resource groups the user may use.
  */
 const PLACE_EN = rx(
-  `(?:\\bin|\\bon|\\binto|\\bonto|\\bvia)\\s+(?:the\\s+)?${NAME}(?![A-Za-z0-9_.\\-/@:])(?!\\s*(?:folders?|vfolders?|volumes?|projects?|presets?|images?|director(?:y|ies)|dirs?|nodes?|sessions?|services?|files?)\\b)`,
+  `(?:\\bin|\\bon|\\binto|\\bonto|\\bvia)\\s+(?:the\\s+)?${NAME}(?![A-Za-z0-9_.\\-/@]|:[A-Za-z0-9])(?!\\s*(?:folders?|vfolders?|volumes?|projects?|presets?|images?|director(?:y|ies)|dirs?|nodes?|sessions?|services?|files?)\\b)`,
   'gi',
 );
 const PLACE_KO = rx(`(?<![A-Za-z0-9_.\\-/])${NAME}\\s*에(?:서)?(?!\\s*(?:마운트|붙|연결|있|들어|담|저장|넣))`, 'g');
@@ -278,6 +280,7 @@ export function wantsAnyScalingGroup(lower: string): boolean {
   return (
     /\b(?:whichever|any|whatever|wherever|some)\b[^.;]{0,40}?\b(?:groups?|fits?|room|capacity|space|free|available)\b/.test(lower) ||
     /\bwherever\b|\banywhere\b|first\s+(?:group|one)\s+(?:that|with)/.test(lower) ||
+    /\b(?:a|any|some|one|the)\s+(?:resource\s+|scaling\s+)?group\s+(?:that|which|where)\s+(?:\w+\s+){0,2}?(?:fit|fits|hold|holds|has\s+(?:room|space|capacity))\b/.test(lower) ||
     /아무\s*(?:그룹|데|곳|리소스)|아무데나|어디든|어디서든|(?:되는|남는|여유\s*있는|가능한)\s*(?:리소스\s*)?(?:그룹|곳)/.test(lower) ||
     /(?:들어갈|들어가는|맞는|수용할|수용\s*가능한|돌릴|띄울|받아\s*줄)\s*(?:수\s*있는\s*)?(?:리소스\s*|자원\s*)?(?:그룹|곳)|(?:리소스\s*|자원\s*)?그룹\s*(?:을|를)?\s*(?:알아서|적당히)?\s*(?:골라|찾아|선택해)/.test(lower)
   );

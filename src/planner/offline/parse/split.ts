@@ -22,7 +22,8 @@ const TASK_VERBS = new Set(
   (
     'create make start launch spin fire boot open run provision get allocate delete remove kill terminate stop shut tear destroy end close nuke ' +
     'list show display tell check rename share invite restore recover purge empty deploy serve scale mkdir move print grant add clean wipe trash erase ' +
-    'what which how who new send issue generate leave describe inspect view fetch cancel abort mount attach kick queue submit schedule relaunch'
+    'what which how who new send issue generate leave describe inspect view fetch cancel abort mount attach kick queue submit schedule relaunch ' +
+    'clone copy duplicate mint interrupt commit save restart reboot download'
   ).split(' '),
 );
 const TWO_WORD_TASK_VERBS = new Set(['set up', 'give me']);
@@ -31,7 +32,7 @@ const VERB_PREFIX = /(?:please\s+|also\s+|then\s+|now\s+|finally\s+|can\s+you\s+
 const NEXT_WORDS = /([a-z]+)\b(?:\s+([a-z]+)\b)?/y;
 
 /** "give colleague@x read-write access": sharing, though "give" alone does not start a task ("give it 2 GPUs") */
-const GIVE_ACCESS = /give\s+\S+\s+(?:\S+\s+){0,3}?access\b/y;
+const GIVE_ACCESS = /give\s+\S+\s+(?:\S+\s+){0,5}?access\b/y;
 
 /** Does a task verb (after optional politeness) start at `pos`? */
 function taskVerbAt(text: string, pos: number): boolean {

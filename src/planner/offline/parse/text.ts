@@ -61,6 +61,31 @@ function maskQuotes(text: string): { masked: string; quotes: string[] } {
 
 const CLI_FLAG = /(?<=^|\s)--(?=(?:image|gpus?|fgpus?|cpus?|cores?|mem|memory|name|mounts?|preset|group|project|scaling-group|resource-group|env|shm|shmem|nodes|cluster-size|type|replicas|model|runtime)(?:[\s=]|$))/gi;
 
+/** Misspellings of the words tasks are recognised by; whole words only (a name like "lauch-1" stays). */
+const TYPOS: Record<string, string> = Object.fromEntries(
+  Object.entries({
+    launch: 'lauch luanch lanuch laucnh',
+    share: 'shrae shaer sahre',
+    create: 'craete creat cretae crete',
+    delete: 'delte deleet dleete delet',
+    terminate: 'termiante temrinate terminte',
+    session: 'sesion sessoin sesson sessio seesion',
+    sessions: 'sesions sessoins sessons',
+    folder: 'fodler floder foler folde',
+    folders: 'fodlers floders',
+    rename: 'reanme renmae rnemae',
+    mount: 'moutn mont',
+    mounted: 'mountd moutned',
+    restart: 'restrat rsetart',
+    service: 'serivce sevice servcie',
+    deploy: 'deplyo dpeloy',
+    start: 'strat',
+    list: 'lsit',
+    show: 'shwo',
+  }).flatMap(([right, wrongs]) => wrongs.split(' ').map((w) => [w, right])),
+);
+const TYPO_WORD = new RegExp(`(?<![\\w.@/-])(?:${Object.keys(TYPOS).map((w) => w.replace(/-/g, '\\-')).join('|')})(?![\\w.@/-])`, 'gi');
+
 export function prepare(text: string): PreparedText {
   const truncated = text.length > MAX_ANALYSED_CHARS;
   const clean = text
@@ -70,7 +95,9 @@ export function prepare(text: string): PreparedText {
     .replace(/\u00A0|\u3000/g, ' ');
   const { masked: quoted, quotes } = maskQuotes(clean);
   // "create session --image tensorflow --gpu 1": CLI-style flags read as words (same length, so indices hold)
-  const masked = quoted.replace(CLI_FLAG, (m) => m.replace('--', '  '));
+  const flagsAsWords = quoted.replace(CLI_FLAG, (m) => m.replace('--', '  '));
+  // common slips of the keyboard in the task words ("lauch", "shrae", "sesion"); names are left alone
+  const masked = flagsAsWords.replace(TYPO_WORD, (w) => TYPOS[w.toLowerCase()] ?? w);
   return { masked, lower: lowerAscii(masked), quotes, truncated };
 }
 
