@@ -190,6 +190,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
 
   if (plan.outcome !== 'planned') throw new BaiError(`this plan cannot run: outcome is ${plan.outcome}`, 'bad_input');
 
+  // sessions this run terminated without waiting for the end (a plan from the LLM, or an older plan file)
+  const endingNotAwaited = new Map<string, PlanStep>();
   for (const step of plan.steps) {
     if (opts.signal?.aborted) throw new BaiError('execution interrupted', 'execution');
     // defence in depth: whatever produced the plan, a denied step is never sent
@@ -226,6 +228,14 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
     }
     let audited = false;
     try {
+      // re-creating a name this plan just terminated: wait until the old one has ended, or a manager
+      // that reuses a same-name live session would hand back the dying one
+      const recreated = SESSION_CREATE.has(step.operationId) ? String(obj(args.body).session_name ?? obj(args.body).name ?? '') : '';
+      const ending = recreated ? endingNotAwaited.get(recreated) : undefined;
+      if (ending) {
+        await waitForTermination({ ...ending, wait: { until: 'TERMINATED', timeoutSeconds: 300 } }, { pathParams: { session_name: recreated } }, opts, progress);
+        endingNotAwaited.delete(recreated);
+      }
       const res: { status: number; data: unknown; recovered?: boolean } =
         step.effect === 'write' ? await runWrite(step, args, opts, progress) : await client.call(step.operationId, { ...args, signal: opts.signal });
       if (step.effect === 'write') {
@@ -237,6 +247,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
       if (step.wait?.until === 'TERMINATED' && step.operationId === 'session.destroy') {
         // a relaunch re-creates the same name: the old session must be gone first, or the manager reuses it
         await waitForTermination(step, args, opts, progress);
+      } else if (step.operationId === 'session.destroy' && typeof args.pathParams.session_name === 'string') {
+        endingNotAwaited.set(args.pathParams.session_name, step);
       }
       if (step.wait?.until === 'RUNNING' && SESSION_CREATE.has(step.operationId)) {
         try {

@@ -142,6 +142,15 @@ describe('eventStatus', () => {
     expect(events.filter((e) => e.kind === 'wait' && e.step.id === 's0').map((e) => (e as { status: string }).status)).toEqual(['TERMINATING', 'TERMINATED']);
   });
 
+  it('re-creating a name the plan just terminated waits for the old session to end, even without a wait on the destroy', async () => {
+    const m = fakeManager({ statuses: ['TERMINATING', 'TERMINATED'] });
+    m.sessions.set('bai-x-1', { id: '00000000-0000-4000-8000-0000000000aa', status: 'RUNNING', polls: 0 });
+    const destroy = s('s0', 'session.destroy', { method: 'DELETE', pathParams: { session_name: 'bai-x-1' } });
+    const r = await executePlan({ plan: planOf([destroy, createStep]), client: m.client, pollIntervalMs: 5 });
+    expect(r.ok).toBe(true);
+    expect(m.calls.slice(0, 4)).toEqual(['session.destroy', 'session.get_info', 'session.get_info', 'session.create_from_params']);
+  });
+
   it('a session that never ends stops the plan with a clear message before the next step', async () => {
     const m = fakeManager({ statuses: ['TERMINATING'] });
     m.sessions.set('nb', { id: '00000000-0000-4000-8000-0000000000aa', status: 'RUNNING', polls: 0 });
