@@ -22,7 +22,7 @@ export function keyArguments(step: PlanStep): string[] {
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     const b = body as Record<string, unknown>;
     const config = (b.config ?? {}) as Record<string, unknown>;
-    for (const key of ['session_name', 'name', 'image', 'session_type', 'group', 'startup_command', 'cluster_size', 'cluster_mode', 'new_name', 'path', 'usage_mode', 'permission', 'perm', 'emails', 'runtime_variant', 'desired_session_count', 'to', 'duration', 'vfolderId', 'target_name', 'app', 'cloneable', 'src', 'dst', 'target_path', 'files', 'id']) {
+    for (const key of ['session_name', 'name', 'image', 'session_type', 'group', 'startup_command', 'cluster_size', 'cluster_mode', 'new_name', 'path', 'usage_mode', 'permission', 'perm', 'emails', 'runtime_variant', 'desired_session_count', 'to', 'duration', 'vfolderId', 'target_name', 'app', 'cloneable', 'src', 'dst', 'target_path', 'files', 'id', 'full_name']) {
       if (b[key] !== undefined) out.push(`${key}=${short(refText(b[key]))}`);
     }
     if (config.resources && typeof config.resources === 'object') {

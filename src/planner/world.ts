@@ -325,6 +325,17 @@ export class WorldView {
     });
   }
 
+  /** The caller's own account (GraphQL `user` with no e-mail): the e-mail some self-service calls name. */
+  me(): Promise<{ email: string; fullName?: string }> {
+    return this.once('me', 'admin.handle_gql_graphene', 'your account', async () => {
+      const data = await this.call<{ data?: { user?: unknown } }>('admin.handle_gql_graphene', { body: { query: 'query { user { email full_name } }' } });
+      const user = isObject(data?.data?.user) ? data.data.user : {};
+      const email = str(user.email);
+      if (!email) throw new Error('the manager did not say which account this keypair belongs to');
+      return { email, ...(str(user.full_name) !== undefined ? { fullName: str(user.full_name) } : {}) };
+    });
+  }
+
   services(): Promise<ServiceInfo[]> {
     return this.once('services', 'services.list_serve', 'model services', async () => {
       const data = await this.call<unknown[]>('services.list_serve');

@@ -26,11 +26,13 @@ const SDL = /* GraphQL */ `
     occupied_slots: String, requested_slots: String, cluster_size: Int, cluster_mode: String, mounts: [String]
   }
   type ComputeSessionList { items: [ComputeSession], total_count: Int }
+  type User { uuid: ID, email: String, username: String, full_name: String, role: String, domain_name: String, is_active: Boolean }
   type Query {
     images(is_installed: Boolean, is_operation: Boolean, filter_by_statuses: [String], load_filters: [String], image_filters: [String]): [Image]
     image(reference: String, architecture: String, id: String): Image
     groups(domain_name: String, is_active: Boolean, type: [String]): [Group]
     compute_session_list(limit: Int!, offset: Int!, filter: String, order: String, domain_name: String, group_id: String, access_key: String, status: String): ComputeSessionList
+    user(domain_name: String, email: String): User
   }
 `;
 
@@ -57,6 +59,13 @@ async function execute(ctx: HandlerContext) {
       return img ? imageNode(img) : null;
     },
     groups: () => callerProjectsOf(ctx),
+    // without an e-mail: the caller; another user's record only for admins
+    user: (args: { email?: string }) => {
+      const me = ctx.caller.user;
+      const who = !args.email || args.email === me.email ? me : me.role !== 'user' ? ctx.world.users.find((u) => u.email === args.email) : undefined;
+      if (args.email && !who) throw new Error(me.role === 'user' ? 'Only administrators can look up other users' : `No such user: ${args.email}`);
+      return who ? { uuid: who.uuid, email: who.email, username: who.email.split('@')[0], full_name: who.fullName, role: who.role, domain_name: 'default', is_active: true } : null;
+    },
     compute_session_list: (args: { limit: number; offset: number; status?: string; access_key?: string; group_id?: string }) => {
       const statuses = args.status ? args.status.split(',').map((s) => s.trim().toUpperCase()) : undefined;
       const key = args.access_key && ctx.caller.user.role !== 'user' ? args.access_key : ctx.caller.accessKey;

@@ -270,4 +270,11 @@ describe('offline plans', () => {
     expect(doc.outcome).toBe('planned');
     expect(doc.steps.map((st) => st.operationId)).toEqual(['folders.delete_by_name', 'folders.restore']);
   });
+  it('a display-name change names the caller\'s e-mail, which the manager reports', async () => {
+    for (const [q, name] of [['change my display name to Minji Park', 'Minji Park'], ['내 표시 이름을 박민지로 바꿔줘', '박민지']] as const) {
+      const doc = await plan(q);
+      expect(doc.outcome, q).toBe('planned');
+      expect(doc.steps.map((st) => [st.operationId, st.body]), q).toEqual([['auth.update_full_name', { email: 'user@sandbox.local', full_name: name }]]);
+    }
+  });
 });

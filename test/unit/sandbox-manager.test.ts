@@ -265,6 +265,15 @@ describe('container and misc routes', () => {
     expect(exec.body.result).toMatchObject({ runId: 'r1', status: 'finished' });
     expect(exec.body.result.console[0][1]).toContain('not executed');
     expect((await user('POST', '/session/train-job-1/start-service', { app: 'jupyter' })).body.wsproxy_addr).toMatch(/^ws:/);
+    // my account over GraphQL, and my display name (only mine)
+    const me = await user('POST', '/admin/gql', { query: '{ user { email full_name role } }' });
+    expect(me.body.data.user).toEqual({ email: 'user@sandbox.local', full_name: 'Sandbox User', role: 'user' });
+    const other = await user('POST', '/admin/gql', { query: '{ user(email: "admin@sandbox.local") { email } }' });
+    expect(other.body.data.user).toBeNull();
+    expect(other.body.errors[0].message).toMatch(/Only administrators/);
+    expect((await user('POST', '/auth/update-full-name', { email: 'user@sandbox.local', full_name: 'Minji Park' })).status).toBe(200);
+    expect((await user('POST', '/admin/gql', { query: '{ user { full_name } }' })).body.data.user.full_name).toBe('Minji Park');
+    expect((await user('POST', '/auth/update-full-name', { email: 'colleague@sandbox.local', full_name: 'X' })).status).toBe(403);
     // commit: RUNNING sessions only, answered at once with a background task
     const commit = await user('POST', '/session/train-job-1/commit?filename=my-env');
     expect(commit.status).toBe(200);

@@ -370,7 +370,7 @@ describe('curated spec: privileges, effects, examples, GraphQL', () => {
   it('documents the GraphQL queries a user needs, and they parse', () => {
     const paths = curatedDoc.paths as Record<string, Record<string, Schema>>;
     const queries = paths['/admin/gql']!.post!['x-bai-graphql-queries'] as Array<{ name: string; query: string }>;
-    expect(queries.map((q) => q.name).sort()).toEqual(['compute_session_list', 'groups', 'image', 'images']);
+    expect(queries.map((q) => q.name).sort()).toEqual(['compute_session_list', 'groups', 'image', 'images', 'user']);
     for (const q of queries) expect(() => parseGraphql(q.query), q.name).not.toThrow();
     const images = queries.find((q) => q.name === 'images')!.query;
     for (const field of ['id', 'name', 'namespace', 'base_image_name', 'project', 'humanized_name', 'tag', 'tags', 'version', 'registry', 'architecture', 'aliases', 'labels', 'resource_limits', 'supported_accelerators', 'installed', 'status']) {

@@ -220,6 +220,12 @@ export interface ServiceTargetIntent {
   duration?: string;
 }
 
+export interface AccountNameIntent {
+  kind: 'auth.update_name';
+  /** the new display (full) name, as said */
+  fullName?: string;
+}
+
 export interface ServiceListIntent {
   kind: 'service.list' | 'service.runtimes' | 'project.list';
 }
@@ -248,6 +254,7 @@ export type Intent =
   | ServiceCreateIntent
   | ServiceTargetIntent
   | ServiceListIntent
+  | AccountNameIntent
   | IdentityIntent;
 
 export type IntentKind = Intent['kind'];

@@ -33,6 +33,7 @@ import {
   proposeServiceList,
   proposeServiceTarget,
   proposeWhoami,
+  proposeAccountName,
   proposeProjectList,
 } from './services.js';
 
@@ -87,6 +88,7 @@ const HANDLERS: Record<Intent['kind'], Handler> = {
   'service.scale': proposeServiceTarget as Handler,
   'service.token': proposeServiceTarget as Handler,
   'auth.whoami': proposeWhoami as Handler,
+  'auth.update_name': proposeAccountName as Handler,
 };
 
 /** Questions for values only the user can give, by intent and slot. */
@@ -105,6 +107,7 @@ function missingQuestion(p: ParsedIntent): string | undefined {
     emails: 'Who should I share it with (e-mail addresses)?',
     modelFolder: 'Which model folder should be served?',
     path: 'Which path?',
+    fullName: 'What should your display name be?',
   };
   return what[m] ?? `Please tell me the ${m}.`;
 }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { formatBinarySize } from '../../units.js';
 import type { CallCandidate } from '../types.js';
 import type {
+  AccountNameIntent,
   ImageListIntent,
   ParsedIntent,
   ResourceIntent,
@@ -255,6 +256,27 @@ function plannedService(ctx: HandlerContext, name: string): { item: { name: stri
 export async function proposeProjectList(ctx: HandlerContext): Promise<HandlerResult> {
   if (ctx.mine.length > 0) return done;
   return calls(tagged(ctx, { operationId: 'admin.handle_gql_graphene', body: { query: 'query { groups { id name } }' }, reason: 'the projects you are a member of' }));
+}
+
+/** Change the caller's display name: the call names the caller's e-mail, which the manager tells us. */
+export async function proposeAccountName(ctx: HandlerContext<ParsedIntent<AccountNameIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const fullName = ctx.parsed.intent.fullName?.trim();
+  if (!fullName) return ask('What should your display name be?');
+  let me;
+  try {
+    me = await ctx.world.me();
+  } catch (err) {
+    if (isConnectionFailure(err)) throw err;
+    return ask(`I could not look up your account (${(err as Error).message}). What is your account e-mail?`);
+  }
+  return calls(
+    tagged(ctx, {
+      operationId: 'auth.update_full_name',
+      body: { email: me.email, full_name: fullName },
+      reason: `change your display name${me.fullName ? ` from "${me.fullName}"` : ''} to "${fullName}"`,
+    }),
+  );
 }
 
 export async function proposeWhoami(ctx: HandlerContext): Promise<HandlerResult> {

@@ -192,6 +192,16 @@ export const resourceHandlers: HandlerTable = {
   },
   'auth.get_my_ip': (ctx) => json(200, { ip_address: ctx.req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1', forwarded_for: ctx.req.headers['x-forwarded-for'] ?? null }),
   'auth.test_get': (ctx) => json(200, { authorized: 'yes', echo: ctx.query.get('echo') ?? '' }),
+  // the caller's own display name only; the body names the caller's e-mail
+  'auth.update_full_name': (ctx) => {
+    const b = bodyObject(ctx.body);
+    const email = typeof b.email === 'string' ? b.email : '';
+    const fullName = typeof b.full_name === 'string' ? b.full_name : undefined;
+    if (!email || fullName === undefined) throw badParams('email and full_name are required');
+    if (email !== ctx.caller.user.email) throw new Problem(403, 'generic-forbidden', 'You can change only your own full name');
+    ctx.caller.user.fullName = fullName;
+    return json(200, {});
+  },
   'auth.get_role': (ctx) => {
     const group = ctx.query.get('group');
     const role = ctx.caller.user.role;

@@ -146,6 +146,10 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   const l = f.lower;
   const v = f.verb;
   const o = f.object;
+  // "change my display name to Minji Park", "내 표시 이름을 박민지로 바꿔줘"
+  if (/\b(?:change|set|update|rename|make)\s+(?:my\s+)(?:display\s+|full\s+|user\s+|profile\s+)?name\b|\bmy\s+(?:display|full)\s+name\s+(?:to|should\s+be|is)\b|\b(?:call|address)\s+me\s+\S/.test(l) || /(?:내|제)\s*(?:표시\s*|사용자\s*|계정\s*|프로필\s*)?(?:이름|닉네임)\s*(?:을|를|은|는)?\s*\S+?\s*(?:으로|로)\s*(?:바꿔|바꾸|변경|수정|설정)/.test(l)) {
+    if (!hasNoun(f, 'session') && !hasNoun(f, 'folder') && !hasNoun(f, 'service')) return { kind: 'auth.update_name', confidence: 0.8 };
+  }
   if (/\bwho\s*am\s*i\b|\bwhoami\b|\bmy\s+(?:account|user\s*(?:name|info)|role|e-?mail|profile|identity)\b|내\s*(?:계정|정보|역할|이메일)|나는\s*누구/.test(l)) {
     return { kind: 'auth.whoami', confidence: 0.9 };
   }

@@ -100,8 +100,13 @@ function targetNames(c: Clause, nounsEn: string, nounsKo: string, allowBare: boo
   return names;
 }
 
-/** "rename A to B", "A를 B로 바꿔" → [A, B]. */
+/** "rename A to B", "A를 B로 바꿔" → [A, B]; "rename my session to B" names no A. */
 function renamePair(c: Clause): { from?: string; to?: string } {
+  const pair = renamePairRaw(c);
+  return pair.from !== undefined && /^(?:session|folder|vfolder|service|it|this|that|one)$/i.test(pair.from) ? { to: pair.to } : pair;
+}
+
+function renamePairRaw(c: Clause): { from?: string; to?: string } {
   const en = new RegExp(`(?:rename|renaming)\\s+(?:the\\s+|my\\s+)?(?:(?:session|folder|vfolder|service)\\s+)?${NAME}(?:\\s+(?:session|folder|vfolder))?\\s+(?:to|as|into)\\s+${NAME}`, 'i').exec(c.masked);
   if (en) return { from: cleanName(unmask(en[1]!, c.quotes)), to: cleanName(unmask(en[2]!, c.quotes)) };
   const change = new RegExp(`(?:change|set)\\s+(?:the\\s+)?name\\s+of\\s+(?:the\\s+)?(?:(?:session|folder)\\s+)?${NAME}(?:\\s+(?:session|folder))?\\s+to\\s+${NAME}`, 'i').exec(c.masked);
@@ -513,6 +518,17 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       return { intent: { kind }, missing };
     case 'auth.whoami':
       return { intent: { kind }, missing };
+    case 'auth.update_name': {
+      // the new name is free text: quoted, or what follows "to" / precedes "(으)로"
+      const text = unmask(c0.masked, c0.quotes);
+      const quoted = c0.quotes.length ? c0.quotes[0] : undefined;
+      const m = quoted === undefined
+        ? /\bname\s+(?:to|as|should\s+be|is)\s+(.+?)\s*[.!]?\s*$|\bcall\s+me\s+(.+?)\s*[.!]?\s*$|(?:이름|닉네임)\s*(?:을|를|은|는)?\s*(.+?)\s*(?:으로|로)\s*(?:바꿔|바꾸|변경|수정|설정)/i.exec(text)
+        : null;
+      const fullName = (quoted ?? m?.[1] ?? m?.[2] ?? m?.[3])?.trim().replace(/^["'“”‘’]|["'“”‘’]$/g, '');
+      if (!fullName) missing.push('fullName');
+      return { intent: { kind, ...(fullName ? { fullName } : {}) }, missing };
+    }
     case 'session.interrupt':
     case 'session.start_service':
     case 'session.restart':
