@@ -277,4 +277,38 @@ describe('offline plans', () => {
       expect(doc.steps.map((st) => [st.operationId, st.body]), q).toEqual([['auth.update_full_name', { email: 'user@sandbox.local', full_name: name }]]);
     }
   });
+  it('moving several things into a directory the request makes is one call each, into that directory', async () => {
+    const doc = await plan('in datasets, make a directory called raw and move mnist and then cifar10 into it');
+    expect(doc.steps.map((st) => [st.operationId, st.body])).toEqual([
+      ['folders.mkdir', { path: 'raw', parents: true, exist_ok: false }],
+      ['folders.move_file', { src: 'mnist', dst: 'raw/mnist' }],
+      ['folders.move_file', { src: 'cifar10', dst: 'raw/cifar10' }],
+    ]);
+  });
+
+  it('"it" after a rename is the new name; "its details … delete it" after a deploy is the service', async () => {
+    const renamed = await plan('train-job-1 이름을 train-job-1-old로 바꾼 다음에 그거 종료해줘');
+    expect(renamed.steps.map((st) => [st.operationId, st.pathParams.session_name])).toEqual([
+      ['session.rename_session', 'train-job-1'],
+      ['session.destroy', 'train-job-1-old'],
+    ]);
+    const smoke = await plan('quick smoke test: deploy models as smoke-vllm with vllm, 1 replica, 1 fGPU on default, show me its details, then delete it');
+    const [create, info, del] = smoke.steps;
+    expect([create!.operationId, info!.operationId, del!.operationId]).toEqual(['services.create', 'services.get_info', 'services.delete']);
+    expect(del!.pathParams).toEqual({ service_id: { $from: create!.id, path: 'endpoint_id' } });
+  });
+
+  it('trash then purge / restore acts on the folder the first step moves to the trash', async () => {
+    const purge = await plan('trash api_helper, then delete it permanently from the trash bin');
+    expect(purge.steps.map((st) => st.operationId)).toEqual(['folders.delete_by_name', 'folders.delete_from_trash_bin']);
+    const restore = await plan('휴지통 기능 테스트 중이야. datasets 폴더 휴지통으로 보냈다가 바로 다시 복구해줘');
+    expect(restore.steps.map((st) => st.operationId)).toEqual(['folders.delete_by_name', 'folders.restore']);
+  });
+
+  it('"timeout 45m" is a batch time limit, not 45 MB of memory', async () => {
+    const doc = await plan('batch job: image tensorflow, cmd `python -m pytest tests/ -x`, 1 fGPU, timeout 45m');
+    const body = doc.steps[0]!.body as { batch_timeout?: number; config: { resources: Record<string, unknown> } };
+    expect(body.batch_timeout).toBe(2700);
+    expect(body.config.resources).toEqual({ 'cuda.shares': 1 });
+  });
 });

@@ -107,7 +107,10 @@ export async function proposeFolderTarget(ctx: HandlerContext<ParsedIntent<Folde
     }
     case 'folder.purge': {
       const inTrash = 'status' in f && f.status.startsWith('delete-');
-      const trashed = ctx.mine.some((a) => a.candidate.meta?.role === 'trash');
+      // moved to the trash by this intent's own first step, or by an earlier task of the request ("trash X, then purge it")
+      const trashed =
+        ctx.mine.some((a) => a.candidate.meta?.role === 'trash') ||
+        ctx.steps.some((a) => a.step.operationId === 'folders.delete_by_name' && a.step.pathParams.name === f.name);
       if (ctx.mine.some((a) => a.candidate.meta?.role === 'purge')) return done;
       if (!inTrash && !trashed) {
         return calls(tagged(ctx, { operationId: 'folders.delete_by_name', pathParams: { name: f.name }, reason: `move folder ${f.name} to the trash bin first`, assumptions, destructive: true }, { role: 'trash' }));
@@ -243,7 +246,8 @@ export async function proposeFolderShare(ctx: HandlerContext<ParsedIntent<Folder
 }
 
 export async function proposeFolderFileOp(ctx: HandlerContext<ParsedIntent<FolderFileOpIntent>>): Promise<HandlerResult> {
-  if (ctx.mine.length > 0) return done;
+  // a move of several paths is one call each; everything else is one call
+  if (ctx.mine.length > 0 && ctx.parsed.intent.kind !== 'folder.move_file') return done;
   const intent = ctx.parsed.intent;
   const r = await resolveFolder(ctx, intent.name, intent.kind === 'folder.download' ? 'download from' : 'change files in');
   if (typeof r === 'string') return ask(r);
@@ -280,15 +284,14 @@ export async function proposeFolderFileOp(ctx: HandlerContext<ParsedIntent<Folde
           reason: `a download link for ${intent.paths[0]} in ${name}`,
         }),
       );
-    case 'folder.move_file':
-      if (!intent.destination) return ask(`Where should ${intent.paths[0]} be moved?`);
-      return calls(
-        tagged(ctx, {
-          operationId: 'folders.move_file',
-          pathParams: { name },
-          body: { src: intent.paths[0], dst: intent.destination },
-          reason: `move ${intent.paths[0]} to ${intent.destination} in ${name}`,
-        }),
-      );
+    case 'folder.move_file': {
+      if (!intent.destination) return ask(`Where should ${intent.paths.join(', ')} be moved?`);
+      // one call per path, in the order given; into a directory, each keeps its own name
+      const next = intent.paths[ctx.mine.length];
+      if (next === undefined) return done;
+      const intoDir = intent.intoDirectory || intent.paths.length > 1;
+      const dst = intoDir ? `${intent.destination.replace(/\/+$/, '')}/${next.replace(/\/+$/, '').split('/').pop()}` : intent.destination;
+      return calls(tagged(ctx, { operationId: 'folders.move_file', pathParams: { name }, body: { src: next, dst }, reason: `move ${next} to ${dst} in ${name}` }));
+    }
   }
 }

@@ -177,6 +177,8 @@ export interface FolderFileOpIntent {
   paths: string[];
   newName?: string;
   destination?: string;
+  /** the destination is a directory the paths go into ("into raw", "into it") */
+  intoDirectory?: boolean;
 }
 
 export interface ResourceIntent {
@@ -203,6 +205,8 @@ export interface ServiceCreateIntent {
   modelFolder?: string;
   /** a directory inside the model folder to serve ("the llama-3-8b weights from models") */
   modelSubpath?: string;
+  /** "model definition at x/model-definition.yaml" (relative to the model folder) */
+  modelDefinitionPath?: string;
   runtimeVariant?: string;
   image?: string;
   replicas?: number;

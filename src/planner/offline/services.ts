@@ -153,6 +153,7 @@ export async function proposeServiceCreate(ctx: HandlerContext<ParsedIntent<Serv
         config: {
           model: hit.item.name,
           ...(intent.modelSubpath ? { vfolder_subpath: intent.modelSubpath } : {}),
+          ...(intent.modelDefinitionPath ? { model_definition_path: intent.modelDefinitionPath } : {}),
           // the wire name upstream's ServiceConfigModel declares (and requires); the manager also takes scaling_group
           scalingGroup: sg,
           resources,

@@ -22,7 +22,7 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['move', V('\\b(?:move|mv)\\b')],
   ['destroy', V('\\b(?:terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt)\\b')],
   ['delete', V('\\b(?:delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
-  ['create', V("\\b(?:create|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|put\\s+up|roll\\s+out|expose|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
+  ['create', V("\\b(?:create|mkfolder|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|put\\s+up|roll\\s+out|expose|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
   ['mount', V('\\b(?:mount|attach)\\b')],
   ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|how's|what's\\s+(?:happening|going\\s+on)|what\\s+is\\s+(?:happening|going\\s+on)|is\\s+(?:\\S+\\s+)?(?:still\\s+)?(?:running|up|alive|done|finished|ready|complete|completed|over))\\b")],
   ['list', V("\\b(?:list|show|display|what|what's|whats|which|see|view|get|check|tell\\s+me|how\\s+many|how\\s+much|are\\s+there|do\\s+i\\s+have|enumerate|print|ls|find|look\\s+up|give\\s+me)\\b")],
@@ -32,13 +32,13 @@ const VERBS_KO: Array<[Verb, RegExp]> = [
   ['serve', V('서빙|배포|서비스\\s*(?:해|로\\s*띄워|로\\s*올려)')],
   ['purge', V('영구|완전히|휴지통(?:에서)?\\s*(?:도\\s*)?(?:삭제|지워|비워)|비워')],
   ['restore', V('복원|복구|되살려|살려|되돌려')],
-  ['rename', V('이름\\s*(?:을|를|은|는|도)?\\s*(?:좀\\s*|다시\\s*|새로\\s*)?(?:바꿔|바꾸|변경|수정)|(?:으로|로)\\s*(?:이름\\s*)?(?:바꿔|바꾸|변경)|개명')],
+  ['rename', V('이름\\s*(?:을|를|은|는|도)?\\s*(?:좀\\s*|다시\\s*|새로\\s*)?(?:바꾼|바꿨|변경한|바꿔|바꾸|변경|수정)|(?:으로|로)\\s*(?:이름\\s*)?(?:바꾼|바꿨|변경한|바꿔|바꾸|변경)|개명')],
   ['share', V('공유|초대')],
   ['leave', V('나가|탈퇴')],
   ['scale', V('스케일|(?:늘려|줄여|늘리|줄이)')],
   ['move', V('옮겨|이동')],
   ['destroy', V('종료|꺼|끄|끝내|중지|중단|멈춰|멈추|죽여|죽이|정지|닫아|내려|없애|정리|취소')],
-  ['delete', V('삭제|지워|지우|제거|버려')],
+  ['delete', V('삭제|지워|지우|제거|버려|휴지통\\s*(?:으로|에)\\s*(?:보내|보냈|넣|옮겨|버려)')],
   ['mount', V('마운트|붙여|붙이|붙인|붙일|연결')],
   ['create', V('만들|만드|만든|생성|시작|띄[워우울운]|열어|열래|켜|켤래|실행(?!\\s*중)|돌려|돌리|준비|할당|새로\\s|새\\s|필요해|원해|하고\\s*싶|할래|써\\s*줘|추가')],
   ['info', V('상태|정보|상세|어때|어떻게\\s*돼|돌아가')],
@@ -58,7 +58,7 @@ const NOUNS_EN: Array<[Noun, RegExp]> = [
   ['trash', V('\\b(?:the|my|from|in|to|into)\\s+trash\\b|\\btrash\\s+(?:bin|can)\\b|\\brecycle\\s+bin\\b')],
   ['directory', V('\\b(?:directory|directories|subfolders?|sub-folders?|subdirectory|subdirectories|subdir|mkdir|dir)\\b')],
   ['file', V('\\bfiles?\\b|\\bcontents?\\b|\\bwhat\\s*(?:\'s|is)\\s+(?:in|inside)\\b')],
-  ['folder', V('\\b(?:folders?|vfolders?|v-folders?|storage\\s+folders?|storages?|volumes?|datasets?\\s+folders?)\\b')],
+  ['folder', V('\\b(?:mkfolder|folders?|vfolders?|v-folders?|storage\\s+folders?|storages?|volumes?|datasets?\\s+folders?)\\b')],
   ['session', V('\\b(?:sessions?|notebooks?|jupyter(?:lab)?|kernels?|containers?|jobs?|boxe?s?|instances?|machines?|workloads?|vms?|servers?|workspaces?|clusters?|pods?|batch(?!\\s*size))\\b')],
   ['compute', V('\\b(?:f-?gpus?|gpus?|cpus?|cores?|memory|ram|resources?|quota|capacity|a100s?|h100s?)\\b')],
 ];
@@ -66,7 +66,7 @@ const NOUNS_EN: Array<[Noun, RegExp]> = [
 const NOUNS_KO: Array<[Noun, RegExp]> = [
   ['token', V('토큰')],
   ['history', V('이력|히스토리|기록')],
-  ['logs', V('로그|출력')],
+  ['logs', V('로그(?!인|아웃)|출력')],
   ['service', V('서비스|엔드포인트|서빙')],
   ['preset', V('프리셋')],
   ['rgroup', V('(?:리소스|자원|스케일링)\\s*그룹')],
@@ -142,19 +142,24 @@ const hasNoun = (f: ClauseFeatures, n: Noun): boolean => f.nouns.some((h) => h.k
 const REMAINING = /\b(?:left|remaining|remains?|free|available|spare|headroom|unused|allocatable|max(?:imum)?|can\s+i\s+(?:still\s+)?(?:use|get|allocate|request|have|run))\b|남은|남았|남아|여유|잔여|가용|사용\s*가능|쓸\s*수\s*있/;
 
 /** The intent kind of one clause, or undefined when it asks for no task. */
+/** "휴지통 기능 테스트 중이야", "just testing the trash": a remark, not a task */
+const REMARK = /^\s*(?:[^\s]+\s+){0,3}?(?:기능\s*)?(?:테스트|시험|실험|확인)\s*(?:하는\s*)?중(?:이야|이에요|입니다|인데|이라서?|이니까)?\s*[.!]?\s*$/;
+
 export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: number } | undefined {
   const l = f.lower;
   const v = f.verb;
   const o = f.object;
+  if (REMARK.test(l)) return undefined;
   // "change my display name to Minji Park", "내 표시 이름을 박민지로 바꿔줘"
   if (/\b(?:change|set|update|rename|make)\s+(?:my\s+)(?:display\s+|full\s+|user\s+|profile\s+)?name\b|\bmy\s+(?:display|full)\s+name\s+(?:to|should\s+be|is)\b|\b(?:call|address)\s+me\s+\S/.test(l) || /(?:내|제)\s*(?:표시\s*|사용자\s*|계정\s*|프로필\s*)?(?:이름|닉네임)\s*(?:을|를|은|는)?\s*\S+?\s*(?:으로|로)\s*(?:바꿔|바꾸|변경|수정|설정)/.test(l)) {
     if (!hasNoun(f, 'session') && !hasNoun(f, 'folder') && !hasNoun(f, 'service')) return { kind: 'auth.update_name', confidence: 0.8 };
   }
+  if (/어떤\s*계정|무슨\s*계정|누구\s*(?:로|계정)|로그인\s*(?:돼|된|되어|한|중)|logged\s+in\s+as|which\s+account/.test(l)) return { kind: 'auth.whoami', confidence: 0.85 };
   if (/\bwho\s*am\s*i\b|\bwhoami\b|\bmy\s+(?:account|user\s*(?:name|info)|role|e-?mail|profile|identity)\b|내\s*(?:계정|정보|역할|이메일)|나는\s*누구/.test(l)) {
     return { kind: 'auth.whoami', confidence: 0.9 };
   }
   const noToken = /\bno\s+(?:api\s+|auth\s+)?tokens?\b|\bwithout\s+(?:an?\s+|any\s+)?(?:api\s+|auth\s+)?tokens?\b|\btokens?\s+(?:not\s+)?(?:needed|required)\b|토큰\s*(?:없이|필요\s*없|안\s*필요)/.test(l);
-  if (hasNoun(f, 'token') && !noToken && (hasNoun(f, 'service') || f.hasName || /\b(?:for|to)\s+(?:it|that|this)\b|\bapi\s+tokens?\b|그\s*서비스|거기/.test(l))) return { kind: 'service.token', confidence: 0.85 };
+  if (hasNoun(f, 'token') && !noToken && (hasNoun(f, 'service') || f.hasName || /\b(?:for|to)\s+(?:it|that|this)\b|\bapi\s+tokens?\b|그\s*서비스|거기|그거|그걸|그것/.test(l))) return { kind: 'service.token', confidence: 0.85 };
 
   // stop the code a session runs, keep the session: "interrupt X", "stop only the running cell", "코드만 멈춰줘, 세션은 살려두고"
   if (
@@ -199,11 +204,20 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     f.hasName &&
     !f.hasQuantities &&
     !f.hasImage &&
-    /\b(?:in|inside|within|on|from)\b|에서|에\s/.test(l) &&
-    (has(f, 'create') || /\b(?:open|launch|start|run|bring\s+up)\b|열어|열|띄워|실행|켜/.test(l)) &&
+    /\b(?:in|inside|into|within|on|from|for)\b|에서|에\s/.test(l) &&
+    (has(f, 'create') || /\b(?:open|launch|start|run|bring\s+up|give\s+me|get\s+me)\b|열어|열|띄워|실행|켜/.test(l)) &&
     !/\bnew\s+(?:session|notebook)\b|\bwith\s+\d/.test(l)
   ) {
     return { kind: 'session.start_service', confidence: 0.75 };
+  }
+
+  // "다 뜨면 거기에 jupyter 열어줘", "then open jupyterlab in it": an app in the session just asked for
+  if (
+    /\bjupyter\s*lab\b|\bjupyterlab\b|\bjupyter\b|\bvs\s*code\b|\bvscode\b|\btensorboard\b|\bttyd\b|\bweb\s+terminal\b|텐서\s*보드|주피터|웹\s*터미널/.test(l) &&
+    /\b(?:in|on|into)\s+(?:it|there|that(?:\s+session)?|the\s+(?:new\s+)?session)\b|거기|그\s*세션|그거|그\s*안/.test(l) &&
+    /\b(?:open|launch|start|run|bring\s+up)\b|열어|열|띄워|켜/.test(l) && !f.hasQuantities && !f.hasImage
+  ) {
+    return { kind: 'session.start_service', confidence: 0.7 };
   }
 
   // "open tensorboard" with no session named: an app in a running session (the planner asks which); "open a jupyter notebook" is a new session
@@ -253,6 +267,11 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   // "ls datasets/cifar10", "what's in datasets/mnist": list a directory
   if ((/^\s*(?:ls|dir|tree)\b/.test(l) || v === 'list') && f.hasFilePath && !hasNoun(f, 'session') && !has(f, 'delete') && !has(f, 'rename') && !has(f, 'move') && !has(f, 'destroy')) {
     return { kind: 'folder.files', confidence: 0.75 };
+  }
+
+  // "move mnist and cifar10 into it": only files and directories inside folders move
+  if (has(f, 'move') && !hasNoun(f, 'session') && !hasNoun(f, 'service') && v !== 'create' && !has(f, 'share') && !/\btrash\b|\brecycle\b|휴지통|쓰레기통/.test(l)) {
+    return { kind: 'folder.move_file', confidence: 0.75 };
   }
 
   // "rename server.py in api_helper to main.py", "remove the cifar10 directory from datasets": what is inside a folder
@@ -321,6 +340,8 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     if (v === 'create' || has(f, 'create')) return { kind: 'folder.mkdir', confidence: 0.85 };
     if (v === 'list' || v === undefined) return { kind: 'folder.files', confidence: 0.7 };
   }
+  // "trash api_helper": only folders go to the trash bin
+  if (/^\s*(?:please\s+)?trash\s+(?!bin\b|can\b)/.test(l) && !hasNoun(f, 'session') && !hasNoun(f, 'service')) return { kind: 'folder.delete', confidence: 0.75 };
   if (o === 'trash') {
     if (has(f, 'restore')) return { kind: 'folder.restore', confidence: 0.85 };
     // the noun "trash" also reads as the verb: "what's in the trash?" deletes nothing

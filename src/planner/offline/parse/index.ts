@@ -194,7 +194,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       if (command) spans.push(command);
       const cluster = extractCluster(lower);
       if (cluster) spans.push(...cluster.spans);
-      const count = extractCount(lower);
+      // "컨테이너 3개" inside a cluster phrase is the cluster's size, not a number of sessions
+      const count = extractCount(cluster ? blank(c, cluster.spans).lower : lower);
       if (count) spans.push(...count.spans);
       const rest = blank(c, spans);
       const scalingGroup = extractScalingGroup(rest);
@@ -228,7 +229,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const timeout = timeoutAt >= 0 ? extractDuration(lower.slice(Math.max(0, timeoutAt - 16), timeoutAt + 40)) : undefined;
       // "내 폴더 마운트해줘", "mount my folder": a mount asked for with no folder named
       const mountUnnamed =
-        mounts.length === 0 && /\bmount(?:ed|ing)?\b|마운트|붙여/.test(lower) && /\b(?:my|a|one|some)\s+(?:folder|vfolder|data)\b|(?:내|제|우리)\s*폴더|폴더\s*(?:하나|좀)/.test(lower);
+        mounts.length === 0 && /\bmount(?:ed|ing)?\b|마운트|붙여/.test(lower) && /\b(?:my|a|one|some|a\s+few)\s+(?:folders?|vfolders?|data)\b|(?:내|제|우리)\s*폴더|폴더\s*(?:하나|좀|도|들)/.test(lower);
       const intent: Intent = {
         kind,
         resources,
@@ -297,9 +298,10 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const hostValue = host ? (host[1] ?? host[2] ?? host[3])! : undefined;
       const c2 = host ? blank(c, [{ start: host.index, end: host.index + host[0].length }]) : c;
       const project = /\bproject\b|프로젝트/.test(lower) ? extractProject(c2) : undefined;
-      const usageMode = /\bmodels?(?:[\s-]+(?:type|usage|mode))?\s+(?:folder|vfolder|storage|store)|\bfor\s+(?:storing\s+)?models?\b|모델\s*(?:용|타입|유형)?\s*(?:폴더|저장)|(?:usage\s*(?:mode)?|type)\s*[:=]?\s*model|\bmodels?\s*(?:타입|유형|용도|모드|용)\s*(?:의\s*)?(?:폴더|저장)|(?:타입|유형|용도|모드)\s*(?:은|는|을|를)?\s*(?:model|모델)/.test(lower)
+      const plainLower = lowerAscii(unmask(c.masked, c.quotes));
+      const usageMode = /\bmodels?(?:[\s-]+(?:type|usage|mode))?\s+(?:folder|vfolder|storage|store)|\bfor\s+(?:storing\s+)?models?\b|모델\s*(?:용|타입|유형)?\s*(?:폴더|저장)|(?:usage\s*(?:mode)?|type)\s*[:=]?\s*model|\bmodels?\s*(?:타입|유형|용도|모드|용)\s*(?:의\s*)?(?:폴더|저장)|(?:타입|유형|용도|모드)\s*(?:은|는|을|를)?\s*(?:model|모델)/.test(plainLower)
         ? 'model'
-        : /(?:usage\s*(?:mode)?|type)\s*[:=]?\s*data\b|\bdata[\s-]+(?:type|usage|mode)\s+(?:folder|vfolder)|데이터\s*(?:용|타입|유형)?\s*폴더|\bdata\s*(?:타입|유형|용도|모드|용)\s*(?:의\s*)?폴더|(?:타입|유형|용도|모드)\s*(?:은|는|을|를)?\s*(?:data|데이터)\b|\ba\s+(?:new\s+)?data(?:set)?\s+folder\s+(?:named|called)\b/.test(lower)
+        : /(?:usage\s*(?:mode)?|type)\s*[:=]?\s*data\b|\bdata[\s-]+(?:type|usage|mode)\s+(?:folder|vfolder)|데이터\s*(?:용|타입|유형)?\s*폴더|\bdata\s*(?:타입|유형|용도|모드|용)\s*(?:의\s*)?폴더|(?:타입|유형|용도|모드)\s*(?:은|는|을|를)?\s*(?:data|데이터)\b|\ba\s+(?:new\s+)?data(?:set)?\s+folder\s+(?:named|called)\b/.test(plainLower)
           ? 'data'
           : undefined;
       const hits = [...explicitNames(c2), ...nounNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...bareIdentifiers(c2)].filter(
@@ -361,12 +363,15 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const rest = folder ? blank(c, [{ start: folder.index, end: folder.index + folder[0].length }]) : c;
       const dir =
         new RegExp(`(?:directory|directories|subfolder|sub-folder|subdirectory|subdir|dir|mkdir|path|folder)\\s+(?:named\\s+|called\\s+)?${NAME.replace('[A-Za-z0-9_.\\-]*', '[A-Za-z0-9_.\\-/]*')}`, 'i').exec(rest.masked) ??
-        new RegExp(`${NAME.replace('[A-Za-z0-9_.\\-]*', '[A-Za-z0-9_.\\-/]*')}\\s*(?:이라는\\s*|라는\\s*)?(?:directory|subfolder|디렉터리|디렉토리|하위\\s*폴더|폴더)`, 'i').exec(rest.masked);
-      // "named checkpoints/epoch-1": a directory name may be a path
-      const namedPath = /(?:named|called)\s+([A-Za-z0-9_.\-]+(?:\/[A-Za-z0-9_.\-]+)+)/i.exec(unmask(rest.masked, c.quotes))?.[1];
+        new RegExp(`${NAME.replace('[A-Za-z0-9_.\\-]*', '[A-Za-z0-9_.\\-/]*')}\\s*(?:이라는\\s*|라는\\s*)?(?:directory|dir|subdir|subdirectory|subfolder|디렉터리|디렉토리|하위\\s*폴더|폴더)(?![A-Za-z])`, 'i').exec(rest.masked);
+      // "named checkpoints/epoch-1", "mkdir -p a/b/c": a directory name may be a path
+      const namedPath =
+        /(?:named|called)\s+([A-Za-z0-9_.\-]+(?:\/[A-Za-z0-9_.\-]+)+)/i.exec(unmask(rest.masked, c.quotes))?.[1] ??
+        /\bmkdir\s+(?:-p\s+)?([A-Za-z0-9_.\-]+(?:\/[A-Za-z0-9_.\-]+)*)\/?/i.exec(unmask(rest.masked, c.quotes))?.[1];
       const named = namedPath ?? explicitNames(rest)[0]?.value;
       const path = named ?? (dir ? cleanName(unmask(dir[1]!, c.quotes)) : undefined);
-      const name = folderName && !['the', 'a'].includes(folderName.toLowerCase()) ? folderName : undefined;
+      // "inside it": the folder is the one just named (resolved later)
+      const name = folderName && !['the', 'a', 'it', 'that', 'this', 'there'].includes(folderName.toLowerCase()) ? folderName : undefined;
       if (!name) missing.push('name');
       if (!path) missing.push('path');
       return { intent: { kind, ...(name ? { name } : {}), ...(path ? { path } : {}) }, missing };
@@ -415,16 +420,20 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const dirNames = nounNames(rest, 'directory|directories|dir|subfolder|sub-folder|subdirectory', '디렉터리|디렉토리|하위\\s*폴더', true).map((h) => h.value);
       const paths = [...extractPaths(rest), ...dirNames.filter((d) => !extractPaths(rest).includes(d))];
       const filePaths = paths.filter((p) => p !== dest && p !== name);
-      // "move mnist to legacy/mnist", "mnist를 legacy로 옮겨": the verb's object is the path even without an extension
+      // "move mnist to legacy/mnist", "move mnist and then cifar10 into it", "mnist를 legacy로 옮겨": the verb's objects are paths even without an extension
       if (filePaths.length === 0) {
-        const object = /\b(?:move|mv|rename|delete|remove|rm)\s+(?:the\s+)?([A-Za-z0-9_][A-Za-z0-9_.\/-]*)|(?:^|\s)([A-Za-z0-9_][A-Za-z0-9_.\/-]*)\s*(?:을|를)\s/i.exec(text);
-        const word = object ? (object[1] ?? object[2])! : undefined;
-        if (word && word !== dest && word !== name && !/^(?:it|that|this|them|file|files|folder|directory|dir|everything|all)$/i.test(word)) filePaths.push(word);
+        const WORD = '[A-Za-z0-9_][A-Za-z0-9_.\\/-]*';
+        const object = new RegExp(`\\b(?:move|mv|rename|delete|remove|rm)\\s+(?:the\\s+)?(${WORD}(?:\\s*(?:,|and(?:\\s+then)?|&|then)\\s*(?:the\\s+)?${WORD})*)|(?:^|\\s)(${WORD})\\s*(?:을|를)\\s`, 'i').exec(text);
+        const words = object ? (object[1] ?? object[2])!.split(/\s*(?:,|\band\b(?:\s+then)?|&|\bthen\b)\s*/i).map((w) => w.replace(/^the\s+/i, '').trim()) : [];
+        for (const word of words) {
+          if (word && word !== dest && word !== name && !/^(?:it|that|this|them|file|files|folder|directory|dir|everything|all|some|any|a|an|the|few|several|old|unused|large|big|my|our|into|to)$/i.test(word)) filePaths.push(word);
+        }
       }
       if (!name) missing.push('name');
       if (filePaths.length === 0) missing.push('paths');
       if (kind === 'folder.download') return { intent: { kind, ...(name ? { name } : {}), paths: filePaths }, missing };
-      const extra = kind === 'folder.rename_file' ? (dest ? { newName: dest } : {}) : kind === 'folder.move_file' ? (dest ? { destination: dest } : {}) : {};
+      const into = kind === 'folder.move_file' && /\b(?:into|under|inside)\s+/i.test(text);
+      const extra = kind === 'folder.rename_file' ? (dest ? { newName: dest } : {}) : kind === 'folder.move_file' ? { ...(dest ? { destination: dest } : {}), ...(into ? { intoDirectory: true } : {}) } : {};
       if (kind !== 'folder.delete_files' && !dest) missing.push(kind === 'folder.rename_file' ? 'newName' : 'destination');
       return { intent: { kind, ...(name ? { name } : {}), paths: filePaths, ...extra }, missing };
     }
@@ -476,12 +485,25 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         const ko = new RegExp(`${NAME}\\s*(?:모델|폴더)?\\s*(?:을|를)\\s*(?:\\S+\\s+)?(?:서빙|배포|서비스)`).exec(rest.masked);
         if (ko) modelFolder = cleanName(unmask(ko[1]!, c.quotes));
       }
+      if (!modelFolder) {
+        // "models로 vllm 서비스 …": the folder the service is made from (not the runtime: "vllm으로")
+        for (const m of rest.masked.matchAll(new RegExp(`${NAME}\\s*(?:폴더\\s*)?(?:으로|로)(?=\\s|$)`, 'g'))) {
+          const v = cleanName(unmask(m[1]!, c.quotes));
+          if (v !== name && v !== group?.value && !/^(?:vllm|tgi|nim|sglang|triton|custom|cmd|huggingface-tgi|modular-max)$/i.test(v)) {
+            modelFolder = v;
+            break;
+          }
+        }
+      }
       if (!modelFolder) missing.push('modelFolder');
       // "the llama-3-8b weights from my models folder": a directory inside the model folder
       const sub = modelFolder
         ? new RegExp(`(?:serve|deploy|host|\\bthe|\\bmy)\\s+(?:the\\s+)?${NAME}\\s+(?:weights|checkpoints?|model|directory|dir|subfolder)\\s+(?:from|in|inside|of)\\s+(?:the\\s+|my\\s+)?${escapeRe(modelFolder)}\\b|${escapeRe(modelFolder)}\\s*(?:폴더)?\\s*(?:의|안의|안에\\s*있는)\\s*${NAME}`, 'i').exec(rest.masked)
         : null;
       const subpath = sub ? cleanName(unmask((sub[1] ?? sub[2])!, c.quotes)) : undefined;
+      // "model definition at llama-3-8b/model-definition.yaml"
+      const definition = /model[\s-]*definition(?:\s+file)?\s*(?:at|is|in|:|=|from)?\s*([A-Za-z0-9_.\-/]+\.ya?ml)\b|([A-Za-z0-9_.\-/]*model-definition\.ya?ml)\b/i.exec(unmask(c.masked, c.quotes));
+      const modelDefinitionPath = definition ? (definition[1] ?? definition[2])! : undefined;
       const imageValue = image && !/^(?:vllm|tgi|triton|sglang)$/i.test(image.value) ? image.value : undefined;
       const intent: Intent = {
         kind,
@@ -490,6 +512,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         ...(name ? { name } : {}),
         ...(modelFolder ? { modelFolder } : {}),
         ...(subpath && subpath !== modelFolder && subpath !== name ? { modelSubpath: subpath } : {}),
+        ...(modelDefinitionPath ? { modelDefinitionPath } : {}),
         ...(runtime ? { runtimeVariant: runtime.toLowerCase() === 'huggingface-tgi' ? 'huggingface-tgi' : runtime.toLowerCase() } : {}),
         ...(imageValue ? { image: imageValue } : {}),
         ...(replicas ? { replicas: replicas.value } : {}),
@@ -586,6 +609,10 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
 }
 
 /** "it"/"그 폴더" in a later clause → the folder (or session) an earlier clause named. */
+function before0(intents: ParsedIntent[], index: number): Intent | undefined {
+  return intents[index - 1]?.intent;
+}
+
 function resolveReferences(intents: ParsedIntent[]): void {
   let lastFolder: string | undefined;
   let lastSession: string | undefined;
@@ -593,8 +620,15 @@ function resolveReferences(intents: ParsedIntent[]): void {
   let lastCreated: number | undefined;
   let lastService: string | undefined;
   for (const [index, p] of intents.entries()) {
-    const i = p.intent;
     const refers = /\b(?:it|its|that|this|them|there|the\s+(?:new|same)\s+(?:one|folder|session|service))\b|그\s*(?:폴더|세션|서비스)|이\s*(?:폴더|세션)|그거|그걸|그것|방금|거기|그곳/i.test(p.span);
+    // "deploy X …, show me its details, then delete it": "it" is the service just deployed, not a session
+    const prevKind = intents[index - 1]?.intent.kind;
+    if (refers && lastService && (prevKind?.startsWith('service.') ?? false) && (p.intent.kind === 'session.info' || p.intent.kind === 'session.destroy') &&
+      p.intent.target?.names.length === 0 && !/\bsessions?\b|세션/i.test(p.span)) {
+      p.intent = { kind: p.intent.kind === 'session.info' ? 'service.info' : 'service.delete', name: lastService };
+      p.missing = p.missing.filter((m) => m !== 'target');
+    }
+    const i = p.intent;
     if (i.kind === 'session.create') {
       const mounts = i.mounts.flatMap((m) => (m.name === PRONOUN ? (lastFolder ? [{ ...m, name: lastFolder }] : []) : [m]));
       // "X 폴더를 만들고 … 세션에 마운트해줘": mounting with no folder named mounts the one just named
@@ -608,11 +642,24 @@ function resolveReferences(intents: ParsedIntent[]): void {
         f.name = lastFolder;
         p.missing = p.missing.filter((m) => m !== 'name');
       }
-      if (f.name) lastFolder = f.name;
+      // "rename api_helper to api-core and then share it": a bare name the planner will find is a folder
+      const prev = intents[index - 1];
+      if (!f.name && refers && !lastFolder && i.kind !== 'folder.create' && prev && (prev.intent.kind === 'session.rename' || prev.intent.kind === 'session.destroy') &&
+        prev.intent.target?.names.length === 1 && !/\bsessions?\b|세션/i.test(prev.span)) {
+        f.name = prev.intent.kind === 'session.rename' && prev.intent.newName ? prev.intent.newName : prev.intent.target.names[0];
+        p.missing = p.missing.filter((m) => m !== 'name');
+      }
+      // "보냈다가 바로 다시 복구해줘", "trash X, then purge it": restore/purge right after a delete is that folder
+      if (!f.name && (i.kind === 'folder.restore' || i.kind === 'folder.purge') && before0(intents, index)?.kind === 'folder.delete' && lastFolder) {
+        f.name = lastFolder;
+        p.missing = p.missing.filter((m) => m !== 'name');
+      }
+      if (f.name) lastFolder = i.kind === 'folder.rename' && i.newName ? i.newName : f.name;
       // "make a src directory and move server.py into it": "it" is the directory just made
       const before = intents[index - 1]?.intent;
       if (i.kind === 'folder.move_file' && !i.destination && refers && before?.kind === 'folder.mkdir' && before.path && before.name === f.name) {
         i.destination = before.path;
+        i.intoDirectory = true;
         p.missing = p.missing.filter((m) => m !== 'destination');
       }
     } else if (
@@ -627,7 +674,8 @@ function resolveReferences(intents: ParsedIntent[]): void {
         p.missing = p.missing.filter((m) => m !== 'target');
       }
       if (i.target?.names[0]) {
-        lastSession = i.target.names[0];
+        // after "rename X to Y", "it" is Y
+        lastSession = i.kind === 'session.rename' && i.newName ? i.newName : i.target.names[0];
         lastCreated = undefined;
       }
     } else if (i.kind === 'service.create') {
@@ -723,7 +771,8 @@ export function parseRequest(text: string): ParsedRequest {
     const part = carry ? { masked: `${carry.masked} ${raw.masked}`, lower: `${carry.lower} ${raw.lower}` } : raw;
     carry = undefined;
     // "in the datasets folder, move mnist to legacy/mnist": a leading place is context for what follows
-    if (!carry && i + 1 < clauses.length && LEADING_PLACE.test(part.masked)) {
+    // "세션 이름은 sft-run-03으로 하고 pytorch, fGPU 6개 …": naming first, the task after it
+    if (!carry && i + 1 < clauses.length && (LEADING_PLACE.test(part.masked) || (intents.length === 0 && DETAILS_FOLLOW_UP.test(raw.lower)))) {
       carry = part;
       continue;
     }
@@ -737,7 +786,9 @@ export function parseRequest(text: string): ParsedRequest {
     const lastKind = intents[intents.length - 1]?.intent.kind;
     const completes =
       ((parsed?.detailsOnly || PLACEMENT_FOLLOW_UP.test(raw.lower) || TIMEOUT_FOLLOW_UP.test(raw.lower)) && lastKind === 'session.create') ||
-      ((DETAILS_FOLLOW_UP.test(raw.lower) || parsed?.verbless) && (lastKind === 'session.create' || lastKind === 'service.create'));
+      ((DETAILS_FOLLOW_UP.test(raw.lower) || parsed?.verbless) && (lastKind === 'session.create' || lastKind === 'service.create')) ||
+      // "… 토큰도 발급해줘. 유효기간은 7일": a bare detail, never a new thing of its own ("pytorch session with 1 fGPU")
+      (parsed?.verbless === true && !/\.create$/.test(parsed.intent.kind) && (lastKind === 'service.token' || lastKind === 'folder.create' || lastKind === 'folder.share'));
     if (completes && previous) {
       const merged = { masked: `${previous.masked} ${part.masked}`, lower: `${previous.lower} ${part.lower}` };
       const again = parseClause(merged, prepared.quotes);

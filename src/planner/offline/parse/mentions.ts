@@ -22,7 +22,7 @@ const NOT_NAMES = new Set(
     'the a an my our your his her their this that these those it its all every each any some new old another same ' +
     'running pending active idle stopped terminated finished dead errored failed current existing empty shared default ' +
     'batch interactive inference notebook notebooks jupyter gpu cpu gpus cpus fgpu fgpus interactive compute training ' +
-    'model models general user personal project group team usage mode type permission cloneable host quota one two three first last latest following ' +
+    'model models general user personal project group team usage mode type permission cloneable host quota bin trash one two three first last latest following ' +
     'read-only readonly read-write rw ro private public new, named called with using from in on at to for of and or ' +
     'session sessions folder folders vfolder vfolders service services job jobs container containers ' +
     'pytorch torch tensorflow tf python vllm ngc jax triton tgi nvidia cuda r julia image images ' +
@@ -218,6 +218,9 @@ export function extractEnv(c: Clause): { env: Record<string, string>; spans: Arr
   }
   // "with my W&B key set as WANDB_API_KEY", "env var HF_TOKEN": a variable named, its value not given
   const unset = new Set<string>();
+  for (const m of c.masked.matchAll(/\b(?:set|export|add|pass|define)\s+(?:the\s+|an?\s+)?([A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][A-Z0-9]{2,})\s+(?:env(?:ironment)?\s*)?var(?:iable)?\b(?!\s*(?:to|=|as)\s)/g)) {
+    if (!(m[1]! in env)) unset.add(m[1]!);
+  }
   for (const m of c.masked.matchAll(/(?:\b(?:set|exported?|passed|provided)\s+(?:as|to|in|into)|(?:environment\s+variables?|env(?:ironment)?\s+vars?|\benv)|환경\s*변수)\s+(?:the\s+)?(?:env(?:ironment)?\s+(?:var(?:iable)?\s+)?)?([A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][A-Z0-9]{2,})\b(?!\s*=)(?!\s+(?:set\s+)?(?:to|as)\s)/g)) {
     if (!(m[1]! in env)) unset.add(m[1]!);
   }
@@ -374,6 +377,10 @@ export function extractMounts(c: Clause): MountMention[] {
     }
   }
   for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|붙인|연결)`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length);
+  // "datasets는 /home/work/data 경로로 마운트": the folder, then where it goes
+  for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:은|는|을|를)\\s*/[^\\s,;]+\\s*(?:경로|위치|디렉터리|디렉토리)?\\s*(?:에|로|으로)?\\s*(?:마운트|붙여|붙이|연결)`, 'g'))) {
+    add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[1]!.length);
+  }
   // "with both sweep-42 and datasets mounted", "with datasets, models and api_helper attached"
   for (const m of c.masked.matchAll(rx(`\\bwith\\s+(?:both\\s+)?(?:the\\s+)?${NAME}((?:\\s*,\\s*(?:the\\s+)?${NAME})*\\s*,?\\s*(?:and|&)\\s+(?:the\\s+)?${NAME})\\s+(?:(?:folders?|vfolders?)\\s+)?(?:both\\s+)?(?:mounted|attached)`, 'gi'))) {
     let from = m.index;

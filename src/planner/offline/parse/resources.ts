@@ -82,6 +82,9 @@ const SHMEM_BEFORE = /(?:shared[\s-]*mem(?:ory)?|shm(?:em)?|\/dev\/shm|공유\s*
 const SHMEM_AFTER = /^\s*(?:of\s+)?(?:(?:for\s+|as\s+)?shared[\s-]*mem(?:ory)?|shm(?:em)?|of\s+shm|공유\s*메모리)/;
 const STORAGE_NEAR = /(?:quota|storage|disk|volume|용량|쿼터|디스크)\s*(?:of|:|=)?\s*$|^\s*(?:of\s+)?(?:quota|storage|disk|용량|쿼터)/;
 
+/** Words after which "45m" is a duration, not 45 MB. */
+const TIME_NEAR = /(?:timeout|time\s*limit|time-?out|limit|for|after|within|max(?:imum)?\s+(?:run\s*)?time|runtime|duration|expire[sd]?|valid(?:ity)?)\s*(?:of|:|=|is)?\s*$/;
+
 function bytesOf(n: number, unit: string): number | undefined {
   const u = unit.toLowerCase();
   const exp = UNIT_EXP.find(([rx]) => rx.test(u))?.[1];
@@ -107,6 +110,8 @@ export function extractMemory(lower: string): { mem?: Found<number>; shmem?: Fou
       out.shmem.spans.push(span);
     } else if (STORAGE_NEAR.test(before) || STORAGE_NEAR.test(after)) {
       continue; // a folder quota, not session memory
+    } else if (/^m$/i.test(unit) && TIME_NEAR.test(before)) {
+      continue; // "timeout 45m" is minutes
     } else {
       out.mem ??= { value: bytes, spans: [] };
       out.mem.spans.push(span);
@@ -134,6 +139,12 @@ const CLUSTER_OF = re(`cluster\\s+(?:of|with)\\s+${NUM}\\s*(?:containers?|kernel
 /** "2-node cluster", "on 3 nodes", "노드 2개" → multi-node; "cluster of 4 containers (on one node)" → single-node. */
 export function extractCluster(lower: string): Found<{ size: number; mode?: 'single-node' | 'multi-node' }> | undefined {
   const nodes = re(CLUSTER_NODES.source).exec(lower);
+  // "한 노드 안에 컨테이너 3개": one node holding several containers is a single-node cluster of those
+  const containers = re(CLUSTER_OF.source).exec(lower);
+  const containerCount = containers ? toNumber(containers[1] ?? containers[2] ?? containers[3] ?? '') : undefined;
+  if (nodes && toNumber(nodes[1] ?? nodes[2] ?? '') === 1 && containerCount !== undefined && containerCount > 1) {
+    return { value: { size: containerCount, mode: 'single-node' }, spans: [{ start: nodes.index, end: nodes.index + nodes[0].length }, { start: containers!.index, end: containers!.index + containers![0].length }] };
+  }
   if (nodes) {
     const size = toNumber(nodes[1] ?? nodes[2] ?? '');
     if (size !== undefined && Number.isInteger(size) && size >= 1) {
@@ -167,7 +178,7 @@ export function extractCount(lower: string): Found<number> | undefined {
   return undefined;
 }
 
-const REPLICAS = re(`${LB}${NUM}\\s*(?:replicas?|instances?|copies|레플리카|복제본)${RB}|(?:replicas?|레플리카|복제본)\\s*(?:to|=|:|of|를|을)?\\s*${NUM}\\s*(?:개)?|(?:to|up\\s+to|down\\s+to)\\s+${NUM}${RB}(?!\\s*(?:gb|g|fgpu|gpus?|cores?))`);
+const REPLICAS = re(`${LB}${NUM}\\s*(?:replicas?|instances?|copies|레플리카|복제본)${RB}|(?:replicas?|레플리카|복제본)\\s*(?:to|=|:|of|를|을|은|는|가|이)?\\s*${NUM}\\s*(?:개)?|(?:to|up\\s+to|down\\s+to)\\s+${NUM}${RB}(?!\\s*(?:gb|g|fgpu|gpus?|cores?))`);
 
 export function extractReplicas(lower: string): Found<number> | undefined {
   const m = re(REPLICAS.source).exec(lower);

@@ -23,12 +23,12 @@ const TASK_VERBS = new Set(
     'create make start launch spin fire boot open run provision get allocate delete remove kill terminate stop shut tear destroy end close nuke ' +
     'list show display tell check rename share invite restore recover purge empty deploy serve scale mkdir move print grant add clean wipe trash erase ' +
     'what which how who new send issue generate leave describe inspect view fetch cancel abort mount attach kick queue submit schedule relaunch ' +
-    'clone copy duplicate mint interrupt commit save restart reboot download'
+    'clone copy duplicate mint interrupt commit save restart reboot download mkfolder'
   ).split(' '),
 );
 const TWO_WORD_TASK_VERBS = new Set(['set up', 'give me']);
 /** Politeness and sequencing before the verb: "please", "can you", "i also want to", "let's", "go and" … */
-const VERB_PREFIX = /(?:please\s+|also\s+|then\s+|now\s+|finally\s+|can\s+you\s+|could\s+you\s+|i\s+(?:also\s+)?(?:want|need|would\s+like)\s+to\s+|let's\s+|go\s+(?:and\s+)?)?/y;
+const VERB_PREFIX = /(?:please\s+|also\s+|then\s+|now\s+|finally\s+|permanently\s+|just\s+|quickly\s+|can\s+you\s+|could\s+you\s+|i\s+(?:also\s+)?(?:want|need|would\s+like)\s+to\s+|let's\s+|go\s+(?:and\s+)?)?/y;
 const NEXT_WORDS = /([a-z]+)\b(?:\s+([a-z]+)\b)?/y;
 
 /** "give colleague@x read-write access": sharing, though "give" alone does not start a task ("give it 2 GPUs") */
@@ -106,7 +106,7 @@ function ellipsisCuts(clause: string): Array<[number, number]> {
 const SENTENCE = /(?<=[.!?;])\s+(?=\S)|\n+/g;
 /** Korean: a verb's connective ending (만들고, 생성해서, 만든 다음에, 한 후) or 그리고/그 다음. */
 const KO_SPLIT =
-  /(?<=[\uAC00-\uD7A3](?:고|고서|아서|어서|해서|여서))(?:\s*나서)?,?\s+(?!싶|있|계|말)|(?<=[\uAC00-\uD7A3])\s*(?:다음|후|뒤)(?:에)?\s*,?\s+|(?:^|\s)(?:그리고|그\s*다음(?:에)?|그런\s*다음(?:에)?|그러고\s*나서)\s+/g;
+  /(?<=[\uAC00-\uD7A3](?:고|고서|아서|어서|해서|여서|다가))(?:\s*나서)?,?\s+(?!싶|있|계|말)|(?<=[\uAC00-\uD7A3])\s*(?:다음|후|뒤)(?:에)?\s*,?\s+|(?:^|\s)(?:그리고|그\s*다음(?:에)?|그런\s*다음(?:에)?|그러고\s*나서)\s+/g;
 
 function cut(text: string, rx: RegExp): Array<[number, number]> {
   const out: Array<[number, number]> = [];
@@ -128,7 +128,7 @@ function koreanCuts(lower: string): Array<[number, number]> {
   for (const m of lower.matchAll(KO_SPLIT)) {
     const before = lower.slice(last, m.index);
     const word = /(\S+)$/.exec(before)?.[1] ?? '';
-    const connective = /(?:고|고서|아서|어서|해서|여서)$/.test(word);
+    const connective = /(?:고|고서|아서|어서|해서|여서|다가)$/.test(word);
     if (connective && !/^[\uAC00-\uD7A3]+$/.test(word)) continue;
     if (connective && /^(?:그리고|하고|이고|라고|에서|으로서|로서)$/.test(word) && word !== '하고') continue;
     if (/^(?:하고)$/.test(word) && /[A-Za-z0-9]\s*$/.test(before.slice(0, -2))) continue;

@@ -95,7 +95,8 @@ export function prepare(text: string): PreparedText {
     .replace(/\u00A0|\u3000/g, ' ');
   const { masked: quoted, quotes } = maskQuotes(clean);
   // "create session --image tensorflow --gpu 1": CLI-style flags read as words (same length, so indices hold)
-  const flagsAsWords = quoted.replace(CLI_FLAG, (m) => m.replace('--', '  '));
+  // "--name X" names the thing (" named X" keeps the length); other flags become plain words
+  const flagsAsWords = quoted.replace(/(?<![\w-])--name(?=[\s=])/gi, ' named').replace(CLI_FLAG, (m) => m.replace('--', '  '));
   // common slips of the keyboard in the task words ("lauch", "shrae", "sesion"); names are left alone
   const masked = flagsAsWords.replace(TYPO_WORD, (w) => TYPOS[w.toLowerCase()] ?? w);
   return { masked, lower: lowerAscii(masked), quotes, truncated };
