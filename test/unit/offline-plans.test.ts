@@ -311,4 +311,27 @@ describe('offline plans', () => {
     expect(body.batch_timeout).toBe(2700);
     expect(body.config.resources).toEqual({ 'cuda.shares': 1 });
   });
+  it('a job that starts later or after another session is queued, not waited for; bootstrap scripts and pre-opened ports go where the manager reads them', async () => {
+    const later = await plan('batch job running `sh scripts/preprocess.sh` on the python image, scheduled to start in 1 hour');
+    expect(later.steps[0]!.body).toMatchObject({ session_type: 'batch', starts_at: '1h', startup_command: 'sh scripts/preprocess.sh' });
+    expect(later.steps[0]!.wait).toBeUndefined();
+    const after = await plan('start a batch session that waits for train-job-1 to finish and then runs `python export.py` (pytorch image)');
+    expect(after.steps[0]!.body).toMatchObject({ dependencies: ['11111111-1111-4111-8111-111111111111'] });
+    expect(after.steps[0]!.wait).toBeUndefined();
+    const boot = await plan('python session with bootstrap script `pip install -r /home/work/api_helper/requirements.txt`, api_helper mounted');
+    expect(boot.steps[0]!.body).toMatchObject({ bootstrap_script: 'pip install -r /home/work/api_helper/requirements.txt' });
+    expect((boot.steps[0]!.body as Record<string, unknown>).startup_command).toBeUndefined();
+    const ports = await plan('새 세션 하나 열어줘: pytorch, fGPU 1, 컨테이너 포트 8080 미리 열어두고');
+    expect((ports.steps[0]!.body as { config: Record<string, unknown> }).config.preopen_ports).toEqual([8080]);
+    // an interactive session cannot start later: asked, not guessed
+    const interactive = await plan('open a python notebook and start it in 2 hours');
+    expect(interactive.outcome).toBe('needs_clarification');
+  });
+
+  it('files inside a session container are listed with the session route, a folder UUID finds the folder', async () => {
+    const files = await plan('train-job-1 세션 컨테이너 안의 /home/work 파일 목록 보여줘');
+    expect(files.steps.map((st) => [st.operationId, st.pathParams, st.query])).toEqual([['session.list_files', { session_name: 'train-job-1' }, { path: '/home/work' }]]);
+    const trash = await plan('trash vfolder aaaaaaaa-0000-4000-8000-000000000001');
+    expect(trash.steps.map((st) => [st.operationId, st.pathParams])).toEqual([['folders.delete_by_name', { name: 'api_helper' }]]);
+  });
 });

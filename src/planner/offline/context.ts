@@ -67,7 +67,10 @@ export function findByName<T extends { name: string; id?: string }>(
   items: T[],
   mention: string,
 ): { item: T; exact: boolean } | undefined {
-  const exact = items.find((i) => i.name === mention || i.id === mention);
+  // ids match with or without dashes (folders are listed with hex ids, users paste dashed UUIDs)
+  const bare = (s: string): string => s.replace(/-/g, '').toLowerCase();
+  const idLike = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(mention);
+  const exact = items.find((i) => i.name === mention || i.id === mention || (idLike && i.id !== undefined && bare(i.id) === bare(mention)));
   if (exact) return { item: exact, exact: true };
   const lower = mention.toLowerCase();
   const ci = items.filter((i) => i.name.toLowerCase() === lower);

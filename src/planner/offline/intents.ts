@@ -53,6 +53,14 @@ export interface SessionCreateIntent {
   project?: string;
   clusterSize?: number;
   clusterMode?: 'single-node' | 'multi-node';
+  /** run when the container starts, before the startup command ("bootstrap script `pip install …`") */
+  bootstrapScript?: string;
+  /** container ports to pre-open */
+  preopenPorts?: number[];
+  /** batch only: a start time or delay ("1h") */
+  startsAt?: string;
+  /** sessions (names or ids) that must finish first */
+  dependencies?: string[];
   /** "mount my folder": a mount was asked for without saying which folder */
   mountUnnamed?: boolean;
   /** "3 sessions": how many to create (default 1). */
@@ -99,7 +107,7 @@ export interface SessionRenameIntent {
 
 /** Acting on a running session without ending it: stop the code it runs, or open an app in it. */
 export interface SessionActionIntent {
-  kind: 'session.interrupt' | 'session.start_service' | 'session.commit' | 'session.restart';
+  kind: 'session.interrupt' | 'session.start_service' | 'session.commit' | 'session.restart' | 'session.files';
   target: SessionTarget;
   /** session.start_service: the in-container app ("jupyterlab", "vscode", "tensorboard", …) */
   app?: string;
@@ -107,6 +115,8 @@ export interface SessionActionIntent {
   filename?: string;
   /** session.restart: the re-created session's name when it should differ ("call the new one X") */
   newName?: string;
+  /** session.files: the directory inside the container */
+  path?: string;
 }
 
 export interface SessionExecuteIntent {

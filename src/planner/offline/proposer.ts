@@ -51,6 +51,7 @@ const HANDLERS: Record<Intent['kind'], Handler> = {
   'session.start_service': proposeSessionAction as Handler,
   'session.commit': proposeSessionAction as Handler,
   'session.restart': proposeSessionRestart as Handler,
+  'session.files': proposeSessionAction as Handler,
   'session.execute': async (ctx) => ({
     candidates: [{ kind: 'clarify', question: `Running code inside ${(ctx.parsed.intent as { target?: { names: string[] } }).target?.names[0] ?? 'a session'} is not supported by the offline planner yet; open the session's terminal or use --llm.` }],
   }),

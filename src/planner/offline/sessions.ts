@@ -228,6 +228,9 @@ export async function proposeSessionCreate(ctx: HandlerContext<ParsedIntent<Sess
     const folders = usableFolders(await ctx.world.folders());
     return ask(`Which folder should I mount? Your folders: ${listNames(folders)}.`);
   }
+  if (intent.startsAt && intent.sessionType !== 'batch') {
+    return ask(`Only a batch job can start later (starts_at ${intent.startsAt}). Should it be a batch job — and which command should it run?`);
+  }
   if (intent.sessionType === 'batch' && !intent.startupCommand) {
     return ask('What command should the batch job run? (e.g. "python train.py")');
   }
@@ -241,6 +244,15 @@ export async function proposeSessionCreate(ctx: HandlerContext<ParsedIntent<Sess
   const place = await placementCandidates(ctx, intent);
   if (typeof place === 'string') return ask(place);
 
+  // sessions to wait for: live ones by id (names are matched too, ids survive renames)
+  const dependencies: string[] = [];
+  for (const dep of intent.dependencies ?? []) {
+    const live = findByName(liveSessions(await ctx.world.sessions()), dep);
+    if (!live) return ask(`There is no live session "${dep}" to wait for. Your sessions: ${listNames(liveSessions(await ctx.world.sessions()))}.`);
+    dependencies.push(live.item.id || live.item.name);
+  }
+  const deferred =
+    intent.startsAt && intent.sessionType === 'batch' ? `starts in ${intent.startsAt}` : dependencies.length ? `starts after ${intent.dependencies!.join(', ')} finish${intent.dependencies!.length > 1 ? '' : 'es'}` : undefined;
   const candidates: CallCandidate[] = [];
   for (const image of img.images) {
     const { name, assumption } = sessionNameFor(ctx, intent, image, createdSoFar);
@@ -251,6 +263,7 @@ export async function proposeSessionCreate(ctx: HandlerContext<ParsedIntent<Sess
       if (Object.keys(mounts.mountMap).length) config.mount_map = mounts.mountMap;
       if (Object.keys(mounts.mountOptions).length) config.mount_options = mounts.mountOptions;
       if (Object.keys(intent.environ).length) config.environ = intent.environ;
+      if (intent.preopenPorts?.length) config.preopen_ports = intent.preopenPorts;
       const body: Record<string, unknown> = {
         session_name: name,
         image: image.name,
@@ -267,6 +280,9 @@ export async function proposeSessionCreate(ctx: HandlerContext<ParsedIntent<Sess
       } else if (intent.clusterMode) body.cluster_mode = intent.clusterMode;
       if (intent.startupCommand) body.startup_command = intent.startupCommand;
       if (intent.batchTimeout && intent.sessionType === 'batch') body.batch_timeout = intent.batchTimeout;
+      if (intent.startsAt && intent.sessionType === 'batch') body.starts_at = intent.startsAt;
+      if (intent.bootstrapScript) body.bootstrap_script = intent.bootstrapScript;
+      if (dependencies.length) body.dependencies = dependencies;
       if (intent.tag) body.tag = intent.tag;
       const assumptions = [...img.assumptions, ...res.assumptions, ...mounts.assumptions];
       if (assumption) assumptions.push(assumption);
@@ -279,9 +295,10 @@ export async function proposeSessionCreate(ctx: HandlerContext<ParsedIntent<Sess
           {
             operationId: 'session.create_from_params',
             body,
-            reason: `create ${intent.sessionType ?? 'interactive'} session ${name} (${slotsText}) in ${p.group}`,
+            reason: `create ${intent.sessionType ?? 'interactive'} session ${name} (${slotsText}) in ${p.group}${deferred ? ` — queued: ${deferred}, not waited for` : ''}`,
             assumptions,
-            wait: { until: 'RUNNING', timeoutSeconds: WAIT_SECONDS },
+            // a job that starts later or after other sessions stays PENDING by design: queue it, do not wait
+            ...(deferred ? {} : { wait: { until: 'RUNNING' as const, timeoutSeconds: WAIT_SECONDS } }),
           },
           { role: 'create' },
         ),
@@ -535,7 +552,11 @@ export async function proposeSessionRename(ctx: HandlerContext<ParsedIntent<Sess
 export async function proposeSessionAction(ctx: HandlerContext<ParsedIntent<SessionActionIntent>>): Promise<HandlerResult> {
   if (ctx.mine.length > 0) return done;
   const intent = ctx.parsed.intent;
-  const verb = intent.kind === 'session.interrupt' ? 'interrupt' : intent.kind === 'session.commit' ? 'save as an image' : `open ${intent.app ?? 'the app'} in`;
+  const verb =
+    intent.kind === 'session.interrupt' ? 'interrupt'
+    : intent.kind === 'session.commit' ? 'save as an image'
+    : intent.kind === 'session.files' ? 'list the files of'
+    : `open ${intent.app ?? 'the app'} in`;
   const described = await describedTarget(ctx, intent.target);
   if (typeof described === 'string') return ask(described);
   if (described.target.names.length === 0 && described.target.created === undefined) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), verb));
@@ -545,6 +566,16 @@ export async function proposeSessionAction(ctx: HandlerContext<ParsedIntent<Sess
   const session_name = s.createdBy ? { $from: s.createdBy, path: 'sessionId' } : s.name;
   if (intent.kind === 'session.interrupt') {
     return calls(tagged(ctx, { operationId: 'session.interrupt', pathParams: { session_name }, reason: `interrupt the code running in ${s.name} (the session stays up)` }));
+  }
+  if (intent.kind === 'session.files') {
+    return calls(
+      tagged(ctx, {
+        operationId: 'session.list_files',
+        pathParams: { session_name },
+        query: { path: intent.path ?? '.' },
+        reason: `files in ${intent.path ?? 'the work directory'} of ${s.name}'s container`,
+      }),
+    );
   }
   if (intent.kind === 'session.commit') {
     return calls(

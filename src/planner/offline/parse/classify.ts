@@ -139,7 +139,7 @@ export function features(lower: string, opts: { hasQuantities: boolean; hasImage
 const has = (f: ClauseFeatures, v: Verb): boolean => f.verbs.some((h) => h.kind === v);
 const hasNoun = (f: ClauseFeatures, n: Noun): boolean => f.nouns.some((h) => h.kind === n);
 
-const REMAINING = /\b(?:left|remaining|remains?|free|available|spare|headroom|unused|allocatable|max(?:imum)?|can\s+i\s+(?:still\s+)?(?:use|get|allocate|request|have|run))\b|남은|남았|남아|여유|잔여|가용|사용\s*가능|쓸\s*수\s*있/;
+const REMAINING = /\b(?:left|remaining|remains?|free|available|spare|headroom|unused|allocatable|empty|idle|max(?:imum)?|can\s+i\s+(?:still\s+)?(?:use|get|allocate|request|have|run))\b|남은|남았|남아|여유|잔여|가용|사용\s*가능|쓸\s*수\s*있|비어|비었|한가/;
 
 /** The intent kind of one clause, or undefined when it asks for no task. */
 /** "휴지통 기능 테스트 중이야", "just testing the trash": a remark, not a task */
@@ -220,12 +220,25 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     return { kind: 'session.start_service', confidence: 0.7 };
   }
 
+  // files inside a session's container (not a storage folder): "train-job-1 세션 컨테이너 안의 /home/work 파일 목록"
+  if ((hasNoun(f, 'file') || (/\bls\b/.test(l) && f.hasName) || /파일/.test(l)) && (hasNoun(f, 'session') || /\bcontainer\b|컨테이너/.test(l)) && !hasNoun(f, 'folder') && !has(f, 'delete') && !has(f, 'create') && !has(f, 'move')) {
+    return { kind: 'session.files', confidence: 0.75 };
+  }
+
   // "open tensorboard" with no session named: an app in a running session (the planner asks which); "open a jupyter notebook" is a new session
   if (
     /^\s*(?:please\s+)?(?:open|launch|start|run|bring\s+up)\s+(?:the\s+|my\s+)?(?:tensorboard|vs\s*code|vscode|code-server|ttyd|web\s+terminal|mlflow(?:-ui)?|jupyter\s*lab|jupyterlab)\b(?!\s+(?:session|image|notebook))/.test(l) &&
     !f.hasQuantities && !f.hasImage && !hasNoun(f, 'session')
   ) {
     return { kind: 'session.start_service', confidence: 0.6 };
+  }
+
+  // "would a gpu-large session fit right now? just check": a capacity question, nothing started
+  if (
+    (/\b(?:would|will|does|do|could|can)\b[^.?]{0,40}\b(?:fit|be\s+allocatable|have\s+room)\b|\bis\s+there\s+(?:room|space|capacity)\s+for\b|\benough\s+(?:room|space|capacity|resources)\s+for\b|들어갈\s*수\s*있(?:어|나|을까|는지)|자리\s*(?:있어|있나|있을까|있는지)|가능할까|돌릴\s*수\s*있(?:어|나|을까)/.test(l)) &&
+    (f.question || /\bjust\s+check|\bdon'?t\s+(?:start|create|launch)|확인만|만들지\s*말고/.test(l)) && !/\bcreate\b|\bstart\b(?!\s+anything)|만들어\s*줘|띄워\s*줘/.test(l.replace(/don'?t\s+start\s+anything|don'?t\s+(?:start|create|launch)\b/g, ''))
+  ) {
+    return { kind: 'resource.presets', confidence: 0.75 };
   }
 
   // limits, not free capacity: "how many sessions am I allowed to run at once", "동시에 세션 몇 개까지"
@@ -256,7 +269,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     !hasNoun(f, 'session') &&
     !/\bmount|마운트|\bshare\b|공유|@/.test(l) &&
     (/\b(?:make|set|turn|mark|change|switch|flip)\b[^.;]{0,40}?\b(?:to\s+|as\s+|into\s+)?(?:be\s+)?(?:read[\s-]*only|readonly|read[\s-]*write|writable|(?:not\s+|un-?)?cloneable)\b/.test(l) ||
-      /(?:읽기\s*전용|읽기\s*쓰기|쓰기\s*가능|복제\s*가능|복제\s*불가)\s*(?:으로|로|하게|이게|상태로)?\s*(?:바꿔|바꾸|변경|설정|만들어|해\s*줘|해줘|돌려)/.test(l)) &&
+      /(?:읽기\s*전용|읽기\s*쓰기|쓰기\s*가능|복제\s*가능|복제\s*불가)\s*(?:\(\s*\w+\s*\))?\s*(?:으로|로|하게|이게|상태로)?\s*(?:바꿔|바꾸|변경|설정|만들어|해\s*줘|해줘|돌려)/.test(l)) &&
     v !== 'create'
       ? true
       : /\bmake\s+(?:(?:the|my)\s+(?:\S+\s+|\s+)(?:folder|vfolder)\s+|(?!(?:a|an|the|new|another|one|me)\b)\S+\s+|\s{2,})(?:folder\s+)?(?:read[\s-]*only|readonly|(?:not\s+)?cloneable)\b/.test(l) && !hasNoun(f, 'session')
@@ -295,14 +308,14 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   }
 
   // "gpu-small preset but on the gpu-a100 group please": a named preset, placed, no verb, no question — a session order
-  if (!v && !f.question && f.hasName && hasNoun(f, 'preset') && /\b(?:on|in|into)\s+(?:the\s+)?(?:\S+\s+)?(?:resource\s+)?group\b|\bplease\b|부탁|(?:로|으로)\s*(?:하나|한\s*개)/.test(l) && !/\bwhat|which|list|show|available\b/.test(l)) {
+  if (!v && !f.question && f.hasName && hasNoun(f, 'preset') && /\b(?:on|in|into)\s+(?:the\s+)?(?:\S+\s+)?(?:resource\s+)?group\b|\b(?:on|in|into)\s{3,}|\bplease\b|\bpl[sz]\b|부탁|(?:로|으로)\s*(?:하나|한\s*개)/.test(l) && !/\bwhat|which|list|show|available\b/.test(l)) {
     return { kind: 'session.create', confidence: 0.6 };
   }
 
   // read-only resource questions
   const creating = v === 'create' && (o === 'session' || o === undefined || o === 'compute' || o === 'image' || o === 'preset' || o === 'rgroup');
   if (!creating || f.question) {
-    if ((hasNoun(f, 'compute') || /얼마|how\s+(?:many|much)/.test(l)) && REMAINING.test(l) && !hasNoun(f, 'session') && !hasNoun(f, 'folder') && !hasNoun(f, 'preset') && !(hasNoun(f, 'rgroup') && !/\b(?:f-?gpus?|gpus?|cpus?|cores?|memory|ram|quota)\b|지피유|메모리|쿼터|gpu|cpu/.test(l)) && !hasNoun(f, 'slot')) {
+    if ((hasNoun(f, 'compute') || /얼마|how\s+(?:many|much)/.test(l)) && REMAINING.test(l) && !hasNoun(f, 'session') && !hasNoun(f, 'folder') && !hasNoun(f, 'preset') && !(hasNoun(f, 'rgroup') && !/\b(?:f-?gpus?|gpus?|cpus?|cores?|memory|ram|quota|empty|free|idle)\b|지피유|메모리|쿼터|gpu|cpu|비어|비었|여유|남/.test(l)) && !hasNoun(f, 'slot')) {
       return { kind: 'resource.remaining', confidence: 0.85 };
     }
     if (o === 'preset' || (hasNoun(f, 'preset') && !hasNoun(f, 'session'))) return { kind: 'resource.presets', confidence: 0.85 };
@@ -379,7 +392,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   if (has(f, 'rename') && v !== 'create') return { kind: 'session.rename', confidence: 0.85 };
   if (v === 'destroy' || v === 'delete') return { kind: 'session.destroy', confidence: o === 'session' ? 0.9 : 0.75 };
   if (!v && (f.hasQuantities || f.hasImage) && o === 'session' && !f.question) return { kind: 'session.create', confidence: 0.65 };
-  if (v === 'create' || v === 'serve' || (v === 'mount' && o === 'session')) {
+  if (v === 'create' || v === 'serve' || (v === 'mount' && (o === 'session' || f.hasQuantities || f.hasImage))) {
     if (o === 'session' || modifiedSession || f.hasQuantities || f.hasImage) return { kind: 'session.create', confidence: o === 'session' ? 0.9 : 0.75 };
     return undefined;
   }

@@ -35,7 +35,7 @@ import {
   type NameHit,
 } from './mentions.js';
 import { extractCluster, extractCount, extractDuration, extractReplicas, extractResources, type Span } from './resources.js';
-import { detectLanguage, lowerAscii, MAX_ANALYSED_CHARS, prepare, unmask } from './text.js';
+import { detectLanguage, lowerAscii, MAX_ANALYSED_CHARS, PLACEHOLDER, prepare, unmask } from './text.js';
 import { refusalReason } from './refuse.js';
 import { leadingTaskVerb, splitClauses, type ClausePart } from './split.js';
 
@@ -107,7 +107,7 @@ function renamePair(c: Clause): { from?: string; to?: string } {
 }
 
 function renamePairRaw(c: Clause): { from?: string; to?: string } {
-  const en = new RegExp(`(?:rename|renaming)\\s+(?:the\\s+|my\\s+)?(?:(?:session|folder|vfolder|service)\\s+)?${NAME}(?:\\s+(?:session|folder|vfolder))?\\s+(?:to|as|into)\\s+${NAME}`, 'i').exec(c.masked);
+  const en = new RegExp(`(?:rename|renaming)\\s+(?:the\\s+|my\\s+)?(?:(?:session|folder|vfolder|service)\\s+)?${NAME}(?:\\s+(?:session|folder|vfolder))?(?:\\s+(?:to|as|into)\\s+|\\s*(?:->|→|=>)\\s*)${NAME}`, 'i').exec(c.masked);
   if (en) return { from: cleanName(unmask(en[1]!, c.quotes)), to: cleanName(unmask(en[2]!, c.quotes)) };
   const change = new RegExp(`(?:change|set)\\s+(?:the\\s+)?name\\s+of\\s+(?:the\\s+)?(?:(?:session|folder)\\s+)?${NAME}(?:\\s+(?:session|folder))?\\s+to\\s+${NAME}`, 'i').exec(c.masked);
   if (change) return { from: cleanName(unmask(change[1]!, c.quotes)), to: cleanName(unmask(change[2]!, c.quotes)) };
@@ -190,7 +190,9 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const spans: Span[] = [];
       const image = extractImage(c);
       if (image) spans.push(image);
-      const command = extractCommand(c);
+      const extras = sessionExtras(c);
+      spans.push(...extras.spans);
+      const command = extractCommand(extras.spans.length ? blank(c, extras.spans) : c);
       if (command) spans.push(command);
       const cluster = extractCluster(lower);
       if (cluster) spans.push(...cluster.spans);
@@ -247,6 +249,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         ...(project ? { project } : {}),
         ...(cluster ? { clusterSize: cluster.value.size, ...(cluster.value.mode ? { clusterMode: cluster.value.mode } : {}) } : {}),
         ...(count && !perSession ? { count: count.value } : {}),
+        ...extras.slots,
       };
       // a variable named without its value: only the user knows it (often a secret)
       for (const name of envFound.unset) missing.push(`environ:${name}`);
@@ -371,10 +374,17 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const named = namedPath ?? explicitNames(rest)[0]?.value;
       const path = named ?? (dir ? cleanName(unmask(dir[1]!, c.quotes)) : undefined);
       // "inside it": the folder is the one just named (resolved later)
-      const name = folderName && !['the', 'a', 'it', 'that', 'this', 'there'].includes(folderName.toLowerCase()) ? folderName : undefined;
+      let name = folderName && !['the', 'a', 'it', 'that', 'this', 'there'].includes(folderName.toLowerCase()) ? folderName : undefined;
+      // "mkdir api_helper/tests": with no folder named, the path starts with it
+      let dirPath = path;
+      if (!name && dirPath && /^[A-Za-z0-9_][^/]*\/./.test(dirPath) && !/\b(?:it|that|this)\b|그\s*폴더|거기/.test(lower)) {
+        const [head, ...tail] = dirPath.split('/');
+        name = head;
+        dirPath = tail.join('/');
+      }
       if (!name) missing.push('name');
-      if (!path) missing.push('path');
-      return { intent: { kind, ...(name ? { name } : {}), ...(path ? { path } : {}) }, missing };
+      if (!dirPath) missing.push('path');
+      return { intent: { kind, ...(name ? { name } : {}), ...(dirPath ? { path: dirPath } : {}) }, missing };
     }
     case 'folder.rename': {
       const pair = renamePair(c);
@@ -555,6 +565,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'session.interrupt':
     case 'session.start_service':
     case 'session.restart':
+    case 'session.files':
     case 'session.commit': {
       const app = kind === 'session.start_service' ? extractApp(lower) : undefined;
       // "commit train-job-1 as my-env", "…을 my-env라는 이름으로 저장"
@@ -579,7 +590,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       ];
       const target = sessionTarget(blank(c, spans), lower);
       if (target.names.length === 0 && !target.all && !target.described) missing.push('target');
-      return { intent: { kind, target, ...(app ? { app: app.value } : {}), ...(filename ? { filename } : {}), ...(newName ? { newName } : {}) }, missing };
+      const dirPath = kind === 'session.files' ? extractPaths(c).find((p) => p.startsWith('/') || p.includes('/')) : undefined;
+      return { intent: { kind, target, ...(app ? { app: app.value } : {}), ...(filename ? { filename } : {}), ...(newName ? { newName } : {}), ...(dirPath ? { path: dirPath } : {}) }, missing };
     }
     case 'folder.update_options':
     case 'folder.clone': {
@@ -693,6 +705,46 @@ function resolveReferences(intents: ParsedIntent[]): void {
       p.missing = p.missing.filter((m) => m !== 'name');
     }
   }
+}
+
+/**
+ * Session settings past resources and image: a bootstrap script, ports to pre-open, a start
+ * time for a batch job, sessions to wait for. Their spans are blanked before the startup command
+ * and names are read, so "bootstrap script `pip install …`" is no startup command.
+ */
+function sessionExtras(c: Clause): { slots: Partial<Extract<Intent, { kind: 'session.create' }>>; spans: Span[] } {
+  const spans: Span[] = [];
+  const slots: Partial<Extract<Intent, { kind: 'session.create' }>> = {};
+  const boot = new RegExp(`\\bbootstrap(?:\\s+script)?\\s*(?:[:=]|of|is|that\\s+runs)?\\s*(${PLACEHOLDER})|(${PLACEHOLDER})\\s*(?:을|를)?\\s*(?:부트스트랩|bootstrap)`, 'i').exec(c.masked);
+  if (boot) {
+    slots.bootstrapScript = unmask((boot[1] ?? boot[2])!, c.quotes);
+    spans.push({ start: boot.index, end: boot.index + boot[0].length });
+  }
+  const ports =
+    /\b(?:pre-?open(?:ed)?|expose[sd]?|open(?:ed)?|forward(?:ed)?)\s+(?:(?:the\s+)?(?:container\s+)?ports?\s+)(\d{2,5}(?:\s*(?:,|and|&)\s*\d{2,5})*)|\bports?\s+(\d{2,5}(?:\s*(?:,|and|&)\s*\d{2,5})*)\s+(?:pre-?)?open(?:ed)?|포트\s*(\d{2,5}(?:\s*(?:,|와|과|랑|하고)\s*\d{2,5})*)\s*(?:번)?\s*(?:을|를|도)?\s*(?:미리\s*)?(?:열어|열고|오픈|개방)/i.exec(c.lower);
+  if (ports) {
+    const list = (ports[1] ?? ports[2] ?? ports[3])!.match(/\d{2,5}/g)!.map(Number).filter((p) => p > 0 && p < 65536);
+    if (list.length) slots.preopenPorts = list;
+    spans.push({ start: ports.index, end: ports.index + ports[0].length });
+  }
+  // "scheduled to start in 1 hour", "1시간 뒤에 시작"
+  const later = /\b(?:start(?:s|ing)?|run(?:s|ning)?|begin(?:s|ning)?|kick(?:s)?\s+off)\s+(?:it\s+)?in\s+(\d+)\s*(h|hrs?|hours?|m|mins?|minutes?)\b|(\d+)\s*(시간|분)\s*(?:뒤|후)에?\s*(?:시작|실행|돌려|돌리)/i.exec(c.lower);
+  if (later) {
+    const n = (later[1] ?? later[3])!;
+    const unit = (later[2] ?? later[4])!;
+    slots.startsAt = `${n}${/^(?:h|hr|hrs|hour|hours|시간)$/.test(unit) ? 'h' : 'm'}`;
+    spans.push({ start: later.index, end: later.index + later[0].length });
+  }
+  // "waits for train-job-1 to finish", "after train-job-1 is done", "train-job-1 끝나면"
+  const dep = new RegExp(`\\b(?:waits?\\s+(?:for|until)|after|once|when)\\s+(?:the\\s+session\\s+)?${NAME}\\s+(?:to\\s+)?(?:finish(?:es|ed)?|is\\s+(?:done|finished|complete)|complete[sd]?|end(?:s|ed)?|has\\s+finished)|\\bdepends?\\s+on\\s+(?:the\\s+session\\s+)?${NAME}|${NAME}\\s*(?:세션)?\\s*(?:이|가)?\\s*(?:끝나면|끝난\\s*(?:뒤|후|다음)에?|완료되면|끝나고)`, 'i').exec(c.masked);
+  if (dep) {
+    const name = cleanName(unmask((dep[1] ?? dep[2] ?? dep[3])!, c.quotes));
+    if (name && !isStopWord(name)) {
+      slots.dependencies = [name];
+      spans.push({ start: dep.index, end: dep.index + dep[0].length });
+    }
+  }
+  return { slots, spans };
 }
 
 /** A file name with a known extension, or a relative path: something inside a folder. */
@@ -903,7 +955,7 @@ const LEADING_PLACE = new RegExp(`^\\s*(?:(?:in|inside|within|from|under)\\s+(?:
  * a clause that names or details the thing just asked for, not a task of its own.
  */
 const DETAILS_FOLLOW_UP =
-  /^\s*(?:and\s+)?(?:(?:the\s+|its\s+)?(?:service|session|job|folder)(?:'s)?\s+)?name\s*(?:is|:|=|should\s+be|will\s+be)|^\s*(?:and\s+)?(?:call|name)\s+it\b|^\s*(?:서비스|세션|작업|폴더)?\s*(?:의\s*)?이름\s*(?:은|는|:|=)|^\s*(?:실행|시작)?\s*(?:명령|커맨드|명령어)\s*(?:은|는|:|=)|^\s*(?:and\s+)?(?:the\s+)?(?:startup\s+)?(?:command|entrypoint|cmd)\s*(?:is|:|=|should\s+be)|^\s*(?:레플리카|복제본)\s*(?:은|는)?\s*\d/;
+  /^\s*(?:and\s+)?(?:mount|attach)\s+(?!it\b)\S|^\s*(?:and\s+)?(?:the\s+)?name(?:d)?\s*[:=]?\s+\S|^\s*(?:and\s+)?(?:(?:the\s+|its\s+)?(?:service|session|job|folder)(?:'s)?\s+)?name\s*(?:is|:|=|should\s+be|will\s+be)|^\s*(?:and\s+)?(?:call|name)\s+it\b|^\s*(?:서비스|세션|작업|폴더)?\s*(?:의\s*)?이름\s*(?:은|는|:|=)|^\s*(?:실행|시작)?\s*(?:명령|커맨드|명령어)\s*(?:은|는|:|=)|^\s*(?:and\s+)?(?:the\s+)?(?:startup\s+)?(?:command|entrypoint|cmd)\s*(?:is|:|=|should\s+be)|^\s*(?:레플리카|복제본)\s*(?:은|는)?\s*\d/;
 
 const READ_VERBS = /^(?:list|show|display|check|describe|inspect|view|fetch|get)$/;
 const CREATE_VERBS = /^(?:create|make|start|launch|spin\s+up|fire\s+up|boot|open|run|set\s+up|provision|give\s+me|allocate)$/;

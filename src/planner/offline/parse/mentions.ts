@@ -22,7 +22,7 @@ const NOT_NAMES = new Set(
     'the a an my our your his her their this that these those it its all every each any some new old another same ' +
     'running pending active idle stopped terminated finished dead errored failed current existing empty shared default ' +
     'batch interactive inference notebook notebooks jupyter gpu cpu gpus cpus fgpu fgpus interactive compute training ' +
-    'model models general user personal project group team usage mode type permission cloneable host quota bin trash one two three first last latest following ' +
+    'model models general user personal project group team usage mode type permission cloneable host quota bin trash output logs log stdout stderr fit name ls dir one two three first last latest following ' +
     'read-only readonly read-write rw ro private public new, named called with using from in on at to for of and or ' +
     'session sessions folder folders vfolder vfolders service services job jobs container containers ' +
     'pytorch torch tensorflow tf python vllm ngc jax triton tgi nvidia cuda r julia image images ' +
@@ -69,6 +69,8 @@ const EXPLICIT = [
   rx(`(?:named|called|name\\s+it|call\\s+it|name\\s+(?:should\\s+be|is)|with\\s+(?:the\\s+)?name(?:\\s+of)?|name\\s*[:=]|titled|labell?ed)\\s+(?:as\\s+)?${NAME}`),
   rx(`${NAME}\\s*(?:이)?(?:라는|란|라고\\s*하는)`),
   rx(`이름(?:은|을|이|는)?\\s*[:=]?\\s*${NAME}`),
+  // ", name scratch-cpu", "— service name llama3-chat": a bare "name X" in a list of settings
+  rx(`(?:^|[,;(\u2014\u2013]\\s*|\\band\\s+)(?:(?:the\\s+)?(?:service|session|folder|job|endpoint)\\s+)?name\\s+(?!it\\b)${NAME}`),
 ];
 
 /** Explicitly introduced names, in order. */
@@ -237,6 +239,8 @@ export function extractScalingGroup(c: Clause): { value: string; index: number }
     rx(`${NAME}\\s*(?:리소스|자원|스케일링)?\\s*그룹`, 'g'),
     rx(`(?:in|on|from)\\s+(?:the\\s+)?${NAME}\\s+group(?![\\w-])`, 'gi'),
     rx(`(?:리소스|자원|스케일링)\\s*그룹\\s*${NAME}`, 'g'),
+    // ", default resource group": an item in a list of settings
+    rx(`(?:^|[,;\u2014\u2013]\\s*|\\band\\s+)(?:the\\s+)?${NAME}\\s+(?:${GROUP_WORDS})`, 'gi'),
   ];
   for (const p of pats) {
     for (const m of c.masked.matchAll(p)) {
@@ -285,7 +289,7 @@ export function wantsAnyScalingGroup(lower: string): boolean {
     /\bwherever\b|\banywhere\b|first\s+(?:group|one)\s+(?:that|with)/.test(lower) ||
     /\b(?:a|any|some|one|the)\s+(?:resource\s+|scaling\s+)?group\s+(?:that|which|where)\s+(?:\w+\s+){0,2}?(?:fit|fits|hold|holds|has\s+(?:room|space|capacity))\b/.test(lower) ||
     /아무\s*(?:그룹|데|곳|리소스)|아무데나|어디든|어디서든|(?:되는|남는|여유\s*있는|가능한)\s*(?:리소스\s*)?(?:그룹|곳)/.test(lower) ||
-    /(?:들어갈|들어가는|맞는|수용할|수용\s*가능한|돌릴|띄울|받아\s*줄)\s*(?:수\s*있는\s*)?(?:리소스\s*|자원\s*)?(?:그룹|곳)|(?:리소스\s*|자원\s*)?그룹\s*(?:을|를)?\s*(?:알아서|적당히)?\s*(?:골라|찾아|선택해)/.test(lower)
+    /자리\s*(?:있는|남은|나는|되는)\s*(?:리소스\s*|자원\s*)?(?:그룹|곳|데)|(?:그룹|곳|데)\s*(?:으로|로|에)?\s*알아서|(?:들어갈|들어가는|맞는|수용할|수용\s*가능한|돌릴|띄울|받아\s*줄)\s*(?:수\s*있는\s*)?(?:리소스\s*|자원\s*)?(?:그룹|곳)|(?:리소스\s*|자원\s*)?그룹\s*(?:을|를)?\s*(?:알아서|적당히)?\s*(?:골라|찾아|선택해)/.test(lower)
   );
 }
 
@@ -377,6 +381,17 @@ export function extractMounts(c: Clause): MountMention[] {
     }
   }
   for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|붙인|연결)`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length);
+  // "datasets랑 api_helper 둘 다 마운트해서"
+  for (const m of c.masked.matchAll(rx(`${NAME}((?:\\s*(?:,|이랑|랑|하고|과|와|및)\\s*${NAME})+)\\s*(?:둘\\s*다|셋\\s*다|모두|전부|다)?\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|연결)`, 'g'))) {
+    let from = m.index;
+    for (const n of m[0].replace(/\s*(?:둘\s*다|셋\s*다|모두|전부|다)?\s*(?:을|를)?\s*(?:마운트|붙여|붙이|연결)$/, '').split(/\s*(?:,|이랑|랑|하고|및)\s*|(?<=[A-Za-z0-9_\uE001])\s*(?:과|와)\s*/)) {
+      const name = n.trim();
+      if (!/^[A-Za-z0-9\uE000]/.test(name) || /\s/.test(name)) continue;
+      const at = Math.max(from, c.masked.indexOf(name, from));
+      from = at + name.length;
+      add(unmask(name, c.quotes), at, at + name.length, true);
+    }
+  }
   // "datasets는 /home/work/data 경로로 마운트": the folder, then where it goes
   for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:은|는|을|를)\\s*/[^\\s,;]+\\s*(?:경로|위치|디렉터리|디렉토리)?\\s*(?:에|로|으로)?\\s*(?:마운트|붙여|붙이|연결)`, 'g'))) {
     add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[1]!.length);
@@ -455,7 +470,7 @@ export function extractEmails(c: Clause): string[] {
 }
 
 export function extractPermission(lower: string): 'ro' | 'rw' | 'wd' | undefined {
-  if (/write[\s-]*delete|\bwd\b|full\s+(?:access|control)|삭제\s*권한|모든\s*권한/.test(lower)) return 'wd';
+  if (/write[\s/-]*delete|\bwd\b|\brwd\b|full\s+(?:read[\s/-]*write[\s/-]*delete\s+)?(?:access|control)|삭제\s*권한|모든\s*권한|삭제\s*까지/.test(lower)) return 'wd';
   if (/read[\s-]*only|readonly|\bro\b|read\s+access|view[\s-]*only|읽기\s*전용|읽기만|읽기\s*권한/.test(lower)) return 'ro';
   if (/read[\s-]*(?:and[\s-]*)?write|read\/write|\brw\b|write\s+access|writable|editable|쓰기|읽고\s*쓰기|편집/.test(lower)) return 'rw';
   return undefined;

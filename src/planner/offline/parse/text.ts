@@ -82,6 +82,8 @@ const TYPOS: Record<string, string> = Object.fromEntries(
     start: 'strat',
     list: 'lsit',
     show: 'shwo',
+    tensorflow: 'tensroflow tensorflwo tesnorflow tensorlfow tensorfow',
+    pytorch: 'pytroch pytoch pyrotch pyotrch pytorhc',
   }).flatMap(([right, wrongs]) => wrongs.split(' ').map((w) => [w, right])),
 );
 const TYPO_WORD = new RegExp(`(?<![\\w.@/-])(?:${Object.keys(TYPOS).map((w) => w.replace(/-/g, '\\-')).join('|')})(?![\\w.@/-])`, 'gi');
