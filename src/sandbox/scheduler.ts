@@ -151,6 +151,12 @@ export function advanceWorld(world: SandboxWorld, now: number, fast: boolean): b
     .filter((s) => s.scheduledAt === null && s.cancelledAt === null)
     .sort((a, b) => a.createdAt - b.createdAt);
   for (const s of pending) {
+    // a batch job's start time, and the sessions it waits for, come before resources
+    if (s.startsAt !== undefined && s.startsAt !== null && now < s.startsAt) continue;
+    if (s.dependsOn?.some((id) => {
+      const dep = world.sessions.find((d) => d.id === id);
+      return dep !== undefined && isLive(sessionStatus(dep, now, fast));
+    })) continue;
     if (fits(requestedTotal(s), freeIn(world, s.resourceGroup, now, fast))) {
       s.scheduledAt = Math.max(now, s.createdAt);
       changed = true;

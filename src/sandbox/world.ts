@@ -157,6 +157,10 @@ export interface SessionRecord {
   /** Batch run length once RUNNING (ms). */
   batchRunMs: number;
   serviceId: string | null;
+  /** Batch `starts_at`: not admitted before this time (epoch ms). Absent in older saved worlds. */
+  startsAt?: number | null;
+  /** `dependencies`: ids of sessions that must have ended before this one is admitted. */
+  dependsOn?: string[];
 }
 
 export interface ServiceRoute {

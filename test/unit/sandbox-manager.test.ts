@@ -287,6 +287,26 @@ describe('container and misc routes', () => {
   });
 });
 
+describe('batch start times and dependencies', () => {
+  it('a batch job with starts_at stays PENDING until then; one that depends on a live session waits for it to end', async () => {
+    const { user } = await sandbox();
+    const later = await user('POST', '/session', { name: 'later-job', image: 'python', session_type: 'batch', startup_command: 'python a.py', starts_at: '1h', enqueueOnly: true });
+    expect(later.status).toBe(201);
+    expect((await user('GET', '/session/later-job')).body.status).toBe('PENDING');
+    const after = await user('POST', '/session', { name: 'after-job', image: 'python', session_type: 'batch', startup_command: 'python b.py', dependencies: ['notebook-old'], enqueueOnly: true });
+    expect(after.status).toBe(201);
+    expect((await user('GET', '/session/after-job')).body.status).toBe('PENDING');
+    await user('DELETE', '/session/notebook-old');
+    // notebook-old ends (fast clock), then the dependent job is admitted
+    for (let i = 0; i < 5 && (await user('GET', '/session/after-job')).body.status === 'PENDING'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await user('GET', '/session/after-job')).body.status).not.toBe('PENDING');
+    expect((await user('GET', '/session/later-job')).body.status).toBe('PENDING');
+    // malformed values are 400s, an unknown dependency is a 404
+    expect((await user('POST', '/session', { name: 'bad-start', image: 'python', session_type: 'batch', startup_command: 'x', starts_at: 'soon' })).status).toBe(400);
+    expect((await user('POST', '/session', { name: 'bad-dep', image: 'python', session_type: 'batch', startup_command: 'x', dependencies: ['nope-123'] })).status).toBe(404);
+  });
+});
+
 describe('v2 session routes', () => {
   it('enqueue with UUIDs, compute-schedule dry run, bulk terminate', async () => {
     const { user } = await sandbox();

@@ -138,7 +138,7 @@ export function sessionNode(world: SandboxWorld, s: SessionRecord, now: number, 
       result: sessionResult(s, now, fast).toUpperCase(),
       created_at: iso(s.createdAt),
       terminated_at: iso(endedAt(s, now, fast)),
-      starts_at: null,
+      starts_at: iso(s.startsAt ?? null),
       batch_timeout: null,
     },
     runtime: { environ: s.environ, bootstrap_script: s.bootstrapScript, startup_command: s.startupCommand },
@@ -183,6 +183,19 @@ export interface CreateSpec {
   batchOnly: { startsAt: unknown; batchTimeout: unknown };
   reuse: boolean;
   serviceId?: string;
+  /** session names or ids that must end first */
+  dependencies?: unknown;
+}
+
+/** `starts_at`: an ISO 8601 time, or a delay such as "30m", "1h", "2d" (facts §3.3), as epoch ms. */
+function startsAtOf(raw: unknown, now: number): number | null {
+  if (raw === null || raw === undefined || raw === '') return null;
+  if (typeof raw !== 'string') throw badParams(`starts_at: expected a string (ISO 8601 time or a delay like "1h"), got ${JSON.stringify(raw)}`);
+  const delay = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$/i.exec(raw);
+  if (delay) return now + Number(delay[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 }[delay[2]!.toLowerCase() as 's']!;
+  const at = Date.parse(raw);
+  if (Number.isNaN(at)) throw badParams(`starts_at: not an ISO 8601 time or a delay like "1h": ${JSON.stringify(raw)}`);
+  return at;
 }
 
 /** Parse `resources` as the manager does (facts §4.2): unknown slot, shmem, negatives, sizes. */
@@ -275,6 +288,9 @@ export function createSession(ctx: HandlerContext, spec: CreateSpec): { session:
   }
   const mounts = resolveMounts(ctx, spec.mounts, spec.mountIds);
   quotaCheck(ctx, total);
+  const startsAt = startsAtOf(spec.batchOnly.startsAt, ctx.now);
+  if (spec.dependencies !== undefined && spec.dependencies !== null && !Array.isArray(spec.dependencies)) throw badParams('dependencies: expected a list of session names or ids');
+  const dependsOn = ((spec.dependencies as unknown[] | null | undefined) ?? []).map((d) => resolveSession(ctx, String(d)).id);
 
   const session: SessionRecord = {
     id: newUuid(),
@@ -305,6 +321,8 @@ export function createSession(ctx: HandlerContext, spec: CreateSpec): { session:
     finishedAt: null,
     batchRunMs: BATCH_RUN_MS,
     serviceId: spec.serviceId ?? null,
+    ...(startsAt !== null ? { startsAt } : {}),
+    ...(dependsOn.length ? { dependsOn } : {}),
   };
   world.sessions.push(session);
   advanceWorld(world, ctx.now, ctx.fast);
@@ -346,6 +364,7 @@ function legacyCreateSpec(ctx: HandlerContext): { spec: CreateSpec; enqueueOnly:
       priority: pick<number>(b, 'priority') ?? 10,
       batchOnly: { startsAt: pick(b, 'starts_at', 'startsAt'), batchTimeout: pick(b, 'batch_timeout', 'batchTimeout') },
       reuse: pick<boolean>(b, 'reuse', 'reuseIfExists') ?? true,
+      dependencies: pick(b, 'dependencies'),
     },
     enqueueOnly: pick<boolean>(b, 'enqueue_only', 'enqueueOnly') ?? false,
     maxWaitSeconds: pick<number>(b, 'max_wait_seconds', 'maxWaitSeconds') ?? 0,
