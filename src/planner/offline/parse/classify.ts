@@ -12,7 +12,7 @@ type Noun = 'session' | 'folder' | 'directory' | 'file' | 'trash' | 'service' | 
 const V = (src: string): RegExp => new RegExp(src, 'g');
 
 const VERBS_EN: Array<[Verb, RegExp]> = [
-  ['serve', V('\\b(?:serve|serving|deploy|deploying|host|expose)\\b')],
+  ['serve', V('\\b(?:serve|serving|deploy|deploying|host)\\b')],
   ['purge', V('\\b(?:purge|permanently|for\\s+good|forever|empty\\s+(?:the\\s+|my\\s+)?trash|from\\s+(?:the\\s+)?trash\\s+(?:too|as\\s+well|completely))\\b|\\bhard[\\s-]delete\\b')],
   ['restore', V('\\b(?:restore|recover|undelete|untrash|bring\\s+back|get\\s+back)\\b')],
   ['rename', V('\\b(?:rename|renaming|change\\s+(?:the\\s+|its\\s+)?name|(?:a\\s+)?new\\s+name)\\b')],
@@ -22,7 +22,7 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['move', V('\\b(?:move|mv)\\b')],
   ['destroy', V('\\b(?:terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt)\\b')],
   ['delete', V('\\b(?:delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
-  ['create', V("\\b(?:create|mkfolder|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|put\\s+up|roll\\s+out|expose|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
+  ['create', V("\\b(?:create|mkfolder|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|put\\s+up|roll\\s+out|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
   ['mount', V('\\b(?:mount|attach)\\b')],
   ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|how's|what's\\s+(?:happening|going\\s+on)|what\\s+is\\s+(?:happening|going\\s+on)|is\\s+(?:\\S+\\s+)?(?:still\\s+)?(?:running|up|alive|done|finished|ready|complete|completed|over))\\b")],
   ['list', V("\\b(?:list|show|display|what|what's|whats|which|see|view|get|check|tell\\s+me|how\\s+many|how\\s+much|are\\s+there|do\\s+i\\s+have|enumerate|print|ls|find|look\\s+up|give\\s+me)\\b")],
@@ -150,6 +150,8 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   const v = f.verb;
   const o = f.object;
   if (REMARK.test(l)) return undefined;
+  // "The code lives in the api_helper folder and the data is in datasets.": context for the ask that follows
+  if (!v && !f.question && /\b(?:lives?|sits?|resides?|is\s+(?:stored|kept|located)|are\s+(?:stored|kept|located))\s+(?:all\s+)?(?:in|under|inside)\b/.test(l)) return undefined;
   // "change my display name to Minji Park", "내 표시 이름을 박민지로 바꿔줘"
   if (/\b(?:change|set|update|rename|make)\s+(?:my\s+)(?:display\s+|full\s+|user\s+|profile\s+)?name\b|\bmy\s+(?:display|full)\s+name\s+(?:to|should\s+be|is)\b|\b(?:call|address)\s+me\s+\S/.test(l) || /(?:내|제)\s*(?:표시\s*|사용자\s*|계정\s*|프로필\s*)?(?:이름|닉네임)\s*(?:을|를|은|는)?\s*\S+?\s*(?:으로|로)\s*(?:바꿔|바꾸|변경|수정|설정)/.test(l)) {
     if (!hasNoun(f, 'session') && !hasNoun(f, 'folder') && !hasNoun(f, 'service')) return { kind: 'auth.update_name', confidence: 0.8 };

@@ -142,7 +142,7 @@ function sessionTarget(c: Clause, lower: string): SessionTarget {
   const st = statuses(lower);
   // "shut down my GPU session", "GPU 쓰는 세션 꺼줘": one session picked by what it is
   const desc = names.length === 0 && !all
-    ? /\b(?:my|the|that|our)\s+(gpu|cpu(?:-only)?|batch|interactive|pytorch|torch|tensorflow|tf|python|ngc(?:-pytorch)?|vllm)\s+(?:session|job|notebook|container)\b(?!s)|(gpu|cpu|배치|pytorch|tensorflow|python|파이토치|텐서플로)\s*(?:를|을)?\s*(?:쓰는|돌리는|사용하는|사용\s*중인|쓰고\s*있는)?\s*세션/i.exec(lower)
+    ? /\b(?:my|the|that|our)\s+(gpu|cpu(?:-only)?|batch|interactive|pytorch|torch|tensorflow|tf|python|ngc(?:-pytorch)?|vllm)\s+(?:session|job|notebook|container)\b(?!s)|(gpu|cpu|배치|pytorch|tensorflow|python|파이토치|텐서플로)\s*(?:를|을)?\s*(?:쓰는|돌리는|사용하는|사용\s*중인|쓰고\s*있는)?\s*(?:내|제|우리)?\s*세션/i.exec(lower)
     : null;
   const word = desc ? (desc[1] ?? desc[2])!.toLowerCase() : undefined;
   const IMAGE_WORDS: Record<string, string> = { torch: 'pytorch', 파이토치: 'pytorch', tf: 'tensorflow', 텐서플로: 'tensorflow' };
@@ -230,13 +230,15 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       );
       const timeout = timeoutAt >= 0 ? extractDuration(lower.slice(Math.max(0, timeoutAt - 16), timeoutAt + 40)) : undefined;
       // "내 폴더 마운트해줘", "mount my folder": a mount asked for with no folder named
+      const mountsFromContext = /\b(?:both\s+(?:of\s+)?(?:those|these|them)(?:\s+(?:two\s+)?folders)?|(?:those|these)\s+(?:two\s+)?folders|them\s+both)\b|그\s*(?:두\s*)?폴더(?:들)?\s*(?:을|를)?\s*(?:둘\s*다|모두|다)/.test(lower) && mounts.length < 2;
       const mountUnnamed =
         mounts.length === 0 && /\bmount(?:ed|ing)?\b|마운트|붙여/.test(lower) && /\b(?:my|a|one|some|a\s+few)\s+(?:folders?|vfolders?|data)\b|(?:내|제|우리)\s*폴더|폴더\s*(?:하나|좀|도|들)/.test(lower);
       const intent: Intent = {
         kind,
         resources,
         mounts,
-        ...(mountUnnamed ? { mountUnnamed: true } : {}),
+        ...(mountUnnamed && !mountsFromContext ? { mountUnnamed: true } : {}),
+        ...(mountsFromContext ? { mountsFromContext: true } : {}),
         environ: envFound.env,
         ...(image ? { image: image.value } : {}),
         ...(name ? { name } : {}),
@@ -650,7 +652,9 @@ function resolveReferences(intents: ParsedIntent[]): void {
       lastCreated = i.name ? undefined : index;
     } else if (i.kind.startsWith('folder.') && i.kind !== 'folder.list') {
       const f = i as { name?: string };
-      if (!f.name && refers && lastFolder && i.kind !== 'folder.create') {
+      // "results-q3 폴더 만들어서 colleague한테 초대해줘": a folder task right after a create is about that folder
+      const followsCreate = intents[index - 1]?.intent.kind === 'folder.create' && ['folder.share', 'folder.mkdir', 'folder.update_options', 'folder.info', 'folder.files', 'folder.clone'].includes(i.kind);
+      if (!f.name && (refers || followsCreate) && lastFolder && i.kind !== 'folder.create') {
         f.name = lastFolder;
         p.missing = p.missing.filter((m) => m !== 'name');
       }
@@ -805,7 +809,7 @@ export function parseRequest(text: string): ParsedRequest {
   if (controls > 3 && controls > sample.length * 0.05) {
     return { text: input, language: 'en', intents: [], refusal: 'the request is not readable text' };
   }
-  const prepared = withoutTimeoutKills(prepare(input));
+  const prepared = expandEnumeration(withoutTimeoutKills(prepare(input)));
   const language = detectLanguage(prepared.masked);
   if (!prepared.masked.trim()) return { text: input, language, intents: [], refusal: 'the request is empty' };
 
@@ -819,6 +823,7 @@ export function parseRequest(text: string): ParsedRequest {
   // a clause with no task of its own ("corpus 폴더를 마운트해서", "환경 변수 X=1 넣어서") carries its slots
   // forward into the next clause; in English ("… and mount X at /p") it adds to the one before
   let carry: { masked: string; lower: string } | undefined;
+  const contextFolders: string[] = [];
   for (const [i, raw] of clauses.entries()) {
     const part = carry ? { masked: `${carry.masked} ${raw.masked}`, lower: `${carry.lower} ${raw.lower}` } : raw;
     carry = undefined;
@@ -826,6 +831,13 @@ export function parseRequest(text: string): ParsedRequest {
     // "세션 이름은 sft-run-03으로 하고 pytorch, fGPU 6개 …": naming first, the task after it
     if (!carry && i + 1 < clauses.length && (LEADING_PLACE.test(part.masked) || (intents.length === 0 && DETAILS_FOLLOW_UP.test(raw.lower)))) {
       carry = part;
+      continue;
+    }
+    // "The code lives in the api_helper folder and the data is in datasets.": context, not a task —
+    // its folders are what a later "mount both of those folders" means; what came before it was preamble
+    if (STATEMENT.test(raw.lower) && !/[?]\s*$/.test(raw.lower) && !parseClause(raw, prepared.quotes)) {
+      contextFolders.push(...statementFolders(raw, prepared.quotes));
+      carry = undefined;
       continue;
     }
     // "… and a session with 2 fGPU": read with the previous clause's verb first, or a bare noun reads as a lookup
@@ -855,6 +867,7 @@ export function parseRequest(text: string): ParsedRequest {
       previous = part;
       continue;
     }
+
     const koreanConnective = /[\uAC00-\uD7A3]\s*$/.test(part.lower);
     if (!koreanConnective && previous && intents.length > 0) {
       const merged = { masked: `${previous.masked} ${part.masked}`, lower: `${previous.lower} ${part.lower}` };
@@ -878,6 +891,13 @@ export function parseRequest(text: string): ParsedRequest {
   }
   if (carry) leftovers.push(unmask(carry.masked, prepared.quotes).trim());
   intents = expandLists(intents);
+  for (const p of intents) {
+    if (p.intent.kind === 'session.create' && (p.intent as { mountsFromContext?: boolean }).mountsFromContext && contextFolders.length) {
+      const have = new Set(p.intent.mounts.map((m) => m.name));
+      for (const name of contextFolders) if (!have.has(name)) p.intent.mounts.push({ name });
+    }
+    delete (p.intent as { mountsFromContext?: boolean }).mountsFromContext;
+  }
   resolveReferences(intents);
   // a clause that only added to the previous task ("… and mount X") was merged by the splitter;
   // what is left over and unclassified is reported for --verbose
@@ -926,6 +946,41 @@ function extractApp(lower: string): { value: string; text: string } | undefined 
  * asked for before it.
  */
 const TIMEOUT_KO = /(\d+(?:\.\d+)?\s*(?:시간|분|초)\s*(?:이상\s*(?:걸리면|돌면|지나면)?|넘(?:으면|게\s*되면|어가면|기면)|지나(?:면|도)|(?:안|내)에\s*안\s*끝나면))(\s*[^.;?!]{0,20}?(?:종료|꺼|끄|중단|중지|멈|죽|kill|stop)[^\s.,;?!]*)/;
+/** A sentence that says where things are ("the data is in datasets"), not what to do. */
+const STATEMENT = /\b(?:lives?|sits?|resides?|is\s+(?:stored|kept|located)|are\s+(?:stored|kept|located)|is|are)\s+(?:all\s+)?(?:in|under|inside)\s+(?:the\s+|my\s+)?[\w.-]+/;
+
+function statementFolders(c: { masked: string; lower: string }, quotes: string[]): string[] {
+  const clause: Clause = { masked: c.masked, lower: c.lower, quotes };
+  const out = new Set<string>();
+  for (const m of c.masked.matchAll(new RegExp(`\\b(?:lives?|sits?|resides?|stored|kept|located|is|are)\\s+(?:all\\s+)?(?:in|under|inside)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_\\-]|\\.[A-Za-z0-9])`, 'gi'))) {
+    const v = cleanName(unmask(m[1]!, quotes));
+    if (v && !isStopWord(v)) out.add(v);
+  }
+  for (const h of nounNames(clause, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true)) out.add(h.value);
+  return [...out];
+}
+
+/**
+ * "세션 두 개 만들어줘: 하나는 tf-a … , 다른 하나는 pt-b …", "two sessions: one named a with …, the other …":
+ * each item is its own task, with the request's verb and noun ("세션 만들어줘 tf-a …. 세션 만들어줘 pt-b …").
+ */
+const ENUM_KO = /^(.*?)[:：]?\s*(?:하나는|한\s*개는|첫\s*번째(?:\s*세션)?는|첫째는)\s+(.+?)\s*[,，;]\s*(?:그리고\s*)?(?:다른\s*하나는|나머지\s*하나는|다른\s*건|두\s*번째(?:\s*세션)?는|둘째는)\s+(.+?)\s*$/;
+const ENUM_EN = /^(.*?)[:：]\s*(?:the\s+first\s+(?:one\s+)?|one\s+)(.+?)\s*[,;]\s*(?:and\s+)?(?:the\s+other(?:\s+one)?|another(?:\s+one)?|the\s+second(?:\s+one)?)\s+(.+?)\s*$/i;
+
+function expandEnumeration<T extends { masked: string; lower: string }>(p: T): T {
+  const m = ENUM_KO.exec(p.masked) ?? ENUM_EN.exec(p.masked);
+  if (!m || !m[1]!.trim()) return p;
+  // the count belongs to the whole ("두 개", "two"); each item is one
+  const head = m[1]!
+    .replace(/\s*(?:두|2)\s*개(?:의)?|\s*(?:two|2)(?=\s+\w)/gi, '')
+    .replace(/\bsessions\b/gi, 'a session')
+    .replace(/\bnotebooks\b/gi, 'a notebook')
+    .replace(/\bfolders\b/gi, 'a folder')
+    .trim();
+  const masked = `${head} ${m[2]!.replace(/[.!]+$/, '')}. ${head} ${m[3]!}`;
+  return { ...p, masked, lower: lowerAscii(masked) };
+}
+
 /** A termination for later: "in 2 hours", "after 90 minutes", "if it runs longer than 3h", "tonight", "2시간 넘으면", "내일". */
 const DEFERRED_KILL =
   /\b(?:in|after)\s+(?:an?\s+|\d+(?:\.\d+)?\s*)(?:h|hrs?|hours?|m|mins?|minutes?|days?)\b|\bif\s+it\s+(?:runs?|goes|is\s+still\s+running)\s+(?:for\s+)?(?:longer|more)\s+than\s+\S+(?:\s+\S+)?|\b(?:tonight|tomorrow|at\s+midnight|at\s+\d{1,2}(?::\d{2})?\s*(?:am|pm))\b|\d+(?:\.\d+)?\s*(?:시간|분|초)\s*(?:이상\s*(?:걸리면|돌면|지나면)?|넘(?:으면|게\s*되면|어가면|기면)|지나(?:면|도)|(?:뒤|후)에?)|내일|오늘\s*밤|자정에/;

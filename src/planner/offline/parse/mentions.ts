@@ -22,7 +22,7 @@ const NOT_NAMES = new Set(
     'the a an my our your his her their this that these those it its all every each any some new old another same ' +
     'running pending active idle stopped terminated finished dead errored failed current existing empty shared default ' +
     'batch interactive inference notebook notebooks jupyter gpu cpu gpus cpus fgpu fgpus interactive compute training ' +
-    'model models general user personal project group team usage mode type permission cloneable host quota bin trash output logs log stdout stderr fit name ls dir one two three first last latest following ' +
+    'model models general user personal project group team usage mode type permission cloneable host quota bin trash output logs log stdout stderr fit name ls dir go pls plz thanks asap itself one two three first last latest following ' +
     'read-only readonly read-write rw ro private public new, named called with using from in on at to for of and or ' +
     'session sessions folder folders vfolder vfolders service services job jobs container containers ' +
     'pytorch torch tensorflow tf python vllm ngc jax triton tgi nvidia cuda r julia image images ' +
@@ -220,6 +220,10 @@ export function extractEnv(c: Clause): { env: Record<string, string>; spans: Arr
   }
   // "with my W&B key set as WANDB_API_KEY", "env var HF_TOKEN": a variable named, its value not given
   const unset = new Set<string>();
+  for (const m of c.masked.matchAll(/\b([A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][A-Z0-9]{2,})\s+(?:set|defined|exported|passed)\s+(?:as|in)\s+(?:an?\s+|the\s+)?(?:env(?:ironment)?\s*)?var(?:iable)?\b|\bwith\s+([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s+(?:set|defined|exported)\b(?!\s*(?:to|=))/g)) {
+    const name = (m[1] ?? m[2])!;
+    if (!(name in env)) unset.add(name);
+  }
   for (const m of c.masked.matchAll(/\b(?:set|export|add|pass|define)\s+(?:the\s+|an?\s+)?([A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][A-Z0-9]{2,})\s+(?:env(?:ironment)?\s*)?var(?:iable)?\b(?!\s*(?:to|=|as)\s)/g)) {
     if (!(m[1]! in env)) unset.add(m[1]!);
   }
@@ -233,6 +237,9 @@ export function extractEnv(c: Clause): { env: Record<string, string>; spans: Arr
 
 const GROUP_WORDS = '(?:resource|scaling)[\\s-]+groups?|sgroups?';
 export function extractScalingGroup(c: Clause): { value: string; index: number } | undefined {
+  // "a100 그룹(gpu-a100)", "the A100 group (gpu-a100)": the identifier in parentheses is the name
+  const paren = /(?:그룹|group|groups)\s*\(\s*([A-Za-z0-9][A-Za-z0-9_.-]*)\s*\)/i.exec(c.masked);
+  if (paren && looksLikeIdentifier(paren[1]!)) return { value: paren[1]!, index: paren.index };
   const pats = [
     rx(`(?:in|on|from|into|to|use|using|via)\\s+(?:the\\s+)?${NAME}\\s+(?:${GROUP_WORDS})`, 'gi'),
     rx(`(?:${GROUP_WORDS})\\s*(?:named\\s+|called\\s+|[:=]\\s*)?${NAME}`, 'gi'),
@@ -317,6 +324,7 @@ export function extractProject(c: Clause): string | undefined {
     rx(`(?:in|for|under|of|to)\\s+(?:the\\s+|my\\s+|our\\s+)?${NAME}\\s+(?:project|group)(?![\\w-])`, 'gi'),
     rx(`(?:project)\\s*(?:named\\s+|called\\s+|[:=]\\s*)?${NAME}`, 'gi'),
     rx(`${NAME}\\s*(?:프로젝트)`, 'g'),
+    rx(`프로젝트\\s*(?:는|은|:|=)?\\s*${NAME}`, 'g'),
   ];
   for (const p of pats) {
     for (const m of c.masked.matchAll(p)) {
@@ -347,10 +355,10 @@ export function extractMounts(c: Clause): MountMention[] {
   }
   // "mount datasets at /data and api_helper at /code": each name may carry its mount path
   const AT_PATH = '(?:\\s+(?:at|on|to|into|as|under)\\s+/[^\\s,;]*)?(?:\\s+(?:read[\\s-]*only|read[\\s-]*write|ro|rw)\\b)?';
-  const LIST = `${NAME}${AT_PATH}((?:\\s*(?:,|and|&|및|하고|와|과)\\s*(?:the\\s+)?${NAME}${AT_PATH}){0,5})`;
+  const LIST = `${NAME}${AT_PATH}((?:\\s*(?:,|and|&|\\+|및|하고|와|과)\\s*(?:the\\s+)?${NAME}${AT_PATH}){0,5})`;
   for (const m of c.masked.matchAll(rx(`(?:mount(?:ing|ed|s)?|attach(?:ing)?)\\s+(?:both\\s+)?(?:the\\s+|my\\s+)?(?:folders?\\s+|vfolders?\\s+)?${LIST}`, 'gi'))) {
     let from = m.index;
-    for (const n of m[0].replace(/^\S+\s+(?:both\s+)?/i, '').split(/\s*(?:,|\band\b|&)\s*/)) {
+    for (const n of m[0].replace(/^\S+\s+(?:both\s+)?/i, '').split(/\s*(?:,|\band\b|&|\+)\s*/)) {
       const name = n.replace(/^(?:the|my|folders?|vfolders?)\s+/gi, '').trim().split(/\s+/)[0]!;
       if (!/^[A-Za-z0-9\uE000]/.test(name)) continue;
       const at = Math.max(from, c.masked.indexOf(name, from));
@@ -382,9 +390,9 @@ export function extractMounts(c: Clause): MountMention[] {
   }
   for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|붙인|연결)`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length);
   // "datasets랑 api_helper 둘 다 마운트해서"
-  for (const m of c.masked.matchAll(rx(`${NAME}((?:\\s*(?:,|이랑|랑|하고|과|와|및)\\s*${NAME})+)\\s*(?:둘\\s*다|셋\\s*다|모두|전부|다)?\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|연결)`, 'g'))) {
+  for (const m of c.masked.matchAll(rx(`${NAME}((?:\\s*(?:,|이랑|랑|하고|과|와|및)\\s*${NAME})+)\\s*(?:(?:두|세|2|3)\\s*(?:개\\s*)?폴더(?:\\s*(?:를|을|도))?\\s*)?(?:둘\\s*다|셋\\s*다|모두|전부|다)?\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|연결)`, 'g'))) {
     let from = m.index;
-    for (const n of m[0].replace(/\s*(?:둘\s*다|셋\s*다|모두|전부|다)?\s*(?:을|를)?\s*(?:마운트|붙여|붙이|연결)$/, '').split(/\s*(?:,|이랑|랑|하고|및)\s*|(?<=[A-Za-z0-9_\uE001])\s*(?:과|와)\s*/)) {
+    for (const n of m[0].replace(/\s*(?:(?:두|세|2|3)\s*(?:개\s*)?폴더(?:\s*(?:를|을|도))?\s*)?(?:둘\s*다|셋\s*다|모두|전부|다)?\s*(?:을|를)?\s*(?:마운트|붙여|붙이|연결)$/, '').split(/\s*(?:,|이랑|랑|하고|및)\s*|(?<=[A-Za-z0-9_\uE001])\s*(?:과|와)\s*/)) {
       const name = n.trim();
       if (!/^[A-Za-z0-9\uE000]/.test(name) || /\s/.test(name)) continue;
       const at = Math.max(from, c.masked.indexOf(name, from));
@@ -411,6 +419,17 @@ export function extractMounts(c: Clause): MountMention[] {
   for (const m of c.masked.matchAll(rx(`(?:\\bwith|\\band|,|;)\\s*(?:the\\s+)?${NAME}\\s+(?:(?:folder|vfolder)\\s+)?(?:mounted|attached)`, 'gi'))) {
     const start = m.index + m[0].indexOf(m[1]!, 1);
     add(valueAt(c, start, start + m[1]!.length), m.index, m.index + m[0].length);
+  }
+  // "mount both of those folders", "그 두 폴더 다 마운트": every folder the request mentioned before
+  if (/\b(?:both\s+(?:of\s+)?(?:those|these|them|the)(?:\s+(?:two\s+)?folders)?|(?:those|these)\s+(?:two\s+)?folders|them\s+both|both\s+folders)\b|그\s*(?:두\s*)?폴더(?:들)?\s*(?:을|를)?\s*(?:둘\s*다|모두|다)/.test(c.lower) && /mount|attach|마운트|붙|연결/.test(c.lower)) {
+    for (const h of nounNames(c, 'folders?|vfolders?', '폴더', true)) add(h.value, h.index, h.index + h.value.length, true);
+    for (const m of c.masked.matchAll(rx(`\\b(?:is|are|lives?|sits?|stored|kept)\\s+(?:in|inside|under)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-])`, 'gi'))) {
+      const start = m.index + m[0].lastIndexOf(m[1]!);
+      add(valueAt(c, start, start + m[1]!.length), start, start + m[1]!.length, true);
+    }
+    if (found.length >= 2) {
+      return found.sort((a, b) => a.index - b.index).map((f) => ({ name: f.name }));
+    }
   }
   // "with it mounted", "mount it", "그 폴더를 마운트한"
   const pron = PRONOUN_FOLDER.exec(c.lower);

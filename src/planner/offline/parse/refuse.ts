@@ -22,6 +22,7 @@ const HARMFUL: Array<[RegExp, string]> = [
   [/\b(?:mine|mining)\s+(?:some\s+|a\s+few\s+)?(?:crypto|bitcoin|monero|ethereum|coins?)|crypto\s*mining|채굴/, 'cryptocurrency mining is not an allowed use of the cluster'],
   [/\b(?:ddos|attack|hack|exploit|brute[\s-]*force|crack)\b[^.]{0,40}\b(?:server|site|password|users?|accounts?|manager|cluster)|해킹|디도스/, 'attacking systems is not something I will help with'],
   [/\b(?:show|print|display|reveal|tell|give|send|what(?:'s|\s+is|\s+are)|echo|copy|paste|output)\b[^?!\n]{0,60}?\b(?:secret\s*(?:access\s*)?keys?|passwords?)\b|(?:시크릿|비밀|secret)\s*(?:키|번호|key)\s*(?:가|를|좀|이|은|는)?\s*(?:뭐|알려|보여|출력|확인|말해)/, 'I never reveal secret keys or passwords: they stay in your configuration and are masked in everything I print'],
+  [/credentials?\.(?:toml|json|ya?ml|ini)|\.backend\.ai\/(?:config|credentials)|\bkeypair\s+file\b|\baccess\s+key\s+and\s+(?:the\s+)?secret\b|\b(?:cat|print|show|dump)\b[^?!\n]{0,30}\.env\b/, 'I never reveal secret keys or passwords: they stay in your configuration and are masked in everything I print'],
   [/\b(?:hmac|signing)\s+(?:secret|key)\b|\bsecret\s+(?:you(?:'re|\s+are)?\s+(?:sign|us)|(?:you\s+)?sign(?:ing)?\s+(?:requests|with))|\b(?:api|private)\s+secret\b|서명\s*(?:키|비밀)/, 'I never reveal secret keys or passwords: they stay in your configuration and are masked in everything I print'],
   [/\b(?:steal|dump|exfiltrate|leak)\b[^.]{0,40}\b(?:keys?|secrets?|passwords?|credentials?)|other\s+users?'?\s+(?:secret|access)\s+keys?|남의\s*(?:키|비밀)/, 'reading other users\' credentials is not allowed'],
 ];

@@ -100,7 +100,10 @@ export function prepare(text: string): PreparedText {
   // "--name X" names the thing (" named X" keeps the length); other flags become plain words
   const flagsAsWords = quoted.replace(/(?<![\w-])--name(?=[\s=])/gi, ' named').replace(CLI_FLAG, (m) => m.replace('--', '  '));
   // common slips of the keyboard in the task words ("lauch", "shrae", "sesion"); names are left alone
-  const masked = flagsAsWords.replace(TYPO_WORD, (w) => TYPOS[w.toLowerCase()] ?? w);
+  // "notebook-old's container": a possessive after an identifier is not part of the name
+  const masked = flagsAsWords
+    .replace(TYPO_WORD, (w) => TYPOS[w.toLowerCase()] ?? w)
+    .replace(/([A-Za-z0-9][\w.@-]*[-_.@0-9][\w.@-]*)['’]s\b/g, '$1  ');
   return { masked, lower: lowerAscii(masked), quotes, truncated };
 }
 
@@ -139,7 +142,8 @@ const NUMBER_WORDS: Record<string, number> = {
 export const NUM =
   '(\\d+\\s+and\\s+a\\s+half|(?:one|two|three|four|five|six|seven|eight)\\s+and\\s+a\\s+half|\\d+(?:[.,]\\d+)?|three\\s+quarters\\s+of\\s+(?:a|one)|a\\s+quarter\\s+of\\s+(?:a|one)|quarter\\s+of\\s+a|a\\s+quarter|quarter|half\\s+of\\s+(?:a|one)|half\\s+an?|one\\s+half|half|a\\s+couple\\s+of|couple\\s+of|a\\s+pair\\s+of|a\\s+dozen|dozen|sixty-four|thirty-two|' +
   'zero|an?|single|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|twenty|thirty|forty|fifty|sixty|' +
-  '열두|스무|다섯|여섯|일곱|여덟|아홉|하나|한|두|둘|세|셋|네|넷|열|반)';
+  // a Korean numeral starts a word: the 한 of 마운트한 is a verb ending, not "one"
+  '(?<![\\uAC00-\\uD7A3])(?:열두|스무|다섯|여섯|일곱|여덟|아홉|하나|한|두|둘|세|셋|네|넷|열|반))';
 
 export function toNumber(word: string): number | undefined {
   const w = lowerAscii(word.trim()).replace(/\s+/g, ' ');
