@@ -78,6 +78,10 @@ describe('parseRequest robustness', () => {
       'a@'.repeat(MAX_ANALYSED_CHARS / 2),
       '/a'.repeat(MAX_ANALYSED_CHARS / 2),
       'in the x resource group '.repeat(MAX_ANALYSED_CHARS / 24),
+      "x-x's ".repeat(MAX_ANALYSED_CHARS / 6),
+      'is in the x '.repeat(MAX_ANALYSED_CHARS / 12),
+      'move a and '.repeat(MAX_ANALYSED_CHARS / 11),
+      '하나는 a, 다른 하나는 '.repeat(MAX_ANALYSED_CHARS / 14),
     ];
     for (const s of inputs) {
       const t = ms(() => parseRequest(s));

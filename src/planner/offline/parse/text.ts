@@ -103,7 +103,8 @@ export function prepare(text: string): PreparedText {
   // "notebook-old's container": a possessive after an identifier is not part of the name
   const masked = flagsAsWords
     .replace(TYPO_WORD, (w) => TYPOS[w.toLowerCase()] ?? w)
-    .replace(/([A-Za-z0-9][\w.@-]*[-_.@0-9][\w.@-]*)['’]s\b/g, '$1  ');
+    // (one greedy run, then a check: nested runs here would backtrack badly on "x-x-x-…")
+    .replace(/([A-Za-z0-9][\w.@-]*)['’]s\b/g, (m, name: string) => (/[-_.@0-9]/.test(name) ? `${name}  ` : m));
   return { masked, lower: lowerAscii(masked), quotes, truncated };
 }
 
