@@ -22,7 +22,7 @@ export function keyArguments(step: PlanStep): string[] {
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     const b = body as Record<string, unknown>;
     const config = (b.config ?? {}) as Record<string, unknown>;
-    for (const key of ['session_name', 'name', 'image', 'session_type', 'group', 'startup_command', 'cluster_size', 'cluster_mode', 'new_name', 'path', 'usage_mode', 'permission', 'perm', 'emails', 'runtime_variant', 'desired_session_count', 'to', 'duration', 'vfolderId', 'target_name', 'app', 'cloneable', 'src', 'dst', 'target_path', 'files', 'id', 'full_name', 'starts_at', 'bootstrap_script', 'dependencies']) {
+    for (const key of ['session_name', 'name', 'image', 'session_type', 'group', 'startup_command', 'cluster_size', 'cluster_mode', 'new_name', 'path', 'usage_mode', 'permission', 'perm', 'emails', 'runtime_variant', 'desired_session_count', 'to', 'duration', 'vfolderId', 'target_name', 'app', 'cloneable', 'src', 'dst', 'target_path', 'files', 'id', 'full_name', 'starts_at', 'bootstrap_script', 'dependencies', 'code']) {
       // a body field named like a path parameter (rename: session_name → session_name) is the new value
       if (b[key] !== undefined) out.push(`${key in step.pathParams ? 'new ' : ''}${key}=${short(refText(b[key]))}`);
     }

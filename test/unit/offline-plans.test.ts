@@ -334,4 +334,12 @@ describe('offline plans', () => {
     const trash = await plan('trash vfolder aaaaaaaa-0000-4000-8000-000000000001');
     expect(trash.steps.map((st) => [st.operationId, st.pathParams])).toEqual([['folders.delete_by_name', { name: 'api_helper' }]]);
   });
+  it('code runs in a live session (query mode, a run id fixed in the plan); a relaunch with a change is a restart', async () => {
+    const run = await plan('run this in notebook-old: print(sum(range(10)))');
+    expect(run.steps.map((st) => st.operationId)).toEqual(['session.execute']);
+    expect(run.steps[0]!.body).toMatchObject({ mode: 'query', code: 'print(sum(range(10)))', run_id: expect.stringMatching(/^[0-9a-f]{8}$/) });
+    const relaunch = await plan('kill train-job-1 and then relaunch exactly the same setup (same image, cpu, memory and mounts) but with 4 fGPU instead of 2');
+    expect(relaunch.steps.map((st) => st.operationId)).toEqual(['session.destroy', 'session.create_from_params']);
+    expect((relaunch.steps[1]!.body as { config: Record<string, unknown> }).config).toMatchObject({ resources: { cpu: 4, mem: '32g', 'cuda.shares': 4 }, mounts: ['datasets'] });
+  });
 });

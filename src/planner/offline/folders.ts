@@ -14,7 +14,7 @@ import type {
   FolderTargetIntent,
   ParsedIntent,
 } from './intents.js';
-import { ask, calls, done, findByName, listNames, plannedNames, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
+import { ask, calls, done, findByName, listNames, liveSessions, plannedNames, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
 
 /**
  * Folder listings give ids as 32 hex digits (facts §5); the trash-bin and delete-by-id bodies
@@ -90,6 +90,21 @@ export async function proposeFolderTarget(ctx: HandlerContext<ParsedIntent<Folde
     'folder.leave': 'leave',
   };
   const trash = intent.kind === 'folder.restore';
+  // "list the files under /home/work inside train-job-1": no such folder, but a session — its container's files
+  if (intent.kind === 'folder.files' && intent.name && !findByName(await ctx.world.folders(), intent.name)) {
+    const session = findByName(liveSessions(await ctx.world.sessions()), intent.name);
+    if (session?.exact) {
+      if (ctx.mine.length > 0) return done;
+      return calls(
+        tagged(ctx, {
+          operationId: 'session.list_files',
+          pathParams: { session_name: session.item.name },
+          query: { path: intent.path ?? '.' },
+          reason: `files in ${intent.path ?? 'the work directory'} of ${session.item.name}'s container`,
+        }),
+      );
+    }
+  }
   // purge works on a folder in the trash, or on a live one that goes to the trash first
   const r = intent.kind === 'folder.purge' ? await resolvePurgeTarget(ctx, intent.name) : await resolveFolder(ctx, intent.name, verbs[intent.kind], { trash });
   if (typeof r === 'string') return ask(r);

@@ -117,6 +117,8 @@ export interface SessionActionIntent {
   newName?: string;
   /** session.files: the directory inside the container */
   path?: string;
+  /** session.restart: what changes in the new one ("… but with 4 fGPU") */
+  resources?: ResourceRequest;
 }
 
 export interface SessionExecuteIntent {

@@ -14,7 +14,8 @@ import type { Intent, ParsedIntent, ParsedRequest } from './intents.js';
 import { parseRequest } from './parse/index.js';
 import type { HandlerContext, HandlerResult } from './context.js';
 import { proposeSessionAction,
-  proposeSessionRestart, proposeSessionCreate, proposeSessionDestroy, proposeSessionRead, proposeSessionRename } from './sessions.js';
+  proposeSessionRestart,
+  proposeSessionExecute, proposeSessionCreate, proposeSessionDestroy, proposeSessionRead, proposeSessionRename } from './sessions.js';
 import {
   proposeFolderCreate,
   proposeFolderFileOp,
@@ -52,9 +53,7 @@ const HANDLERS: Record<Intent['kind'], Handler> = {
   'session.commit': proposeSessionAction as Handler,
   'session.restart': proposeSessionRestart as Handler,
   'session.files': proposeSessionAction as Handler,
-  'session.execute': async (ctx) => ({
-    candidates: [{ kind: 'clarify', question: `Running code inside ${(ctx.parsed.intent as { target?: { names: string[] } }).target?.names[0] ?? 'a session'} is not supported by the offline planner yet; open the session's terminal or use --llm.` }],
-  }),
+  'session.execute': proposeSessionExecute as Handler,
   'folder.create': proposeFolderCreate as Handler,
   'folder.delete': proposeFolderTarget as Handler,
   'folder.purge': proposeFolderTarget as Handler,

@@ -8,7 +8,7 @@ import { isConnectionFailure } from '../../client/errors.js';
 import { createdEntities, isUuid } from '../entities.js';
 import { formatBinarySize, humanBytes, parseBinarySize, parseDecimal } from '../../units.js';
 import type { CallCandidate } from '../types.js';
-import type { SessionActionIntent, SessionCreateIntent, SessionDestroyIntent, SessionReadIntent, SessionRenameIntent, SessionTarget, ParsedIntent } from './intents.js';
+import type { SessionActionIntent, SessionExecuteIntent, SessionCreateIntent, SessionDestroyIntent, SessionReadIntent, SessionRenameIntent, SessionTarget, ParsedIntent } from './intents.js';
 import { matchImages, type ImageRecord } from './match-image.js';
 import {
   ask,
@@ -591,6 +591,27 @@ export async function proposeSessionAction(ctx: HandlerContext<ParsedIntent<Sess
   return calls(tagged(ctx, { operationId: 'session.start_service', pathParams: { session_name }, body: { app: intent.app }, reason: `open ${intent.app} in ${s.name}` }));
 }
 
+/** Run code in a running session (query mode): the manager answers with the console output. */
+export async function proposeSessionExecute(ctx: HandlerContext<ParsedIntent<SessionExecuteIntent>>): Promise<HandlerResult> {
+  if (ctx.mine.length > 0) return done;
+  const intent = ctx.parsed.intent;
+  if (intent.target.names.length === 0) return ask(missingTargetQuestion(liveSessions(await ctx.world.sessions()), 'run the code in'));
+  const resolved = await resolveTarget(ctx, intent.target, 'run the code in');
+  if (typeof resolved === 'string') return ask(resolved);
+  const s = resolved[0]!;
+  if (!intent.code?.trim()) return ask(`What code should I run in ${s.name}?`);
+  // a run id fixed in the plan, so a retried call continues the same run
+  const runId = ctx.memo(`run-id-${ctx.index}`, () => randomBytes(4).toString('hex'));
+  return calls(
+    tagged(ctx, {
+      operationId: 'session.execute',
+      pathParams: { session_name: s.createdBy ? { $from: s.createdBy, path: 'sessionId' } : s.name },
+      body: { mode: 'query', code: intent.code, run_id: runId },
+      reason: `run code in ${s.name}`,
+    }),
+  );
+}
+
 /** Variables whose values look like credentials stay out of a relaunch plan (plan files are written to disk). */
 const SECRET_VAR = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL/i;
 
@@ -642,6 +663,12 @@ export async function proposeSessionRestart(ctx: HandlerContext<ParsedIntent<Ses
     resources.accelerator = { amount: Number(slots['cuda.device']), unit: 'gpu', text: `${slots['cuda.device']} GPU` };
   }
   if (old.shmem) resources.shmem = parseBinarySize(old.shmem);
+  // "… but with 4 fGPU": what the request changes
+  const changes = intent.resources ?? {};
+  if (changes.cpu !== undefined) resources.cpu = changes.cpu;
+  if (changes.mem !== undefined) resources.mem = changes.mem;
+  if (changes.shmem !== undefined) resources.shmem = changes.shmem;
+  if (changes.accelerator) resources.accelerator = changes.accelerator;
   const environ = Object.fromEntries(Object.entries(old.environ ?? {}).filter(([k]) => !SECRET_VAR.test(k)));
   const leftOut = Object.keys(old.environ ?? {}).filter((k) => SECRET_VAR.test(k));
   const project = old.projectId ? (await ctx.world.projects()).find((p) => p.id === old.projectId)?.name : undefined;
@@ -660,8 +687,9 @@ export async function proposeSessionRestart(ctx: HandlerContext<ParsedIntent<Ses
   };
   const made = await proposeSessionCreate({ ...ctx, parsed: { ...ctx.parsed, intent: recreate } } as HandlerContext<ParsedIntent<SessionCreateIntent>>);
   if (!('candidates' in made)) return made;
+  const changedWhat = Object.keys(changes).map((k) => (k === 'accelerator' ? 'GPU' : k)).join(', ');
   const notes = [
-    `same image, resources${old.mounts?.length ? ', mounts' : ''} and resource group as ${old.name}`,
+    `same image, resources${old.mounts?.length ? ', mounts' : ''} and resource group as ${old.name}${changedWhat ? ` (except ${changedWhat}, as asked)` : ''}`,
     ...(old.mounts === undefined ? ['the manager does not report which folders were mounted: none are mounted again'] : []),
     ...(leftOut.length ? [`not carried over (they look like secrets): ${leftOut.join(', ')}; add them as KEY=value`] : []),
   ];

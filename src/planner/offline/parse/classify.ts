@@ -37,10 +37,10 @@ const VERBS_KO: Array<[Verb, RegExp]> = [
   ['leave', V('나가|탈퇴')],
   ['scale', V('스케일|(?:늘려|줄여|늘리|줄이)')],
   ['move', V('옮겨|이동')],
-  ['destroy', V('종료|꺼|끄|끝내|중지|중단|멈춰|멈추|죽여|죽이|정지|닫아|내려|없애|정리|취소')],
-  ['delete', V('삭제|지워|지우|제거|버려|휴지통\\s*(?:으로|에)\\s*(?:보내|보냈|넣|옮겨|버려)')],
+  ['destroy', V('종료|꺼|끄|끝내|중지|중단|멈춰(?!\\s*있)|멈추(?!고\\s*있)|죽여|죽이|정지|닫아|내려|없애|정리|취소')],
+  ['delete', V('삭제|지워|지우|제거|버려|휴지통\\s*(?:으로|에)\\s*(?:보내|보냈|보낸|넣|옮겨|옮긴|버려|버린)')],
   ['mount', V('마운트|붙여|붙이|붙인|붙일|연결')],
-  ['create', V('만들|만드|만든|생성|시작|띄[워우울운]|열어|열래|켜|켤래|실행(?!\\s*중)|돌려|돌리|준비|할당|새로\\s|새\\s|필요해|원해|하고\\s*싶|할래|써\\s*줘|추가')],
+  ['create', V('잡아|확보|만들|만드|만든|생성|시작|띄[워우울운]|열어|열래|(?<!시)켜|켤래|실행(?!\\s*중)|돌려|돌리|준비|할당|새로\\s|새\\s|필요해|원해|하고\\s*싶|할래|써\\s*줘|추가')],
   ['info', V('상태|정보|상세|어때|어떻게\\s*돼|돌아가')],
   ['list', V('보여|알려|목록|리스트|뭐|무엇|뭔|어떤|몇|얼마|확인|조회|있어|있나|있는지|볼래|보고\\s*싶|궁금|찾아')],
 ];
@@ -227,6 +227,15 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     return { kind: 'session.files', confidence: 0.75 };
   }
 
+  // "run this in notebook-old: print(1)", "execute `nvidia-smi` on train-job-1": code in a running session
+  if (
+    /\b(?:run|execute|exec|eval(?:uate)?)\b/.test(l) && f.hasName && !f.hasQuantities && !f.hasImage &&
+    /\b(?:in|on|inside)\b/.test(l) && !/\bnew\s+(?:session|notebook)|\bbatch\b|배치/.test(l) &&
+    (/\b(?:in|on|inside)\b[^:]{0,40}:\s*\S|\b(?:this|the\s+following|the|some|a)\s+(?:code|snippet|command|line|cell|script)\b|\b(?:run|execute|exec)\s+(?:this|the\s+following)\b|\b(?:run|execute|exec)\s{3,}(?:in|on|inside)\b/.test(l))
+  ) {
+    return { kind: 'session.execute', confidence: 0.75 };
+  }
+
   // "open tensorboard" with no session named: an app in a running session (the planner asks which); "open a jupyter notebook" is a new session
   if (
     /^\s*(?:please\s+)?(?:open|launch|start|run|bring\s+up)\s+(?:the\s+|my\s+)?(?:tensorboard|vs\s*code|vscode|code-server|ttyd|web\s+terminal|mlflow(?:-ui)?|jupyter\s*lab|jupyterlab)\b(?!\s+(?:session|image|notebook))/.test(l) &&
@@ -241,6 +250,11 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     (f.question || /\bjust\s+check|\bdon'?t\s+(?:start|create|launch)|확인만|만들지\s*말고/.test(l)) && !/\bcreate\b|\bstart\b(?!\s+anything)|만들어\s*줘|띄워\s*줘/.test(l.replace(/don'?t\s+start\s+anything|don'?t\s+(?:start|create|launch)\b/g, ''))
   ) {
     return { kind: 'resource.presets', confidence: 0.75 };
+  }
+
+  // "how much memory and GPU did train-job-1 get?", "train-job-1 자원 얼마나 쓰고 있어?": one session's allocation
+  if (f.hasName && !hasNoun(f, 'folder') && !hasNoun(f, 'service') && /\bhow\s+(?:much|many)\b[^?]{0,60}\b(?:did|does|is|has)\s+(?:it\s+)?(?:\s*)(?:get|got|have|has|use|using|take|taking|allocated)\b|\b(?:did|does)\s+\s*\S*\s*(?:get|have|use)\s+(?:how\s+much|how\s+many)|(?:얼마나|몇\s*개)\s*(?:할당|받았|쓰고|사용)/.test(l) && !has(f, 'create')) {
+    return { kind: 'session.info', confidence: 0.7 };
   }
 
   // limits, not free capacity: "how many sessions am I allowed to run at once", "동시에 세션 몇 개까지"
@@ -278,6 +292,9 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   ) {
     return { kind: 'folder.update_options', confidence: 0.8 };
   }
+
+  // "share datasets with x@y, and they should be able to delete files in it too": the share is the task
+  if (has(f, 'share') && /@/.test(l) && !hasNoun(f, 'session')) return { kind: 'folder.share', confidence: 0.85 };
 
   // "ls datasets/cifar10", "what's in datasets/mnist": list a directory
   if ((/^\s*(?:ls|dir|tree)\b/.test(l) || v === 'list') && f.hasFilePath && !hasNoun(f, 'session') && !has(f, 'delete') && !has(f, 'rename') && !has(f, 'move') && !has(f, 'destroy')) {
@@ -381,7 +398,8 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     if (v === 'list' || v === undefined || v === 'info') {
       return f.hasName && !/\bfolders\b|폴더\s*(?:목록|들|리스트)|모든\s*폴더|\ball\b/.test(l) ? { kind: 'folder.info', confidence: 0.65 } : { kind: 'folder.list', confidence: 0.9 };
     }
-    if (v === 'mount') return undefined;
+    // "세션 이름 X, 이미지 vllm, fGPU 4개, models 폴더 마운트": a session spec whose only verb is the mount
+    if (v === 'mount') return hasNoun(f, 'session') && (f.hasQuantities || f.hasImage) ? { kind: 'session.create', confidence: 0.7 } : undefined;
   }
 
   // sessions (also the default object of run/kill verbs)

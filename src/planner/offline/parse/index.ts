@@ -293,7 +293,14 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       return { intent: { kind, target: { names: names.slice(0, 1) }, ...(pair.to ? { newName: pair.to } : {}) }, missing };
     }
     case 'session.execute': {
-      const command = extractCommand(c);
+      // the code: quoted, or what follows the colon ("run this in notebook-old: print(1)")
+      const afterColon = /:\s*(.+)$/.exec(unmask(c.masked, c.quotes))?.[1]?.trim();
+      const ph = new RegExp(PLACEHOLDER).exec(c.masked);
+      const command = ph
+        ? { value: unmask(ph[0], c.quotes), start: ph.index, end: ph.index + ph[0].length }
+        : afterColon
+          ? { value: afterColon, start: c.masked.lastIndexOf(':'), end: c.masked.length }
+          : extractCommand(c);
       const names = targetNames(blank(c, command ? [command] : []), SESSION_NOUNS_EN, SESSION_NOUNS_KO, true);
       if (names.length === 0) missing.push('target');
       return { intent: { kind, target: { names }, ...(command ? { code: command.value } : {}) }, missing };
@@ -374,7 +381,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         /(?:named|called)\s+([A-Za-z0-9_.\-]+(?:\/[A-Za-z0-9_.\-]+)+)/i.exec(unmask(rest.masked, c.quotes))?.[1] ??
         /\bmkdir\s+(?:-p\s+)?([A-Za-z0-9_.\-]+(?:\/[A-Za-z0-9_.\-]+)*)\/?/i.exec(unmask(rest.masked, c.quotes))?.[1];
       const named = namedPath ?? explicitNames(rest)[0]?.value;
-      const path = named ?? (dir ? cleanName(unmask(dir[1]!, c.quotes)) : undefined);
+      const dirWord = dir ? cleanName(unmask(dir[1]!, c.quotes)) : undefined;
+      const path = named ?? (dirWord && !/^(?:a|an|the|new|one|another|some|my|this|that|in|inside|of)$/i.test(dirWord) ? dirWord : undefined);
       // "inside it": the folder is the one just named (resolved later)
       let name = folderName && !['the', 'a', 'it', 'that', 'this', 'there'].includes(folderName.toLowerCase()) ? folderName : undefined;
       // "mkdir api_helper/tests": with no folder named, the path starts with it
@@ -494,8 +502,9 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         }
       }
       if (!modelFolder) {
-        const ko = new RegExp(`${NAME}\\s*(?:모델|폴더)?\\s*(?:을|를)\\s*(?:\\S+\\s+)?(?:서빙|배포|서비스)`).exec(rest.masked);
-        if (ko) modelFolder = cleanName(unmask(ko[1]!, c.quotes));
+        const ko = new RegExp(`${NAME}\\s*(?:모델|폴더)?\\s*(?:을|를)?\\s*(?:\\S+\\s+)?(?:서빙|배포)`).exec(rest.masked);
+        const v = ko ? cleanName(unmask(ko[1]!, c.quotes)) : undefined;
+        if (v && v !== name && !/^(?:vllm|tgi|nim|sglang|triton|custom|cmd)$/i.test(v)) modelFolder = v;
       }
       if (!modelFolder) {
         // "models로 vllm 서비스 …": the folder the service is made from (not the runtime: "vllm으로")
@@ -593,7 +602,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const target = sessionTarget(blank(c, spans), lower);
       if (target.names.length === 0 && !target.all && !target.described) missing.push('target');
       const dirPath = kind === 'session.files' ? extractPaths(c).find((p) => p.startsWith('/') || p.includes('/')) : undefined;
-      return { intent: { kind, target, ...(app ? { app: app.value } : {}), ...(filename ? { filename } : {}), ...(newName ? { newName } : {}), ...(dirPath ? { path: dirPath } : {}) }, missing };
+      const changed = kind === 'session.restart' && Object.keys(resources).length ? { resources } : {};
+      return { intent: { kind, target, ...(app ? { app: app.value } : {}), ...(filename ? { filename } : {}), ...(newName ? { newName } : {}), ...(dirPath ? { path: dirPath } : {}), ...changed }, missing };
     }
     case 'folder.update_options':
     case 'folder.clone': {
@@ -891,6 +901,7 @@ export function parseRequest(text: string): ParsedRequest {
   }
   if (carry) leftovers.push(unmask(carry.masked, prepared.quotes).trim());
   intents = expandLists(intents);
+  intents = mergeKillAndRelaunch(intents);
   for (const p of intents) {
     if (p.intent.kind === 'session.create' && (p.intent as { mountsFromContext?: boolean }).mountsFromContext && contextFolders.length) {
       const have = new Set(p.intent.mounts.map((m) => m.name));
@@ -946,6 +957,35 @@ function extractApp(lower: string): { value: string; text: string } | undefined 
  * asked for before it.
  */
 const TIMEOUT_KO = /(\d+(?:\.\d+)?\s*(?:시간|분|초)\s*(?:이상\s*(?:걸리면|돌면|지나면)?|넘(?:으면|게\s*되면|어가면|기면)|지나(?:면|도)|(?:안|내)에\s*안\s*끝나면))(\s*[^.;?!]{0,20}?(?:종료|꺼|끄|중단|중지|멈|죽|kill|stop)[^\s.,;?!]*)/;
+/**
+ * "kill train-job-1 and then relaunch exactly the same setup … but with 4 fGPU": a restart of that
+ * session with what the second part changes, not a new session from defaults.
+ */
+function mergeKillAndRelaunch(intents: ClauseIntent[]): ClauseIntent[] {
+  const out: ClauseIntent[] = [];
+  for (let i = 0; i < intents.length; i++) {
+    const a = intents[i]!;
+    const b = intents[i + 1];
+    if (
+      a.intent.kind === 'session.destroy' && a.intent.target.names.length === 1 && !a.intent.later &&
+      b?.intent.kind === 'session.create' && !b.intent.name && !b.intent.image &&
+      /\bsame\s+(?:setup|config(?:uration)?|settings|spec|image|environment)|\bas\s+before\b|그대로|똑같(?:이|은)|동일한|같은\s*(?:설정|환경|스펙|이미지)/i.test(b.span)
+    ) {
+      const changed = b.intent.resources;
+      out.push({
+        ...a,
+        span: `${a.span} ${b.span}`,
+        intent: { kind: 'session.restart', target: a.intent.target, ...(Object.keys(changed).length ? { resources: changed } : {}) },
+        missing: [],
+      });
+      i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 /** A sentence that says where things are ("the data is in datasets"), not what to do. */
 const STATEMENT = /\b(?:lives?|sits?|resides?|is\s+(?:stored|kept|located)|are\s+(?:stored|kept|located)|is|are)\s+(?:all\s+)?(?:in|under|inside)\s+(?:the\s+|my\s+)?[\w.-]+/;
 
@@ -985,9 +1025,16 @@ function expandEnumeration<T extends { masked: string; lower: string }>(p: T): T
 const DEFERRED_KILL =
   /\b(?:in|after)\s+(?:an?\s+|\d+(?:\.\d+)?\s*)(?:h|hrs?|hours?|m|mins?|minutes?|days?)\b|\bif\s+it\s+(?:runs?|goes|is\s+still\s+running)\s+(?:for\s+)?(?:longer|more)\s+than\s+\S+(?:\s+\S+)?|\b(?:tonight|tomorrow|at\s+midnight|at\s+\d{1,2}(?::\d{2})?\s*(?:am|pm))\b|\d+(?:\.\d+)?\s*(?:시간|분|초)\s*(?:이상\s*(?:걸리면|돌면|지나면)?|넘(?:으면|게\s*되면|어가면|기면)|지나(?:면|도)|(?:뒤|후)에?)|내일|오늘\s*밤|자정에/;
 
+const TIMEOUT_VERB_EN = /\b(?:and\s+)?(?:kill|stop|terminate|end|cancel|abort)\s+(?:it|the\s+job|the\s+session|the\s+run)?(?=\s*(?:if|when|once)\b[^.;]{0,40}?(?:longer|more\s+than|over|exceeds?|past)\b)/;
 const JOB_ASKED = /배치|돌려|돌리|실행(?!\s*중)|만들|띄워|띄우|\bbatch\b|\brun\b/;
 
 function withoutTimeoutKills<T extends { masked: string; lower: string }>(p: T): T {
+  // "…, and kill it if it runs longer than 2 hours": the verb goes, the duration stays for the batch timeout
+  const en = TIMEOUT_VERB_EN.exec(p.lower);
+  if (en && JOB_ASKED.test(p.lower.slice(0, en.index))) {
+    const blankOut = (s: string): string => s.slice(0, en.index) + ' '.repeat(en[0].length) + s.slice(en.index + en[0].length);
+    p = { ...p, masked: blankOut(p.masked), lower: blankOut(p.lower) };
+  }
   const m = TIMEOUT_KO.exec(p.lower);
   if (!m || !JOB_ASKED.test(p.lower.slice(0, m.index))) return p;
   const start = m.index + m[1]!.length;
@@ -1010,7 +1057,7 @@ const LEADING_PLACE = new RegExp(`^\\s*(?:(?:in|inside|within|from|under)\\s+(?:
  * a clause that names or details the thing just asked for, not a task of its own.
  */
 const DETAILS_FOLLOW_UP =
-  /^\s*(?:and\s+)?(?:mount|attach)\s+(?!it\b)\S|^\s*(?:and\s+)?(?:the\s+)?name(?:d)?\s*[:=]?\s+\S|^\s*(?:and\s+)?(?:(?:the\s+|its\s+)?(?:service|session|job|folder)(?:'s)?\s+)?name\s*(?:is|:|=|should\s+be|will\s+be)|^\s*(?:and\s+)?(?:call|name)\s+it\b|^\s*(?:서비스|세션|작업|폴더)?\s*(?:의\s*)?이름\s*(?:은|는|:|=)|^\s*(?:실행|시작)?\s*(?:명령|커맨드|명령어)\s*(?:은|는|:|=)|^\s*(?:and\s+)?(?:the\s+)?(?:startup\s+)?(?:command|entrypoint|cmd)\s*(?:is|:|=|should\s+be)|^\s*(?:레플리카|복제본)\s*(?:은|는)?\s*\d/;
+  /^\s*(?:and\s+)?(?:mount|attach)\s+(?!it\b)\S|^\s*(?:and\s+)?(?:the\s+)?name(?:d)?\s*[:=]?\s+\S|^\s*(?:and\s+)?(?:(?:the\s+|its\s+)?(?:service|session|job|folder)(?:'s)?\s+)?name\s*(?:is|:|=|should\s+be|will\s+be)|^\s*(?:and\s+)?(?:call|name)\s+it\b|^\s*(?:서비스|세션|작업|폴더)?\s*(?:의\s*)?(?:이름|명)\s*(?:은|는|:|=)|^\s*(?:이미지|image|메모리|memory|cpu|gpu|fgpu|코어|리소스)\s*(?:는|은|:|=)|^\s*(?:and\s+)?make\s+(?:it|the\s+(?:endpoint|service))\s+(?:open|public|private|accessible)|^\s*(?:실행|시작)?\s*(?:명령|커맨드|명령어)\s*(?:은|는|:|=)|^\s*(?:and\s+)?(?:the\s+)?(?:startup\s+)?(?:command|entrypoint|cmd)\s*(?:is|:|=|should\s+be)|^\s*(?:레플리카|복제본)\s*(?:은|는)?\s*\d/;
 
 const READ_VERBS = /^(?:list|show|display|check|describe|inspect|view|fetch|get)$/;
 const CREATE_VERBS = /^(?:create|make|start|launch|spin\s+up|fire\s+up|boot|open|run|set\s+up|provision|give\s+me|allocate)$/;

@@ -23,7 +23,7 @@ const NOT_NAMES = new Set(
     'running pending active idle stopped terminated finished dead errored failed current existing empty shared default ' +
     'batch interactive inference notebook notebooks jupyter gpu cpu gpus cpus fgpu fgpus interactive compute training ' +
     'model models general user personal project group team usage mode type permission cloneable host quota bin trash output logs log stdout stderr fit name ls dir go pls plz thanks asap itself one two three first last latest following ' +
-    'read-only readonly read-write rw ro private public new, named called with using from in on at to for of and or ' +
+    'read-only readonly read-write rw ro read-write-delete write-delete wd cpu-only gpu-only private public new, named called with using from in on at to for of and or ' +
     'session sessions folder folders vfolder vfolders service services job jobs container containers ' +
     'pytorch torch tensorflow tf python vllm ngc jax triton tgi nvidia cuda r julia image images ' +
     'is are be me us do does did please can could would should will just also then now there here what which who ' +
@@ -69,6 +69,7 @@ const EXPLICIT = [
   rx(`(?:named|called|name\\s+it|call\\s+it|name\\s+(?:should\\s+be|is)|with\\s+(?:the\\s+)?name(?:\\s+of)?|name\\s*[:=]|titled|labell?ed)\\s+(?:as\\s+)?${NAME}`),
   rx(`${NAME}\\s*(?:이)?(?:라는|란|라고\\s*하는)`),
   rx(`이름(?:은|을|이|는)?\\s*[:=]?\\s*${NAME}`),
+  rx(`(?:서비스|세션|폴더|작업)\\s*명(?:은|는|이|을)?\\s*[:=]?\\s*${NAME}`),
   // ", name scratch-cpu", "— service name llama3-chat": a bare "name X" in a list of settings
   rx(`(?:^|[,;(\u2014\u2013]\\s*|\\band\\s+)(?:(?:the\\s+)?(?:service|session|folder|job|endpoint)\\s+)?name\\s+(?!it\\b)${NAME}`),
 ];
@@ -114,7 +115,8 @@ export function nounNames(c: Clause, nounsEn: string, nounsKo: string, allowPlai
 /** Identifier-like tokens anywhere ("kill train-job-1"). */
 export function bareIdentifiers(c: Clause): NameHit[] {
   const hits: NameHit[] = [];
-  for (const m of c.masked.matchAll(rx(`(?<![A-Za-z0-9_.\\-/=@:])${NAME}(?![A-Za-z0-9_.\\-/=@:])`, 'g'))) {
+  // a colon ends a name only before a space ("in notebook-old: print(1)"); "local:volume1" is a host
+  for (const m of c.masked.matchAll(rx(`(?<![A-Za-z0-9_.\\-/=@:])${NAME}(?![A-Za-z0-9_.\\-/=@]|:\\S)`, 'g'))) {
     const raw = m[1]!;
     if (!looksLikeIdentifier(raw) || raw.startsWith('\uE000')) continue;
     if (IGNORED_IDENTIFIER.test(raw.toLowerCase())) continue;
@@ -125,7 +127,7 @@ export function bareIdentifiers(c: Clause): NameHit[] {
 
 /** Identifier-looking words that are units, modes or versions, not names. */
 const IGNORED_IDENTIFIER =
-  /^(?:\d+(?:[.,]\d+)*[a-z]*|read-?only|read-?write|write-?delete|multi-?node|single-?node|\d+-node|x86_64|aarch64|arm64|py\d+|cuda\d+(?:\.\d+)*|ubuntu\d+(?:\.\d+)*|python\d(?:\.\d+)*|tf\d(?:\.\d+)*|a100s?|h100s?|h200s?|v100s?|a10g?|l40s?|t4|l4|a6000|rtx\d+|gpt-\d.*|llama-?\d.*|re-?\w+|non-\w+|co-\w+|e-?mail|built-in|up-to-date|f-?gpus?|top-\d+|utf-8|ctrl-\w|[a-z]-[a-z]|\d+x|(?:force|hard|soft)-(?:kill|delete|remove|stop|terminate|destroy|restart|shutdown|quit))$/;
+  /^(?:\d+(?:[.,]\d+)*[a-z]*|read-?only|read-?write(?:-?delete)?|write-?delete|cpu-?only|gpu-?only|multi-?node|single-?node|\d+-node|x86_64|aarch64|arm64|py\d+|cuda\d+(?:\.\d+)*|ubuntu\d+(?:\.\d+)*|python\d(?:\.\d+)*|tf\d(?:\.\d+)*|a100s?|h100s?|h200s?|v100s?|a10g?|l40s?|t4|l4|a6000|rtx\d+|gpt-\d.*|llama-?\d.*|re-?\w+|non-\w+|co-\w+|e-?mail|built-in|up-to-date|f-?gpus?|top-\d+|utf-8|ctrl-\w|[a-z]-[a-z]|\d+x|(?:force|hard|soft)-(?:kill|delete|remove|stop|terminate|destroy|restart|shutdown|quit))$/;
 
 // ------------------------------------------------------------------ images
 
@@ -469,7 +471,8 @@ export function nameList(c: Clause): string[] {
         .filter(Boolean);
       const names = parts.map((p) => cleanName(unmask(p, c.quotes)));
       const isName = (n: string, i: number): boolean =>
-        Boolean(n) && /^[A-Za-z0-9\uE000]/.test(parts[i]!) && (looksLikeIdentifier(parts[i]!) || !NOT_NAMES.has(n.toLowerCase()) || SOFT_NAMES.has(n.toLowerCase()));
+        Boolean(n) && /^[A-Za-z0-9\uE000]/.test(parts[i]!) && !IGNORED_IDENTIFIER.test(n.toLowerCase()) &&
+        (looksLikeIdentifier(parts[i]!) || !NOT_NAMES.has(n.toLowerCase()) || SOFT_NAMES.has(n.toLowerCase()));
       // "folders, exp-a and exp-b": the list is the run of names at the end
       let from = names.length;
       while (from > 0 && isName(names[from - 1]!, from - 1)) from--;
@@ -489,7 +492,7 @@ export function extractEmails(c: Clause): string[] {
 }
 
 export function extractPermission(lower: string): 'ro' | 'rw' | 'wd' | undefined {
-  if (/write[\s/-]*delete|\bwd\b|\brwd\b|full\s+(?:read[\s/-]*write[\s/-]*delete\s+)?(?:access|control)|삭제\s*권한|모든\s*권한|삭제\s*까지/.test(lower)) return 'wd';
+  if (/\b(?:able\s+to|can|could|allowed\s+to|may)\s+(?:also\s+)?(?:delete|remove)\b|삭제(?:도|까지)\s*(?:할\s*수|가능|하게)|write[\s/-]*delete|\bwd\b|\brwd\b|full\s+(?:read[\s/-]*write[\s/-]*delete\s+)?(?:access|control)|삭제\s*권한|모든\s*권한|삭제\s*까지/.test(lower)) return 'wd';
   if (/read[\s-]*only|readonly|\bro\b|read\s+access|view[\s-]*only|읽기\s*전용|읽기만|읽기\s*권한/.test(lower)) return 'ro';
   if (/read[\s-]*(?:and[\s-]*)?write|read\/write|\brw\b|write\s+access|writable|editable|쓰기|읽고\s*쓰기|편집/.test(lower)) return 'rw';
   return undefined;
