@@ -12,7 +12,7 @@ type Noun = 'session' | 'folder' | 'directory' | 'file' | 'trash' | 'service' | 
 const V = (src: string): RegExp => new RegExp(src, 'g');
 
 const VERBS_EN: Array<[Verb, RegExp]> = [
-  ['serve', V('\\b(?:serve|serving|deploy|deploying|host)\\b')],
+  ['serve', V('\\b(?:serve|serving(?!\\s+(?:endpoints?|services?))|deploy|deploying|host)\\b')],
   ['purge', V('\\b(?:purge|permanently|for\\s+good|forever|empty\\s+(?:the\\s+|my\\s+)?trash|from\\s+(?:the\\s+)?trash\\s+(?:too|as\\s+well|completely))\\b|\\bhard[\\s-]delete\\b')],
   ['restore', V('\\b(?:restore|recover|undelete|untrash|bring\\s+back|get\\s+back)\\b')],
   ['rename', V('\\b(?:rename|renaming|change\\s+(?:the\\s+|its\\s+)?name|(?:a\\s+)?new\\s+name)\\b')],

@@ -226,7 +226,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
               : undefined;
       // "timeout 2h", "at most 90 minutes", "killed if it runs longer than 90 minutes", "2시간 넘으면 종료"
       const timeoutAt = lower.search(
-        /timeout|time\s*limit|제한\s*시간|타임아웃|(?:for\s+)?at\s+most|no\s+longer\s+than|(?:longer|more)\s+than|kill(?:ed)?\s+(?:it\s+)?after|cap(?:ped)?\s+(?:it\s+)?at|max(?:imum)?\s+(?:run\s*time|runtime|duration)|\d+\s*(?:분|시간|초)\s*(?:이상|넘(?:으면|게|어가면)|지나(?:면|도)|(?:안|내)에\s*안\s*끝나면)/,
+        /timeout|times?\s+out|time\s*limit|제한\s*시간|타임아웃|(?:for\s+)?at\s+most|no\s+longer\s+than|(?:longer|more)\s+than|kill(?:ed)?\s+(?:it\s+)?after|cap(?:ped)?\s+(?:it\s+)?at|max(?:imum)?\s+(?:run\s*time|runtime|duration)|\d+\s*(?:분|시간|초)\s*(?:이상|넘(?:으면|게|어가면)|지나(?:면|도)|(?:안|내)에\s*안\s*끝나면)/,
       );
       const timeout = timeoutAt >= 0 ? extractDuration(lower.slice(Math.max(0, timeoutAt - 16), timeoutAt + 40)) : undefined;
       // "내 폴더 마운트해줘", "mount my folder": a mount asked for with no folder named
@@ -429,7 +429,10 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'folder.delete_files':
     case 'folder.rename_file':
     case 'folder.move_file': {
-      const folder = new RegExp(`(?:from|in|inside|of)\\s+(?:the\\s+|my\\s+)?(?:folder\\s+)?${NAME}(?:\\s+folder)?|${NAME}\\s*폴더|${NAME}\\s*(?:에\\s*있는|안에\\s*있는|안의|에서)`, 'i').exec(c.masked);
+      // "… and everything in it from the datasets folder": a pronoun names no folder
+      const folder = [...c.masked.matchAll(new RegExp(`(?:from|in|inside|of)\\s+(?:the\\s+|my\\s+)?(?:folder\\s+)?${NAME}(?:\\s+folder)?|${NAME}\\s*폴더|${NAME}\\s*(?:에\\s*있는|안에\\s*있는|안의|에서)`, 'gi'))].find(
+        (m) => !/^(?:it|them|that|this|there|here)$/i.test(m[1] ?? m[2] ?? m[3] ?? ''),
+      );
       const name = folder ? cleanName(unmask(folder[1] ?? folder[2] ?? folder[3]!, c.quotes)) : undefined;
       const rest = folder ? blank(c, [{ start: folder.index, end: folder.index + folder[0].length }]) : c;
       const text = unmask(rest.masked, c.quotes);
@@ -663,7 +666,7 @@ function resolveReferences(intents: ParsedIntent[]): void {
     } else if (i.kind.startsWith('folder.') && i.kind !== 'folder.list') {
       const f = i as { name?: string };
       // "results-q3 폴더 만들어서 colleague한테 초대해줘": a folder task right after a create is about that folder
-      const followsCreate = intents[index - 1]?.intent.kind === 'folder.create' && ['folder.share', 'folder.mkdir', 'folder.update_options', 'folder.info', 'folder.files', 'folder.clone'].includes(i.kind);
+      const followsCreate = ['folder.create', 'folder.rename'].includes(intents[index - 1]?.intent.kind ?? '') && ['folder.share', 'folder.mkdir', 'folder.update_options', 'folder.info', 'folder.files', 'folder.clone'].includes(i.kind);
       if (!f.name && (refers || followsCreate) && lastFolder && i.kind !== 'folder.create') {
         f.name = lastFolder;
         p.missing = p.missing.filter((m) => m !== 'name');
@@ -733,9 +736,25 @@ function sessionExtras(c: Clause): { slots: Partial<Extract<Intent, { kind: 'ses
   if (boot) {
     slots.bootstrapScript = unmask((boot[1] ?? boot[2])!, c.quotes);
     spans.push({ start: boot.index, end: boot.index + boot[0].length });
+  } else {
+    // "a bootstrap script that runs pip install -r requirements.txt": to the end of the clause
+    const plain = /\bbootstrap(?:\s+script)?\s+(?:that\s+runs|which\s+runs|running|to\s+run|:|=)\s+(.+?)\s*[.!]?\s*$/i.exec(c.masked);
+    if (plain) {
+      slots.bootstrapScript = unmask(plain[1]!, c.quotes);
+      spans.push({ start: plain.index, end: plain.index + plain[0].length });
+    }
+  }
+  // "tag it ablation-3", "태그는 exp-1"
+  const tag = new RegExp(`\\btag(?:ged)?\\s+(?:it\\s+)?(?:as\\s+|with\\s+)?${NAME}(?![A-Za-z0-9_.\\-])|태그\\s*(?:는|은|:|=)?\\s*${NAME}`, 'i').exec(c.masked);
+  if (tag) {
+    const value = cleanName(unmask((tag[1] ?? tag[2])!, c.quotes));
+    if (value && !isStopWord(value)) {
+      slots.tag = value;
+      spans.push({ start: tag.index, end: tag.index + tag[0].length });
+    }
   }
   const ports =
-    /\b(?:pre-?open(?:ed)?|expose[sd]?|open(?:ed)?|forward(?:ed)?)\s+(?:(?:the\s+)?(?:container\s+)?ports?\s+)(\d{2,5}(?:\s*(?:,|and|&)\s*\d{2,5})*)|\bports?\s+(\d{2,5}(?:\s*(?:,|and|&)\s*\d{2,5})*)\s+(?:pre-?)?open(?:ed)?|포트\s*(\d{2,5}(?:\s*(?:,|와|과|랑|하고)\s*\d{2,5})*)\s*(?:번)?\s*(?:을|를|도)?\s*(?:미리\s*)?(?:열어|열고|오픈|개방)/i.exec(c.lower);
+    /\b(?:pre-?open(?:s|ed)?|expose[sd]?|open(?:s|ed)?|forward(?:s|ed)?)\s+(?:(?:the\s+)?(?:container\s+)?ports?\s+)(\d{2,5}(?:\s*(?:,|and|&)\s*\d{2,5})*)|\bports?\s+(\d{2,5}(?:\s*(?:,|and|&)\s*\d{2,5})*)\s+(?:pre-?)?open(?:ed)?|포트\s*(\d{2,5}(?:\s*(?:,|와|과|랑|하고)\s*\d{2,5})*)\s*(?:번)?\s*(?:을|를|도)?\s*(?:미리\s*)?(?:열어|열고|오픈|개방)/i.exec(c.lower);
   if (ports) {
     const list = (ports[1] ?? ports[2] ?? ports[3])!.match(/\d{2,5}/g)!.map(Number).filter((p) => p > 0 && p < 65536);
     if (list.length) slots.preopenPorts = list;

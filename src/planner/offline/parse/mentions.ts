@@ -208,7 +208,8 @@ export function extractEnv(c: Clause): { env: Record<string, string>; spans: Arr
   for (const m of c.masked.matchAll(/(?<![\w.\-/])([A-Za-z_][A-Za-z0-9_]*)\s?=\s?(\uE000\d+\uE001|(?:[^\s,;]|,(?=\d))+)/g)) {
     const key = m[1]!;
     if (!/^[A-Z_][A-Z0-9_]*$/.test(key) && !envContext) continue;
-    env[key] = unmask(m[2]!, c.quotes).replace(/[.)]+$/, '');
+    // "PYTHONUNBUFFERED=1을 설정": the particle is Korean grammar, not the value
+    env[key] = unmask(m[2]!, c.quotes).replace(/[.)]+$/, '').replace(/(?<=[\x21-\x7E])[\uAC00-\uD7A3]+$/, '');
     spans.push({ start: m.index, end: m.index + m[0].length });
   }
   for (const m of c.masked.matchAll(/(?:environment\s+variables?|env(?:ironment)?\s+vars?|\benv)\s+([A-Za-z_][A-Za-z0-9_]*)\s+(?:set\s+)?(?:to|as|=)\s+(\uE000\d+\uE001|[^\s,;]+)/gi)) {
@@ -407,9 +408,9 @@ export function extractMounts(c: Clause): MountMention[] {
     add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[1]!.length);
   }
   // "with both sweep-42 and datasets mounted", "with datasets, models and api_helper attached"
-  for (const m of c.masked.matchAll(rx(`\\bwith\\s+(?:both\\s+)?(?:the\\s+)?${NAME}((?:\\s*,\\s*(?:the\\s+)?${NAME})*\\s*,?\\s*(?:and|&)\\s+(?:the\\s+)?${NAME})\\s+(?:(?:folders?|vfolders?)\\s+)?(?:both\\s+)?(?:mounted|attached)`, 'gi'))) {
+  for (const m of c.masked.matchAll(rx(`\\b(?:with|has|have|having)\\s+(?:both\\s+)?(?:the\\s+)?${NAME}((?:\\s*,\\s*(?:the\\s+)?${NAME})*\\s*,?\\s*(?:and|&)\\s+(?:the\\s+)?${NAME})\\s+(?:(?:folders?|vfolders?)\\s+)?(?:both\\s+)?(?:mounted|attached)`, 'gi'))) {
     let from = m.index;
-    for (const n of m[0].replace(/^with\s+(?:both\s+)?/i, '').replace(/\s+(?:(?:v?folders?)\s+)?(?:both\s+)?(?:mounted|attached)$/i, '').split(/\s*(?:,|\band\b|&)\s*/)) {
+    for (const n of m[0].replace(/^(?:with|has|have|having)\s+(?:both\s+)?/i, '').replace(/\s+(?:(?:v?folders?)\s+)?(?:both\s+)?(?:mounted|attached)$/i, '').split(/\s*(?:,|\band\b|&)\s*/)) {
       const name = n.replace(/^the\s+/i, '').trim();
       if (!/^[A-Za-z0-9\uE000]/.test(name) || /\s/.test(name)) continue;
       const at = Math.max(from, c.masked.indexOf(name, from));
