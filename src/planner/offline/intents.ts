@@ -195,13 +195,15 @@ export interface FolderFileOpIntent {
 
 export interface ResourceIntent {
   kind:
-    | 'resource.presets' // which presets exist / are allocatable now
+    | 'resource.presets' // which presets exist / are allocatable now (preset: the one asked about)
     | 'resource.remaining' // how much is left (fGPU, cpu, mem)
     | 'resource.groups' // which resource groups can I use
     | 'resource.slots' // which slot types exist
     | 'resource.usage' // my usage stats
     | 'resource.policy'; // my limits: concurrent sessions, max resources per session
   scalingGroup?: string;
+  /** resource.presets: the preset the question is about ("does gpu-large fit?") */
+  preset?: string;
 }
 
 export interface ImageListIntent {

@@ -12,15 +12,15 @@ type Noun = 'session' | 'folder' | 'directory' | 'file' | 'trash' | 'service' | 
 const V = (src: string): RegExp => new RegExp(src, 'g');
 
 const VERBS_EN: Array<[Verb, RegExp]> = [
-  ['serve', V('\\b(?:serve|serving(?!\\s+(?:endpoints?|services?))|deploy|deploying|host)\\b')],
+  ['serve', V('\\b(?:serve|serving(?!\\s+(?:endpoints?|services?))|deploy|deploying|host|publish)\\b')],
   ['purge', V('\\b(?:purge|permanently|for\\s+good|forever|empty\\s+(?:the\\s+|my\\s+)?trash|from\\s+(?:the\\s+)?trash\\s+(?:too|as\\s+well|completely))\\b|\\bhard[\\s-]delete\\b')],
   ['restore', V('\\b(?:restore|recover|undelete|untrash|bring\\s+back|get\\s+back)\\b')],
-  ['rename', V('\\b(?:rename|renaming|change\\s+(?:the\\s+|its\\s+)?name|(?:a\\s+)?new\\s+name)\\b')],
+  ['rename', V('\\b(?:rename|renamed|renaming|change\\s+(?:the\\s+|its\\s+)?name|(?:a\\s+)?new\\s+name)\\b')],
   ['share', V('\\b(?:share|sharing|invite|grant|give\\s+(?:\\S+\\s+){1,6}?access)\\b|\\b(?:let|allow)\\s+[\\w.%+-]+@[\\w.-]+\\s+(?:to\\s+)?(?:read|write|access|use|see|view|edit|open)\\b')],
   ['leave', V('\\bleave\\b')],
   ['scale', V('\\b(?:scale|resize)\\b')],
   ['move', V('\\b(?:move|mv)\\b')],
-  ['destroy', V('\\b(?:terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt)\\b')],
+  ['destroy', V('\\b(?:terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt|decommission|retire)\\b')],
   ['delete', V('\\b(?:delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
   ['create', V("\\b(?:create|mkfolder|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|put\\s+up|roll\\s+out|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
   ['mount', V('\\b(?:mount|attach)\\b')],
@@ -246,7 +246,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
 
   // "would a gpu-large session fit right now? just check": a capacity question, nothing started
   if (
-    (/\b(?:would|will|does|do|could|can)\b[^.?]{0,40}\b(?:fit|be\s+allocatable|have\s+room)\b|\bis\s+there\s+(?:room|space|capacity)\s+for\b|\benough\s+(?:room|space|capacity|resources)\s+for\b|들어갈\s*수\s*있(?:어|나|을까|는지)|자리\s*(?:있어|있나|있을까|있는지)|가능할까|돌릴\s*수\s*있(?:어|나|을까)/.test(l)) &&
+    (/\b(?:would|will|does|do|could|can)\b[^.?]{0,40}\b(?:fit|be\s+allocatable|have\s+room)\b|\bis\s+there\s+(?:room|space|capacity)\b[^?]{0,40}\bfor\b|\benough\s+(?:room|space|capacity|resources)\s+for\b|들어갈\s*수\s*있(?:어|나|을까|는지)|자리\s*(?:있어|있나|있을까|있는지)|가능할까|돌릴\s*수\s*있(?:어|나|을까)/.test(l)) &&
     (f.question || /\bjust\s+check|\bdon'?t\s+(?:start|create|launch)|확인만|만들지\s*말고/.test(l)) && !/\bcreate\b|\bstart\b(?!\s+anything)|만들어\s*줘|띄워\s*줘/.test(l.replace(/don'?t\s+start\s+anything|don'?t\s+(?:start|create|launch)\b/g, ''))
   ) {
     return { kind: 'resource.presets', confidence: 0.75 };
@@ -255,6 +255,15 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   // "how much memory and GPU did train-job-1 get?", "train-job-1 자원 얼마나 쓰고 있어?": one session's allocation
   if (f.hasName && !hasNoun(f, 'folder') && !hasNoun(f, 'service') && /\bhow\s+(?:much|many)\b[^?]{0,60}\b(?:did|does|is|has)\s+(?:it\s+)?(?:\s*)(?:get|got|have|has|use|using|take|taking|allocated)\b|\b(?:did|does)\s+\s*\S*\s*(?:get|have|use)\s+(?:how\s+much|how\s+many)|(?:얼마나|몇\s*개)\s*(?:할당|받았|쓰고|사용)/.test(l) && !has(f, 'create')) {
     return { kind: 'session.info', confidence: 0.7 };
+  }
+
+  // "which images can I launch sessions with?": the image list, nothing launched
+  if (/\b(?:which|what)\s+(?:images|environments|kernels)\b|(?:어떤|무슨)\s*이미지|이미지\s*(?:목록|뭐|종류)/.test(l) && (f.question || /\b(?:list|show)\b|알려|보여/.test(l))) {
+    return { kind: 'image.list', confidence: 0.8 };
+  }
+  // "does this cluster offer fractional GPUs or whole GPUs?": the slot types
+  if (/\b(?:fractional|whole|shared|partial)\s+gpus?\b[^?]{0,30}\b(?:or|vs\.?)\b|\b(?:offer|support|have)s?\b[^?]{0,20}\b(?:fractional|whole)\s+gpus?|(?:분할|소수점|fgpu)\s*(?:gpu)?\s*(?:지원|되나|돼|가능)/.test(l) && (f.question || /알려|보여/.test(l))) {
+    return { kind: 'resource.slots', confidence: 0.8 };
   }
 
   // limits, not free capacity: "how many sessions am I allowed to run at once", "동시에 세션 몇 개까지"
@@ -266,12 +275,12 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   }
 
   // invitations sent to me
-  if (/\binvitations?\b|\binvites?\s+(?:for|to)\s+me\b|\b(?:folder\s+|pending\s+|any\s+)invites\b|\binvites\s+(?:waiting|pending|i\s+(?:got|have|received))\b|(?:받은|온|들어온)\s*(?:폴더\s*)?초대|초대\s*(?:목록|내역|받은|온\s*거)/.test(l) && !/@/.test(l) && !has(f, 'share')) {
+  if (/\binvitations?\b|\binvites?\s+(?:for|to)\s+me\b|\b(?:folder\s+|pending\s+|any\s+)invites\b|\binvites\s+(?:waiting|pending|i\s+(?:got|have|received))\b|(?:받은|온|들어온)\s*(?:폴더\s*)?(?:공유\s*)?초대|초대\s*(?:목록|내역|받은|온\s*거|(?:가|이)?\s*있는지)/.test(l) && !/@/.test(l) && (!has(f, 'share') || /초대\s*(?:가|이)?\s*(?:있|목록|내역)|(?:받은|온|들어온)\s*(?:폴더\s*)?(?:공유\s*)?초대|\bfor\s+me\b|waiting|pending/.test(l))) {
     return { kind: 'folder.invitations', confidence: 0.8 };
   }
 
   // which inference runtimes model services support
-  if (/\bruntimes?\b|\bruntime\s+variants?\b|\binference\s+(?:engines?|backends?)\b|런타임/.test(l) && (!(v === 'serve' || v === 'create' || v === 'scale') || (v === 'serve' && (f.question || /\b(?:which|what|list|available|supported)\b|뭐|무엇|어떤|목록|있어|있나/.test(l))))) {
+  if (/\bruntimes?\b|\bruntime\s+variants?\b|\binference\s+(?:engines?|backends?)\b|런타임/.test(l) && (!(v === 'serve' || v === 'create' || v === 'scale') || (v === 'serve' && (f.question || /\b(?:which|what|list|available|supported)\b|뭐|무엇|어떤|목록|있어|있나|종류|알려|보여/.test(l))))) {
     return { kind: 'service.runtimes', confidence: 0.8 };
   }
 

@@ -107,6 +107,9 @@ function renamePair(c: Clause): { from?: string; to?: string } {
 }
 
 function renamePairRaw(c: Clause): { from?: string; to?: string } {
+  // "could notebook-old be renamed to legacy-notebook?"
+  const passive = new RegExp(`${NAME}\\s+(?:(?:be|get|is|was)\\s+)?renamed\\s+(?:to|as)\\s+${NAME}`, 'i').exec(c.masked);
+  if (passive) return { from: cleanName(unmask(passive[1]!, c.quotes)), to: cleanName(unmask(passive[2]!, c.quotes)) };
   const en = new RegExp(`(?:rename|renaming)\\s+(?:the\\s+|my\\s+)?(?:(?:session|folder|vfolder|service)\\s+)?${NAME}(?:\\s+(?:session|folder|vfolder))?(?:\\s+(?:to|as|into)\\s+|\\s*(?:->|→|=>)\\s*)${NAME}`, 'i').exec(c.masked);
   if (en) return { from: cleanName(unmask(en[1]!, c.quotes)), to: cleanName(unmask(en[2]!, c.quotes)) };
   const change = new RegExp(`(?:change|set)\\s+(?:the\\s+)?name\\s+of\\s+(?:the\\s+)?(?:(?:session|folder)\\s+)?${NAME}(?:\\s+(?:session|folder))?\\s+to\\s+${NAME}`, 'i').exec(c.masked);
@@ -460,7 +463,11 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       if (kind !== 'folder.delete_files' && !dest) missing.push(kind === 'folder.rename_file' ? 'newName' : 'destination');
       return { intent: { kind, ...(name ? { name } : {}), paths: filePaths, ...extra }, missing };
     }
-    case 'resource.presets':
+    case 'resource.presets': {
+      const group = extractScalingGroup(c);
+      const preset = extractPreset(c);
+      return { intent: { kind, ...(group ? { scalingGroup: group.value } : {}), ...(preset ? { preset } : {}) }, missing };
+    }
     case 'resource.remaining':
     case 'resource.groups':
     case 'resource.slots':
@@ -657,6 +664,9 @@ function resolveReferences(intents: ParsedIntent[]): void {
     }
     const i = p.intent;
     if (i.kind === 'session.create') {
+      // "check whether the gpu-large preset fits, and if it does, start a session with it"
+      const prevIntent = intents[index - 1]?.intent;
+      if (!i.preset && refers && prevIntent?.kind === 'resource.presets' && prevIntent.preset && !i.resources.accelerator && i.resources.cpu === undefined) i.preset = prevIntent.preset;
       const mounts = i.mounts.flatMap((m) => (m.name === PRONOUN ? (lastFolder ? [{ ...m, name: lastFolder }] : []) : [m]));
       // "X 폴더를 만들고 … 세션에 마운트해줘": mounting with no folder named mounts the one just named
       if (mounts.length === 0 && lastFolder && /\bmount(?:ed|ing|s)?\b|\battach(?:ed|ing)?\b|마운트|붙여|붙이|붙인|연결/i.test(p.span)) mounts.push({ name: lastFolder });
@@ -697,7 +707,7 @@ function resolveReferences(intents: ParsedIntent[]): void {
     ) {
       const target = i.target ?? { names: [] };
       // "세션 만들고 로그 보여줘", "start a session and show the logs": a read right after a create reads that session
-      const follows = i.kind !== 'session.destroy' && i.kind !== 'session.rename' && intents[index - 1]?.intent.kind === 'session.create';
+      const follows = i.kind !== 'session.destroy' && i.kind !== 'session.rename' && ['session.create', 'session.rename'].includes(intents[index - 1]?.intent.kind ?? '');
       if (target.names.length === 0 && !target.all && (refers || follows) && (lastSession || lastCreated !== undefined)) {
         i.target = lastSession ? { ...target, names: [lastSession] } : { ...target, created: lastCreated };
         p.missing = p.missing.filter((m) => m !== 'target');
@@ -899,7 +909,8 @@ export function parseRequest(text: string): ParsedRequest {
 
     const koreanConnective = /[\uAC00-\uD7A3]\s*$/.test(part.lower);
     if (!koreanConnective && previous && intents.length > 0) {
-      const merged = { masked: `${previous.masked} ${part.masked}`, lower: `${previous.lower} ${part.lower}` };
+      // the splitter took the comma or "and" between them: a list ("run-a, run-b and run-c") needs one back
+      const merged = { masked: `${previous.masked}, ${part.masked}`, lower: `${previous.lower}, ${part.lower}` };
       const again = parseClause(merged, prepared.quotes);
       if (again && again.intent.kind === intents[intents.length - 1]!.intent.kind) {
         intents[intents.length - 1] = again;
@@ -1076,7 +1087,7 @@ const LEADING_PLACE = new RegExp(`^\\s*(?:(?:in|inside|within|from|under)\\s+(?:
  * a clause that names or details the thing just asked for, not a task of its own.
  */
 const DETAILS_FOLLOW_UP =
-  /^\s*(?:and\s+)?(?:mount|attach)\s+(?!it\b)\S|^\s*(?:and\s+)?(?:the\s+)?name(?:d)?\s*[:=]?\s+\S|^\s*(?:and\s+)?(?:(?:the\s+|its\s+)?(?:service|session|job|folder)(?:'s)?\s+)?name\s*(?:is|:|=|should\s+be|will\s+be)|^\s*(?:and\s+)?(?:call|name)\s+it\b|^\s*(?:서비스|세션|작업|폴더)?\s*(?:의\s*)?(?:이름|명)\s*(?:은|는|:|=)|^\s*(?:이미지|image|메모리|memory|cpu|gpu|fgpu|코어|리소스)\s*(?:는|은|:|=)|^\s*(?:and\s+)?make\s+(?:it|the\s+(?:endpoint|service))\s+(?:open|public|private|accessible)|^\s*(?:실행|시작)?\s*(?:명령|커맨드|명령어)\s*(?:은|는|:|=)|^\s*(?:and\s+)?(?:the\s+)?(?:startup\s+)?(?:command|entrypoint|cmd)\s*(?:is|:|=|should\s+be)|^\s*(?:레플리카|복제본)\s*(?:은|는)?\s*\d/;
+  /^(?:(?!세션|session).)*?(?:할당|배정)(?:해|하여|해서)?\s*(?:줘|주세요|줄래|달라)|^\s*(?:and\s+)?(?:give|allocate|assign)\s+it\b|^\s*(?:and\s+)?(?:mount|attach)\s+(?!it\b)\S|^\s*(?:and\s+)?(?:the\s+)?name(?:d)?\s*[:=]?\s+\S|^\s*(?:and\s+)?(?:(?:the\s+|its\s+)?(?:service|session|job|folder)(?:'s)?\s+)?name\s*(?:is|:|=|should\s+be|will\s+be)|^\s*(?:and\s+)?(?:call|name)\s+it\b|^\s*(?:서비스|세션|작업|폴더)?\s*(?:의\s*)?(?:이름|명)\s*(?:은|는|:|=)|^\s*(?:이미지|image|메모리|memory|cpu|gpu|fgpu|코어|리소스)\s*(?:는|은|:|=)|^\s*(?:and\s+)?make\s+(?:it|the\s+(?:endpoint|service))\s+(?:open|public|private|accessible)|^\s*(?:실행|시작)?\s*(?:명령|커맨드|명령어)\s*(?:은|는|:|=)|^\s*(?:and\s+)?(?:the\s+)?(?:startup\s+)?(?:command|entrypoint|cmd)\s*(?:is|:|=|should\s+be)|^\s*(?:레플리카|복제본)\s*(?:은|는)?\s*\d/;
 
 const READ_VERBS = /^(?:list|show|display|check|describe|inspect|view|fetch|get)$/;
 const CREATE_VERBS = /^(?:create|make|start|launch|spin\s+up|fire\s+up|boot|open|run|set\s+up|provision|give\s+me|allocate)$/;

@@ -22,7 +22,7 @@ const NOT_NAMES = new Set(
     'the a an my our your his her their this that these those it its all every each any some new old another same ' +
     'running pending active idle stopped terminated finished dead errored failed current existing empty shared default ' +
     'batch interactive inference notebook notebooks jupyter gpu cpu gpus cpus fgpu fgpus interactive compute training ' +
-    'model models general user personal project group team usage mode type permission cloneable host quota bin trash output logs log stdout stderr fit name ls dir go pls plz thanks asap itself one two three first last latest following ' +
+    'model models general user personal project group team usage mode type permission cloneable host quota bin trash output logs log stdout stderr fit name ls dir go pls plz thanks asap itself whose which offer one two three first last latest following ' +
     'read-only readonly read-write rw ro read-write-delete write-delete wd cpu-only gpu-only private public new, named called with using from in on at to for of and or ' +
     'session sessions folder folders vfolder vfolders service services job jobs container containers ' +
     'pytorch torch tensorflow tf python vllm ngc jax triton tgi nvidia cuda r julia image images ' +
@@ -308,6 +308,7 @@ export function extractPreset(c: Clause): string | undefined {
     rx(`(?:using|with|from|use|via|on)\\s+(?:the\\s+|a\\s+)?${NAME}\\s+(?:resource\\s+)?preset`, 'gi'),
     rx(`preset\\s*(?:named\\s+|called\\s+|[:=]\\s*)?${NAME}`, 'gi'),
     rx(`${NAME}\\s*(?:리소스\\s*)?프리셋`, 'g'),
+    rx(`${NAME}[\\s-]+(?:sized|size|flavou?red)\\b`, 'gi'),
     rx(`프리셋\\s*${NAME}`, 'g'),
     // "a gpu-small preset session"
     rx(`${NAME}\\s+(?:resource\\s+)?preset(?![A-Za-z0-9_])`, 'gi'),
@@ -316,7 +317,7 @@ export function extractPreset(c: Clause): string | undefined {
     for (const m of c.masked.matchAll(p)) {
       const start = m.index + m[0].lastIndexOf(m[1]!);
       const v = cleanName(valueAt(c, start, start + m[1]!.length));
-      if (v && !NOT_NAMES.has(v.toLowerCase()) && !/^(?:that|which|can|i|is|for|to)$/i.test(v)) return v;
+      if (v && !NOT_NAMES.has(v.toLowerCase()) && !/^(?:that|which|can|i|is|are|for|to|fits?|works?|exists?|available|allocatable|now|with|would|will|still|ok)$/i.test(v)) return v;
     }
   }
   return undefined;
@@ -324,7 +325,7 @@ export function extractPreset(c: Clause): string | undefined {
 
 export function extractProject(c: Clause): string | undefined {
   const pats = [
-    rx(`(?:in|for|under|of|to)\\s+(?:the\\s+|my\\s+|our\\s+)?${NAME}\\s+(?:project|group)(?![\\w-])`, 'gi'),
+    rx(`(?:in|for|under|of|to|by)\\s+(?:the\\s+|my\\s+|our\\s+)?${NAME}\\s+(?:project|group)(?![\\w-])`, 'gi'),
     rx(`(?:project)\\s*(?:named\\s+|called\\s+|[:=]\\s*)?${NAME}`, 'gi'),
     rx(`${NAME}\\s*(?:프로젝트)`, 'g'),
     rx(`프로젝트\\s*(?:는|은|:|=)?\\s*${NAME}`, 'g'),
