@@ -59,7 +59,7 @@ describe('held-out eval set (offline planner, bundled spec)', () => {
 });
 
 describe('probe sets the parser was generalised on (not held out: a regression guard)', () => {
-  it('eval-probes.jsonl (~1380 requests, ~40% Korean) stays ≥ 0.97 with no hallucination', async () => {
+  it('eval-probes.jsonl (~1470 requests, ~40% Korean) stays ≥ 0.97 with no hallucination', async () => {
     const { report, failures } = await evalReport(PROBES);
     expect(report.items).toBeGreaterThanOrEqual(450);
     expect(report.plan.accuracy, failures.join('\n')).toBeGreaterThanOrEqual(0.97);

@@ -12,17 +12,17 @@ type Noun = 'session' | 'folder' | 'directory' | 'file' | 'trash' | 'service' | 
 const V = (src: string): RegExp => new RegExp(src, 'g');
 
 const VERBS_EN: Array<[Verb, RegExp]> = [
-  ['serve', V('\\b(?:serve|serving(?!\\s+(?:endpoints?|services?))|deploy|deploying|host|publish)\\b')],
+  ['serve', V('\\b(?:serve|serving(?!\\s+(?:endpoints?|services?))|deploy|deploying|host|publish|put\\s+(?:\\S+\\s+){1,4}?behind)\\b')],
   ['purge', V('\\b(?:purge|permanently|for\\s+good|forever|empty\\s+(?:the\\s+|my\\s+)?trash|from\\s+(?:the\\s+)?trash\\s+(?:too|as\\s+well|completely))\\b|\\bhard[\\s-]delete\\b')],
   ['restore', V('\\b(?:restore|recover|undelete|untrash|bring\\s+back|get\\s+back)\\b')],
-  ['rename', V('\\b(?:rename|renamed|renaming|change\\s+(?:the\\s+|its\\s+)?name|(?:a\\s+)?new\\s+name)\\b')],
+  ['rename', V('\\b(?:should\\s+be\\s+(?:called|named)|ought\\s+to\\s+be\\s+(?:called|named)|rename|renamed|renaming|change\\s+(?:the\\s+|its\\s+)?name|(?:a\\s+)?new\\s+name)\\b')],
   ['share', V('\\b(?:share|sharing|invite|grant|give\\s+(?:\\S+\\s+){1,6}?access)\\b|\\b(?:let|allow)\\s+[\\w.%+-]+@[\\w.-]+\\s+(?:to\\s+)?(?:read|write|access|use|see|view|edit|open)\\b')],
   ['leave', V('\\bleave\\b')],
   ['scale', V('\\b(?:scale|resize)\\b')],
   ['move', V('\\b(?:move|mv)\\b')],
-  ['destroy', V('\\b(?:terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt|decommission|retire)\\b')],
+  ['destroy', V('\\b(?:terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt|decommission|retire|knock\\s+out|take\\s+out|bring\\s+down)\\b')],
   ['delete', V('\\b(?:delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
-  ['create', V("\\b(?:create|mkfolder|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|put\\s+up|roll\\s+out|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
+  ['create', V("\\b(?:create|mkfolder|whip\\s+up|get\\s+(?:a\\s+|one\\s+|the\\s+)?(?:\\w+\\s+)?going|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|put\\s+up|roll\\s+out|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
   ['mount', V('\\b(?:mount|attach)\\b')],
   ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|how's|what's\\s+(?:happening|going\\s+on)|what\\s+is\\s+(?:happening|going\\s+on)|is\\s+(?:\\S+\\s+)?(?:still\\s+)?(?:running|up|alive|done|finished|ready|complete|completed|over))\\b")],
   ['list', V("\\b(?:list|show|display|what|what's|whats|which|see|view|get|check|tell\\s+me|how\\s+many|how\\s+much|are\\s+there|do\\s+i\\s+have|enumerate|print|ls|find|look\\s+up|give\\s+me)\\b")],
@@ -40,14 +40,14 @@ const VERBS_KO: Array<[Verb, RegExp]> = [
   ['destroy', V('종료|꺼|끄|끝내|중지|중단|멈춰(?!\\s*있)|멈추(?!고\\s*있)|죽여|죽이|정지|닫아|내려|없애|정리|취소')],
   ['delete', V('삭제|지워|지우|제거|버려|휴지통\\s*(?:으로|에)\\s*(?:보내|보냈|보낸|넣|옮겨|옮긴|버려|버린)')],
   ['mount', V('마운트|붙여|붙이|붙인|붙일|연결')],
-  ['create', V('잡아|확보|만들|만드|만든|생성|시작|띄[워우울운]|열어|열래|(?<!시)켜|켤래|실행(?!\\s*중)|돌려|돌리|준비|할당|새로\\s|새\\s|필요해|원해|하고\\s*싶|할래|써\\s*줘|추가')],
+  ['create', V('(?:세션|노트북|컨테이너)\\s*(?:을|를|하나|한\\s*개)?\\s*올려|잡아|확보|만들|만드|만든|생성|시작|띄[워우울운]|열어|열래|(?<!시)켜|켤래|실행(?!\\s*중)|돌려|돌리|준비|할당|새로\\s|새\\s|필요해|원해|하고\\s*싶|할래|써\\s*줘|추가')],
   ['info', V('상태|정보|상세|어때|어떻게\\s*돼|돌아가')],
   ['list', V('보여|알려|목록|리스트|뭐|무엇|뭔|어떤|몇|얼마|확인|조회|있어|있나|있는지|볼래|보고\\s*싶|궁금|찾아')],
 ];
 
 const NOUNS_EN: Array<[Noun, RegExp]> = [
   ['token', V('\\btokens?\\b')],
-  ['history', V('\\b(?:status\\s+)?history\\b|\\btransitions?\\b|\\bgo(?:es)?\\s+from\\s+\\w+\\s+to\\b|\\bwent\\s+from\\s+\\w+\\s+to\\b|\\bwhen\\s+did\\b[^?]{0,40}\\b(?:start|become|turn|get|go)\\b')],
+  ['history', V('\\btimeline\\b|\\bthrough\\s+(?:each|every|its)\\s+status|\\b(?:status\\s+)?history\\b|\\btransitions?\\b|\\bgo(?:es)?\\s+from\\s+\\w+\\s+to\\b|\\bwent\\s+from\\s+\\w+\\s+to\\b|\\bwhen\\s+did\\b[^?]{0,40}\\b(?:start|become|turn|get|go)\\b')],
   ['logs', V('\\b(?:logs?|stdout|stderr|console\\s+output|output|printed|print)\\b')],
   ['service', V('\\b(?:(?:model\\s+|inference\\s+)?services?|endpoints?|deployments?|servings?)\\b')],
   ['preset', V('\\bpresets?\\b')],
@@ -247,23 +247,31 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   // "would a gpu-large session fit right now? just check": a capacity question, nothing started
   if (
     (/\b(?:would|will|does|do|could|can)\b[^.?]{0,40}\b(?:fit|be\s+allocatable|have\s+room)\b|\bis\s+there\s+(?:room|space|capacity)\b[^?]{0,40}\bfor\b|\benough\s+(?:room|space|capacity|resources)\s+for\b|들어갈\s*수\s*있(?:어|나|을까|는지)|자리\s*(?:있어|있나|있을까|있는지)|가능할까|돌릴\s*수\s*있(?:어|나|을까)/.test(l)) &&
-    (f.question || /\bjust\s+check|\bdon'?t\s+(?:start|create|launch)|확인만|만들지\s*말고/.test(l)) && !/\bcreate\b|\bstart\b(?!\s+anything)|만들어\s*줘|띄워\s*줘/.test(l.replace(/don'?t\s+start\s+anything|don'?t\s+(?:start|create|launch)\b/g, ''))
+    (f.question || /\bjust\s+check|\bdon'?t\s+(?:start|create|launch)|확인만|만들지\s*말고/.test(l)) && !/\bcreate\b|\bstart\b(?!\s+anything)|만들어\s*줘|띄워\s*줘|생성|만들|띄우|띄워|올려/.test(l.replace(/don'?t\s+start\s+anything|don'?t\s+(?:start|create|launch)\b/g, ''))
   ) {
     return { kind: 'resource.presets', confidence: 0.75 };
   }
 
+  if (f.hasName && !hasNoun(f, 'folder') && /\bhow\s+long\s+has\b[^?]{0,40}\b(?:been\s+(?:up|running|alive)|run)|\bwhat(?:'s|\s+is)\s+it\s+(?:occupying|using|holding)|\bwhat\s+(?:does|is)\s+\S*\s*(?:occupy|occupying|holding)/.test(l)) {
+    return { kind: 'session.info', confidence: 0.7 };
+  }
   // "how much memory and GPU did train-job-1 get?", "train-job-1 자원 얼마나 쓰고 있어?": one session's allocation
   if (f.hasName && !hasNoun(f, 'folder') && !hasNoun(f, 'service') && /\bhow\s+(?:much|many)\b[^?]{0,60}\b(?:did|does|is|has)\s+(?:it\s+)?(?:\s*)(?:get|got|have|has|use|using|take|taking|allocated)\b|\b(?:did|does)\s+\s*\S*\s*(?:get|have|use)\s+(?:how\s+much|how\s+many)|(?:얼마나|몇\s*개)\s*(?:할당|받았|쓰고|사용)/.test(l) && !has(f, 'create')) {
     return { kind: 'session.info', confidence: 0.7 };
   }
 
   // "which images can I launch sessions with?": the image list, nothing launched
-  if (/\b(?:which|what)\s+(?:images|environments|kernels)\b|(?:어떤|무슨)\s*이미지|이미지\s*(?:목록|뭐|종류)/.test(l) && (f.question || /\b(?:list|show)\b|알려|보여/.test(l))) {
+  if (/\b(?:which|what)\s+(?:(?:container|docker|kernel|base)\s+)?(?:images|environments|kernels)\b|(?:어떤|무슨)\s*이미지|이미지\s*(?:목록|뭐|종류)/.test(l) && (f.question || /\b(?:list|show)\b|알려|보여/.test(l))) {
     return { kind: 'image.list', confidence: 0.8 };
   }
   // "does this cluster offer fractional GPUs or whole GPUs?": the slot types
   if (/\b(?:fractional|whole|shared|partial)\s+gpus?\b[^?]{0,30}\b(?:or|vs\.?)\b|\b(?:offer|support|have)s?\b[^?]{0,20}\b(?:fractional|whole)\s+gpus?|(?:분할|소수점|fgpu)\s*(?:gpu)?\s*(?:지원|되나|돼|가능)/.test(l) && (f.question || /알려|보여/.test(l))) {
     return { kind: 'resource.slots', confidence: 0.8 };
+  }
+
+  // "how much space is api_helper taking up": one folder's size
+  if (f.hasName && !hasNoun(f, 'session') && /\bhow\s+(?:much\s+(?:space|storage|disk)|big|large)\b[^?]{0,30}\b(?:taking|take|use|using|occupy|is)\b|(?:용량|크기)\s*(?:이|가)?\s*(?:얼마|몇)/.test(l)) {
+    return { kind: 'folder.info', confidence: 0.7 };
   }
 
   // limits, not free capacity: "how many sessions am I allowed to run at once", "동시에 세션 몇 개까지"
@@ -294,7 +302,8 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     !hasNoun(f, 'session') &&
     !/\bmount|마운트|\bshare\b|공유|@/.test(l) &&
     (/\b(?:make|set|turn|mark|change|switch|flip)\b[^.;]{0,40}?\b(?:to\s+|as\s+|into\s+)?(?:be\s+)?(?:read[\s-]*only|readonly|read[\s-]*write|writable|(?:not\s+|un-?)?cloneable)\b/.test(l) ||
-      /(?:읽기\s*전용|읽기\s*쓰기|쓰기\s*가능|복제\s*가능|복제\s*불가)\s*(?:\(\s*\w+\s*\))?\s*(?:으로|로|하게|이게|상태로)?\s*(?:바꿔|바꾸|변경|설정|만들어|해\s*줘|해줘|돌려)/.test(l)) &&
+      /(?:읽기\s*전용|읽기\s*쓰기|쓰기\s*가능|복제\s*가능|복제\s*불가)\s*(?:\(\s*\w+\s*\))?\s*(?:으로|로|하게|이게|상태로|하도록)?\s*(?:설정\s*)?(?:바꿔|바꾸|변경|설정|만들어|해\s*줘|해줘|돌려)/.test(l) ||
+      /\b(?:flip|switch|turn|set)\s+\S*\s*(?:to|into)\s+(?:be\s+)?(?:read[\s-]*only|readonly|cloneable|writable)\b|\bmake\s+(?:the\s+|my\s+)?(?:\S+\s+)?(?:folder\s+)?itself\s+(?:read[\s-]*only|readonly|cloneable)/.test(l)) &&
     v !== 'create'
       ? true
       : /\bmake\s+(?:(?:the|my)\s+(?:\S+\s+|\s+)(?:folder|vfolder)\s+|(?!(?:a|an|the|new|another|one|me)\b)\S+\s+|\s{2,})(?:folder\s+)?(?:read[\s-]*only|readonly|(?:not\s+)?cloneable)\b/.test(l) && !hasNoun(f, 'session')

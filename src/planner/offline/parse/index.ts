@@ -107,8 +107,10 @@ function renamePair(c: Clause): { from?: string; to?: string } {
 }
 
 function renamePairRaw(c: Clause): { from?: string; to?: string } {
-  // "could notebook-old be renamed to legacy-notebook?"
-  const passive = new RegExp(`${NAME}\\s+(?:(?:be|get|is|was)\\s+)?renamed\\s+(?:to|as)\\s+${NAME}`, 'i').exec(c.masked);
+  // "could notebook-old be renamed to legacy-notebook?", "X should be called Y from now on"
+  const passive =
+    new RegExp(`${NAME}\\s+(?:(?:be|get|is|was)\\s+)?renamed\\s+(?:to|as)\\s+${NAME}`, 'i').exec(c.masked) ??
+    new RegExp(`${NAME}\\s+(?:should|ought\\s+to|must)\\s+be\\s+(?:called|named)\\s+${NAME}`, 'i').exec(c.masked);
   if (passive) return { from: cleanName(unmask(passive[1]!, c.quotes)), to: cleanName(unmask(passive[2]!, c.quotes)) };
   const en = new RegExp(`(?:rename|renaming)\\s+(?:the\\s+|my\\s+)?(?:(?:session|folder|vfolder|service)\\s+)?${NAME}(?:\\s+(?:session|folder|vfolder))?(?:\\s+(?:to|as|into)\\s+|\\s*(?:->|→|=>)\\s*)${NAME}`, 'i').exec(c.masked);
   if (en) return { from: cleanName(unmask(en[1]!, c.quotes)), to: cleanName(unmask(en[2]!, c.quotes)) };
@@ -314,7 +316,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const c2 = host ? blank(c, [{ start: host.index, end: host.index + host[0].length }]) : c;
       const project = /\bproject\b|프로젝트/.test(lower) ? extractProject(c2) : undefined;
       const plainLower = lowerAscii(unmask(c.masked, c.quotes));
-      const usageMode = /\bmodels?(?:[\s-]+(?:type|usage|mode))?\s+(?:folder|vfolder|storage|store)|\bfor\s+(?:storing\s+)?models?\b|모델\s*(?:용|타입|유형)?\s*(?:폴더|저장)|(?:usage\s*(?:mode)?|type)\s*[:=]?\s*model|\bmodels?\s*(?:타입|유형|용도|모드|용)\s*(?:의\s*)?(?:폴더|저장)|(?:타입|유형|용도|모드)\s*(?:은|는|을|를)?\s*(?:model|모델)/.test(plainLower)
+      const usageMode = /\bmodels?(?:[\s-]+(?:type|usage|mode))?\s+(?:folder|vfolder|storage|store)|\bfor\s+(?:storing\s+)?models?\b|모델\s*(?:용|타입|유형)?\s*(?:폴더|저장)|(?:usage\s*(?:mode)?|type)\s*[:=]?\s*model|\bmodels?\s*(?:타입|유형|용도|모드|용)\s*(?:의\s*)?(?:폴더|저장)|(?:타입|유형|용도|모드)\s*(?:은|는|을|를)?\s*(?:model|모델)|(?:모델\s*)?서빙\s*용|\bmodel-type\b/.test(plainLower)
         ? 'model'
         : /(?:usage\s*(?:mode)?|type)\s*[:=]?\s*data\b|\bdata[\s-]+(?:type|usage|mode)\s+(?:folder|vfolder)|데이터\s*(?:용|타입|유형)?\s*폴더|\bdata\s*(?:타입|유형|용도|모드|용)\s*(?:의\s*)?폴더|(?:타입|유형|용도|모드)\s*(?:은|는|을|를)?\s*(?:data|데이터)\b|\ba\s+(?:new\s+)?data(?:set)?\s+folder\s+(?:named|called)\b/.test(plainLower)
           ? 'data'
@@ -624,7 +626,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const newName = copyName ? cleanName(unmask((copyName[1] ?? copyName[2])!, c.quotes)) : undefined;
       const rest = copyName ? blank(c, [{ start: copyName.index, end: copyName.index + copyName[0].length }]) : c;
       // the folder is the verb's object even without the word "folder": "make api_helper read-only", "datasets를 읽기 전용으로"
-      const object = new RegExp(`\\b(?:make|set|mark|turn|switch|flip|clone|duplicate|copy)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-])|^\\s*${NAME}\\s*(?:을|를|은|는)`, 'i').exec(rest.masked);
+      const object = new RegExp(`\\b(?:make|set|mark|turn|switch|flip|clone|duplicate|copy)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-])|^\\s*${NAME}\\s*(?:폴더\\s*)?(?:을|를|은|는)`, 'i').exec(rest.masked);
       const objectName = object ? cleanName(unmask((object[1] ?? object[2])!, c.quotes)) : undefined;
       const name =
         targetNames(rest, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).find((n) => n !== newName) ??
@@ -764,9 +766,9 @@ function sessionExtras(c: Clause): { slots: Partial<Extract<Intent, { kind: 'ses
     }
   }
   const ports =
-    /\b(?:pre-?open(?:s|ed)?|expose[sd]?|open(?:s|ed)?|forward(?:s|ed)?)\s+(?:(?:the\s+)?(?:container\s+)?ports?\s+)(\d{2,5}(?:\s*(?:,|and|&)\s*\d{2,5})*)|\bports?\s+(\d{2,5}(?:\s*(?:,|and|&)\s*\d{2,5})*)\s+(?:pre-?)?open(?:ed)?|포트\s*(\d{2,5}(?:\s*(?:,|와|과|랑|하고)\s*\d{2,5})*)\s*(?:번)?\s*(?:을|를|도)?\s*(?:미리\s*)?(?:열어|열고|오픈|개방)/i.exec(c.lower);
+    /\b(?:pre-?open(?:s|ed)?|expose[sd]?|open(?:s|ed)?|forward(?:s|ed)?)\s+(?:(?:the\s+)?(?:container\s+)?ports?\s+)(\d{2,5}(?:\s*(?:,|and|&)\s*\d{2,5})*)|\bports?\s+(\d{2,5}(?:\s*(?:,|and|&)\s*\d{2,5})*)\s+(?:pre-?)?open(?:ed)?|포트\s*(\d{2,5}(?:\s*(?:,|와|과|랑|하고)\s*\d{2,5})*)\s*(?:번)?\s*(?:을|를|도)?\s*(?:미리\s*)?(?:열어|열고|오픈|개방)|(\d{2,5}(?:\s*(?:,|와|과|랑|하고)\s*\d{2,5})*)\s*(?:번\s*)?포트\s*(?:를|을|도)?\s*(?:미리\s*)?(?:열어|열고|오픈|개방)/i.exec(c.lower);
   if (ports) {
-    const list = (ports[1] ?? ports[2] ?? ports[3])!.match(/\d{2,5}/g)!.map(Number).filter((p) => p > 0 && p < 65536);
+    const list = (ports[1] ?? ports[2] ?? ports[3] ?? ports[4])!.match(/\d{2,5}/g)!.map(Number).filter((p) => p > 0 && p < 65536);
     if (list.length) slots.preopenPorts = list;
     spans.push({ start: ports.index, end: ports.index + ports[0].length });
   }

@@ -127,7 +127,7 @@ export function bareIdentifiers(c: Clause): NameHit[] {
 
 /** Identifier-looking words that are units, modes or versions, not names. */
 const IGNORED_IDENTIFIER =
-  /^(?:\d+(?:[.,]\d+)*[a-z]*|read-?only|read-?write(?:-?delete)?|write-?delete|cpu-?only|gpu-?only|multi-?node|single-?node|\d+-node|x86_64|aarch64|arm64|py\d+|cuda\d+(?:\.\d+)*|ubuntu\d+(?:\.\d+)*|python\d(?:\.\d+)*|tf\d(?:\.\d+)*|a100s?|h100s?|h200s?|v100s?|a10g?|l40s?|t4|l4|a6000|rtx\d+|gpt-\d.*|llama-?\d.*|re-?\w+|non-\w+|co-\w+|e-?mail|built-in|up-to-date|f-?gpus?|top-\d+|utf-8|ctrl-\w|[a-z]-[a-z]|\d+x|(?:force|hard|soft)-(?:kill|delete|remove|stop|terminate|destroy|restart|shutdown|quit))$/;
+  /^(?:\d+(?:[.,]\d+)*[a-z]*|read-?only|read-?write(?:-?delete)?|write-?delete|cpu-?only|gpu-?only|(?:model|data|general)-?type|multi-?node|single-?node|\d+-node|x86_64|aarch64|arm64|py\d+|cuda\d+(?:\.\d+)*|ubuntu\d+(?:\.\d+)*|python\d(?:\.\d+)*|tf\d(?:\.\d+)*|a100s?|h100s?|h200s?|v100s?|a10g?|l40s?|t4|l4|a6000|rtx\d+|gpt-\d.*|llama-?\d.*|re-?\w+|non-\w+|co-\w+|e-?mail|built-in|up-to-date|f-?gpus?|top-\d+|utf-8|ctrl-\w|[a-z]-[a-z]|\d+x|(?:force|hard|soft)-(?:kill|delete|remove|stop|terminate|destroy|restart|shutdown|quit))$/;
 
 // ------------------------------------------------------------------ images
 
@@ -210,6 +210,12 @@ export function extractEnv(c: Clause): { env: Record<string, string>; spans: Arr
     if (!/^[A-Z_][A-Z0-9_]*$/.test(key) && !envContext) continue;
     // "PYTHONUNBUFFERED=1을 설정": the particle is Korean grammar, not the value
     env[key] = unmask(m[2]!, c.quotes).replace(/[.)]+$/, '').replace(/(?<=[\x21-\x7E])[\uAC00-\uD7A3]+$/, '');
+    spans.push({ start: m.index, end: m.index + m[0].length });
+  }
+  // "where HF_HOME is /home/work/models"
+  for (const m of c.masked.matchAll(/\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s+(?:is|=|should\s+be|set\s+to)\s+(\uE000\d+\uE001|[^\s,;]+)/g)) {
+    if (m[1]! in env) continue;
+    env[m[1]!] = unmask(m[2]!, c.quotes).replace(/[.)]+$/, '');
     spans.push({ start: m.index, end: m.index + m[0].length });
   }
   for (const m of c.masked.matchAll(/(?:environment\s+variables?|env(?:ironment)?\s+vars?|\benv)\s+([A-Za-z_][A-Za-z0-9_]*)\s+(?:set\s+)?(?:to|as|=)\s+(\uE000\d+\uE001|[^\s,;]+)/gi)) {

@@ -79,7 +79,7 @@ const SIZE_WORD_UNITS = '(tb|tib|terabytes?|테라바이트|테라|gb|gib|gigs?|
 const SIZE = re(`${LB}(?:${NUM}\\s*${SIZE_WORD_UNITS}|(\\d+(?:\\.\\d+)?)(t|g|m))${RB}`);
 
 const SHMEM_BEFORE = /(?:shared[\s-]*mem(?:ory)?|shm(?:em)?|\/dev\/shm|공유\s*메모리)\s*(?:of|is|:|=|to|size|는|은|를|을|가|이|로)?\s*(?:of\s+)?$/;
-const SHMEM_AFTER = /^\s*(?:of\s+)?(?:(?:for\s+|as\s+)?shared[\s-]*mem(?:ory)?|shm(?:em)?|of\s+shm|공유\s*메모리)/;
+const SHMEM_AFTER = /^\s*(?:of\s+)?(?:(?:for\s+|as\s+)?shared[\s-]*mem(?:ory)?|shm(?:em)?|of\s+shm|\/dev\/shm|of\s+\/dev\/shm|공유\s*메모리)/;
 const STORAGE_NEAR = /(?:quota|storage|disk|volume|용량|쿼터|디스크)\s*(?:of|:|=)?\s*$|^\s*(?:of\s+)?(?:quota|storage|disk|용량|쿼터)/;
 
 /** Words after which "45m" is a duration, not 45 MB. */

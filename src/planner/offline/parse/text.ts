@@ -143,8 +143,9 @@ const NUMBER_WORDS: Record<string, number> = {
 export const NUM =
   '(\\d+\\s+and\\s+a\\s+half|(?:one|two|three|four|five|six|seven|eight)\\s+and\\s+a\\s+half|\\d+(?:[.,]\\d+)?|three\\s+quarters\\s+of\\s+(?:a|one)|a\\s+quarter\\s+of\\s+(?:a|one)|quarter\\s+of\\s+a|a\\s+quarter|quarter|half\\s+of\\s+(?:a|one)|half\\s+an?|one\\s+half|half|a\\s+couple\\s+of|couple\\s+of|a\\s+pair\\s+of|a\\s+dozen|dozen|sixty-four|thirty-two|' +
   'zero|an?|single|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|twenty|thirty|forty|fifty|sixty|' +
-  // a Korean numeral starts a word: the 한 of 마운트한 is a verb ending, not "one"
-  '(?<![\\uAC00-\\uD7A3])(?:열두|스무|다섯|여섯|일곱|여덟|아홉|하나|한|두|둘|세|셋|네|넷|열|반))';
+  // a Korean numeral starts a word: the 한 of 마운트한 is not "one". Native tens (열여섯, 스물네),
+  // Sino-Korean numbers (육십사, 십육), and a single Sino digit only before a counter ("사 코어", "이 개")
+  '(?<![\\uAC00-\\uD7A3])(?:(?:열|스물|서른|마흔|쉰|예순)(?:한|하나|두|둘|세|셋|네|넷|다섯|여섯|일곱|여덟|아홉)|[이삼사오육칠팔구]?십[일이삼사오육칠팔구]?|[일이삼사오육칠팔구](?=\\s*(?:개|기가|코어|테라|메가)(?![\\uAC00-\\uD7A3]))|스물|서른|마흔|쉰|예순|열두|스무|다섯|여섯|일곱|여덟|아홉|하나|한|두|둘|세|셋|네|넷|열|반))';
 
 export function toNumber(word: string): number | undefined {
   const w = lowerAscii(word.trim()).replace(/\s+/g, ' ');
@@ -156,7 +157,26 @@ export function toNumber(word: string): number | undefined {
     const whole = toNumber(andAHalf[1]!);
     return whole === undefined ? undefined : whole + 0.5;
   }
-  return NUMBER_WORDS[w];
+  return NUMBER_WORDS[w] ?? koreanNumber(w);
+}
+
+const NATIVE_TENS: Record<string, number> = { 열: 10, 스물: 20, 스무: 20, 서른: 30, 마흔: 40, 쉰: 50, 예순: 60 };
+const NATIVE_ONES: Record<string, number> = { 한: 1, 하나: 1, 두: 2, 둘: 2, 세: 3, 셋: 3, 네: 4, 넷: 4, 다섯: 5, 여섯: 6, 일곱: 7, 여덟: 8, 아홉: 9 };
+const SINO: Record<string, number> = { 일: 1, 이: 2, 삼: 3, 사: 4, 오: 5, 육: 6, 칠: 7, 팔: 8, 구: 9 };
+
+/** "열여섯" 16, "스물네" 24, "육십사" 64, "십육" 16, "사" 4. */
+function koreanNumber(w: string): number | undefined {
+  const native = /^(열|스물|스무|서른|마흔|쉰|예순)(.*)$/.exec(w);
+  if (native) {
+    const ones = native[2] ? NATIVE_ONES[native[2]] : 0;
+    return ones === undefined ? undefined : NATIVE_TENS[native[1]!]! + ones;
+  }
+  const sino = /^([이삼사오육칠팔구]?)(십)?([일이삼사오육칠팔구]?)$/.exec(w);
+  if (sino && w.length > 0) {
+    if (!sino[2]) return w.length === 1 ? SINO[w] : undefined;
+    return (sino[1] ? SINO[sino[1]]! : 1) * 10 + (sino[3] ? SINO[sino[3]]! : 0);
+  }
+  return SINO[w];
 }
 
 /** Left boundary for a match start: not inside a word, identifier, or number. */
