@@ -306,7 +306,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
       /\b(?:flip|switch|turn|set)\s+\S*\s*(?:to|into)\s+(?:be\s+)?(?:read[\s-]*only|readonly|cloneable|writable)\b|\bmake\s+(?:the\s+|my\s+)?(?:\S+\s+)?(?:folder\s+)?itself\s+(?:read[\s-]*only|readonly|cloneable)/.test(l)) &&
     v !== 'create'
       ? true
-      : /\bmake\s+(?:(?:the|my)\s+(?:\S+\s+|\s+)(?:folder|vfolder)\s+|(?!(?:a|an|the|new|another|one|me)\b)\S+\s+|\s{2,})(?:folder\s+)?(?:read[\s-]*only|readonly|(?:not\s+)?cloneable)\b/.test(l) && !hasNoun(f, 'session')
+      : /\bmake\s+(?:(?:the|my)\s+(?:\S+\s+|\s+)(?:folder|vfolder)\s+|(?!(?:a|an|the|new|another|one|me)\b)\S+\s+|\s{2,})(?:folder\s+)?(?:itself\s+)?(?:read[\s-]*only|readonly|(?:not\s+)?cloneable)\b/.test(l) && !hasNoun(f, 'session')
   ) {
     return { kind: 'folder.update_options', confidence: 0.8 };
   }

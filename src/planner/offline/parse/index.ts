@@ -436,14 +436,14 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'folder.move_file': {
       // "… and everything in it from the datasets folder": a pronoun names no folder
       const folder = [...c.masked.matchAll(new RegExp(`(?:from|in|inside|of)\\s+(?:the\\s+|my\\s+)?(?:folder\\s+)?${NAME}(?:\\s+folder)?|${NAME}\\s*폴더|${NAME}\\s*(?:에\\s*있는|안에\\s*있는|안의|에서)`, 'gi'))].find(
-        (m) => !/^(?:it|them|that|this|there|here)$/i.test(m[1] ?? m[2] ?? m[3] ?? ''),
+        (m) => !/^(?:it|them|that|this|there|here|same)$/i.test(m[1] ?? m[2] ?? m[3] ?? ''),
       );
       const name = folder ? cleanName(unmask(folder[1] ?? folder[2] ?? folder[3]!, c.quotes)) : undefined;
       const rest = folder ? blank(c, [{ start: folder.index, end: folder.index + folder[0].length }]) : c;
       const text = unmask(rest.masked, c.quotes);
       // "to main.py", "into src", "under archive/", "main.py로 바꿔", "mnist-raw로 (이름) 변경"
-      const to = /\b(?:to|into|under|as)\s+(?:the\s+)?(?!it\b|that\b)([A-Za-z0-9_./-]+)(?:\s+(?:directory|dir|folder|subfolder))?\s*[.?!]?\s*$|\b(?:to|into|under|as)\s+(?:the\s+)?(?!it\b|that\b)([A-Za-z0-9_./-]+)|([A-Za-z0-9_./-]+)\s*(?:으로|로)\s*(?:(?:이름\s*(?:을|를)?\s*)?(?:옮|이동|바꿔|바꾸|변경))/.exec(text);
-      const dest = to ? (to[1] ?? to[2] ?? to[3])!.replace(/[.?!]$/, '') : undefined;
+      const to = /\b(?:be\s+)?(?:named|called)\s+([A-Za-z0-9_./-]+)\s*[.?!]?\s*$|\b(?:to|into|under|as)\s+(?:the\s+)?(?!it\b|that\b|be\b)([A-Za-z0-9_./-]+)(?:\s+(?:directory|dir|folder|subfolder))?\s*[.?!]?\s*$|\b(?:to|into|under|as)\s+(?:the\s+)?(?!it\b|that\b|be\b)([A-Za-z0-9_./-]+)|([A-Za-z0-9_./-]+)\s*(?:으로|로)\s*(?:(?:이름\s*(?:을|를)?\s*)?(?:옮|이동|바꿔|바꾸|변경))/.exec(text);
+      const dest = to ? (to[1] ?? to[2] ?? to[3] ?? to[4])!.replace(/[.?!]$/, '') : undefined;
       // "the cifar10 directory", "mnist 디렉터리": a directory named in words is a path too
       const dirNames = nounNames(rest, 'directory|directories|dir|subfolder|sub-folder|subdirectory', '디렉터리|디렉토리|하위\\s*폴더', true).map((h) => h.value);
       const paths = [...extractPaths(rest), ...dirNames.filter((d) => !extractPaths(rest).includes(d))];

@@ -22,7 +22,7 @@ const NOT_NAMES = new Set(
     'the a an my our your his her their this that these those it its all every each any some new old another same ' +
     'running pending active idle stopped terminated finished dead errored failed current existing empty shared default ' +
     'batch interactive inference notebook notebooks jupyter gpu cpu gpus cpus fgpu fgpus interactive compute training ' +
-    'model models general user personal project group team usage mode type permission cloneable host quota bin trash output logs log stdout stderr fit name ls dir go pls plz thanks asap itself whose which offer one two three first last latest following ' +
+    'model models general user personal project group team usage mode type permission cloneable host quota bin trash output logs log stdout stderr fit name ls dir go pls plz thanks asap itself whose which offer model-type data-type same one two three first last latest following ' +
     'read-only readonly read-write rw ro read-write-delete write-delete wd cpu-only gpu-only private public new, named called with using from in on at to for of and or ' +
     'session sessions folder folders vfolder vfolders service services job jobs container containers ' +
     'pytorch torch tensorflow tf python vllm ngc jax triton tgi nvidia cuda r julia image images ' +
