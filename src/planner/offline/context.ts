@@ -6,7 +6,7 @@ import type { Catalog } from '../../spec/types.js';
 import type { AcceptedStep, Candidate, CallCandidate, FailedSibling, PlannerDefaults } from '../types.js';
 import type { WorldView, FolderInfo, SessionInfo } from '../world.js';
 import type { ParsedIntent } from './intents.js';
-import { createdEntities } from '../entities.js';
+import { createdEntities, isUuid } from '../entities.js';
 
 export interface HandlerContext<I extends ParsedIntent = ParsedIntent> {
   parsed: I;
@@ -41,6 +41,16 @@ export function tagged(ctx: HandlerContext, cand: Omit<CallCandidate, 'kind'>, e
   return { kind: 'call', ...cand, meta: { ...(cand.meta ?? {}), intent: ctx.index, ...extra } };
 }
 
+/** List a directory inside a session's container (asked as a session task, or as "files in" a name that is a session). */
+export function sessionFilesCall(ctx: HandlerContext, sessionName: unknown, label: string, path: string | undefined): CallCandidate {
+  return tagged(ctx, {
+    operationId: 'session.list_files',
+    pathParams: { session_name: sessionName },
+    query: { path: path ?? '.' },
+    reason: `files in ${path ?? 'the work directory'} of ${label}'s container`,
+  });
+}
+
 /** Folder names created by earlier steps of this plan. */
 export function plannedNames(ctx: HandlerContext, kind: 'folder' | 'session' | 'service'): string[] {
   return ctx.steps.flatMap((a) => createdEntities(a.step).filter((e) => e.kind === kind).map((e) => e.name));
@@ -69,8 +79,8 @@ export function findByName<T extends { name: string; id?: string }>(
 ): { item: T; exact: boolean } | undefined {
   // ids match with or without dashes (folders are listed with hex ids, users paste dashed UUIDs)
   const bare = (s: string): string => s.replace(/-/g, '').toLowerCase();
-  const idLike = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(mention);
-  const exact = items.find((i) => i.name === mention || i.id === mention || (idLike && i.id !== undefined && bare(i.id) === bare(mention)));
+  const byId = isUuid(mention);
+  const exact = items.find((i) => i.name === mention || i.id === mention || (byId && i.id !== undefined && bare(i.id) === bare(mention)));
   if (exact) return { item: exact, exact: true };
   const lower = mention.toLowerCase();
   const ci = items.filter((i) => i.name.toLowerCase() === lower);

@@ -14,7 +14,7 @@ import type {
   FolderTargetIntent,
   ParsedIntent,
 } from './intents.js';
-import { ask, calls, done, findByName, listNames, liveSessions, plannedNames, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
+import { ask, calls, done, findByName, listNames, liveSessions, plannedNames, sessionFilesCall, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
 
 /**
  * Folder listings give ids as 32 hex digits (facts §5); the trash-bin and delete-by-id bodies
@@ -95,14 +95,7 @@ export async function proposeFolderTarget(ctx: HandlerContext<ParsedIntent<Folde
     const session = findByName(liveSessions(await ctx.world.sessions()), intent.name);
     if (session?.exact) {
       if (ctx.mine.length > 0) return done;
-      return calls(
-        tagged(ctx, {
-          operationId: 'session.list_files',
-          pathParams: { session_name: session.item.name },
-          query: { path: intent.path ?? '.' },
-          reason: `files in ${intent.path ?? 'the work directory'} of ${session.item.name}'s container`,
-        }),
-      );
+      return calls(sessionFilesCall(ctx, session.item.name, session.item.name, intent.path));
     }
   }
   // purge works on a folder in the trash, or on a live one that goes to the trash first

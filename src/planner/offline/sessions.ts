@@ -18,6 +18,7 @@ import {
   liveSessions,
   listNames,
   plannedNames,
+  sessionFilesCall,
   tagged,
   usableFolders,
   type HandlerContext,
@@ -567,16 +568,7 @@ export async function proposeSessionAction(ctx: HandlerContext<ParsedIntent<Sess
   if (intent.kind === 'session.interrupt') {
     return calls(tagged(ctx, { operationId: 'session.interrupt', pathParams: { session_name }, reason: `interrupt the code running in ${s.name} (the session stays up)` }));
   }
-  if (intent.kind === 'session.files') {
-    return calls(
-      tagged(ctx, {
-        operationId: 'session.list_files',
-        pathParams: { session_name },
-        query: { path: intent.path ?? '.' },
-        reason: `files in ${intent.path ?? 'the work directory'} of ${s.name}'s container`,
-      }),
-    );
-  }
+  if (intent.kind === 'session.files') return calls(sessionFilesCall(ctx, session_name, s.name, intent.path));
   if (intent.kind === 'session.commit') {
     return calls(
       tagged(ctx, {
@@ -700,8 +692,11 @@ export async function proposeSessionRestart(ctx: HandlerContext<ParsedIntent<Ses
 async function mountedFolderNames(ctx: HandlerContext, mounts: string[]): Promise<SessionCreateIntent['mounts']> {
   if (mounts.length === 0) return [];
   const folders = await ctx.world.folders();
-  const bare = (id: string): string => id.replace(/-/g, '').toLowerCase();
-  return mounts.map((m) => ({ name: folders.find((f) => f.name === m || (f.id && bare(f.id) === bare(m)))?.name ?? m }));
+  // exact name or id (dashed or not) only: a mount is never a typo
+  return mounts.map((m) => {
+    const hit = findByName(folders, m);
+    return { name: hit?.exact ? hit.item.name : m };
+  });
 }
 
 /** "my GPU session": the one live session that fits the description (named in the target), or a question. */

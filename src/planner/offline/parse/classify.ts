@@ -298,16 +298,15 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   }
 
   // folder options: "make api_helper read-only", "datasets를 읽기 전용으로 바꿔줘", "make models cloneable"
-  if (
+  const optionChange =
     !hasNoun(f, 'session') &&
     !/\bmount|마운트|\bshare\b|공유|@/.test(l) &&
     (/\b(?:make|set|turn|mark|change|switch|flip)\b[^.;]{0,40}?\b(?:to\s+|as\s+|into\s+)?(?:be\s+)?(?:read[\s-]*only|readonly|read[\s-]*write|writable|(?:not\s+|un-?)?cloneable)\b/.test(l) ||
       /(?:읽기\s*전용|읽기\s*쓰기|쓰기\s*가능|복제\s*가능|복제\s*불가)\s*(?:\(\s*\w+\s*\))?\s*(?:으로|로|하게|이게|상태로|하도록)?\s*(?:설정\s*)?(?:바꿔|바꾸|변경|설정|만들어|해\s*줘|해줘|돌려)/.test(l) ||
-      /\b(?:flip|switch|turn|set)\s+\S*\s*(?:to|into)\s+(?:be\s+)?(?:read[\s-]*only|readonly|cloneable|writable)\b|\bmake\s+(?:the\s+|my\s+)?(?:\S+\s+)?(?:folder\s+)?itself\s+(?:read[\s-]*only|readonly|cloneable)/.test(l)) &&
-    v !== 'create'
-      ? true
-      : /\bmake\s+(?:(?:the|my)\s+(?:\S+\s+|\s+)(?:folder|vfolder)\s+|(?!(?:a|an|the|new|another|one|me)\b)\S+\s+|\s{2,})(?:folder\s+)?(?:itself\s+)?(?:read[\s-]*only|readonly|(?:not\s+)?cloneable)\b/.test(l) && !hasNoun(f, 'session')
-  ) {
+      /\b(?:flip|switch|turn|set)\s+\S*\s*(?:to|into)\s+(?:be\s+)?(?:read[\s-]*only|readonly|cloneable|writable)\b|\bmake\s+(?:the\s+|my\s+)?(?:\S+\s+)?(?:folder\s+)?itself\s+(?:read[\s-]*only|readonly|cloneable)/.test(l));
+  // "make api_helper read-only" also reads as a create ("make"): the object right before the option decides
+  const makeExistingIntoOption = /\bmake\s+(?:(?:the|my)\s+(?:\S+\s+|\s+)(?:folder|vfolder)\s+|(?!(?:a|an|the|new|another|one|me)\b)\S+\s+|\s{2,})(?:folder\s+)?(?:itself\s+)?(?:read[\s-]*only|readonly|(?:not\s+)?cloneable)\b/.test(l) && !hasNoun(f, 'session');
+  if ((optionChange && v !== 'create') || makeExistingIntoOption) {
     return { kind: 'folder.update_options', confidence: 0.8 };
   }
 

@@ -645,10 +645,6 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
 }
 
 /** "it"/"그 폴더" in a later clause → the folder (or session) an earlier clause named. */
-function before0(intents: ParsedIntent[], index: number): Intent | undefined {
-  return intents[index - 1]?.intent;
-}
-
 function resolveReferences(intents: ParsedIntent[]): void {
   let lastFolder: string | undefined;
   let lastSession: string | undefined;
@@ -691,7 +687,7 @@ function resolveReferences(intents: ParsedIntent[]): void {
         p.missing = p.missing.filter((m) => m !== 'name');
       }
       // "보냈다가 바로 다시 복구해줘", "trash X, then purge it": restore/purge right after a delete is that folder
-      if (!f.name && (i.kind === 'folder.restore' || i.kind === 'folder.purge') && before0(intents, index)?.kind === 'folder.delete' && lastFolder) {
+      if (!f.name && (i.kind === 'folder.restore' || i.kind === 'folder.purge') && intents[index - 1]?.intent.kind === 'folder.delete' && lastFolder) {
         f.name = lastFolder;
         p.missing = p.missing.filter((m) => m !== 'name');
       }
