@@ -22,15 +22,31 @@ export type ExpectedWrite = z.infer<typeof ExpectedWrite>;
 export const EvalOutcome = z.enum(['planned', 'needs_clarification', 'refused']);
 export type EvalOutcome = z.infer<typeof EvalOutcome>;
 
-export const EvalItem = z.object({
+/** A read run after the plan was carried out, and what its response must match (`$some`, `$none` too). */
+export const AfterCheck = z.object({
+  operationId: z.string().min(1),
+  pathParams: z.record(z.string(), z.unknown()).optional(),
+  query: z.record(z.string(), z.unknown()).optional(),
+  body: z.unknown().optional(),
+  expect: z.unknown(),
+});
+export type AfterCheck = z.infer<typeof AfterCheck>;
+
+const EvalItemShape = z.object({
   id: z.string().min(1),
   query: z.string(),
   tags: z.array(z.string()).default([]),
   /** operationIds of which any one in the top k counts as a retrieval hit */
   retrieval: z.array(z.string()).optional(),
   outcome: EvalOutcome,
-  writes: z.array(ExpectedWrite).default([]),
+  /** Absent only on items with `after` (then the state decides); otherwise `[]` when not given. */
+  writes: z.array(ExpectedWrite).optional(),
+  /** State checks after executing the plan in the item's own sandbox (contract, "Additions, 2026-12"). */
+  after: z.array(AfterCheck).min(1).optional(),
 });
+export const EvalItem = EvalItemShape.transform((item) =>
+  item.writes === undefined && item.after === undefined ? { ...item, writes: [] as ExpectedWrite[] } : item,
+);
 export type EvalItem = z.infer<typeof EvalItem>;
 
 /** The alternatives of an expected write, whichever form it was written in. */

@@ -32,7 +32,7 @@ export interface MatchResult {
 const OK: MatchResult = { ok: true, why: '' };
 const fail = (why: string): MatchResult => ({ ok: false, why });
 
-const OPERATORS = new Set(['$bytes', '$regex', '$exists', '$absent', '$oneOf']);
+const OPERATORS = new Set(['$bytes', '$regex', '$exists', '$absent', '$oneOf', '$some', '$none']);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -112,6 +112,15 @@ function matchOperator(op: string, arg: unknown, actual: unknown, at: string): M
     case '$oneOf': {
       if (!Array.isArray(arg)) return fail(`${where}: bad $oneOf expectation`);
       return arg.some((alt) => matchValue(alt, actual, at).ok) ? OK : fail(`${where}: ${show(actual)} is none of ${show(arg)}`);
+    }
+    case '$some': {
+      if (!Array.isArray(actual)) return fail(`${where}: expected an array, got ${show(actual)}`);
+      return actual.some((a) => matchValue(arg, a).ok) ? OK : fail(`${where}: no element matches ${show(arg)}`);
+    }
+    case '$none': {
+      if (!Array.isArray(actual)) return fail(`${where}: expected an array, got ${show(actual)}`);
+      const i = actual.findIndex((a) => matchValue(arg, a).ok);
+      return i < 0 ? OK : fail(`${where}: element ${i} matches ${show(arg)}`);
     }
     // outside an object (e.g. an array element) the value itself is there
     case '$exists':
@@ -193,6 +202,24 @@ export function isWriteCall(call: Pick<PlannedCall, 'method' | 'path' | 'body'>)
     return /^\s*mutation\b/.test(q.replace(/^(\s*#[^\n]*\n)*/, ''));
   }
   return false;
+}
+
+/**
+ * A wrong write (contract, "Additions, 2026-12"): the item failed and the plan holds a write the
+ * expectation does not accept — any write when no write is expected (outcome not `planned`,
+ * `writes` empty, or only `after` given), else a write that matches none of the expected ones.
+ */
+export function hasWrongWrite(
+  item: { outcome: string; writes?: readonly ExpectedWrite[] | undefined },
+  ok: boolean,
+  planned: readonly PlannedCall[],
+): boolean {
+  if (ok) return false;
+  const writes = planned.filter(isWriteCall);
+  if (writes.length === 0) return false;
+  if (item.outcome !== 'planned' || !item.writes || item.writes.length === 0) return true;
+  const expected = item.writes;
+  return writes.some((w) => !expected.some((e) => matchWrite(e, w).ok));
 }
 
 /** The planned write calls match the expected ones one to one, in order, and no others. */

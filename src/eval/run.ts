@@ -6,7 +6,7 @@
 import type { PlanDocument } from '../planner/plan.js';
 import type { RetrievedOperation } from '../planner/types.js';
 import type { EvalItem } from './dataset.js';
-import { isWriteCall, matchWrites } from './match.js';
+import { hasWrongWrite, isWriteCall, matchWrites, type MatchResult } from './match.js';
 
 export interface EvalResult {
   id: string;
@@ -14,6 +14,19 @@ export interface EvalResult {
   /** The planned outcome (`null` when no planner ran). */
   outcome: string | null;
   why: string;
+  /** The plan held a write the expectation does not accept (contract, "Additions, 2026-12"). */
+  wrong_write: boolean;
+  /** LLM calls made while planning this item. */
+  llm_calls: number;
+}
+
+/** What planning cost in LLM calls and tokens (contract, "LLM use"). */
+export interface LlmUse {
+  calls: number;
+  items_without_calls: number;
+  calls_p50: number;
+  calls_max: number;
+  tokens: { prompt: number; completion: number };
 }
 
 /** The contract's `--json` document. */
@@ -22,10 +35,17 @@ export interface EvalReport {
   items: number;
   k: number;
   retrieval: { items: number; recall_at_k: number; mrr: number };
-  plan: { items: number; passed: number; accuracy: number; by_tag: Record<string, number> };
+  plan: { items: number; passed: number; accuracy: number; by_tag: Record<string, number>; wrong_writes: number };
   hallucinations: { operations: number; entities: number };
   latency_ms: { p50: number; p95: number };
+  llm: LlmUse;
   results: EvalResult[];
+}
+
+/** A planned item; `after` is the result of its state checks when the item has any. */
+export interface PlannedItem {
+  plan: PlanDocument;
+  after?: MatchResult;
 }
 
 export interface RunEvalOptions {
@@ -37,7 +57,7 @@ export interface RunEvalOptions {
    * Plans one request (dry run: reads against the sandbox, writes captured). Absent until a
    * planner is plugged in: then only retrieval is scored and every result says so.
    */
-  plan?: (item: EvalItem) => Promise<PlanDocument>;
+  plan?: (item: EvalItem) => Promise<PlanDocument | PlannedItem>;
   /** Whether an operationId exists in the spec (for hallucinated operations). */
   hasOperation?: (operationId: string) => boolean;
   /**
@@ -58,6 +78,9 @@ export async function runEval(items: readonly EvalItem[], opts: RunEvalOptions):
   let passed = 0;
   let hallucinatedOps = 0;
   let hallucinatedEntities = 0;
+  let wrongWrites = 0;
+  const llmCalls: number[] = [];
+  const tokens = { prompt: 0, completion: 0 };
   const latencies: number[] = [];
   const tagTotals = new Map<string, { n: number; passed: number }>();
   const results: EvalResult[] = [];
@@ -80,13 +103,21 @@ export async function runEval(items: readonly EvalItem[], opts: RunEvalOptions):
 
     let ok = false;
     let outcome: string | null = null;
+    let wrongWrite = false;
+    let calls = 0;
     if (opts.plan) {
       try {
-        const plan = await opts.plan(item);
+        const answer = await opts.plan(item);
+        const { plan, after } = 'steps' in answer ? { plan: answer, after: undefined } : answer;
         outcome = plan.outcome;
-        const verdict = judgePlan(item, plan);
+        calls = plan.search?.llmCalls ?? 0;
+        tokens.prompt += plan.search?.tokens.prompt ?? 0;
+        tokens.completion += plan.search?.tokens.completion ?? 0;
+        const verdict = judgePlan(item, plan, after);
         ok = verdict.ok;
         if (!verdict.ok) why.unshift(verdict.why);
+        wrongWrite = hasWrongWrite(item, ok, plan.steps);
+        if (wrongWrite) wrongWrites++;
         if (opts.hasOperation) hallucinatedOps += plan.steps.filter((s) => !opts.hasOperation!(s.operationId)).length;
         hallucinatedEntities += (opts.countHallucinatedEntities ?? countUngroundedEntities)(plan);
       } catch (err) {
@@ -96,6 +127,7 @@ export async function runEval(items: readonly EvalItem[], opts: RunEvalOptions):
       why.unshift(PLANNER_UNAVAILABLE);
     }
     latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+    llmCalls.push(calls);
 
     if (ok) passed++;
     for (const tag of item.tags) {
@@ -104,7 +136,7 @@ export async function runEval(items: readonly EvalItem[], opts: RunEvalOptions):
       if (ok) t.passed++;
       tagTotals.set(tag, t);
     }
-    const result: EvalResult = { id: item.id, ok, outcome, why: why.join('; ') };
+    const result: EvalResult = { id: item.id, ok, outcome, why: why.join('; '), wrong_write: wrongWrite, llm_calls: calls };
     results.push(result);
     opts.onItem?.(result, index, items.length);
   }
@@ -124,9 +156,17 @@ export async function runEval(items: readonly EvalItem[], opts: RunEvalOptions):
       passed,
       accuracy: ratio(passed, items.length),
       by_tag: planned ? Object.fromEntries([...tagTotals].sort(([a], [b]) => a.localeCompare(b)).map(([tag, t]) => [tag, ratio(t.passed, t.n)])) : {},
+      wrong_writes: wrongWrites,
     },
     hallucinations: { operations: hallucinatedOps, entities: hallucinatedEntities },
     latency_ms: { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95) },
+    llm: {
+      calls: llmCalls.reduce((a, b) => a + b, 0),
+      items_without_calls: llmCalls.filter((c) => c === 0).length,
+      calls_p50: percentile(llmCalls, 0.5),
+      calls_max: Math.max(0, ...llmCalls),
+      tokens,
+    },
     results,
   };
 }
@@ -139,11 +179,21 @@ export function retrievalRank(retrieved: readonly RetrievedOperation[], expected
   return i >= 0 ? i + 1 : 0;
 }
 
-/** An item passes when the outcome is equal and, for `planned`, the writes match (match.ts). */
-export function judgePlan(item: EvalItem, plan: Pick<PlanDocument, 'outcome' | 'steps'>): { ok: boolean; why: string } {
+/**
+ * An item passes when the outcome is equal and, for `planned`, the writes match (match.ts) when
+ * given, and its `after` state checks (run by the planner side, which owns the sandbox) matched.
+ */
+export function judgePlan(item: EvalItem, plan: Pick<PlanDocument, 'outcome' | 'steps'>, after?: MatchResult): { ok: boolean; why: string } {
   if (plan.outcome !== item.outcome) return { ok: false, why: `outcome ${plan.outcome}, expected ${item.outcome}` };
-  if (item.outcome !== 'planned') return { ok: true, why: '' };
-  return matchWrites(item.writes, plan.steps);
+  if (item.writes) {
+    const writes = item.outcome === 'planned' ? matchWrites(item.writes, plan.steps) : { ok: true, why: '' };
+    if (!writes.ok) return writes;
+  }
+  if (item.after) {
+    if (!after) return { ok: false, why: 'after: the state checks did not run' };
+    if (!after.ok) return after;
+  }
+  return { ok: true, why: '' };
 }
 
 /**

@@ -66,6 +66,17 @@ describe('value rules', () => {
     expect(ok({ tag: { $exists: false } }, {})).toBe(true);
   });
 
+  it('$some / $none: at least one element matches / no element matches (after checks)', () => {
+    const folders = [{ name: 'a', cloneable: false }, { name: 'template-env', cloneable: true, usage_mode: 'general' }];
+    expect(ok({ $some: { name: 'template-env', cloneable: true } }, folders)).toBe(true);
+    expect(ok({ $some: { name: 'a', cloneable: true } }, folders)).toBe(false);
+    expect(ok({ $none: { name: 'datasets' } }, folders)).toBe(true);
+    expect(ok({ $none: { name: 'a' } }, folders)).toBe(false);
+    expect(ok({ items: { $some: { name: 'a' } } }, { items: folders })).toBe(true);
+    expect(ok({ $some: { name: 'a' } }, { items: folders })).toBe(false); // a wrapped list is matched as returned
+    expect(ok({ $some: { size: { $bytes: '1g' } } }, [{ size: 1073741824 }])).toBe(true);
+  });
+
   it('$oneOf: matches any alternative, operators included', () => {
     expect(ok({ $oneOf: ['python', 'cr.backend.ai/stable/python:3.11-ubuntu22.04'] }, 'python')).toBe(true);
     expect(ok({ $oneOf: [{ $bytes: '4g' }, 0] }, '4GiB')).toBe(true);

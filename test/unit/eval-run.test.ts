@@ -86,13 +86,15 @@ describe('runEval', () => {
 
   it('has exactly the contract keys, and says when no planner ran', async () => {
     const r = await runEval(items, { dataset: 'mini.jsonl', k: 5, retrieve });
-    expect(Object.keys(r)).toEqual(['dataset', 'items', 'k', 'retrieval', 'plan', 'hallucinations', 'latency_ms', 'results']);
+    expect(Object.keys(r)).toEqual(['dataset', 'items', 'k', 'retrieval', 'plan', 'hallucinations', 'latency_ms', 'llm', 'results']);
     expect(Object.keys(r.retrieval)).toEqual(['items', 'recall_at_k', 'mrr']);
-    expect(Object.keys(r.plan)).toEqual(['items', 'passed', 'accuracy', 'by_tag']);
+    expect(Object.keys(r.plan)).toEqual(['items', 'passed', 'accuracy', 'by_tag', 'wrong_writes']);
     expect(Object.keys(r.hallucinations)).toEqual(['operations', 'entities']);
     expect(Object.keys(r.latency_ms)).toEqual(['p50', 'p95']);
-    expect(Object.keys(r.results[0]!)).toEqual(['id', 'ok', 'outcome', 'why']);
-    expect(r.plan).toEqual({ items: 3, passed: 0, accuracy: 0, by_tag: {} });
+    expect(Object.keys(r.llm)).toEqual(['calls', 'items_without_calls', 'calls_p50', 'calls_max', 'tokens']);
+    expect(Object.keys(r.results[0]!)).toEqual(['id', 'ok', 'outcome', 'why', 'wrong_write', 'llm_calls']);
+    expect(r.plan).toEqual({ items: 3, passed: 0, accuracy: 0, by_tag: {}, wrong_writes: 0 });
+    expect(r.llm).toEqual({ calls: 0, items_without_calls: 3, calls_p50: 0, calls_max: 0, tokens: { prompt: 0, completion: 0 } });
     expect(r.results.every((x) => x.why.startsWith('planner not available'))).toBe(true);
     expect(renderEvalReport(r)).toContain('not scored');
   });
@@ -120,9 +122,58 @@ describe('runEval', () => {
       ['i3', true, 'refused'],
     ]);
     expect(r.results[1]!.why).toContain('outcome planned, expected needs_clarification');
-    expect(r.plan).toEqual({ items: 3, passed: 2, accuracy: 0.667, by_tag: { folder: 1, refuse: 1, session: 0 } });
+    expect(r.plan).toEqual({ items: 3, passed: 2, accuracy: 0.667, by_tag: { folder: 1, refuse: 1, session: 0 }, wrong_writes: 1 });
+    expect(r.results.map((x) => x.wrong_write)).toEqual([false, true, false]); // a terminate planned where a question was due
     expect(r.hallucinations).toEqual({ operations: 1, entities: 1 }); // made_up op; the ghost session
     expect(r.latency_ms.p95).toBeGreaterThanOrEqual(r.latency_ms.p50);
+  });
+
+  it('wrong writes: a write no expected write accepts, on a failed item only', async () => {
+    const ds = parseDataset(
+      [
+        line({ id: 'q', query: 'can I?', outcome: 'planned', writes: [] }),
+        line({ id: 'a', query: 'make a', outcome: 'planned', writes: [{ operationId: 'folders.create', body: { name: 'a' } }, { operationId: 'folders.mkdir' }] }),
+        line({ id: 'b', query: 'make b', outcome: 'planned', writes: [{ operationId: 'folders.create', body: { name: 'b' } }] }),
+        line({ id: 'c', query: 'make c', outcome: 'planned', after: [{ operationId: 'folders.list_folders', expect: { $some: { name: 'c' } } }] }),
+        line({ id: 'r', query: 'read only', outcome: 'planned', writes: [] }),
+      ].join('\n'),
+      'ww.jsonl',
+    );
+    const create = (name: string) => ({ operationId: 'folders.create', method: 'POST' as const, path: '/folders', pathParams: {}, query: {}, body: { name } });
+    const plans: Record<string, PlanDocument> = {
+      q: plan('planned', [create('x')]), // a question that creates: wrong
+      a: plan('planned', [create('a')]), // a missing step only: failed, but not wrong
+      b: plan('planned', [create('vLLM')]), // the wrong name: wrong
+      c: plan('planned', [create('c')]), // after-only item, its check failed below: wrong
+      r: plan('planned', [{ operationId: 'folders.list_folders', method: 'GET', path: '/folders', pathParams: {}, query: {} }]),
+    };
+    const r = await runEval(ds, {
+      dataset: 'ww.jsonl',
+      k: 5,
+      retrieve: () => [],
+      plan: async (item) => (item.id === 'c' ? { plan: plans.c!, after: { ok: false, why: 'after[0] folders.list_folders: response: no element matches' } } : plans[item.id]!),
+    });
+    expect(r.results.map((x) => [x.id, x.ok, x.wrong_write])).toEqual([
+      ['q', false, true],
+      ['a', false, false],
+      ['b', false, true],
+      ['c', false, true],
+      ['r', true, false],
+    ]);
+    expect(r.plan.wrong_writes).toBe(3);
+    expect(r.results[3]!.why).toContain('after[0]');
+    expect(renderEvalReport(r)).toMatch(/wrong writes 3/);
+  });
+
+  it('after: an item without writes passes on its state checks alone; LLM calls are summed', async () => {
+    const ds = parseDataset(line({ id: 'c', query: 'make c cloneable', outcome: 'planned', after: [{ operationId: 'folders.list_folders', expect: {} }] }), 'a.jsonl');
+    expect(ds[0]!.writes).toBeUndefined();
+    const doc = { ...plan('planned', []), search: { llmCalls: 2, tokens: { prompt: 100, completion: 20 } } } as unknown as PlanDocument;
+    const ok = await runEval(ds, { dataset: 'a', k: 5, retrieve: () => [], plan: async () => ({ plan: doc, after: { ok: true, why: '' } }) });
+    expect(ok.results[0]).toMatchObject({ ok: true, llm_calls: 2 });
+    expect(ok.llm).toEqual({ calls: 2, items_without_calls: 0, calls_p50: 2, calls_max: 2, tokens: { prompt: 100, completion: 20 } });
+    const notRun = await runEval(ds, { dataset: 'a', k: 5, retrieve: () => [], plan: async () => doc });
+    expect(notRun.results[0]!.why).toContain('state checks did not run');
   });
 
   it('a planner that throws fails that item with the reason, not the run', async () => {

@@ -42,7 +42,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const plan = (query: string): Promise<PlanDocument> => planner.plan({ id: 't', query, tags: [], outcome: 'planned', writes: [] });
+const plan = async (query: string): Promise<PlanDocument> => (await planner.plan({ id: 't', query, tags: [], outcome: 'planned', writes: [] })).plan;
 
 describe('offline plans', () => {
   it('free capacity in a resource group is asked of the project that may use it', async () => {
@@ -341,5 +341,23 @@ describe('offline plans', () => {
     const relaunch = await plan('kill train-job-1 and then relaunch exactly the same setup (same image, cpu, memory and mounts) but with 4 fGPU instead of 2');
     expect(relaunch.steps.map((st) => st.operationId)).toEqual(['session.destroy', 'session.create_from_params']);
     expect((relaunch.steps[1]!.body as { config: Record<string, unknown> }).config).toMatchObject({ resources: { cpu: 4, mem: '32g', 'cuda.shares': 4 }, mounts: ['datasets'] });
+  });
+
+  it('eval `after`: the plan is carried out in the item\'s own sandbox, then the reads must show the state', async () => {
+    const item = (expect_: unknown) => ({
+      id: 'a',
+      query: 'create a folder called template-env',
+      tags: [],
+      outcome: 'planned' as const,
+      after: [{ operationId: 'folders.list_folders', expect: expect_ }],
+    });
+    const made = await planner.plan(item({ $some: { name: 'template-env' } }));
+    expect(made.after).toEqual({ ok: true, why: '' });
+    const absent = await planner.plan(item({ $none: { name: 'template-env' } }));
+    expect(absent.after?.ok).toBe(false);
+    expect(absent.after?.why).toMatch(/^after\[0\] folders.list_folders: response: element \d+ matches/);
+    // each item has its own world: the folder the first item made is not in the next one
+    const fresh = await planner.plan({ ...item({ $none: { name: 'template-env' } }), query: 'list my folders' });
+    expect(fresh.after).toEqual({ ok: true, why: '' });
   });
 });
