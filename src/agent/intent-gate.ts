@@ -9,27 +9,10 @@
  * it does not understand (no intents) or that asks for any change is left to policy as usual.
  */
 import { parseRequest } from '../planner/offline/parse/index.js';
-import type { IntentKind } from '../planner/offline/intents.js';
+import { READ_INTENTS } from '../planner/offline/intents.js';
 import type { PlanDocument, PlanStep } from '../planner/plan.js';
 
-const READ_ONLY_INTENTS = new Set<IntentKind>([
-  'session.list',
-  'session.info',
-  'session.logs',
-  'session.status_history',
-  'folder.list',
-  'folder.info',
-  'folder.files',
-  'resource.presets',
-  'resource.remaining',
-  'resource.groups',
-  'resource.slots',
-  'resource.usage',
-  'image.list',
-  'service.list',
-  'service.info',
-  'auth.whoami',
-]);
+const READ_ONLY_INTENTS = READ_INTENTS;
 
 /** How sure the parser must be of every intent before the request counts as read-only. */
 const MIN_CONFIDENCE = 0.5;

@@ -92,6 +92,8 @@ export function renderPlan(plan: PlanDocument, opts: { attempt?: number; replanR
   });
   const grounded = plan.grounding.map((e) => `${e.kind} ${e.name}${e.source === 'plan' ? ` (created by ${e.step})` : ''}`);
   if (grounded.length) lines.push('', `Checked on the manager: ${grounded.join('; ')}`);
+  for (const sug of plan.suggestions ?? []) lines.push(`To do it rather than ask: bai-agent ${JSON.stringify(sug)}`);
+  if (plan.notUnderstood?.length) lines.push(`Not understood (nothing was planned from these words): ${plan.notUnderstood.map((w) => `"${w}"`).join(', ')}`);
   const s = plan.search;
   lines.push(
     `Search: ${s.nodesExpanded} nodes, ${s.backtracks} backtrack${s.backtracks === 1 ? '' : 's'}` +

@@ -121,6 +121,10 @@ export const PlanDocument = z.object({
   refusal: z.string().optional(),
   steps: z.array(PlanStep),
   assumptions: z.array(z.string()).default([]),
+  /** Words of the request the planner did not understand (shown in the preview; never planned around). */
+  notUnderstood: z.array(z.string()).optional(),
+  /** Changes the request asked about rather than asked for: requests the user may make, never steps. */
+  suggestions: z.array(z.string()).optional(),
   grounding: z.array(GroundedEntity).default([]),
   search: SearchStats,
 });

@@ -124,6 +124,9 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
     }
   }
   const assumptions = [...new Set(steps.flatMap((s) => s.assumptions))];
+  const understood = opts.proposer.understanding?.(request);
+  const notUnderstood = understood?.notUnderstood ?? [];
+  const suggestions = understood?.suggestions ?? [];
   const plan: PlanDocument = {
     version: PLAN_VERSION,
     request,
@@ -137,6 +140,8 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
     ...(outcome.outcome === 'refused' ? { refusal: outcome.refusal } : {}),
     steps,
     assumptions,
+    ...(notUnderstood.length > 0 ? { notUnderstood } : {}),
+    ...(suggestions.length > 0 ? { suggestions } : {}),
     grounding,
     search: outcome.stats,
   };

@@ -85,4 +85,6 @@ export interface Proposer {
   readonly kind: 'offline' | 'llm';
   readonly model: string | null;
   propose(ctx: ProposalContext): Promise<Proposal>;
+  /** Words of the request this proposer could not read (empty: it accounted for every word). */
+  understanding?(request: string): { notUnderstood: string[]; suggestions?: string[] };
 }

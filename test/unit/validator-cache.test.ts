@@ -99,7 +99,7 @@ describe('validators cached between processes', () => {
     const second = new SpecValidator(upstream, { cacheRoot: dir });
     expect(answers(second, upstream)).toEqual(compiled);
     expect(second.stats.compiled).toBe(0);
-  });
+  }, 120_000); // compiles every validator of the 729-operation upstream spec
 
   it('without a cache directory nothing is written and validation still works', () => {
     const v = new SpecValidator(curated, { cacheRoot: null });

@@ -277,6 +277,31 @@ export type Intent =
 
 export type IntentKind = Intent['kind'];
 
+/** Intents that only read: everything else asks for a change on the manager. */
+export const READ_INTENTS: ReadonlySet<IntentKind> = new Set<IntentKind>([
+  'session.list',
+  'session.info',
+  'session.logs',
+  'session.status_history',
+  'session.files',
+  'folder.list',
+  'folder.info',
+  'folder.files',
+  'folder.invitations',
+  'resource.presets',
+  'resource.remaining',
+  'resource.groups',
+  'resource.slots',
+  'resource.usage',
+  'resource.policy',
+  'image.list',
+  'service.list',
+  'service.info',
+  'service.runtimes',
+  'project.list',
+  'auth.whoami',
+]);
+
 export interface ParsedIntent<I extends Intent = Intent> {
   intent: I;
   /** Slots only the user can give that are absent (e.g. `name` for folder.delete). */
@@ -285,6 +310,10 @@ export interface ParsedIntent<I extends Intent = Intent> {
   confidence: number;
   /** The part of the request this intent came from. */
   span: string;
+  /** A read that answers a question about a change (the change itself is only suggested). */
+  asked?: boolean;
+  /** Read in a question: when what it names is not there, the list of such things answers it. */
+  inQuestion?: boolean;
 }
 
 export interface ParsedRequest {
@@ -295,4 +324,18 @@ export interface ParsedRequest {
   refusal?: string;
   /** Values picked up that no intent used (for debugging / --verbose). */
   leftovers?: string[];
+  /**
+   * Words that could change a write and that no rule read (names, numbers, quoted text, `${VAR}`,
+   * negations, exceptions): the planner asks about them instead of planning around them.
+   */
+  unread?: UnreadWord[];
+  /** `unread` as text, for the plan document and other planners (empty: every word accounted for). */
+  notUnderstood?: string[];
+  /** Changes the request asked about rather than asked for: offered as requests to make, never planned. */
+  suggestions?: string[];
+}
+
+export interface UnreadWord {
+  text: string;
+  kind: 'name' | 'number' | 'quoted' | 'variable' | 'negation' | 'exception' | 'filter';
 }

@@ -10,7 +10,7 @@
  */
 import type { Candidate, Proposal, ProposalContext, Proposer, PlannerDefaults } from '../types.js';
 import type { WorldView } from '../world.js';
-import type { Intent, ParsedIntent, ParsedRequest } from './intents.js';
+import { READ_INTENTS, type Intent, type ParsedIntent, type ParsedRequest, type UnreadWord } from './intents.js';
 import { parseRequest } from './parse/index.js';
 import type { HandlerContext, HandlerResult } from './context.js';
 import { proposeSessionAction,
@@ -112,6 +112,23 @@ function missingQuestion(p: ParsedIntent): string | undefined {
   return what[m] ?? `Please tell me the ${m}.`;
 }
 
+/** The question for words no rule read, quoting them; the request is not planned around them. */
+export function unreadQuestion(unread: readonly UnreadWord[]): string {
+  const quote = (ws: readonly UnreadWord[]): string => ws.map((w) => `"${w.text}"`).join(', ');
+  const variables = unread.filter((w) => w.kind === 'variable');
+  if (variables.length > 0) {
+    return `${quote(variables)} ${variables.length === 1 ? 'looks like a variable' : 'look like variables'} that the shell did not expand: give the value${variables.length === 1 ? '' : 's'} instead (nothing was planned).`;
+  }
+  const limits = unread.filter((w) => w.kind === 'exception' || w.kind === 'filter' || w.kind === 'negation');
+  if (limits.length > 0) {
+    return `I could not tell what ${quote(limits)} should change in the plan, so I planned nothing. Please name exactly which ones to act on (or leave out), e.g. by their names.`;
+  }
+  return `I did not understand ${quote(unread)} in your request, so I planned nothing rather than guess. What should ${unread.length === 1 ? 'it' : 'they'} be — a name, an amount, a setting? Please say it another way (e.g. "named X", "with 2 fGPU").`;
+}
+
+/** The list that answers a question about one thing of a kind that is not there. */
+const LIST_FOR: Record<string, Intent['kind']> = { session: 'session.list', folder: 'folder.list', service: 'service.list' };
+
 /** Slots the handlers can ask about better themselves (with the manager's current options). */
 const HANDLER_ASKS = new Set(['name', 'target', 'modelFolder', 'newName', 'path']);
 
@@ -138,9 +155,18 @@ export class OfflineProposer implements Proposer {
     return this.parsed.result;
   }
 
+  /** What the offline reading did not understand (for the plan document and other planners). */
+  understanding(request: string): { notUnderstood: string[]; suggestions: string[] } {
+    const parsed = this.parse(request);
+    return { notUnderstood: parsed.notUnderstood ?? [], suggestions: parsed.suggestions ?? [] };
+  }
+
   async propose(ctx: ProposalContext): Promise<Proposal> {
     const parsed = this.parse(ctx.request);
     if (parsed.intents.length === 0) return { candidates: this.fallback(ctx, parsed) };
+    // never plan a change around words no rule read: ask about them instead
+    const writes = parsed.intents.some((p) => !READ_INTENTS.has(p.intent.kind));
+    if (writes && parsed.unread && parsed.unread.length > 0) return { candidates: [{ kind: 'clarify', question: unreadQuestion(parsed.unread) }] };
 
     for (let index = 0; index < parsed.intents.length; index++) {
       const p = parsed.intents[index]!;
@@ -165,7 +191,12 @@ export class OfflineProposer implements Proposer {
           return this.memos.get(key) as T;
         },
       };
-      const result = await HANDLERS[p.intent.kind](hctx as HandlerContext<ParsedIntent<never>>);
+      let result = await HANDLERS[p.intent.kind](hctx as HandlerContext<ParsedIntent<never>>);
+      // a question about something that is not there ("could I call it ckpt?"): the list answers it
+      const list = p.inQuestion ? LIST_FOR[p.intent.kind.split('.')[0]!] : undefined;
+      if (list && READ_INTENTS.has(p.intent.kind) && 'candidates' in result && result.candidates.every((c) => c.kind === 'clarify')) {
+        result = await HANDLERS[list]({ ...hctx, parsed: { ...p, intent: { kind: list } as Intent } } as HandlerContext<ParsedIntent<never>>);
+      }
       if ('done' in result) continue;
       // drop alternatives that already failed at this node
       const failed = new Set(ctx.failedSiblings.map((f) => JSON.stringify([f.candidate.operationId, f.candidate.pathParams, f.candidate.body])));

@@ -20,8 +20,8 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['leave', V('\\bleave\\b')],
   ['scale', V('\\b(?:scale|resize)\\b')],
   ['move', V('\\b(?:move|mv)\\b')],
-  ['destroy', V('\\b(?:terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt|decommission|retire|knock\\s+out|take\\s+out|bring\\s+down)\\b')],
-  ['delete', V('\\b(?:delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
+  ['destroy', V('\\b(?:terminating|killing|stopping|shutting\\s+down|terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt|decommission|retire|knock\\s+out|take\\s+out|bring\\s+down)\\b')],
+  ['delete', V('\\b(?:deleting|removing|erasing|wiping|delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
   ['create', V("\\b(?:create|mkfolder|whip\\s+up|get\\s+(?:a\\s+|one\\s+|the\\s+)?(?:\\w+\\s+)?going|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|put\\s+up|roll\\s+out|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
   ['mount', V('\\b(?:mount|attach)\\b')],
   ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|how's|what's\\s+(?:happening|going\\s+on)|what\\s+is\\s+(?:happening|going\\s+on)|is\\s+(?:\\S+\\s+)?(?:still\\s+)?(?:running|up|alive|done|finished|ready|complete|completed|over))\\b")],
@@ -32,7 +32,7 @@ const VERBS_KO: Array<[Verb, RegExp]> = [
   ['serve', V('서빙|배포|서비스\\s*(?:해|로\\s*띄워|로\\s*올려)')],
   ['purge', V('영구|완전히|휴지통(?:에서)?\\s*(?:도\\s*)?(?:삭제|지워|비워)|비워')],
   ['restore', V('복원|복구|되살려|살려|되돌려')],
-  ['rename', V('이름\\s*(?:을|를|은|는|도)?\\s*(?:좀\\s*|다시\\s*|새로\\s*)?(?:바꾼|바꿨|변경한|바꿔|바꾸|변경|수정)|(?:으로|로)\\s*(?:이름\\s*)?(?:바꾼|바꿨|변경한|바꿔|바꾸|변경)|개명')],
+  ['rename', V('이름\\s*(?:을|를|은|는|도)?\\s*(?:좀\\s*|다시\\s*|새로\\s*)?(?:바꾼|바꿨|변경한|바꿔|바꾸|바꿀|변경|수정)|(?:으로|로)\\s*(?:이름\\s*)?(?:바꾼|바꿨|변경한|바꿔|바꾸|바꿀|변경)|개명')],
   ['share', V('공유|초대')],
   ['leave', V('나가|탈퇴')],
   ['scale', V('스케일|(?:늘려|줄여|늘리|줄이)')],
@@ -302,7 +302,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     !hasNoun(f, 'session') &&
     !/\bmount|마운트|\bshare\b|공유|@/.test(l) &&
     (/\b(?:make|set|turn|mark|change|switch|flip)\b[^.;]{0,40}?\b(?:to\s+|as\s+|into\s+)?(?:be\s+)?(?:read[\s-]*only|readonly|read[\s-]*write|writable|(?:not\s+|un-?)?cloneable)\b/.test(l) ||
-      /(?:읽기\s*전용|읽기\s*쓰기|쓰기\s*가능|복제\s*가능|복제\s*불가)\s*(?:\(\s*\w+\s*\))?\s*(?:으로|로|하게|이게|상태로|하도록)?\s*(?:설정\s*)?(?:바꿔|바꾸|변경|설정|만들어|해\s*줘|해줘|돌려)/.test(l) ||
+      /(?:읽기\s*전용|읽기\s*쓰기|쓰기\s*가능|복제\s*가능|복제\s*불가)\s*(?:\(\s*\w+\s*\))?\s*(?:으로|로|하게|이게|상태로|하도록)?\s*(?:설정\s*)?(?:바꿔|바꾸|바꿀|변경|설정|만들어|만들|해\s*줘|해줘|돌려|할\s*수|해도)/.test(l) ||
       /\b(?:flip|switch|turn|set)\s+\S*\s*(?:to|into)\s+(?:be\s+)?(?:read[\s-]*only|readonly|cloneable|writable)\b|\bmake\s+(?:the\s+|my\s+)?(?:\S+\s+)?(?:folder\s+)?itself\s+(?:read[\s-]*only|readonly|cloneable)/.test(l));
   // "make api_helper read-only" also reads as a create ("make"): the object right before the option decides
   const makeExistingIntoOption = /\bmake\s+(?:(?:the|my)\s+(?:\S+\s+|\s+)(?:folder|vfolder)\s+|(?!(?:a|an|the|new|another|one|me)\b)\S+\s+|\s{2,})(?:folder\s+)?(?:itself\s+)?(?:read[\s-]*only|readonly|(?:not\s+)?cloneable)\b/.test(l) && !hasNoun(f, 'session');
@@ -330,6 +330,16 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     if (has(f, 'delete') || (has(f, 'destroy') && !/\bstop\b|종료|중지/.test(l))) return { kind: 'folder.delete_files', confidence: 0.8 };
   }
 
+
+  // "delete cifar10 from datasets", "datasets에서 cifar10 지워 줘": what is taken out of a folder is its content
+  if (
+    (has(f, 'delete') || (has(f, 'destroy') && !/\bstop\b|종료|중지/.test(l))) && !hasNoun(f, 'session') && !hasNoun(f, 'service') && o !== 'trash' &&
+    // (names are blanked out of `l` by now: "delete            from         ")
+    (/\b(?:delete|remove|rm|erase|drop|wipe|get\s+rid\s+of|clear\s+out)\s+(?:the\s+|my\s+|a\s+)?(?:[\w.\/-]+\s+|\s{2,})(?:(?:directory|dir|subfolder|file)\s+)?(?:from|out\s+of|inside)\s+(?:the\s+|my\s+)?(?!(?:trash|bin|recycle|sessions?|services?)\b)(?:[\w.-]+|\s{2,})/.test(l) ||
+      /(?:에서|안의|안에\s*있는|속의)\s+(?:[\w.\/-]+|\s{2,})\s*(?:디렉터리|디렉토리|파일)?\s*(?:을|를)?\s*(?:삭제|지워|지우|제거)/.test(l))
+  ) {
+    return { kind: 'folder.delete_files', confidence: 0.75 };
+  }
 
   // only services scale: "scale X to 3"
   if (v === 'scale' && !hasNoun(f, 'session') && !hasNoun(f, 'folder')) return { kind: 'service.scale', confidence: 0.8 };

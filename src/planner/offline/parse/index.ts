@@ -37,6 +37,8 @@ import {
 import { extractCluster, extractCount, extractDuration, extractReplicas, extractResources, type Span } from './resources.js';
 import { detectLanguage, lowerAscii, MAX_ANALYSED_CHARS, PLACEHOLDER, prepare, unmask } from './text.js';
 import { refusalReason } from './refuse.js';
+import { unreadWords } from './coverage.js';
+import { answerQuestions, answerUnreadQuestion } from './questions.js';
 import { leadingTaskVerb, splitClauses, type ClausePart } from './split.js';
 
 export { MAX_ANALYSED_CHARS } from './text.js';
@@ -451,8 +453,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       // "move mnist to legacy/mnist", "move mnist and then cifar10 into it", "mnist를 legacy로 옮겨": the verb's objects are paths even without an extension
       if (filePaths.length === 0) {
         const WORD = '[A-Za-z0-9_][A-Za-z0-9_.\\/-]*';
-        const object = new RegExp(`\\b(?:move|mv|rename|delete|remove|rm)\\s+(?:the\\s+)?(${WORD}(?:\\s*(?:,|and(?:\\s+then)?|&|then)\\s*(?:the\\s+)?${WORD})*)|(?:^|\\s)(${WORD})\\s*(?:을|를)\\s`, 'i').exec(text);
-        const words = object ? (object[1] ?? object[2])!.split(/\s*(?:,|\band\b(?:\s+then)?|&|\bthen\b)\s*/i).map((w) => w.replace(/^the\s+/i, '').trim()) : [];
+        const object = new RegExp(`\\b(?:move|mv|rename|delete|remove|rm)\\s+(?:the\\s+)?(${WORD}(?:\\s*(?:,|and(?:\\s+then)?|&|then)\\s*(?:the\\s+)?${WORD})*)|(?:^|\\s)(${WORD})\\s*(?:을|를)\\s|(?:^|\\s)(${WORD})\\s*(?:디렉터리|디렉토리|파일)?\\s*(?:삭제|지워|지우|제거|옮겨|이동)`, 'i').exec(text);
+        const words = object ? (object[1] ?? object[2] ?? object[3])!.split(/\s*(?:,|\band\b(?:\s+then)?|&|\bthen\b)\s*/i).map((w) => w.replace(/^the\s+/i, '').trim()) : [];
         for (const word of words) {
           if (word && word !== dest && word !== name && !/^(?:it|that|this|them|file|files|folder|directory|dir|everything|all|some|any|a|an|the|few|several|old|unused|large|big|my|our|into|to)$/i.test(word)) filePaths.push(word);
         }
@@ -943,10 +945,25 @@ export function parseRequest(text: string): ParsedRequest {
   const result: ParsedRequest = { text: input, language, intents };
   if (intents.length === 0) {
     const reason = refusalReason(prepared.lower);
-    if (reason) result.refusal = reason;
+    // a question about the cluster that no rule read still gets an answer: the list of what it asks about
+    const answer = reason && !/^not a Backend\.AI task: I can/.test(reason) ? undefined : answerUnreadQuestion(unmask(prepared.masked, prepared.quotes));
+    if (answer) intents = [answer];
+    else if (reason) result.refusal = reason;
   } else {
     const harmful = refusalReason(prepared.lower, { taskFound: true });
     if (harmful) return { text: input, language, intents: [], refusal: harmful };
+  }
+  // questions never write: a change asked about is answered with reads and offered as a suggestion
+  const answered = answerQuestions(input, intents);
+  intents = answered.intents;
+  if (answered.suggestions.length > 0) result.suggestions = answered.suggestions;
+  result.intents = intents;
+  if (intents.length > 0) {
+    const unread = unreadWords(input, intents);
+    if (unread.length > 0) {
+      result.unread = unread;
+      result.notUnderstood = unread.map((w) => w.text);
+    }
   }
   if (leftovers.length > 0 && leftovers.some((l) => l.length > 0)) result.leftovers = leftovers.filter((l) => l.length > 0);
   if (prepared.truncated) (result.leftovers ??= []).push(`only the first ${MAX_ANALYSED_CHARS} characters were analysed`);

@@ -95,6 +95,8 @@ export function nounNames(c: Clause, nounsEn: string, nounsKo: string, allowPlai
     // "the models folder" names a folder; "a model folder" is a usage mode
     const soft = definite && SOFT_NAMES.has(v.toLowerCase());
     if (!v || (NOT_NAMES.has(v.toLowerCase()) && !soft)) return;
+    // "a 2-node cluster", "the read-only folder": units and modes are no names, before a noun either
+    if (/^(?:\d+-(?:nodes?|gpus?|fgpus?|cores?|way|containers?)|read-?only|read-?write|cpu-?only|gpu-?only|multi-?node|single-?node)$/i.test(v)) return;
     if (plain && !allowPlainWords) return;
     hits.push({ value: v, index, how: 'noun' });
   };
@@ -131,7 +133,7 @@ const IGNORED_IDENTIFIER =
 
 // ------------------------------------------------------------------ images
 
-const FRAMEWORK = '(?:ngc|nvidia|pytorch|torch|tensorflow|tf|python|py|jax|vllm|tgi|triton|sglang|huggingface|transformers|julia|cuda|ubuntu|파이토치|텐서플로우?|파이썬)';
+const FRAMEWORK = '(?:ngc|nvidia|pytorch|torch|tensorflow|tf|python|py|jax|vllm|tgi|triton|sglang|huggingface|transformers|julia|cuda|ubuntu|pt(?=v?\\d)|파이토치|텐서플로우?|파이썬)';
 const IMAGE_RUN = rx(
   `(?<![A-Za-z0-9_.\\-/])(${FRAMEWORK}(?:[ \\-]?v?\\d+(?:\\.\\d+)+|\\d+(?:\\.\\d+)*)?(?:[\\s\\-]+(?:${FRAMEWORK}(?:[ \\-]?v?\\d+(?:\\.\\d+)+|\\d+(?:\\.\\d+)*)?|v?\\d+(?:\\.\\d+)+)){0,4})(?![A-Za-z0-9_.\\-/])`,
   'g',
