@@ -68,6 +68,34 @@ export interface SessionCreateIntent {
   tag?: string;
 }
 
+/** What a bulk action's sessions must be (all given parts hold); evaluated on the manager's list. */
+export interface SessionFilter {
+  /** holds GPU slots (`gpu`) or none (`cpu`) */
+  accelerator?: 'gpu' | 'cpu';
+  /** started from this image, as said ("pytorch"); matched against the manager's images */
+  image?: string;
+  /** mounts this folder / does not */
+  mounted?: string;
+  notMounted?: string;
+  namePrefix?: string;
+  nameContains?: string;
+}
+
+/** What a bulk action's folders must be. */
+export interface FolderFilter {
+  usageMode?: 'general' | 'model' | 'data';
+  namePrefix?: string;
+  nameContains?: string;
+}
+
+/** "all my folders except models", "every general-purpose folder": several folders, chosen from the list. */
+export interface FolderBulk {
+  all: true;
+  except?: string[];
+  filter?: FolderFilter;
+  exceptFilter?: FolderFilter;
+}
+
 export interface SessionTarget {
   /** sessions named explicitly (names or ids) */
   names: string[];
@@ -83,6 +111,10 @@ export interface SessionTarget {
   except?: string[];
   /** "my GPU session", "the batch job": no name, a description the one live session must fit */
   described?: 'gpu' | 'cpu' | 'batch' | 'interactive' | `image:${string}`;
+  /** with `all`: only the sessions that fit ("every session on the pytorch image") */
+  filter?: SessionFilter;
+  /** with `all`: leave these out ("leave the CPU-only ones") */
+  exceptFilter?: SessionFilter;
 }
 
 export interface SessionDestroyIntent {
@@ -146,6 +178,8 @@ export interface FolderTargetIntent {
     | 'folder.files'
     | 'folder.leave';
   name?: string;
+  /** several folders at once (delete, purge, restore): chosen from the list */
+  bulk?: FolderBulk;
   /** sub-path for folder.files */
   path?: string;
 }
@@ -154,6 +188,8 @@ export interface FolderTargetIntent {
 export interface FolderOptionsIntent {
   kind: 'folder.update_options' | 'folder.clone';
   name?: string;
+  /** update_options on several folders at once */
+  bulk?: FolderBulk;
   permission?: 'ro' | 'rw' | 'wd';
   cloneable?: boolean;
   /** folder.clone: the copy's name */
@@ -179,6 +215,8 @@ export interface FolderRenameIntent {
 export interface FolderShareIntent {
   kind: 'folder.share';
   name?: string;
+  /** share several folders at once */
+  bulk?: FolderBulk;
   emails: string[];
   permission?: 'ro' | 'rw' | 'wd';
 }

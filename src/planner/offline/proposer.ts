@@ -10,7 +10,8 @@
  */
 import type { Candidate, Proposal, ProposalContext, Proposer, PlannerDefaults } from '../types.js';
 import type { WorldView } from '../world.js';
-import { READ_INTENTS, type Intent, type ParsedIntent, type ParsedRequest, type UnreadWord } from './intents.js';
+import { READ_INTENTS, type FolderBulk, type FolderFilter, type Intent, type ParsedIntent, type ParsedRequest, type UnreadWord } from './intents.js';
+import type { FolderInfo } from '../world.js';
 import { parseRequest } from './parse/index.js';
 import type { HandlerContext, HandlerResult } from './context.js';
 import { proposeSessionAction,
@@ -126,6 +127,22 @@ export function unreadQuestion(unread: readonly UnreadWord[]): string {
   return `I did not understand ${quote(unread)} in your request, so I planned nothing rather than guess. What should ${unread.length === 1 ? 'it' : 'they'} be — a name, an amount, a setting? Please say it another way (e.g. "named X", "with 2 fGPU").`;
 }
 
+/** The folders a bulk folder task acts on, and the preview's note of what was chosen and kept. */
+export function chooseFolders(all: readonly FolderInfo[], kind: Intent['kind'], bulk: FolderBulk): { folders: FolderInfo[]; note: string } {
+  const inTrash = (f: FolderInfo) => f.status.startsWith('delete-');
+  // restore and purge act on what is in the trash; everything else on live folders the caller owns
+  const pool = all.filter((f) => (kind === 'folder.restore' || kind === 'folder.purge' ? inTrash(f) : !inTrash(f) && f.ownershipType !== 'group'));
+  const fits = (f: FolderInfo, filter: FolderFilter): boolean =>
+    (filter.usageMode === undefined || f.usageMode === filter.usageMode) &&
+    (filter.namePrefix === undefined || f.name.startsWith(filter.namePrefix)) &&
+    (filter.nameContains === undefined || f.name.includes(filter.nameContains));
+  const except = new Set(bulk.except ?? []);
+  const folders = pool.filter((f) => !except.has(f.name) && (!bulk.filter || fits(f, bulk.filter)) && (!bulk.exceptFilter || !fits(f, bulk.exceptFilter)));
+  const kept = pool.filter((f) => !folders.includes(f)).map((f) => f.name);
+  const note = `folders chosen: ${folders.map((f) => f.name).join(', ') || 'none'}; kept: ${kept.join(', ') || 'none'}`;
+  return { folders, note };
+}
+
 /** The list that answers a question about one thing of a kind that is not there. */
 const LIST_FOR: Record<string, Intent['kind']> = { session: 'session.list', folder: 'folder.list', service: 'service.list' };
 
@@ -191,7 +208,10 @@ export class OfflineProposer implements Proposer {
           return this.memos.get(key) as T;
         },
       };
-      let result = await HANDLERS[p.intent.kind](hctx as HandlerContext<ParsedIntent<never>>);
+      const bulk = (p.intent as { bulk?: FolderBulk }).bulk;
+      let result = bulk
+        ? await this.proposeBulk(hctx, p, bulk)
+        : await HANDLERS[p.intent.kind](hctx as HandlerContext<ParsedIntent<never>>);
       // a question about something that is not there ("could I call it ckpt?"): the list answers it
       const list = p.inQuestion ? LIST_FOR[p.intent.kind.split('.')[0]!] : undefined;
       if (list && READ_INTENTS.has(p.intent.kind) && 'candidates' in result && result.candidates.every((c) => c.kind === 'clarify')) {
@@ -207,6 +227,28 @@ export class OfflineProposer implements Proposer {
     }
     const served = parsed.intents.map((p) => p.intent.kind).join(', ');
     return { candidates: [{ kind: 'finish', reason: `planned: ${served}` }] };
+  }
+
+  /**
+   * A folder task over several folders ("delete all my folders except models"): the folders are
+   * chosen from the manager's list by the filter, and each gets the single-folder handler in turn.
+   * The first call says which folders were chosen and which were kept; none chosen plans nothing.
+   */
+  private async proposeBulk(hctx: HandlerContext, p: ParsedIntent, bulk: FolderBulk): Promise<HandlerResult> {
+    const chosen = chooseFolders(await hctx.world.folders(), p.intent.kind, bulk);
+    for (const [k, folder] of chosen.folders.entries()) {
+      const mine = hctx.mine.filter((a) => a.candidate.meta?.bulkItem === k);
+      const intent = { ...p.intent, name: folder.name } as Intent & { bulk?: FolderBulk };
+      delete intent.bulk;
+      const result = await HANDLERS[p.intent.kind]({ ...hctx, mine, parsed: { ...p, intent } } as HandlerContext<ParsedIntent<never>>);
+      if ('done' in result) continue;
+      return {
+        candidates: result.candidates.map((c) =>
+          c.kind === 'call' ? { ...c, meta: { ...(c.meta ?? {}), bulkItem: k }, ...(k === 0 && mine.length === 0 ? { assumptions: [...(c.assumptions ?? []), chosen.note] } : {}) } : c,
+        ),
+      };
+    }
+    return { done: true };
   }
 
   /**

@@ -10,6 +10,7 @@ import { formatBinarySize, humanBytes, parseBinarySize, parseDecimal } from '../
 import type { CallCandidate } from '../types.js';
 import type { SessionActionIntent, SessionExecuteIntent, SessionCreateIntent, SessionDestroyIntent, SessionReadIntent, SessionRenameIntent, SessionTarget, ParsedIntent } from './intents.js';
 import { matchImages, type ImageRecord } from './match-image.js';
+import { describeFilter, fitsFilter, needsFolders, needsImages, runsImage, usesGpu, type FilterWorld } from './session-filter.js';
 import {
   ask,
   calls,
@@ -421,9 +422,12 @@ export async function proposeSessionDestroy(ctx: HandlerContext<ParsedIntent<Ses
     }
     const spared = new Set(target.except ?? []);
     const nameOf = (i: Record<string, unknown>): string => String((i.metadata as Record<string, unknown> | undefined)?.name ?? i.name ?? i.id);
-    const items = ((search.observation as { items?: unknown[] } | undefined)?.items ?? []).filter(
+    let items = ((search.observation as { items?: unknown[] } | undefined)?.items ?? []).filter(
       (i): i is Record<string, unknown> => typeof i === 'object' && i !== null && !spared.has(nameOf(i as Record<string, unknown>)) && !spared.has(String((i as Record<string, unknown>).id)),
     );
+    // "every session on the pytorch image", "leave the CPU-only ones": only what fits the filter, never more
+    const filterNote = target.filter || target.exceptFilter ? await applySessionFilter(ctx, target) : undefined;
+    if (filterNote) items = items.filter((i) => filterNote.keep.has(String(i.id)));
     const destroyed = ctx.mine.filter((a) => a.candidate.meta?.role === 'destroy').length;
     const next = items[destroyed];
     if (!next) return done;
@@ -435,8 +439,9 @@ export async function proposeSessionDestroy(ctx: HandlerContext<ParsedIntent<Ses
           operationId: 'session.destroy',
           pathParams: { session_name: name },
           query,
-          reason: `terminate ${name} (${destroyed + 1} of ${items.length})`,
+          reason: `terminate ${name} (${destroyed + 1} of ${items.length})${filterNote ? ` — ${filterNote.label}` : ''}`,
           destructive: items.length > 1,
+          ...(filterNote && destroyed === 0 ? { assumptions: [filterNote.kept] } : {}),
         },
         { role: 'destroy' },
       ),
@@ -700,23 +705,46 @@ async function mountedFolderNames(ctx: HandlerContext, mounts: string[]): Promis
 }
 
 /** "my GPU session": the one live session that fits the description (named in the target), or a question. */
+/**
+ * The live sessions a bulk target's filters keep, and how the preview says so ("kept: notebook-old
+ * (CPU-only)"). Sessions the list does not describe fully are left out rather than guessed.
+ */
+async function applySessionFilter(ctx: HandlerContext, target: SessionTarget): Promise<{ keep: Set<string>; label: string; kept: string }> {
+  const sessions = liveSessions(await ctx.world.sessions());
+  const world = await filterWorld(ctx, target.filter, target.exceptFilter);
+  const keep = sessions.filter((s) => (!target.filter || fitsFilter(s, target.filter, world)) && (!target.exceptFilter || !fitsFilter(s, target.exceptFilter, world)));
+  const left = sessions.filter((s) => !keep.includes(s));
+  const label = [target.filter ? `sessions ${describeFilter(target.filter)}` : '', target.exceptFilter ? `leaving out those ${describeFilter(target.exceptFilter)}` : ''].filter(Boolean).join(', ');
+  const kept = `${label}: ${keep.length ? keep.map((s) => s.name).join(', ') : 'none'}; kept: ${left.length ? left.map((s) => s.name).join(', ') : 'none'}`;
+  return { keep: new Set(keep.map((s) => s.id)), label, kept };
+}
+
+async function filterWorld(ctx: HandlerContext, ...filters: Array<SessionTarget['filter']>): Promise<FilterWorld> {
+  return {
+    images: needsImages(...filters) ? await ctx.world.images() : [],
+    folders: needsFolders(...filters) ? await ctx.world.folders() : [],
+  };
+}
+
 async function describedTarget(ctx: HandlerContext, target: SessionTarget): Promise<{ target: SessionTarget; assumption?: string } | string> {
+  // "the session that has datasets mounted": one session picked by a filter
+  if (target.filter && !target.all && target.names.length === 0 && target.created === undefined) {
+    const sessions = liveSessions(await ctx.world.sessions());
+    const world = await filterWorld(ctx, target.filter);
+    const fits = sessions.filter((s) => fitsFilter(s, target.filter!, world));
+    const label = describeFilter(target.filter);
+    if (fits.length === 0) return `You have no session ${label}. Your sessions: ${listNames(sessions)}.`;
+    if (fits.length > 1) return `Which session ${label}: ${fits.map((s) => s.name).join(' or ')}? (say "all" to act on every one)`;
+    return { target: { ...target, names: [fits[0]!.name] }, assumption: `"the session ${label}" read as ${fits[0]!.name}, the only one` };
+  }
   if (!target.described || target.names.length > 0 || target.all || target.created !== undefined) return { target };
   const what = target.described;
   const sessions = liveSessions(await ctx.world.sessions());
-  const usesGpu = (s: SessionInfo): boolean => Object.entries(s.requestedSlots ?? {}).some(([k, v]) => /^cuda\.|gpu|rocm|tpu|ipu/i.test(k) && Number(v) > 0);
   // "the pytorch session": the image's name (not its tag) holds the word, as a whole part ("python" is not "python-pytorch")
   const imageWord = what.startsWith('image:') ? what.slice('image:'.length) : undefined;
   const images = imageWord ? await ctx.world.images() : [];
-  const runsImage = (s: SessionInfo, word: string): boolean => {
-    const refs = [...(s.imageRefs ?? []), ...images.filter((i) => (s.imageIds ?? []).includes(i.id ?? '')).flatMap((i) => [i.name, ...i.aliases])];
-    return refs.some((r) => {
-      const base = r.replace(/:[^/]*$/, '').split('/').pop() ?? r;
-      return base === word || base.split('-').pop() === word || base.replace(/^python-/, '') === word;
-    });
-  };
   const fits = sessions.filter((s) =>
-    imageWord ? runsImage(s, imageWord)
+    imageWord ? runsImage(s, imageWord, images)
     : what === 'gpu' ? usesGpu(s) : what === 'cpu' ? !usesGpu(s) : what === 'batch' ? s.sessionType === 'batch' : s.sessionType !== 'batch',
   );
   const label = imageWord ?? (what === 'gpu' ? 'GPU' : what === 'cpu' ? 'CPU-only' : what);

@@ -305,7 +305,11 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
       /(?:읽기\s*전용|읽기\s*쓰기|쓰기\s*가능|복제\s*가능|복제\s*불가)\s*(?:\(\s*\w+\s*\))?\s*(?:으로|로|하게|이게|상태로|하도록)?\s*(?:설정\s*)?(?:바꿔|바꾸|바꿀|변경|설정|만들어|만들|해\s*줘|해줘|돌려|할\s*수|해도)/.test(l) ||
       /\b(?:flip|switch|turn|set)\s+\S*\s*(?:to|into)\s+(?:be\s+)?(?:read[\s-]*only|readonly|cloneable|writable)\b|\bmake\s+(?:the\s+|my\s+)?(?:\S+\s+)?(?:folder\s+)?itself\s+(?:read[\s-]*only|readonly|cloneable)/.test(l));
   // "make api_helper read-only" also reads as a create ("make"): the object right before the option decides
-  const makeExistingIntoOption = /\bmake\s+(?:(?:the|my)\s+(?:\S+\s+|\s+)(?:folder|vfolder)\s+|(?!(?:a|an|the|new|another|one|me)\b)\S+\s+|\s{2,})(?:folder\s+)?(?:itself\s+)?(?:read[\s-]*only|readonly|(?:not\s+)?cloneable)\b/.test(l) && !hasNoun(f, 'session');
+  const makeExistingIntoOption =
+    (/\bmake\s+(?:(?:the|my)\s+(?:\S+\s+|\s+)(?:folder|vfolder)\s+|(?!(?:a|an|the|new|another|one|me)\b)\S+\s+|\s{2,})(?:folder\s+)?(?:itself\s+)?(?:read[\s-]*only|readonly|(?:not\s+)?cloneable)\b/.test(l) ||
+      // "make all my general-purpose folders read-only": existing folders, many at once
+      /\bmake\s+(?:all|every|each|both)\s+(?:of\s+)?(?:my\s+|the\s+|our\s+)?(?:[\w-]+\s+){0,2}(?:folders?|vfolders?|ones)\s+(?:read[\s-]*only|readonly|read[\s-]*write|(?:not\s+)?cloneable)\b/.test(l)) &&
+    !hasNoun(f, 'session');
   if ((optionChange && v !== 'create') || makeExistingIntoOption) {
     return { kind: 'folder.update_options', confidence: 0.8 };
   }

@@ -11,6 +11,7 @@
  */
 import type { ParsedIntent, UnreadWord } from '../intents.js';
 import { lowerAscii, PH_CLOSE, PH_OPEN, prepare, toNumber } from './text.js';
+import { COMMON_HYPHENATED } from './mentions.js';
 
 export type { UnreadWord };
 
@@ -98,6 +99,23 @@ function slotValues(intents: readonly ParsedIntent[]): SlotValues {
       if (Array.isArray(target.status) && target.status.length > 0) flags.add('status');
       if (typeof target.described === 'string') flags.add('described');
       if (Array.isArray(target.names) && target.names.length > 0) flags.add('named');
+      // filters and exceptions read as parts of the target account for their words
+      for (const [key, f] of [['filter', target.filter], ['exceptFilter', target.exceptFilter]] as const) {
+        if (!f || typeof f !== 'object') continue;
+        flags.add('filtered');
+        if (key === 'exceptFilter') flags.add('except');
+        const filter = f as Record<string, unknown>;
+        if (filter.accelerator === 'cpu') strings.push('cpu-only', 'non-gpu', 'no-gpu');
+        if (filter.accelerator === 'cpu' || filter.notMounted !== undefined) flags.add('negatedFilter');
+      }
+    }
+    const bulk = i.bulk as Record<string, unknown> | undefined;
+    if (bulk) {
+      flags.add('filtered');
+      if ((Array.isArray(bulk.except) && bulk.except.length > 0) || bulk.exceptFilter) flags.add('except');
+      for (const f of [bulk.filter, bulk.exceptFilter] as Array<Record<string, unknown> | undefined>) {
+        if (f?.usageMode) strings.push(`${f.usageMode}-purpose`, `${f.usageMode}-type`);
+      }
     }
     const mounts = (i.mounts as Array<{ readOnly?: boolean }> | undefined) ?? [];
     const perms = [i.permission, mounts.some((m) => m.readOnly) ? 'ro' : undefined, mounts.some((m) => !m.readOnly) ? 'rw' : undefined];
@@ -184,7 +202,7 @@ const NUMBER_WORD = /^(?:(?:two|three|four|five|six|seven|eight|nine|ten|twelve|
 
 /** Could this token name something or set an amount (as opposed to being an ordinary word)? */
 function isSignificant(token: string): boolean {
-  if (BENIGN.has(token)) return false;
+  if (BENIGN.has(token) || COMMON_HYPHENATED.test(token)) return false;
   if (/^\d/.test(token) || NUMBER_WORD.test(token)) return true;
   return /[0-9_\-./:@=$]/.test(token);
 }
@@ -232,7 +250,7 @@ export function unreadWords(text: string, intents: readonly ParsedIntent[]): Unr
       if (!values.flags.has('except') && !values.flags.has('kind:session.interrupt')) out.push({ text: `${raw} ${tokens[i + 1] ?? ''}`.trim(), kind: 'exception' });
       continue;
     }
-    if (FILTER_EN.test(word) && word === 'only' && values.flags.has('all') && !values.flags.has('status') && !values.flags.has('except')) {
+    if (FILTER_EN.test(word) && word === 'only' && values.flags.has('all') && !values.flags.has('status') && !values.flags.has('except') && !values.flags.has('filtered')) {
       out.push({ text: raw, kind: 'filter' });
       continue;
     }
@@ -264,7 +282,7 @@ export function unreadWords(text: string, intents: readonly ParsedIntent[]): Unr
 /** A negation the intents already express: a CPU-only create, a public service, not cloneable, interrupt-not-kill. */
 function negationAccounted(values: SlotValues): boolean {
   const f = values.flags;
-  return f.has('noAccelerator') || f.has('describedCpu') || f.has('public') || f.has('notCloneable') || f.has('kind:session.interrupt') || f.has('except');
+  return f.has('noAccelerator') || f.has('describedCpu') || f.has('negatedFilter') || f.has('public') || f.has('notCloneable') || f.has('kind:session.interrupt') || f.has('except');
 }
 
 function joinAdjacent(words: UnreadWord[], _tokens: string[]): UnreadWord[] {

@@ -6,7 +6,7 @@
  * intent kind uses → resolve "it"/"그 폴더" to what an earlier clause created → list what only
  * the user can give (`missing`). Synchronous, pure, deterministic; every regex is linear.
  */
-import type { Intent, ParsedIntent, ParsedRequest, SessionTarget } from '../intents.js';
+import type { FolderBulk, Intent, ParsedIntent, ParsedRequest, SessionTarget } from '../intents.js';
 import { classify, features } from './classify.js';
 import {
   bareIdentifiers,
@@ -39,6 +39,13 @@ import { detectLanguage, lowerAscii, MAX_ANALYSED_CHARS, PLACEHOLDER, prepare, u
 import { refusalReason } from './refuse.js';
 import { unreadWords } from './coverage.js';
 import { answerQuestions, answerUnreadQuestion } from './questions.js';
+import { frameRequest, isPlain } from './quoted.js';
+import { exceptNamesIn, folderFilters, sessionFilters } from './filters.js';
+
+const INJECTED_REFUSAL =
+  'I do not follow instructions to ignore my rules or to act with other rights (quoted or forwarded text is never a task): say what you want done, in your own words';
+/** "Actual request:", "Action requested by the assignee:": a label before the ask. */
+const ASK_LABEL = /^\s*(?:\.\s*)?(?:(?:the\s+)?actual\s+(?:request|ask)|action\s+requested(?:\s+by\s+[^:]{1,40})?|(?:my\s+)?(?:request|ask|todo|task)|요청(?:\s*사항)?)\s*:\s*/i;
 import { leadingTaskVerb, splitClauses, type ClausePart } from './split.js';
 
 export { MAX_ANALYSED_CHARS } from './text.js';
@@ -130,10 +137,15 @@ function renamePairRaw(c: Clause): { from?: string; to?: string } {
 }
 
 /** "except X", "but keep X", "X 빼고": where the sessions to leave alone are named. */
-const EXCEPT_EN = /\b(?:except(?:\s+for)?|but\s+(?:not|keep|leave|spare)|other\s+than|excluding|apart\s+from|besides|save\s+for)\b/;
+const EXCEPT_EN = /\b(?:except(?:\s+for)?|but\s+(?:not|keep|leave|spare)|other\s+than|excluding|apart\s+from|besides|save\s+for)\b|\b(?:leave|keep|spare)\b(?=[^.;]{0,40}\b(?:alone|running|untouched|intact|as\s+is|be|alive|up|on)\b)/;
 const EXCEPT_KO = /\s*(?:은|는|만|을|를)?\s*(?:빼고|제외하고|제외한|말고|남겨\s*두고|놔두고)/;
 
-function sessionTarget(c: Clause, lower: string): SessionTarget {
+function sessionTarget(c0: Clause, lower0: string): SessionTarget {
+  // "every session on the pytorch image", "leave the CPU-only ones": filters are part of the target,
+  // and the names inside them (a mounted folder, an image) are not sessions to act on
+  const filters = sessionFilters(c0);
+  const c = filters.spans.length ? blank(c0, filters.spans) : c0;
+  const lower = filters.spans.length ? c.lower : lower0;
   const found = targetNames(c, SESSION_NOUNS_EN, SESSION_NOUNS_KO, true);
   const exceptAt = EXCEPT_EN.exec(lower)?.index;
   const except = found.filter((n) => {
@@ -144,8 +156,12 @@ function sessionTarget(c: Clause, lower: string): SessionTarget {
   });
   // several names: in the order they were said (the plan terminates them in that order)
   const names = found.filter((n) => !except.includes(n)).sort((a, b) => c.masked.indexOf(a) - c.masked.indexOf(b));
+  const filtered = filters.filter !== undefined || filters.except !== undefined;
   const all =
-    /\b(?:all|every|each|everything|both)\b|\bany\s+(?:running|pending)\b|모든|모두|전부|전체|죄다|싹\s*다|둘\s*다|다\s*(?:종료|꺼|끄|삭제|지워|정리|보여)|몽땅/.test(lower) && names.length === 0;
+    (/\b(?:all|every|each|everything|both)\b|\bany\s+(?:running|pending)\b|모든|모두|전부|전체|죄다|싹\s*다|둘\s*다|다\s*(?:종료|꺼|끄|삭제|지워|정리|보여)|몽땅/.test(lower0) ||
+      // a filter over the plural or "any": "the sessions that hold GPU shares", "any session that doesn't mount datasets"
+      (filtered && new RegExp(`\\b(?:any|whichever|whatever)\\s+(?:[\\w-]+\\s+)?(?:sessions?|notebooks?|jobs?|containers?|ones?|of\\s+them)\\b|\\b(?:${SESSION_NOUNS_EN.split('|').filter((n) => n.endsWith('s?')).map((n) => n.replace('s?', 's')).join('|')})\\b|\\bones\\b|들(?:은|을|는|이)?\\s`).test(lower0))) &&
+    names.length === 0;
   const st = statuses(lower);
   // "shut down my GPU session", "GPU 쓰는 세션 꺼줘": one session picked by what it is
   const desc = names.length === 0 && !all
@@ -159,7 +175,47 @@ function sessionTarget(c: Clause, lower: string): SessionTarget {
     : word.startsWith('cpu') ? 'cpu'
     : word === 'gpu' || word === 'batch' || word === 'interactive' ? word
     : `image:${IMAGE_WORDS[word] ?? word}`;
-  return { names, ...(described ? { described } : {}), ...(all ? { all: true } : {}), ...(all && st.length > 0 ? { status: st } : {}), ...(except.length ? { except } : {}) };
+  // one session described by what it runs ("GPU 쓰는 세션 꺼줘", "my pytorch session") is the `described` form
+  const f = filters.filter;
+  const single = !all && names.length === 0 && f && Object.keys(f).length === 1 && (f.accelerator || f.image);
+  if (single) return { names, described: f.accelerator ?? `image:${f.image}`, ...(except.length ? { except } : {}) };
+  return {
+    names,
+    ...(described && !filters.filter ? { described } : {}),
+    ...(all ? { all: true } : {}),
+    ...(all && st.length > 0 ? { status: st } : {}),
+    ...(except.length ? { except } : {}),
+    ...(filters.filter && (all || names.length === 0) ? { filter: filters.filter } : {}),
+    ...(filters.except && all ? { exceptFilter: filters.except } : {}),
+  };
+}
+
+/** "every folder I own", "all my folders", "모든 폴더", "폴더 다": several folders at once. */
+const ALL_FOLDERS =
+  /\b(?:all|every|each|any)\b[^.;]{0,40}?\b(?:folders?|vfolders?|storages?)\b|\bfolders\s+(?:that\s+)?i\s+own\b|\b(?:both|all)\s+(?:of\s+)?(?:them|my\s+folders)\b|(?:모든|전체)\s*폴더|폴더\s*(?:들)?\s*(?:을|를|은|는)?\s*(?:다|전부|모두|싹)/;
+
+/**
+ * A folder task over several folders: "delete all my folders except models", "share every folder I
+ * own except models with …", "make all my general-purpose folders read-only; leave the model
+ * folder alone". The folders are chosen from the list when planning; none is named here.
+ */
+function folderBulk(c: Clause, lower: string): { bulk?: FolderBulk; spans: Span[] } {
+  const filters = folderFilters(c);
+  if (!ALL_FOLDERS.test(lower) && !(filters.filter && /\bfolders\b|폴더들/.test(lower))) return { spans: [] };
+  const except = exceptNamesIn(c);
+  for (const m of c.masked.matchAll(new RegExp(`${NAME}\\s*(?:폴더)?\\s*(?:은|는|만|을|를)?\\s*(?:빼고|제외하고|말고|남겨\\s*두고|놔두고)`, 'g'))) {
+    except.push(cleanName(unmask(m[1]!, c.quotes)));
+  }
+  const spans = [...filters.spans];
+  return {
+    bulk: {
+      all: true,
+      ...(except.length ? { except: [...new Set(except)] } : {}),
+      ...(filters.filter ? { filter: filters.filter } : {}),
+      ...(filters.except ? { exceptFilter: filters.except } : {}),
+    },
+    spans,
+  };
 }
 
 interface Built {
@@ -266,7 +322,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     }
     case 'session.destroy': {
       const target = sessionTarget(c, lower);
-      if (target.names.length === 0 && !target.all && !target.described) missing.push('target');
+      if (target.names.length === 0 && !target.all && !target.described && !target.filter) missing.push('target');
       // "delete everything" names no kind of thing: kill/terminate/stop imply sessions, delete/remove do not
       const sessionNoun = new RegExp(`\\b(?:${SESSION_NOUNS_EN})\\b|${SESSION_NOUNS_KO}`).test(lower);
       if (target.all && !sessionNoun && !target.status?.length && /\b(?:delete|remove|erase|wipe|clean|purge|nuke|trash)\b|삭제|지워|지우/.test(lower)) {
@@ -284,7 +340,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'session.logs':
     case 'session.status_history': {
       const target = sessionTarget(c, lower);
-      if (target.names.length === 0 && !target.all && !target.described) missing.push('target');
+      if (target.names.length === 0 && !target.all && !target.described && !target.filter) missing.push('target');
       // "delete everything" names no kind of thing: kill/terminate/stop imply sessions, delete/remove do not
       const sessionNoun = new RegExp(`\\b(?:${SESSION_NOUNS_EN})\\b|${SESSION_NOUNS_KO}`).test(lower);
       if (target.all && !sessionNoun && !target.status?.length && /\b(?:delete|remove|erase|wipe|clean|purge|nuke|trash)\b|삭제|지워|지우/.test(lower)) {
@@ -365,6 +421,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         names.push(head!);
         paths[0] = rest.join('/');
       }
+      const many = kind === 'folder.delete' || kind === 'folder.purge' || kind === 'folder.restore' ? folderBulk(c, lower) : { spans: [] };
+      if (many.bulk) return { intent: { kind, bulk: many.bulk }, missing };
       const name = names[0];
       if (!name) missing.push('name');
       const listed = kind === 'folder.delete' || kind === 'folder.purge' || kind === 'folder.restore' ? furtherNames(c, names) : [];
@@ -425,9 +483,14 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
             .map((m) => cleanName(unmask(m[1]!, c.quotes)))
             .filter((v) => !isStopWord(v) || isSoftName(v))
         : [];
-      const name = [...targetNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...toFolder, ...letFolder].find((n) => !/^(?:with|to)$/i.test(n));
+      const many = folderBulk(c2, c2.lower);
+      const name = many.bulk ? undefined : [...targetNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...toFolder, ...letFolder].find((n) => !/^(?:with|to)$/i.test(n));
       // "let bob@… read api_helper" / "… edit …": the verb says the permission
       const permission = extractPermission(lower) ?? (/\b(?:let|allow)\b[^.;]*?\b(?:write|edit|modify)\b/.test(c2.lower) ? 'rw' : /\b(?:let|allow)\b[^.;]*?\b(?:read|see|view)\b/.test(c2.lower) ? 'ro' : undefined);
+      if (many.bulk) {
+        if (emails.length === 0) missing.push('emails');
+        return { intent: { kind, bulk: many.bulk, emails, ...(permission ? { permission } : {}) }, missing };
+      }
       if (!name) missing.push('name');
       if (emails.length === 0) missing.push('emails');
       return { intent: { kind, ...(name ? { name } : {}), emails, ...(permission ? { permission } : {}) }, missing };
@@ -630,6 +693,12 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       // the folder is the verb's object even without the word "folder": "make api_helper read-only", "datasets를 읽기 전용으로"
       const object = new RegExp(`\\b(?:make|set|mark|turn|switch|flip|clone|duplicate|copy)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-])|^\\s*${NAME}\\s*(?:폴더\\s*)?(?:을|를|은|는)`, 'i').exec(rest.masked);
       const objectName = object ? cleanName(unmask((object[1] ?? object[2])!, c.quotes)) : undefined;
+      const many = kind === 'folder.update_options' ? folderBulk(rest, rest.lower) : { spans: [] };
+      if (many.bulk) {
+        const permission = extractPermission(lower);
+        const cloneable = /\bcloneable\b|복제\s*가능/.test(lower) ? !/\bnot\s+cloneable\b|\bun-?cloneable\b|복제\s*(?:불가|못\s*하게|안\s*되게)/.test(lower) : undefined;
+        return { intent: { kind, bulk: many.bulk, ...(permission ? { permission } : {}), ...(cloneable !== undefined ? { cloneable } : {}) }, missing };
+      }
       const name =
         targetNames(rest, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).find((n) => n !== newName) ??
         (objectName && objectName !== newName && (object?.[2] !== undefined || looksLikeIdentifier(objectName) || ((kind === 'folder.clone' || !isStopWord(objectName) || isSoftName(objectName)) && !/^(?:it|this|that|them|everything|folder|one|all|read|a|an|the)$/i.test(objectName)))
@@ -848,7 +917,15 @@ export function parseRequest(text: string): ParsedRequest {
   if (controls > 3 && controls > sample.length * 0.05) {
     return { text: input, language: 'en', intents: [], refusal: 'the request is not readable text' };
   }
-  const prepared = expandEnumeration(withoutTimeoutKills(prepare(input)));
+  // quoted and forwarded text is data; a line that tries to change the agent's rules is never a task
+  let ask = input;
+  if (!isPlain(input)) {
+    const framed = frameRequest(input);
+    if (framed.injectedByUser) return { text: input, language: detectLanguage(input), intents: [], refusal: INJECTED_REFUSAL };
+    if (!framed.ask.trim() && framed.injected.length > 0) return { text: input, language: detectLanguage(input), intents: [], refusal: INJECTED_REFUSAL };
+    ask = framed.ask.replace(ASK_LABEL, '');
+  }
+  const prepared = expandEnumeration(withoutTimeoutKills(prepare(ask)));
   const language = detectLanguage(prepared.masked);
   if (!prepared.masked.trim()) return { text: input, language, intents: [], refusal: 'the request is empty' };
 
@@ -868,7 +945,7 @@ export function parseRequest(text: string): ParsedRequest {
     carry = undefined;
     // "in the datasets folder, move mnist to legacy/mnist": a leading place is context for what follows
     // "세션 이름은 sft-run-03으로 하고 pytorch, fGPU 6개 …": naming first, the task after it
-    if (!carry && i + 1 < clauses.length && (LEADING_PLACE.test(part.masked) || (intents.length === 0 && DETAILS_FOLLOW_UP.test(raw.lower)))) {
+    if (!carry && i + 1 < clauses.length && (LEADING_PLACE.test(part.masked) || LEADING_SCOPE.test(raw.lower) || (intents.length === 0 && DETAILS_FOLLOW_UP.test(raw.lower)))) {
       carry = part;
       continue;
     }
@@ -891,11 +968,13 @@ export function parseRequest(text: string): ParsedRequest {
       ((parsed?.detailsOnly || PLACEMENT_FOLLOW_UP.test(raw.lower) || TIMEOUT_FOLLOW_UP.test(raw.lower)) && lastKind === 'session.create') ||
       ((DETAILS_FOLLOW_UP.test(raw.lower) || parsed?.verbless) && (lastKind === 'session.create' || lastKind === 'service.create')) ||
       // "… 토큰도 발급해줘. 유효기간은 7일": a bare detail, never a new thing of its own ("pytorch session with 1 fGPU")
-      (parsed?.verbless === true && !/\.create$/.test(parsed.intent.kind) && (lastKind === 'service.token' || lastKind === 'folder.create' || lastKind === 'folder.share'));
+      (parsed?.verbless === true && !/\.create$/.test(parsed.intent.kind) && (lastKind === 'service.token' || lastKind === 'folder.create' || lastKind === 'folder.share')) ||
+      // "…; leave the model folder alone", "…, but keep notebook-old": an exception to the bulk task before it
+      (EXCEPTION_FOLLOW_UP.test(raw.lower) && lastIsBulk(intents));
     if (completes && previous) {
       const merged = { masked: `${previous.masked} ${part.masked}`, lower: `${previous.lower} ${part.lower}` };
       const again = parseClause(merged, prepared.quotes);
-      if (again?.intent.kind === lastKind) {
+      if (again && again.intent.kind === lastKind) {
         intents[intents.length - 1] = again;
         previous = merged;
         continue;
@@ -954,12 +1033,12 @@ export function parseRequest(text: string): ParsedRequest {
     if (harmful) return { text: input, language, intents: [], refusal: harmful };
   }
   // questions never write: a change asked about is answered with reads and offered as a suggestion
-  const answered = answerQuestions(input, intents);
+  const answered = answerQuestions(ask, intents);
   intents = answered.intents;
   if (answered.suggestions.length > 0) result.suggestions = answered.suggestions;
   result.intents = intents;
   if (intents.length > 0) {
-    const unread = unreadWords(input, intents);
+    const unread = unreadWords(ask, intents);
     if (unread.length > 0) {
       result.unread = unread;
       result.notUnderstood = unread.map((w) => w.text);
@@ -1095,6 +1174,16 @@ const TIMEOUT_FOLLOW_UP = /\b(?:kill(?:ed)?|stop(?:ped)?|terminat(?:e|ed)|end(?:
 const PLACEMENT_FOLLOW_UP = /^\s*(?:and\s+|then\s+)?(?:please\s+)?(?:put|place|run|schedule|send|land|start|launch|create|spawn)\s+(?:it|that|this|that\s+one|the\s+session)\s+(?:in|on|into|onto|to|at|inside)\b|^\s*(?:그건|그거|그\s*세션(?:은|을)?|이건)\s/;
 
 /** A clause that only says where: "in the datasets folder", "inside api_helper", "datasets 폴더에서". */
+/** "leave the model folder alone", "but keep notebook-old", "X는 빼고": an exception clause on its own. */
+const EXCEPTION_FOLLOW_UP =
+  /^\s*(?:and\s+|but\s+|just\s+|please\s+)*(?:leave|keep|spare|skip|exclude|don'?t\s+touch|not)\b|^\s*(?:except|excluding|other\s+than)\b|(?:은|는|만)?\s*(?:빼고|제외하고|놔두고|남겨\s*두고|그대로\s*둬)/;
+const lastIsBulk = (intents: ParsedIntent[]): boolean => {
+  const last = intents[intents.length - 1]?.intent as { bulk?: unknown; target?: { all?: boolean } } | undefined;
+  return Boolean(last?.bulk || last?.target?.all);
+};
+
+/** "For every folder I own with 'data' in its name, invite …": a leading scope is the target of what follows. */
+const LEADING_SCOPE = /^\s*(?:for|on|across|in)\s+(?:every|each|all|any)\b(?![^,]*\b(?:create|make|start|launch|delete|remove|terminate|kill|share|invite|rename|move)\b)/;
 const LEADING_PLACE = new RegExp(`^\\s*(?:(?:in|inside|within|from|under)\\s+(?:the\\s+|my\\s+)?${NAME}(?:\\s+(?:folder|vfolder))?|${NAME}\\s*(?:폴더)?\\s*(?:에서|안에서|내에서))\\s*[,:]?\\s*$`, 'i');
 
 /**

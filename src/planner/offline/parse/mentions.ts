@@ -118,10 +118,11 @@ export function nounNames(c: Clause, nounsEn: string, nounsKo: string, allowPlai
 export function bareIdentifiers(c: Clause): NameHit[] {
   const hits: NameHit[] = [];
   // a colon ends a name only before a space ("in notebook-old: print(1)"); "local:volume1" is a host
-  for (const m of c.masked.matchAll(rx(`(?<![A-Za-z0-9_.\\-/=@:])${NAME}(?![A-Za-z0-9_.\\-/=@]|:\\S)`, 'g'))) {
+  // a full stop after a name ends the sentence ("except notebook-old."): only ".x" continues it
+  for (const m of c.masked.matchAll(rx(`(?<![A-Za-z0-9_.\\-/=@:])${NAME}(?![A-Za-z0-9_\\-/=@]|\\.[A-Za-z0-9_]|:\\S)`, 'g'))) {
     const raw = m[1]!;
     if (!looksLikeIdentifier(raw) || raw.startsWith('\uE000')) continue;
-    if (IGNORED_IDENTIFIER.test(raw.toLowerCase())) continue;
+    if (IGNORED_IDENTIFIER.test(raw.toLowerCase()) || COMMON_HYPHENATED.test(raw.toLowerCase())) continue;
     hits.push({ value: cleanName(raw), index: m.index, how: 'bare' });
   }
   return hits;
@@ -130,6 +131,9 @@ export function bareIdentifiers(c: Clause): NameHit[] {
 /** Identifier-looking words that are units, modes or versions, not names. */
 const IGNORED_IDENTIFIER =
   /^(?:\d+(?:[.,]\d+)*[a-z]*|read-?only|read-?write(?:-?delete)?|write-?delete|cpu-?only|gpu-?only|(?:model|data|general)-?type|multi-?node|single-?node|\d+-node|x86_64|aarch64|arm64|py\d+|cuda\d+(?:\.\d+)*|ubuntu\d+(?:\.\d+)*|python\d(?:\.\d+)*|tf\d(?:\.\d+)*|a100s?|h100s?|h200s?|v100s?|a10g?|l40s?|t4|l4|a6000|rtx\d+|gpt-\d.*|llama-?\d.*|re-?\w+|non-\w+|co-\w+|e-?mail|built-in|up-to-date|f-?gpus?|top-\d+|utf-8|ctrl-\w|[a-z]-[a-z]|\d+x|(?:force|hard|soft)-(?:kill|delete|remove|stop|terminate|destroy|restart|shutdown|quit))$/;
+
+/** Everyday hyphenated words that name nothing ("clean-up time:", "a follow-up", "e-mail"). */
+export const COMMON_HYPHENATED = /^(?:clean-?ups?|follow-?ups?|set-?ups?|check-?ins?|roll-?outs?|shut-?downs?|log-?ins?|sign-?ins?|heads?-up|to-?dos?|how-?to|one-?off|long-?running|short-?lived|no-?op|self-?serve|wrap-?up|tear-?down|start-?up|spin-?up|back-?ups?|e-?mail|built-in|up-to-date|state-of-the-art|ctrl-\w|re-\w+|co-\w+)$/;
 
 // ------------------------------------------------------------------ images
 
