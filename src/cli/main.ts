@@ -157,6 +157,7 @@ function registerCommands(program: Command): void {
     .option('--fast', 'sessions reach RUNNING immediately (test clock)')
     .option('--faults <spec>', 'inject faults, e.g. "latency=200,5xx=0.1,429=0.05,drop=0.02,seed=1"')
     .option('--inference-upstream <url>', 'OpenAI-compatible server behind every model service endpoint (for --llm backendai:SERVICE)')
+    .option('--manager-api-version <ver>', 'act as an older manager that speaks at most this API version, e.g. v8.20240915')
     .option('--check', 'start, make one signed round trip, print the result and exit')
     .option('--reset', 'discard the saved state and start from the seed world')
     .action(lazy(async () => (await import('./commands/sandbox.js')).run as Action));

@@ -15,6 +15,7 @@ import type { ConnectionConfig } from './config.js';
 import { ManagerUnavailableError, RequestAbortedError } from './errors.js';
 import { createHttp, toTypedError } from './http.js';
 import { DEFAULT_RETRY, withRetry, type RetryInfo, type RetryOptions } from './retry.js';
+import { compareApiVersions, MIN_API_VERSION, parseApiVersion } from './api-version.js';
 
 export interface CallArgs {
   pathParams?: Record<string, unknown>;
@@ -48,20 +49,72 @@ export class BackendClient {
   private api: OpenAPIClientAxios | undefined;
   private readonly included = new Set<string>();
   private readonly retry: RetryOptions;
+  private http!: AxiosInstance;
+  /** The version signed into requests: the configured one until `GET /` says the manager is older. */
+  private sentVersion: string;
+  private negotiation: Promise<void> | undefined;
+  private managerInfo: { version: string; manager: string } | undefined;
 
   private constructor(
     readonly config: ConnectionConfig,
     readonly catalog: Catalog,
-    private readonly http: AxiosInstance,
     private readonly opts: BackendClientOptions,
   ) {
     this.retry = { ...DEFAULT_RETRY, ...(opts.retry ?? {}) };
+    this.sentVersion = config.apiVersion;
   }
 
   static create(config: ConnectionConfig, catalog: Catalog, opts: BackendClientOptions = {}): BackendClient {
-    const client = new BackendClient(config, catalog, createHttp(config, opts.now ? { now: opts.now } : {}), opts);
+    const client = new BackendClient(config, catalog, opts);
+    client.http = createHttp(config, { ...(opts.now ? { now: opts.now } : {}), apiVersion: () => client.sentVersion });
     if (opts.operations?.length) client.prepare(opts.operations);
     return client;
+  }
+
+  /** The `X-BackendAI-Version` requests carry (after negotiation, the lower of ours and the manager's). */
+  get apiVersion(): string {
+    return this.sentVersion;
+  }
+
+  /** What the manager said on `GET /`, once negotiated (undefined if it did not say). */
+  get manager(): { version: string; manager: string } | undefined {
+    return this.managerInfo;
+  }
+
+  /**
+   * Version negotiation, once per connection (facts §15.6), as the official client does
+   * (`client/session.py` `_negotiate_api_version`): `GET /` (no auth) tells the manager's API
+   * version; requests then carry the lower of it and ours. A manager older than the official
+   * client's minimum stops here ("manager too old"). When `GET /` gives no usable answer the
+   * configured version is kept, as the official client does; if the manager could not be
+   * reached at all, the next call asks again.
+   */
+  negotiate(signal?: AbortSignal): Promise<void> {
+    this.negotiation ??= this.probeVersion(signal).catch((err: unknown) => {
+      this.negotiation = undefined;
+      throw err;
+    });
+    return this.negotiation;
+  }
+
+  private async probeVersion(signal?: AbortSignal): Promise<void> {
+    let info: { version: string; manager: string };
+    try {
+      info = await this.rootInfo(signal, false);
+    } catch (err) {
+      // unreachable: the call itself will say so (after its own retries); ask again next time
+      if (err instanceof ManagerUnavailableError && UNREACHABLE.has(err.reason)) this.negotiation = undefined;
+      return;
+    }
+    if (!parseApiVersion(info.version)) return;
+    this.managerInfo = info;
+    if (compareApiVersions(info.version, MIN_API_VERSION) < 0) {
+      throw new ManagerUnavailableError(
+        `manager too old (version ${info.version}, manager ${info.manager}): bai-agent needs a Backend.AI manager with API ${MIN_API_VERSION} or newer`,
+        'too-old',
+      );
+    }
+    if (parseApiVersion(this.sentVersion) && compareApiVersions(info.version, this.sentVersion) < 0) this.sentVersion = info.version;
   }
 
   /** operationIds the request builder currently knows (for tests and --verbose). */
@@ -120,7 +173,12 @@ export class BackendClient {
 
   /** `GET /`: the manager's API version and release. */
   async version(opts: { signal?: AbortSignal } = {}): Promise<{ version: string; manager: string }> {
-    const res = await this.request<unknown>('GET', '/', opts.signal ? { signal: opts.signal } : {});
+    return this.rootInfo(opts.signal);
+  }
+
+  private async rootInfo(signal?: AbortSignal, retryable = true): Promise<{ version: string; manager: string }> {
+    // unsigned, as the official client probes: `GET /` needs no auth
+    const res = await this.send<unknown>({ method: 'GET', url: '/', baiUnsigned: true, ...(signal ? { signal } : {}) }, retryable, 'GET /', signal, { probe: true });
     const d = res.data as Record<string, unknown> | null;
     if (!d || typeof d.version !== 'string') {
       throw new ManagerUnavailableError(`${this.config.endpoint} does not look like a Backend.AI manager (GET / has no "version")`, 'not-manager');
@@ -205,7 +263,8 @@ export class BackendClient {
     }
   }
 
-  private async send<T>(config: AxiosRequestConfig, retryable: boolean, label: string, signal?: AbortSignal): Promise<CallResult<T>> {
+  private async send<T>(config: AxiosRequestConfig, retryable: boolean, label: string, signal?: AbortSignal, opts: { probe?: boolean } = {}): Promise<CallResult<T>> {
+    if (!opts.probe) await this.negotiate(signal);
     const res = await withRetry(
       async () => {
         if (signal?.aborted) throw new RequestAbortedError(`${label}: cancelled`);
@@ -240,6 +299,9 @@ export class BackendClient {
     return req.queryString ? `${req.path}?${req.queryString}` : req.path;
   }
 }
+
+/** Failures that mean the manager cannot be reached at all: the call itself would fail the same way. */
+const UNREACHABLE = new Set(['refused', 'dns', 'tls', 'timeout', 'dropped', 'network']);
 
 function unknownOperation(id: string): BaiError {
   return new BaiError(`unknown operation '${id}': not in the loaded spec (try \`bai-agent ops search\`)`, 'bad_input');

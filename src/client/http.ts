@@ -28,12 +28,16 @@ declare module 'axios' {
     baiOperationId?: string;
     /** Signed but left unparsed (SSE streams). */
     baiRaw?: boolean;
+    /** Sent without signature headers (`GET /`, the version probe: the manager needs no auth there). */
+    baiUnsigned?: boolean;
   }
 }
 
 export interface HttpOptions {
   /** Clock used for the `Date` header (tests simulate skew). */
   now?: () => Date;
+  /** The `X-BackendAI-Version` to sign with, asked per request (it changes once negotiated). Default: the config's. */
+  apiVersion?: () => string;
 }
 
 export function createHttp(config: ConnectionConfig, opts: HttpOptions = {}): AxiosInstance {
@@ -56,7 +60,8 @@ export function createHttp(config: ConnectionConfig, opts: HttpOptions = {}): Ax
   });
 
   const host = signingHost(config.endpoint);
-  instance.interceptors.request.use((req) => signConfig(instance, req, config, host, now()));
+  const apiVersion = opts.apiVersion ?? (() => config.apiVersion);
+  instance.interceptors.request.use((req) => (req.baiUnsigned ? req : signConfig(instance, req, config, host, now(), apiVersion())));
   instance.interceptors.response.use(
     (res) => parseResponse(res, config),
     async (err: unknown) => {
@@ -67,7 +72,7 @@ export function createHttp(config: ConnectionConfig, opts: HttpOptions = {}): Ax
   return instance;
 }
 
-function signConfig(instance: AxiosInstance, req: InternalAxiosRequestConfig, config: ConnectionConfig, host: string, date: Date): InternalAxiosRequestConfig {
+function signConfig(instance: AxiosInstance, req: InternalAxiosRequestConfig, config: ConnectionConfig, host: string, date: Date, apiVersion: string): InternalAxiosRequestConfig {
   // The exact URL axios would build (baseURL + url + serialised params), parsed the way the
   // node adapter parses it, so that what we sign is what goes on the wire.
   const wire = new URL(instance.getUri(req));
@@ -94,7 +99,7 @@ function signConfig(instance: AxiosInstance, req: InternalAxiosRequestConfig, co
     relUrl: wire.pathname + wire.search,
     host,
     contentType,
-    apiVersion: config.apiVersion,
+    apiVersion,
     accessKey: config.accessKey,
     secretKey: config.secretKey,
     now: date,

@@ -7,12 +7,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { bareMediaType, computeSignature } from '../client/signing.js';
 import { Problem } from './problem.js';
+import { KNOWN_API_VERSIONS } from '../client/api-version.js';
 import type { SandboxUser, SandboxWorld } from './world.js';
 
-export const VALID_VERSIONS = new Set([
-  'v4.20181215', 'v4.20190115', 'v4.20190315', 'v4.20190615', 'v5.20191215', 'v6.20200815', 'v6.20220315',
-  'v6.20220615', 'v6.20221201', 'v6.20230315', 'v7.20230615', 'v8.20240315', 'v8.20240915', 'v9.20250722',
-]);
+export const VALID_VERSIONS: ReadonlySet<string> = new Set(KNOWN_API_VERSIONS);
 
 const DATE_WINDOW_MS = 15 * 60 * 1000;
 const SUPPORTED_HASHES = new Set(['sha256', 'sha1', 'sha224', 'sha384', 'sha512', 'md5']);
@@ -67,7 +65,7 @@ export function parseRequestDate(value: string): { ms: number; signDate: string 
  * Identify the caller of an auth-required route, or throw the manager's Problem.
  * `now` is the server clock in epoch ms.
  */
-export function authenticate(req: AuthRequest, world: SandboxWorld, now: number): Caller {
+export function authenticate(req: AuthRequest, world: SandboxWorld, now: number, validVersions: ReadonlySet<string> = VALID_VERSIONS): Caller {
   const authorization = header(req.headers, 'authorization');
   if (!authorization) throw authFailed('Unauthorized access');
   const m = /^(BackendAI|Sorna)\s+(.*)$/.exec(authorization.trim());
@@ -123,7 +121,7 @@ export function authenticate(req: AuthRequest, world: SandboxWorld, now: number)
     secretKey: user.secretKey,
   });
   if (!constantTimeEqual(expected, signature)) throw authFailed('HMAC signature mismatch');
-  if (!VALID_VERSIONS.has(version)) throw new Problem(400, 'generic-bad-request', 'Unsupported API version.');
+  if (!validVersions.has(version)) throw new Problem(400, 'generic-bad-request', 'Unsupported API version.');
   return { user, accessKey };
 }
 

@@ -3,6 +3,8 @@ import { findProject, iso, slotStrings, decimalString } from './handlers/common.
 import type { HandlerContext } from './handlers/context.js';
 import { endedAt, requestedTotal, sessionResult, sessionStatus } from './scheduler.js';
 import type { SandboxImage, SessionRecord } from './world.js';
+import { statusInfoOf } from './handlers/sessions.js';
+import { CUSTOMIZED_OWNER_LABEL, ownsImage } from './handlers/session-images.js';
 
 export function imageNode(i: SandboxImage) {
   const [version, ...platform] = i.tag.split('-');
@@ -33,6 +35,12 @@ export function imageNode(i: SandboxImage) {
   };
 }
 
+/** Images the caller may see: customized images (imagify) only by their owner (and superadmins). */
+export function visibleImages(ctx: HandlerContext): SandboxImage[] {
+  const me = ctx.caller.user;
+  return ctx.world.images.filter((i) => !i.labels[CUSTOMIZED_OWNER_LABEL] || me.role === 'superadmin' || ownsImage(i, me.uuid));
+}
+
 export function callerProjectsOf(ctx: HandlerContext) {
   const names = ctx.caller.user.role === 'superadmin' ? ctx.world.projects.map((p) => p.name) : ctx.caller.user.projects;
   return ctx.world.projects
@@ -43,7 +51,7 @@ export function callerProjectsOf(ctx: HandlerContext) {
       description: '',
       is_active: true,
       domain_name: p.domain,
-      type: 'GENERAL',
+      type: p.type ?? 'GENERAL',
       scaling_groups: ctx.world.resourceGroups.filter((g) => g.projects.includes(p.name)).map((g) => g.name),
     }));
 }
@@ -62,7 +70,7 @@ export function sessionListItem(ctx: HandlerContext, s: SessionRecord) {
     image: s.image,
     architecture: s.architecture,
     status,
-    status_info: null,
+    status_info: statusInfoOf(s, status, sessionResult(s, ctx.now, ctx.fast)),
     result: sessionResult(s, ctx.now, ctx.fast).toUpperCase(),
     created_at: iso(s.createdAt)!,
     terminated_at: iso(endedAt(s, ctx.now, ctx.fast)),

@@ -4,7 +4,7 @@
  * which is imported on first use only.
  */
 import { Problem } from './problem.js';
-import { callerProjectsOf, imageNode, sessionListItem } from './graphql-data.js';
+import { callerProjectsOf, imageNode, sessionListItem, visibleImages } from './graphql-data.js';
 import type { HandlerContext, HandlerTable } from './handlers/context.js';
 import { bodyObject, json } from './handlers/context.js';
 import { executeSimple, rootSignature } from './graphql-simple.js';
@@ -58,9 +58,9 @@ interface GraphqlAnswer {
 async function execute(ctx: HandlerContext): Promise<GraphqlAnswer> {
   const b = bodyObject(ctx.body);
   const root = {
-    images: () => ctx.world.images.map(imageNode),
+    images: () => visibleImages(ctx).map(imageNode),
     image: (args: { reference?: string; architecture?: string; id?: string }) => {
-      const img = ctx.world.images.find((i) =>
+      const img = visibleImages(ctx).find((i) =>
         args.id ? i.id === args.id : (i.reference === args.reference || i.aliases.includes(args.reference ?? '')) && (!args.architecture || i.architecture === args.architecture),
       );
       return img ? imageNode(img) : null;

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { BaiError } from '../errors.js';
+import { KNOWN_API_VERSIONS, LATEST_API_VERSION } from '../client/api-version.js';
 import type { Catalog } from '../spec/types.js';
 import { FaultInjector, parseFaultSpec, type FaultSpec } from './faults.js';
 import { handlers } from './handlers/index.js';
@@ -46,6 +47,12 @@ export interface SandboxOptions {
    * service token is verified. Without it a service endpoint answers 503.
    */
   inferenceUpstream?: string;
+  /**
+   * Act as an older manager (facts §1.5, §15.6): `GET /` reports this API version and signed
+   * requests with a newer `X-BackendAI-Version` answer 400 "Unsupported API version.".
+   * Default: the newest, `v9.20250722`.
+   */
+  apiVersion?: string;
 }
 
 export interface KeyPair {
@@ -75,7 +82,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const store = new WorldStore(resolveSeed(opts.seed, now()), opts.statePath, log);
   let injector = toInjector(opts.faults);
   const requests: RequestRecord[] = [];
-  const server = createSandboxServer({ catalog, store, clock, handlers, faults: () => injector, requests, log, ...(opts.inferenceUpstream ? { inferenceUpstream: opts.inferenceUpstream } : {}) });
+  const manager = managerVersion(opts.apiVersion);
+  const server = createSandboxServer({ catalog, store, clock, handlers, faults: () => injector, requests, log, manager, ...(opts.inferenceUpstream ? { inferenceUpstream: opts.inferenceUpstream } : {}) });
 
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -110,6 +118,23 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       });
     },
   };
+}
+
+/** Release series a manager of each API version shipped as (what `GET /` reports in `manager`). */
+const RELEASES: Record<string, string> = {
+  'v9.20250722': '26.8.0rc1',
+  'v8.20240915': '24.09.0',
+  'v8.20240315': '24.03.0',
+  'v7.20230615': '23.09.0',
+  'v6.20230315': '23.03.0',
+};
+
+function managerVersion(apiVersion: string | undefined): { version: string; manager: string } {
+  const version = apiVersion ?? LATEST_API_VERSION;
+  if (!(KNOWN_API_VERSIONS as readonly string[]).includes(version)) {
+    throw new BaiError(`the sandbox cannot act as API version "${version}": known versions are ${KNOWN_API_VERSIONS.join(', ')}`, 'bad_input');
+  }
+  return { version, manager: RELEASES[version] ?? `${version.slice(1, 2)}.x` };
 }
 
 let bundled: Promise<Catalog> | undefined;

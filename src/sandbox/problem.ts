@@ -10,6 +10,7 @@ const TITLES: Record<string, string> = {
   'invalid-auth-params': 'Missing or invalid authorization parameters.',
   'auth-failed': 'Credential/signature mismatch.',
   'generic-forbidden': 'Forbidden operation.',
+  forbidden: 'Forbidden operation.',
   'insufficient-privilege': 'Insufficient privilege.',
   'object-not-found': 'No such object.',
   'url-not-found': 'Unknown URL path.',

@@ -51,6 +51,8 @@ export class Router {
 export function checkPrivilege(op: Operation, role: Role): void {
   const rank: Record<Role, number> = { user: 0, admin: 1, superadmin: 2 };
   if (op.privilege === 'superadmin' && rank[role] < 2) throw new Problem(403, 'generic-forbidden', 'Insufficient privileges');
+  // `admin_required` routes (e.g. folder share/unshare, facts §15.5): domain admins and superadmins
+  if (op.privilege === 'admin' && rank[role] < 1) throw new Problem(403, 'generic-forbidden', 'Insufficient privileges');
 }
 
 function compile(op: Operation): CompiledRoute {

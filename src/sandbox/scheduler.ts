@@ -157,8 +157,15 @@ export function advanceWorld(world: SandboxWorld, now: number, fast: boolean): b
       const dep = world.sessions.find((d) => d.id === id);
       return dep !== undefined && isLive(sessionStatus(dep, now, fast));
     })) continue;
-    if (fits(requestedTotal(s), freeIn(world, s.resourceGroup, now, fast))) {
+    // the keypair's limits hold it PENDING, with the reason in status_info (facts §15.8)
+    const free = freeIn(world, s.resourceGroup, now, fast);
+    const reason = policyBlock(world, s, now, fast) ?? (fits(requestedTotal(s), free) ? null : capacityShortfall(s, free));
+    if (reason === null) {
       s.scheduledAt = Math.max(now, s.createdAt);
+      s.pendingReason = null;
+      changed = true;
+    } else if (s.pendingReason !== reason) {
+      s.pendingReason = reason;
       changed = true;
     }
   }
@@ -171,4 +178,38 @@ export function advanceWorld(world: SandboxWorld, now: number, fast: boolean): b
     }
   }
   return changed;
+}
+
+const amount = (n: number): string => (Number.isInteger(n) ? String(n) : String(Math.round(n * 1e6) / 1e6));
+
+/**
+ * Why the owner's keypair resource policy keeps a session PENDING, in the words of the manager's
+ * `ResourcePolicyValidator` (`sokovan/scheduler/provisioner/validators`), or null. Admins and
+ * superadmins have no keypair limit in the sandbox world.
+ */
+export function policyBlock(world: SandboxWorld, s: SessionRecord, now: number, fast: boolean): string | null {
+  const owner = world.users.find((u) => u.accessKey === s.ownerAccessKey);
+  if (!owner || owner.role !== 'user') return null;
+  const policy = world.keypairPolicy;
+  const reasons: string[] = [];
+  const using = keypairUsing(world, s.ownerAccessKey, now, fast);
+  const request = requestedTotal(s);
+  const excesses = Object.entries(policy.totalResourceSlots)
+    .filter(([slot, limit]) => (using[slot] ?? 0) + (request[slot] ?? 0) > limit + 1e-9 && (request[slot] ?? 0) > 0)
+    .map(([slot, limit]) => {
+      const used = using[slot] ?? 0;
+      const asked = request[slot] ?? 0;
+      return `  - ${slot}: used ${amount(used)} + requested ${amount(asked)} > limit ${amount(limit)} (over by ${amount(used + asked - limit)})`;
+    });
+  if (excesses.length) reasons.push(`Your default-keypair resource quota is exceeded.\n${excesses.join('\n')}`);
+  const running = world.sessions.filter((x) => x !== s && x.ownerAccessKey === s.ownerAccessKey && holdsResources(sessionStatus(x, now, fast))).length;
+  if (running >= policy.maxConcurrentSessions) reasons.push(`You cannot run more than ${policy.maxConcurrentSessions} concurrent sessions`);
+  return reasons.length ? reasons.join('\n') : null;
+}
+
+function capacityShortfall(s: SessionRecord, free: Slots): string {
+  const short = Object.entries(requestedTotal(s))
+    .filter(([slot, v]) => v > 0 && v > (free[slot] ?? 0) + 1e-9)
+    .map(([slot, v]) => `${slot} requested ${amount(v)}, free ${amount(Math.max(0, free[slot] ?? 0))}`);
+  return `Not enough free resources in resource group ${s.resourceGroup} now (${short.join('; ')}); waiting for others to finish`;
 }

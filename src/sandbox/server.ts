@@ -15,8 +15,14 @@ import { checkPrivilege, Router } from './router.js';
 import { advanceWorld, type SandboxClock } from './scheduler.js';
 import type { WorldStore } from './state.js';
 import { RequestValidator } from './validate.js';
+import { compareApiVersions, KNOWN_API_VERSIONS } from '../client/api-version.js';
 
 export const ROOT_INFO = { version: 'v9.20250722', manager: '26.8.0rc1' } as const;
+
+/** The versions a manager of API `version` accepts: every known one up to its own. */
+function acceptedVersions(version: string): Set<string> {
+  return new Set(KNOWN_API_VERSIONS.filter((v) => compareApiVersions(v, version) <= 0));
+}
 const RATE_LIMIT = 30_000;
 const RATE_WINDOW_S = 900;
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -41,12 +47,16 @@ export interface ServerDeps {
   log: (line: string) => void;
   /** OpenAI-compatible server behind the model services' endpoints (`/services/<id>/proxy`). */
   inferenceUpstream?: string;
+  /** What `GET /` reports; an older manager accepts no newer version header. Default ROOT_INFO. */
+  manager?: { version: string; manager: string };
 }
 
 export function createSandboxServer(deps: ServerDeps): Server {
   const router = new Router(deps.catalog);
   const validator = new RequestValidator(deps.catalog);
   const hits = new Map<string, number[]>();
+  const rootInfo = deps.manager ?? ROOT_INFO;
+  const accepted = acceptedVersions(rootInfo.version);
 
   const record = (r: RequestRecord): void => {
     deps.requests.push(r);
@@ -106,13 +116,13 @@ export function createSandboxServer(deps: ServerDeps): Server {
       }
       if (!match) {
         if (method !== 'GET' && method !== 'HEAD') throw new Problem(405, 'method-not-allowed', `${method} is not allowed on /`);
-        send(200, ROOT_INFO);
+        send(200, rootInfo);
         return;
       }
 
       const world0 = deps.store.current();
       const now = deps.clock.now();
-      const caller: Caller = authenticate({ method, rawPath, headers: req.headers }, world0, now);
+      const caller: Caller = authenticate({ method, rawPath, headers: req.headers }, world0, now, accepted);
       headers = rateHeaders(caller.accessKey);
       if (headers['X-RateLimit-Remaining'] === '0' && (hits.get(caller.accessKey)?.length ?? 0) > RATE_LIMIT) {
         throw new Problem(429, 'rate-limit-exceeded', `Rate limit exceeded: more than ${RATE_LIMIT} requests in ${RATE_WINDOW_S} s`);

@@ -1,7 +1,10 @@
 /**
  * Request validation against the catalog's schemas (the same SpecValidator the planner uses, so
  * both read the spec alike). The manager accepts a field's aliases wherever the field is
- * required (pydantic `validate_by_name`), and ignores query parameters it does not know.
+ * required (pydantic `validate_by_name`), and ignores query parameters and body keys it does not
+ * know (its request models are `extra="ignore"`, facts §15): the curated schemas forbid unknown
+ * keys so that the planner's own check catches a misspelt field, but the sandbox answers as the
+ * manager does.
  */
 import { formatProblems, validatorFor, type SpecValidator, type ValidationProblem } from '../spec/validator.js';
 import type { Catalog, JsonSchema, Operation } from '../spec/types.js';
@@ -18,7 +21,7 @@ export class RequestValidator {
     this.validator ??= validatorFor(this.catalog);
     const params = this.validator.validateParams(op, pathParams, query).problems.filter((p) => !/has no (query|path) parameter/.test(p.message));
     const bodyProblems = op.requestBody && body !== undefined ? this.validator.validateBody(op, body).problems : [];
-    const problems = [...params, ...bodyProblems.filter((p) => !this.satisfiedByAlias(p, op, body) && !answeredByHandler(p, body))];
+    const problems = [...params, ...bodyProblems.filter((p) => !ignoredByManager(p) && !this.satisfiedByAlias(p, op, body) && !answeredByHandler(p, body))];
     if (problems.length > 0) {
       throw new Problem(400, 'invalid-api-params', formatProblems(problems), { errors: problems });
     }
@@ -63,6 +66,11 @@ function valueAt(root: unknown, path: string): unknown {
     v = (v as Record<string, unknown>)[key];
   }
   return v;
+}
+
+/** An unknown body key: pydantic's `extra="ignore"` drops it without a word. */
+function ignoredByManager(p: ValidationProblem): boolean {
+  return p.message.startsWith('unknown field "');
 }
 
 /**

@@ -27,6 +27,8 @@ export interface SandboxProject {
   id: string;
   name: string;
   domain: string;
+  /** `MODEL_STORE` projects let plain users create model folders they own as a project; absent = `GENERAL`. */
+  type?: 'GENERAL' | 'MODEL_STORE';
 }
 
 export interface ResourceGroup {
@@ -161,6 +163,8 @@ export interface SessionRecord {
   startsAt?: number | null;
   /** `dependencies`: ids of sessions that must have ended before this one is admitted. */
   dependsOn?: string[];
+  /** Why the scheduler keeps it PENDING (the manager's `status_info`), set while it waits. */
+  pendingReason?: string | null;
 }
 
 export interface ServiceRoute {
@@ -218,6 +222,10 @@ export interface SandboxWorld {
   backgroundTasks?: BackgroundTask[];
   /** HMAC key for service tokens (sandbox-only, not a user secret). */
   tokenSigningKey: string;
+  /** Code runs still answering (`execute` with `mode: "continue"`), handlers/execute.ts. */
+  executions?: import('./handlers/execute.js').ExecRun[];
+  /** How many customized images (imagify) one user may own; the manager's user resource policy (default 3). */
+  maxCustomizedImages?: number;
 }
 
 const GiB = 1024 ** 3;

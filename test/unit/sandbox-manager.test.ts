@@ -119,14 +119,24 @@ describe('lifecycle on an injected clock', () => {
     expect(node.body.session.lifecycle).toMatchObject({ status: 'TERMINATED', result: 'SUCCESS' });
   }, 15_000);
 
-  it('keypair quota: 5 concurrent sessions and 16 fGPU in total are synchronous 400 quota-exceeded', async () => {
+  it('keypair quota (5 concurrent sessions, 16 fGPU in total): over it the create is accepted and stays PENDING with the reason in status_info (facts §15.8)', async () => {
     const { user } = await sandbox();
     const gpu = await user('POST', '/session', { name: 'gpu-hog', image: 'pytorch', group: 'research', enqueueOnly: true, config: { scaling_group: 'gpu-a100', resources: { 'cuda.shares': 15 } } });
-    expect(gpu.body.type).toBe('https://api.backend.ai/probs/quota-exceeded');
+    expect(gpu.status).toBe(201);
+    const hog = await user('GET', `/session/${gpu.body.sessionId}`);
+    expect(hog.body.status).toBe('PENDING');
+    expect(hog.body.statusInfo).toMatch(/resource quota is exceeded[\s\S]*cuda\.shares: used 2 \+ requested 15 > limit 16/);
+    expect((await user('DELETE', `/session/${gpu.body.sessionId}`)).body.stats).toEqual({ status: 'cancelled' });
     for (const n of ['one1', 'two2', 'three3']) expect((await user('POST', '/session', { name: n, image: 'python', enqueueOnly: true })).status).toBe(201);
     const sixth = await user('POST', '/session', { name: 'six6', image: 'python', enqueueOnly: true });
-    expect(sixth.status).toBe(400);
-    expect(sixth.body.type).toBe('https://api.backend.ai/probs/quota-exceeded');
+    expect(sixth.status).toBe(201);
+    const info = await user('GET', `/session/${sixth.body.sessionId}`);
+    expect(info.body).toMatchObject({ status: 'PENDING', statusInfo: 'You cannot run more than 5 concurrent sessions' });
+    const node = await user('GET', `/v2/sessions/${sixth.body.sessionId}`);
+    expect(node.body.session.lifecycle).toMatchObject({ status: 'PENDING', status_info: 'You cannot run more than 5 concurrent sessions' });
+    // one ends: the waiting one is admitted on the next request
+    expect((await user('DELETE', '/session/one1')).status).toBe(200);
+    expect((await user('GET', `/session/${sixth.body.sessionId}`)).body).toMatchObject({ status: 'RUNNING', statusInfo: null });
   });
 });
 
@@ -256,14 +266,13 @@ describe('v2 resource views', () => {
 });
 
 describe('container and misc routes', () => {
-  it('rename, match, logs, execute (acknowledged, not run), app start, and the spec endpoint gated like the manager', async () => {
+  it('rename, match, logs, execute (simulated), app start, and the spec endpoint gated like the manager', async () => {
     const { user } = await sandbox();
     expect((await user('POST', '/session/notebook-old/rename', { session_name: 'notebook-new' })).status).toBe(204);
     expect((await user('GET', '/session/_/match?id=notebook')).body.matches).toEqual([{ id: '22222222-2222-4222-8222-222222222222', name: 'notebook-new', status: 'RUNNING' }]);
     expect((await user('POST', '/session/notebook-new/rename')).status).toBe(400); // the v1 client's ?name= with no body
     const exec = await user('POST', '/session/train-job-1', { mode: 'query', code: 'print(1)', run_id: 'r1' });
-    expect(exec.body.result).toMatchObject({ runId: 'r1', status: 'finished' });
-    expect(exec.body.result.console[0][1]).toContain('not executed');
+    expect(exec.body.result).toMatchObject({ runId: 'r1', status: 'finished', exitCode: 0, console: [['stdout', '1\n']] });
     expect((await user('POST', '/session/train-job-1/start-service', { app: 'jupyter' })).body.wsproxy_addr).toMatch(/^ws:/);
     // my account over GraphQL, and my display name (only mine)
     const me = await user('POST', '/admin/gql', { query: '{ user { email full_name role } }' });
@@ -274,10 +283,14 @@ describe('container and misc routes', () => {
     expect((await user('POST', '/auth/update-full-name', { email: 'user@sandbox.local', full_name: 'Minji Park' })).status).toBe(200);
     expect((await user('POST', '/admin/gql', { query: '{ user { full_name } }' })).body.data.user.full_name).toBe('Minji Park');
     expect((await user('POST', '/auth/update-full-name', { email: 'colleague@sandbox.local', full_name: 'X' })).status).toBe(403);
-    // commit: RUNNING sessions only, answered at once with a background task
+    // commit: RUNNING sessions only, a tar file on the agent named by the manager (filename is overwritten), 201 with the background task
     const commit = await user('POST', '/session/train-job-1/commit?filename=my-env');
-    expect(commit.status).toBe(200);
-    expect(commit.body).toMatchObject({ filename: 'my-env', bgtask_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(commit.status).toBe(201);
+    expect(commit.body).toMatchObject({
+      bgtask_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      kernel: '11111111-1111-4111-8111-111111111111',
+      path: expect.stringMatching(/^user@sandbox\.local\/\d{4}-\d\d-\d\dT\d\dH\d\dM\d\dS_train-job-1_python-pytorch-2\.3-py311-cuda12\.1\.tar\.gz$/),
+    });
     expect((await user('GET', '/session/train-job-1/commit')).body).toMatchObject({ status: 'ready' });
     expect((await user('POST', '/session/no-such-session/commit')).status).toBe(404);
     const files = await user('GET', '/session/train-job-1/files?path=.');

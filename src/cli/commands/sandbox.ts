@@ -1,5 +1,5 @@
 /**
- * `bai-agent sandbox [--port N] [--host ADDR] [--state FILE] [--seed FILE] [--fast] [--faults SPEC] [--inference-upstream URL] [--check] [--reset]`
+ * `bai-agent sandbox [--port N] [--host ADDR] [--state FILE] [--seed FILE] [--fast] [--faults SPEC] [--inference-upstream URL] [--manager-api-version V] [--check] [--reset]`
  *
  * Runs the simulated manager until SIGINT/SIGTERM and prints what to paste to use it. Without
  * `--state` the world lives in memory only (each run starts from the seed); with it, the world
@@ -7,6 +7,8 @@
  * `--check` starts it on a free port, makes one signed round trip and exits.
  * `--inference-upstream URL` puts an OpenAI-compatible server (a local vLLM, Ollama, LM Studio)
  * behind every model service endpoint, so `--llm backendai:SERVICE` can be tried locally.
+ * `--manager-api-version V` makes it an older manager (it reports V on `GET /` and refuses newer
+ * version headers), to try the agent's version negotiation.
  */
 import { waitForSignal } from '../signals.js';
 import { rmSync } from 'node:fs';
@@ -23,6 +25,7 @@ export interface SandboxCommandOptions {
   check?: boolean;
   reset?: boolean;
   inferenceUpstream?: string;
+  managerApiVersion?: string;
   /** For tests: resolves to stop a long-running server instead of waiting for a signal. */
   stopSignal?: Promise<void>;
 }
@@ -57,6 +60,7 @@ export async function run(ctx: CommandContext, opts: SandboxCommandOptions = {})
     clock: opts.fast ? 'fast' : 'real',
     ...(opts.faults ? { faults: opts.faults } : {}),
     ...(inferenceUpstream ? { inferenceUpstream } : {}),
+    ...(opts.managerApiVersion ? { apiVersion: opts.managerApiVersion } : {}),
     log: (line) => ctx.out.debug(line),
   });
 
@@ -75,6 +79,7 @@ export async function run(ctx: CommandContext, opts: SandboxCommandOptions = {})
     [
       `bai-agent sandbox manager (simulated) listening on ${sandbox.url}`,
       opts.state ? `state: ${opts.state}` : 'state: in memory only (pass --state FILE to keep it between runs)',
+      ...(opts.managerApiVersion ? [`acting as an older manager: API ${opts.managerApiVersion}`] : []),
       inferenceUpstream ? `model services answer through: ${inferenceUpstream}` : 'model services have no inference backend (pass --inference-upstream URL for one)',
       '',
       'Use it from another shell (these are the public sandbox test keys of SANDBOX-WORLD.md):',

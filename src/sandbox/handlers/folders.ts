@@ -179,6 +179,10 @@ function createFolder(ctx: HandlerContext) {
     const project = findProject(ctx.world, groupRef);
     if (!project) throw new Problem(404, 'object-not-found', `No such project: ${groupRef}`, undefined, 'No such project.');
     if (ctx.caller.user.role === 'user' && !ctx.caller.user.projects.includes(project.name)) throw forbidden('You are not a member of this project');
+    // only admins create project-owned folders, except in a model-store project (facts §15.4)
+    const modelStore = (project.type ?? 'GENERAL') === 'MODEL_STORE';
+    if (ctx.caller.user.role === 'user' && !modelStore) throw new Problem(403, 'forbidden', 'no permission');
+    if (modelStore && (b.usage_mode ?? 'general') !== 'model') throw badParams('Only Model VFolder can be created under the model store project');
     projectId = project.id;
   }
   const clash = ctx.world.folders.find((f) => f.name === name && f.status !== 'delete-complete' && (projectId ? f.projectId === projectId : f.ownerEmail === ctx.caller.user.email));
@@ -417,7 +421,8 @@ export const folderHandlers: HandlerTable = {
   },
   'folders.clone': (ctx) => {
     const src = requireFolder(ctx, ctx.params.name ?? '');
-    if (!src.cloneable && !isOwner(ctx, src)) throw forbidden('This folder is not cloneable');
+    // refused for everyone, the owner included, unless the source is cloneable (facts §15.2)
+    if (!src.cloneable) throw new Problem(403, 'forbidden', 'The source vfolder is not permitted to be cloned.');
     const b = bodyObject(ctx.body);
     const target = String(b.target_name ?? '');
     if (!target || RESERVED_NAMES.has(target) || target.includes('/')) throw badParams(`target_name: "${target}" is not allowed as a folder name`);
@@ -432,7 +437,8 @@ export const folderHandlers: HandlerTable = {
       ownerEmail: ctx.caller.user.email,
       projectId: null,
       creatorEmail: ctx.caller.user.email,
-      usageMode: (b.usage_mode as Folder['usageMode'] | undefined) ?? src.usageMode,
+      // the copy is `general` unless the request says otherwise (it does not inherit the source's mode)
+      usageMode: (b.usage_mode as Folder['usageMode'] | undefined) ?? 'general',
       permission: (b.permission as Folder['permission'] | undefined) ?? 'rw',
       cloneable: b.cloneable === true,
       status: 'ready',

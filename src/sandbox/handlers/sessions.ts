@@ -11,6 +11,8 @@ import {
 } from '../scheduler.js';
 import type { Folder, SandboxImage, SandboxWorld, SessionRecord, SessionType, Slots } from '../world.js';
 import { accessibleFolder } from './folders.js';
+import { executeInSession } from './execute.js';
+import { commitToFile, imagify } from './session-images.js';
 import {
   allowedResourceGroups, callerProject, decimalString, findProject, findResourceGroup, iso, isUuid, newUuid, normalizeUuid, slotStrings, startBackgroundTask,
 } from './common.js';
@@ -92,14 +94,22 @@ function legacyInfo(ctx: HandlerContext, s: SessionRecord) {
     environ: JSON.stringify(s.environ),
     resourceOpts: JSON.stringify(s.resourceOpts),
     status,
-    statusInfo: status === 'CANCELLED' ? 'user-requested' : status === 'TERMINATED' ? (sessionResult(s, ctx.now, ctx.fast) === 'success' ? 'task-finished' : 'user-requested') : null,
-    statusData: {},
+    statusInfo: statusInfoOf(s, status, sessionResult(s, ctx.now, ctx.fast)),
+    statusData: status === 'PENDING' && s.pendingReason ? { scheduler: { msg: s.pendingReason } } : {},
     creationTime: iso(s.createdAt),
     terminationTime: iso(ended),
     numQueriesExecuted: 0,
     lastStat: null,
     idleChecks: {},
   };
+}
+
+/** The manager's `status_info`: why a session waits (PENDING) or how it ended. */
+export function statusInfoOf(s: SessionRecord, status: SessionStatus, result: string): string | null {
+  if (status === 'PENDING') return s.pendingReason ?? null;
+  if (status === 'CANCELLED') return 'user-requested';
+  if (status === 'TERMINATED') return result === 'success' ? 'task-finished' : 'user-requested';
+  return null;
 }
 
 function slotEntries(slots: Slots) {
@@ -135,6 +145,7 @@ export function sessionNode(world: SandboxWorld, s: SessionRecord, now: number, 
     },
     lifecycle: {
       status,
+      status_info: statusInfoOf(s, status, sessionResult(s, now, fast)),
       result: sessionResult(s, now, fast).toUpperCase(),
       created_at: iso(s.createdAt),
       terminated_at: iso(endedAt(s, now, fast)),
@@ -185,6 +196,37 @@ export interface CreateSpec {
   serviceId?: string;
   /** session names or ids that must end first */
   dependencies?: unknown;
+  /** Where the request asks folders to be mounted (`mount_map` values, `mount_options[].mount_destination`). */
+  mountPaths?: string[];
+}
+
+/**
+ * Mount targets the manager refuses (facts §15.3, `common/defs` `RESERVED_VFOLDERS` and
+ * `mount_name_validation_rule.py`): the path with `/home/work/` taken off must not be a reserved
+ * system path or a dotfile the container needs. Sub-paths (`/mnt/data`) are fine.
+ */
+const RESERVED_MOUNT_TARGETS = new Set([
+  '.terminfo', '.jupyter', '.tmux.conf', '.ssh', '/home/work', '/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/media', '/mnt',
+  '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/var', '/home', '/',
+]);
+const RESERVED_MOUNT_PATTERNS = [/^\.[a-z0-9]+rc$/, /^\.[a-z0-9]+_profile$/];
+
+export function reservedMountTarget(raw: string): boolean {
+  const path = raw.length > 1 ? raw.replace(/\/+$/, '') : raw;
+  const kernelPath = path.startsWith('/') ? path : `/home/work/${path}`;
+  const tail = kernelPath.startsWith('/home/work/') ? kernelPath.slice('/home/work/'.length) : kernelPath;
+  return tail === '' || RESERVED_MOUNT_TARGETS.has(tail) || RESERVED_MOUNT_PATTERNS.some((p) => p.test(tail));
+}
+
+function checkMountPaths(paths: string[]): void {
+  const seen = new Set<string>();
+  paths.forEach((p, i) => {
+    if (typeof p !== 'string' || p.trim() === '') throw badParams(`vfolder_mounts[${i}] has an empty alias.`);
+    if (reservedMountTarget(p)) throw badParams(`vfolder_mounts[${i}] alias '${p}' is reserved for internal paths.`);
+    const kernelPath = p.startsWith('/') ? p.replace(/\/+$/, '') : `/home/work/${p}`;
+    if (seen.has(kernelPath)) throw badParams(`vfolder_mounts has duplicate kernel_path '${kernelPath}'.`);
+    seen.add(kernelPath);
+  });
 }
 
 /** `starts_at`: an ISO 8601 time, or a delay such as "30m", "1h", "2d" (facts §3.3), as epoch ms. */
@@ -214,22 +256,6 @@ export function parseResources(world: SandboxWorld, raw: Record<string, unknown>
     if (n > 0) slots[key] = n;
   }
   return slots;
-}
-
-function quotaCheck(ctx: HandlerContext, request: Slots): void {
-  if (ctx.caller.user.role !== 'user') return;
-  const policy = ctx.world.keypairPolicy;
-  const live = ctx.world.sessions.filter((s) => s.ownerAccessKey === ctx.caller.accessKey && isLive(sessionStatus(s, ctx.now, ctx.fast)));
-  if (live.length >= policy.maxConcurrentSessions) {
-    throw new Problem(400, 'quota-exceeded', `You cannot run more than ${policy.maxConcurrentSessions} concurrent sessions (keypair resource policy "${policy.name}")`);
-  }
-  let total: Slots = request;
-  for (const s of live) total = addSlots(total, requestedTotal(s));
-  for (const [slot, limit] of Object.entries(policy.totalResourceSlots)) {
-    if ((total[slot] ?? 0) > limit + 1e-9) {
-      throw new Problem(400, 'quota-exceeded', `Your keypair resource limit for ${slot} would be exceeded (limit ${decimalString(limit)}, requested in total ${decimalString(total[slot] ?? 0)})`);
-    }
-  }
 }
 
 function resolveMounts(ctx: HandlerContext, names: string[], ids: string[]): string[] {
@@ -286,8 +312,9 @@ export function createSession(ctx: HandlerContext, spec: CreateSpec): { session:
     if (allowed.length === 0) throw new Problem(400, 'no-available-scaling-group', `No resource group is allowed for the project "${project.name}"`);
     resourceGroup = (allowed.find((g) => fits(total, freeIn(world, g.name, ctx.now, ctx.fast))) ?? allowed[0]!).name;
   }
+  if (spec.mountPaths?.length) checkMountPaths(spec.mountPaths);
   const mounts = resolveMounts(ctx, spec.mounts, spec.mountIds);
-  quotaCheck(ctx, total);
+  // over the keypair's limits the manager still answers 201: the scheduler keeps it PENDING (facts §15.8)
   const startsAt = startsAtOf(spec.batchOnly.startsAt, ctx.now);
   if (spec.dependencies !== undefined && spec.dependencies !== null && !Array.isArray(spec.dependencies)) throw badParams('dependencies: expected a list of session names or ids');
   const dependsOn = ((spec.dependencies as unknown[] | null | undefined) ?? []).map((d) => resolveSession(ctx, String(d)).id);
@@ -338,8 +365,17 @@ function legacyCreateSpec(ctx: HandlerContext): { spec: CreateSpec; enqueueOnly:
   if (!imageRef) throw badParams('image: missing required field');
   const image = findImage(ctx.world, imageRef, pick<string>(b, 'architecture', 'arch'));
   if (!image) throw new Problem(404, 'object-not-found', `No such environment image: ${imageRef}`, undefined, 'No such environment image.');
-  const mountMap = bodyObject(config.mount_map);
-  const mountIdMap = bodyObject(config.mount_id_map);
+  const mountMap = bodyObject(pick(config, 'mount_map', 'mountMap'));
+  const mountIdMap = bodyObject(pick(config, 'mount_id_map', 'mountIdMap'));
+  const mountOptions = bodyObject(pick(config, 'mount_options', 'mountOptions'));
+  const mountPaths = [
+    ...Object.values(mountMap),
+    ...Object.values(mountIdMap),
+    ...Object.values(mountOptions).flatMap((o) => {
+      const dest = bodyObject(o).mount_destination;
+      return dest === undefined || dest === null ? [] : [dest];
+    }),
+  ].map(String);
   const mountNames = [...((config.mounts as string[] | undefined) ?? []), ...Object.keys(mountMap)];
   const clusterModeRaw = String(pick(b, 'cluster_mode', 'clusterMode') ?? 'single-node').toLowerCase().replace('_', '-');
   return {
@@ -365,6 +401,7 @@ function legacyCreateSpec(ctx: HandlerContext): { spec: CreateSpec; enqueueOnly:
       batchOnly: { startsAt: pick(b, 'starts_at', 'startsAt'), batchTimeout: pick(b, 'batch_timeout', 'batchTimeout') },
       reuse: pick<boolean>(b, 'reuse', 'reuseIfExists') ?? true,
       dependencies: pick(b, 'dependencies'),
+      mountPaths,
     },
     enqueueOnly: pick<boolean>(b, 'enqueue_only', 'enqueueOnly') ?? false,
     maxWaitSeconds: pick<number>(b, 'max_wait_seconds', 'maxWaitSeconds') ?? 0,
@@ -538,6 +575,7 @@ function enqueue(ctx: HandlerContext) {
     ...(rgRef ? { resourceGroup: rgRef } : {}),
     mounts: [],
     mountIds: ((b.mounts as Array<{ vfolder_id: string }> | undefined) ?? []).map((m) => m.vfolder_id),
+    mountPaths: ((b.mounts as Array<{ mount_path?: string | null }> | undefined) ?? []).flatMap((m) => (m.mount_path ? [m.mount_path] : [])),
     environ: bodyObject(b.environ) as Record<string, string>,
     clusterSize: Number(b.cluster_size ?? 1),
     clusterMode: String(b.cluster_mode ?? 'single-node').toLowerCase().replace('_', '-') === 'multi-node' ? 'multi-node' : 'single-node',
@@ -604,14 +642,7 @@ export const sessionHandlers: HandlerTable = {
     const s = resolveSession(ctx, ctx.params.session_name ?? '');
     return json(200, { result: Object.fromEntries(timelineUntil(ctx, s).map((c) => [c.status, iso(c.at)])) });
   },
-  'session.execute': (ctx) => {
-    const s = liveRunning(ctx);
-    const b = bodyObject(ctx.body);
-    const code = String(b.code ?? '');
-    const runId = String(b.run_id ?? newUuid().slice(0, 8));
-    // no container behind the sandbox: acknowledge the code without pretending to run it
-    return json(200, { result: { runId, status: 'finished', console: [['stdout', `[sandbox] ${s.name}: received ${code.split('\n').filter(Boolean).length} line(s) (${b.mode ?? 'query'} mode); code is not executed in the simulated manager\n`]], exitCode: 0, options: {}, files: [] } });
-  },
+  'session.execute': (ctx) => executeInSession(ctx, liveRunning(ctx)),
   'session.interrupt': (ctx) => {
     liveRunning(ctx);
     return noContent();
@@ -623,12 +654,10 @@ export const sessionHandlers: HandlerTable = {
     if (!servicePorts(ctx.world, s).some((p) => p.name === app)) throw badParams(`The session "${s.name}" has no app "${app}" (available: ${servicePorts(ctx.world, s).map((p) => p.name).join(', ')})`);
     return json(200, { token: Buffer.from(`${s.id}:${app}`).toString('base64url'), wsproxy_addr: `${ctx.baseUrl.replace(/^http/, 'ws')}/wsproxy` });
   },
-  // commit: the agent snapshots the container to a tar image in the background; GET reports it (done at once here)
-  'session.commit_session': (ctx) => {
-    const s = liveRunning(ctx);
-    const filename = ctx.query.get('filename') || `${s.name}-${new Date(ctx.now).toISOString().slice(0, 10)}`;
-    return json(200, { bgtask_id: startBackgroundTask(ctx.world, 'commit', `committed ${s.name} to ${filename}`, ctx.now), filename });
-  },
+  // commit: a tar snapshot on the agent, in the background; GET reports it (done at once here)
+  'session.commit_session': (ctx) => commitToFile(ctx, liveRunning(ctx)),
+  // imagify: a reusable image of the container, in the project's registry
+  'session.convert_session_to_image': (ctx) => imagify(ctx, liveRunning(ctx)),
   'session.get_commit_status': (ctx) => {
     const s = liveRunning(ctx);
     return json(200, { status: 'ready', kernel: s.id });
