@@ -33,7 +33,9 @@ export type ProgressEvent =
   | { kind: 'step-done'; step: PlanStep; summary: string }
   | { kind: 'step-failed'; step: PlanStep; error: string }
   | { kind: 'recover'; step: PlanStep; message: string }
-  | { kind: 'wait'; step: PlanStep; session: string; status: string; elapsedMs: number };
+  | { kind: 'wait'; step: PlanStep; session: string; status: string; elapsedMs: number }
+  /** Console output of code or a command running in a session, as it arrives. */
+  | { kind: 'output'; step: PlanStep; stream: string; text: string };
 
 export interface ProgressSink {
   (event: ProgressEvent): void;
@@ -53,6 +55,8 @@ export interface AuditEntry {
   /** `unknown`: the answer was lost and the outcome could not be verified. */
   outcome: 'ok' | 'failed' | 'recovered' | 'unknown';
   httpStatus?: number;
+  /** Code or a command run in a session: its exit code. */
+  exitCode?: number;
   error?: string;
 }
 
@@ -168,6 +172,10 @@ function obj(v: unknown): Record<string, unknown> {
 
 function summarize(step: PlanStep, data: unknown, status: number): string {
   const d = obj(data);
+  if (step.operationId === 'session.execute') {
+    const code = runExitCode(data);
+    return `run ${String(obj(d.result).status ?? 'finished')}${code !== undefined ? ` (exit code ${code})` : ''}`;
+  }
   if (SESSION_CREATE.has(step.operationId)) return `session ${String(d.sessionName ?? '')} ${String(d.sessionId ?? '')} ${String(d.status ?? '')}`.trim();
   if (step.operationId === 'folders.create') return `folder ${String(d.name ?? '')} created (${String(d.id ?? '')})`;
   if (status === 204 || data === null || data === undefined) return `done (HTTP ${status})`;
@@ -236,11 +244,14 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
         await waitForTermination({ ...ending, wait: { until: 'TERMINATED', timeoutSeconds: 300 } }, { pathParams: { session_name: recreated } }, opts, progress);
         endingNotAwaited.delete(recreated);
       }
-      const res: { status: number; data: unknown; recovered?: boolean } =
+      let res: { status: number; data: unknown; recovered?: boolean } =
         step.effect === 'write' ? await runWrite(step, args, opts, progress) : await client.call(step.operationId, { ...args, signal: opts.signal });
+      // a run that goes on is followed to its end: one step, audited once with its outcome
+      if (step.operationId === 'session.execute') res = { ...res, data: await followRun(step, args, res.data, opts, progress) };
       if (step.effect === 'write') {
         wroteSomething = true;
-        opts.audit?.(auditEntry(plan, step, args, res.recovered ? 'recovered' : 'ok', res.status));
+        const exitCode = step.operationId === 'session.execute' ? runExitCode(res.data) : undefined;
+        opts.audit?.({ ...auditEntry(plan, step, args, res.recovered ? 'recovered' : 'ok', res.status), ...(exitCode !== undefined ? { exitCode } : {}) });
         audited = true;
       }
       let finalData = res.data;
@@ -365,6 +376,46 @@ async function runWrite(
     'unknown',
     lastErr,
   );
+}
+
+/** Statuses of an execute answer after which the run goes on (facts §15.1; batch mode reports its clean and build steps). */
+const RUN_GOES_ON = new Set(['continued', 'clean-finished', 'build-finished']);
+
+function runExitCode(data: unknown): number | undefined {
+  const code = obj(obj(data).result).exitCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * Follow a run in a session to its end (the official client's execute loop,
+ * `client/cli/session/execute.py`): while the manager answers `continued`, ask again with
+ * `mode: continue` and the same `run_id`, streaming each piece of output as it comes. Returns
+ * one answer holding the whole console. The run was started: a failure from here on leaves it
+ * going on in the session.
+ */
+async function followRun(step: PlanStep, args: ReturnType<typeof resolveStepArgs>, first: unknown, opts: ExecuteOptions, progress: ProgressSink): Promise<unknown> {
+  const output: unknown[] = [];
+  let result = obj(obj(first).result);
+  const runId = String(result.runId ?? obj(args.body).run_id ?? '');
+  for (;;) {
+    for (const item of Array.isArray(result.console) ? result.console : []) {
+      output.push(item);
+      if (Array.isArray(item) && typeof item[1] === 'string') progress({ kind: 'output', step, stream: String(item[0]), text: item[1] });
+    }
+    const status = String(result.status ?? 'finished');
+    if (status === 'waiting-input') {
+      throw new StepFailure(`the run in session ${String(args.pathParams.session_name)} waits for input, which bai-agent cannot type; interrupt it, or run it without a prompt`, 'applied', undefined);
+    }
+    if (!RUN_GOES_ON.has(status)) break;
+    if (opts.signal?.aborted) throw new StepFailure(`stopped following run ${runId}: interrupted (it goes on in the session)`, 'applied', undefined);
+    try {
+      const next = await opts.client.call('session.execute', { pathParams: args.pathParams, body: { mode: 'continue', run_id: runId, code: '' }, signal: opts.signal });
+      result = obj(obj(next.data).result);
+    } catch (err) {
+      throw new StepFailure(`lost track of run ${runId} (it may go on in the session): ${(err as Error).message}`, 'applied', err);
+    }
+  }
+  return { result: { ...result, runId, console: output } };
 }
 
 /** How long to wait before re-sending a write refused with 429, or undefined when it should not be re-sent. */
@@ -582,18 +633,35 @@ async function waitForSession(step: PlanStep, created: unknown, opts: ExecuteOpt
   }
   if (!done(status)) {
     if (opts.signal?.aborted) throw new BaiError(`stopped waiting for session ${name}: interrupted (it is ${status}; it keeps going on the manager)`, 'execution');
+    const why = await statusInfo(opts, id || name);
     throw new BaiError(
-      `session ${name} (${id}) is still ${status} after ${Math.round(timeoutMs / 1000)} s; it stays queued on the manager — check it later or terminate it`,
+      `session ${name} (${id}) is still ${status} after ${Math.round(timeoutMs / 1000)} s${why ? ` — the manager says: ${why}` : ''}; it stays queued on the manager — check it later or terminate it`,
       'execution',
     );
   }
   return finish();
 
-  function finish(): unknown {
+  async function finish(): Promise<unknown> {
     if (status === 'ERROR' || status === 'CANCELLED') {
-      throw new BaiError(`session ${name} (${id}) ended ${status} instead of starting`, 'execution');
+      const why = await statusInfo(opts, id || name);
+      throw new BaiError(`session ${name} (${id}) ended ${status} instead of starting${why ? ` (${why})` : ''}`, 'execution');
     }
     return { ...info, status };
+  }
+}
+
+/**
+ * Why a session waits or ended, as the manager records it (`statusInfo`, facts §15.8: e.g. the
+ * keypair's concurrent-session limit), on one line; undefined when it cannot be read.
+ */
+async function statusInfo(opts: ExecuteOptions, session: string): Promise<string | undefined> {
+  if (!session) return undefined;
+  try {
+    const info = obj((await opts.client.call('session.get_info', { pathParams: { session_name: session } })).data);
+    const text = typeof info.statusInfo === 'string' ? info.statusInfo : typeof info.status_info === 'string' ? info.status_info : undefined;
+    return text?.replace(/\s*\n\s*/g, '; ').trim() || undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -22,10 +22,14 @@ export function keyArguments(step: PlanStep): string[] {
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     const b = body as Record<string, unknown>;
     const config = (b.config ?? {}) as Record<string, unknown>;
-    for (const key of ['session_name', 'name', 'image', 'session_type', 'group', 'startup_command', 'cluster_size', 'cluster_mode', 'new_name', 'path', 'usage_mode', 'permission', 'perm', 'emails', 'runtime_variant', 'desired_session_count', 'to', 'duration', 'vfolderId', 'target_name', 'app', 'cloneable', 'src', 'dst', 'target_path', 'files', 'id', 'full_name', 'starts_at', 'bootstrap_script', 'dependencies', 'code']) {
+    for (const key of ['session_name', 'name', 'image', 'session_type', 'group', 'startup_command', 'cluster_size', 'cluster_mode', 'new_name', 'path', 'usage_mode', 'permission', 'perm', 'emails', 'runtime_variant', 'desired_session_count', 'to', 'duration', 'vfolderId', 'target_name', 'app', 'cloneable', 'src', 'dst', 'target_path', 'files', 'id', 'full_name', 'starts_at', 'bootstrap_script', 'dependencies', 'mode', 'code', 'image_name', 'image_visibility']) {
+      // an empty `code` (a shell command goes in options.exec) says nothing
+      if (key === 'code' && b.code === '' && b.options) continue;
       // a body field named like a path parameter (rename: session_name → session_name) is the new value
       if (b[key] !== undefined) out.push(`${key in step.pathParams ? 'new ' : ''}${key}=${short(refText(b[key]))}`);
     }
+    const exec = (b.options as Record<string, unknown> | undefined)?.exec;
+    if (typeof exec === 'string') out.push(`options.exec=${short(exec)}`);
     if (config.resources && typeof config.resources === 'object') {
       const r = Object.entries(config.resources as Record<string, unknown>).map(([k, v]) => `${k}: ${k === 'mem' ? humanBytes(parseBinarySize(v) ?? 0) : String(v)}`);
       out.push(`resources={${r.join(', ')}}`);
@@ -117,6 +121,8 @@ export function renderProgress(e: ProgressEvent): string | undefined {
       return `! ${e.step.id} ${e.message}`;
     case 'wait':
       return `  … session ${e.session}: ${e.status} (${(e.elapsedMs / 1000).toFixed(1)} s)`;
+    case 'output':
+      return e.text.replace(/\n$/, '') || undefined;
   }
 }
 
@@ -172,6 +178,12 @@ export function showData(operationId: string, data: unknown): string | undefined
     return `Resource groups: ${(d.scaling_groups as Array<Record<string, unknown>>).map((g) => g.name).join(', ')}`;
   }
   if (operationId === 'resource.check_presets') return renderCheckPresets(d);
+  if (operationId === 'session.execute' && d.result && typeof d.result === 'object') {
+    // the console of a run in a session, then how it ended
+    const r = d.result as Record<string, unknown>;
+    const text = (Array.isArray(r.console) ? r.console : []).map((c) => (Array.isArray(c) && typeof c[1] === 'string' ? c[1] : '')).join('');
+    return `${text.trimEnd()}${text.trim() ? '\n' : ''}(${String(r.status ?? 'finished')}${typeof r.exitCode === 'number' ? `, exit code ${r.exitCode}` : ''})`;
+  }
   if (operationId === 'resource.list_presets' && Array.isArray(d.presets)) {
     return table(['PRESET', 'RESOURCES'], (d.presets as Array<Record<string, unknown>>).map((p) => [p.name, slotsText(p.resource_slots)]));
   }

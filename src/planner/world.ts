@@ -17,6 +17,8 @@ export interface ApiCaller {
 export interface ProjectInfo {
   id: string;
   name: string;
+  /** `GENERAL` or `MODEL_STORE` (managers since 24.03 report it). */
+  type?: string;
 }
 
 export interface FolderInfo {
@@ -27,6 +29,19 @@ export interface FolderInfo {
   status: string;
   host?: string;
   ownershipType?: string;
+  /** Whether the manager lets anyone clone it (facts §15.2). */
+  cloneable?: boolean;
+  /** Whether the caller owns it (only the owner changes its options). */
+  isOwner?: boolean;
+}
+
+/** The caller's role as the manager treats it: `superadmin`, a domain `admin`, or a plain `user`. */
+export type CallerRole = 'user' | 'admin' | 'superadmin';
+
+/** An entry of a folder directory listing. */
+export interface FolderEntry {
+  name: string;
+  type: string;
 }
 
 export interface SessionInfo {
@@ -86,7 +101,7 @@ const IMAGES_QUERY = `query {
   }
 }`;
 
-const GROUPS_QUERY = `query { groups { id name } }`;
+const GROUPS_QUERY = `query { groups { id name type } }`;
 
 /** Live statuses (not terminal): what "my sessions" means to a user. */
 export const LIVE_SESSION_STATUSES = [
@@ -200,7 +215,8 @@ export class WorldView {
       return list.filter(isObject).flatMap((g) => {
         const id = str(g.id);
         const name = str(g.name);
-        return id && name ? [{ id, name }] : [];
+        const type = str(g.type);
+        return id && name ? [{ id, name, ...(type ? { type } : {}) }] : [];
       });
     });
   }
@@ -231,6 +247,8 @@ export class WorldView {
             status: str(f.status) ?? 'ready',
             host: str(f.host),
             ownershipType: str(f.ownership_type),
+            ...(typeof f.cloneable === 'boolean' ? { cloneable: f.cloneable } : {}),
+            ...(typeof f.is_owner === 'boolean' ? { isOwner: f.is_owner } : {}),
           },
         ];
       });
@@ -322,6 +340,31 @@ export class WorldView {
         groupRemaining: numberMap(data?.group_remaining),
         available: numberMap(sg.available ?? data?.scaling_group_remaining),
       };
+    });
+  }
+
+  /**
+   * The caller's role (`GET /auth/role`): `superadmin` globally, a domain `admin`, or a `user`.
+   * Project folders and direct sharing depend on it (facts §15.4–15.5).
+   */
+  role(): Promise<CallerRole> {
+    return this.once('role', 'auth.get_role', 'your role', async () => {
+      const data = await this.call<Record<string, unknown>>('auth.get_role');
+      if (str(data?.global_role) === 'superadmin') return 'superadmin';
+      return str(data?.domain_role) === 'admin' ? 'admin' : 'user';
+    });
+  }
+
+  /** A directory of a folder (`GET /folders/{name}/files?path=`), or undefined when it does not exist. */
+  folderEntries(folder: string, path: string): Promise<FolderEntry[] | undefined> {
+    return this.once(`files:${folder}:${path}`, 'folders.list_files', `files in ${folder}${path ? `/${path}` : ''}`, async () => {
+      try {
+        const data = await this.call<{ items?: unknown[] }>('folders.list_files', { pathParams: { name: folder }, query: { path } });
+        return (data?.items ?? []).filter(isObject).flatMap((e) => (str(e.name) ? [{ name: str(e.name)!, type: str(e.type) ?? 'FILE' }] : []));
+      } catch (err) {
+        if ((err as { status?: unknown }).status === 404) return undefined;
+        throw err;
+      }
     });
   }
 

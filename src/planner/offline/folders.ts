@@ -70,6 +70,20 @@ export async function proposeFolderCreate(ctx: HandlerContext<ParsedIntent<Folde
     // project-owned folders need the project's UUID (facts §5), not its name
     const project = findByName(await ctx.world.projects(), intent.project);
     if (!project) return ask(`You are not a member of a project "${intent.project}". Should the folder be yours instead?`);
+    const modelStore = project.item.type === 'MODEL_STORE';
+    // only admins create project folders, except model folders in a model-store project (facts §15.4)
+    if (!modelStore && (await ctx.world.role()) === 'user') {
+      return ask(
+        `Only an admin can create a folder owned by project ${project.item.name} (the manager refuses it for other users). Should I create ${intent.name} as your own folder instead? You can invite project members to it.`,
+      );
+    }
+    if (modelStore && intent.usageMode && intent.usageMode !== 'model') {
+      return ask(`Project ${project.item.name} is a model store: its folders must be model folders. Create ${intent.name} as a model folder?`);
+    }
+    if (modelStore && !intent.usageMode) {
+      body.usage_mode = 'model';
+      assumptions.push(`a model folder: project ${project.item.name} is a model store`);
+    }
     body.group = project.item.id;
     assumptions.push(`owned by project ${project.item.name}`);
   }
@@ -170,17 +184,12 @@ export async function proposeFolderInvitations(ctx: HandlerContext): Promise<Han
 
 /** Make a folder read-only / cloneable, or copy it under a new name. */
 export async function proposeFolderOptions(ctx: HandlerContext<ParsedIntent<FolderOptionsIntent>>): Promise<HandlerResult> {
-  if (ctx.mine.length > 0) return done;
   const intent = ctx.parsed.intent;
-  const r = await resolveFolder(ctx, intent.name, intent.kind === 'folder.clone' ? 'copy' : 'change');
+  if (intent.kind === 'folder.clone') return proposeFolderClone(ctx, intent);
+  if (ctx.mine.length > 0) return done;
+  const r = await resolveFolder(ctx, intent.name, 'change');
   if (typeof r === 'string') return ask(r);
   const name = r.folder.name;
-  if (intent.kind === 'folder.clone') {
-    if (!intent.newName) return ask(`What should the copy of ${name} be called?`);
-    const taken = (await ctx.world.folders()).some((f) => f.name === intent.newName) || plannedNames(ctx, 'folder').includes(intent.newName);
-    if (taken) return ask(`A folder named "${intent.newName}" already exists. Which name should the copy have?`);
-    return calls(tagged(ctx, { operationId: 'folders.clone', pathParams: { name }, body: { target_name: intent.newName }, reason: `copy folder ${name} to ${intent.newName}`, assumptions: r.assumptions }));
-  }
   const body: Record<string, unknown> = {
     ...(intent.permission ? { permission: intent.permission } : {}),
     ...(intent.cloneable !== undefined ? { cloneable: intent.cloneable } : {}),
@@ -188,6 +197,68 @@ export async function proposeFolderOptions(ctx: HandlerContext<ParsedIntent<Fold
   if (Object.keys(body).length === 0) return ask(`What should change on ${name}: read-only, read-write, or whether it can be cloned?`);
   const what = [intent.permission ? `permission ${intent.permission}` : '', intent.cloneable !== undefined ? (intent.cloneable ? 'cloneable' : 'not cloneable') : ''].filter(Boolean).join(', ');
   return calls(tagged(ctx, { operationId: 'folders.update_vfolder_options', pathParams: { name }, body, reason: `set ${what} on folder ${name}`, assumptions: r.assumptions }));
+}
+
+/**
+ * Copy a folder. The manager refuses a clone, the owner's included, unless the source is
+ * `cloneable` (facts §15.2): its owner makes it cloneable first (a confirmed write of its own);
+ * anyone else is told to ask the owner. The copy's `usage_mode` is passed explicitly, since the
+ * manager would make it `general`.
+ */
+async function proposeFolderClone(ctx: HandlerContext<ParsedIntent<FolderOptionsIntent>>, intent: FolderOptionsIntent): Promise<HandlerResult> {
+  if (ctx.mine.some((a) => a.candidate.meta?.role === 'clone')) return done;
+  const r = await resolveFolder(ctx, intent.name, 'copy');
+  if (typeof r === 'string') return ask(r);
+  const name = r.folder.name;
+  if (!intent.newName) return ask(`What should the copy of ${name} be called?`);
+  const taken = (await ctx.world.folders()).some((f) => f.name === intent.newName) || plannedNames(ctx, 'folder').includes(intent.newName);
+  if (taken) return ask(`A folder named "${intent.newName}" already exists. Which name should the copy have?`);
+  const source = await cloneSource(ctx, r.folder);
+  const madeCloneable = ctx.steps.some(
+    (a) => a.step.operationId === 'folders.update_vfolder_options' && a.step.pathParams.name === name && (a.step.body as Record<string, unknown> | undefined)?.cloneable === true,
+  );
+  if (!source.cloneable && !madeCloneable) {
+    if (!source.isOwner) {
+      return ask(
+        `Folder ${name} is not cloneable, and only its owner can make it so: the manager refuses to clone it until then. Ask the owner to make ${name} cloneable, then ask me again.`,
+      );
+    }
+    return calls(
+      tagged(
+        ctx,
+        {
+          operationId: 'folders.update_vfolder_options',
+          pathParams: { name },
+          body: { cloneable: true },
+          reason: `make folder ${name} cloneable first: the manager clones only cloneable folders`,
+          assumptions: [...r.assumptions, `${name} stays cloneable afterwards (say "make ${name} not cloneable" to undo)`],
+        },
+        { role: 'make-cloneable' },
+      ),
+    );
+  }
+  return calls(
+    tagged(
+      ctx,
+      {
+        operationId: 'folders.clone',
+        pathParams: { name },
+        body: { target_name: intent.newName, usage_mode: source.usageMode },
+        reason: `copy folder ${name} to ${intent.newName}`,
+        assumptions: [...r.assumptions, `the copy is a ${source.usageMode} folder, like ${name}`],
+      },
+      { role: 'clone' },
+    ),
+  );
+}
+
+/** What a clone needs to know of its source: a listed folder, or one this plan creates (from its create step). */
+async function cloneSource(ctx: HandlerContext, folder: { name: string; id?: string }): Promise<{ cloneable: boolean; isOwner: boolean; usageMode: string }> {
+  const listed = (await ctx.world.folders()).find((f) => f.name === folder.name && (!folder.id || f.id === folder.id));
+  if (listed) return { cloneable: listed.cloneable === true, isOwner: listed.isOwner !== false, usageMode: listed.usageMode };
+  const create = ctx.steps.find((a) => a.step.operationId === 'folders.create' && (a.step.body as Record<string, unknown> | undefined)?.name === folder.name);
+  const body = (create?.step.body ?? {}) as Record<string, unknown>;
+  return { cloneable: body.cloneable === true, isOwner: true, usageMode: typeof body.usage_mode === 'string' ? body.usage_mode : 'general' };
 }
 
 export async function proposeFolderMkdir(ctx: HandlerContext<ParsedIntent<FolderMkdirIntent>>): Promise<HandlerResult> {
@@ -234,8 +305,13 @@ export async function proposeFolderShare(ctx: HandlerContext<ParsedIntent<Folder
   const assumptions = [...r.assumptions];
   if (!intent.permission) assumptions.push('permission rw (read-write): say "read-only" for ro');
   const who = intent.emails.join(', ');
-  // user-owned folders are shared by invitation; project folders directly (facts §5)
+  // user-owned folders are shared by invitation; project folders directly (facts §5), by admins only (facts §15.5)
   const project = r.folder.ownershipType === 'group';
+  if (project && (await ctx.world.role()) === 'user') {
+    return ask(
+      `${r.folder.name} is a project folder: sharing it directly needs an admin (the manager refuses it for other users), and project folders take no invitations. Ask a project admin to share it with ${who} — or copy what they need into a folder of your own and I can invite them to that.`,
+    );
+  }
   const invite = tagged(ctx, {
     operationId: 'folders.invite',
     pathParams: { name: r.folder.name },
@@ -295,11 +371,44 @@ export async function proposeFolderFileOp(ctx: HandlerContext<ParsedIntent<Folde
     case 'folder.move_file': {
       if (!intent.destination) return ask(`Where should ${intent.paths.join(', ')} be moved?`);
       // one call per path, in the order given; into a directory, each keeps its own name
-      const next = intent.paths[ctx.mine.length];
+      const moved = ctx.mine.filter((a) => a.candidate.meta?.role !== 'mkdir').length;
+      const next = intent.paths[moved];
       if (next === undefined) return done;
       const intoDir = intent.intoDirectory || intent.paths.length > 1;
       const dst = intoDir ? `${intent.destination.replace(/\/+$/, '')}/${next.replace(/\/+$/, '').split('/').pop()}` : intent.destination;
-      return calls(tagged(ctx, { operationId: 'folders.move_file', pathParams: { name }, body: { src: next, dst }, reason: `move ${next} to ${dst} in ${name}` }));
+      // storage refuses a move into a directory that does not exist: make it first, in the same plan
+      const inFolder = dst.replace(/^\/+|\/+$/g, '');
+      const dir = inFolder.includes('/') ? inFolder.slice(0, inFolder.lastIndexOf('/')) : '';
+      if (moved === 0 && dir && !ctx.mine.length && !(await directoryExists(ctx, name, dir))) {
+        return calls(
+          tagged(
+            ctx,
+            {
+              operationId: 'folders.mkdir',
+              pathParams: { name },
+              body: { path: dir, parents: true, exist_ok: true },
+              reason: `create directory ${dir} in ${name} first: it does not exist yet`,
+            },
+            { role: 'mkdir' },
+          ),
+        );
+      }
+      return calls(tagged(ctx, { operationId: 'folders.move_file', pathParams: { name }, body: { src: next, dst }, reason: `move ${next} to ${dst} in ${name}` }, { role: 'move' }));
     }
   }
+}
+
+/** Does directory `dir` exist in the folder, or does an earlier step of this plan make it? */
+async function directoryExists(ctx: HandlerContext, folder: string, dir: string): Promise<boolean> {
+  const made = ctx.steps.some((a) => {
+    if (a.step.operationId !== 'folders.mkdir' || a.step.pathParams.name !== folder) return false;
+    const paths = (a.step.body as Record<string, unknown> | undefined)?.path;
+    return (Array.isArray(paths) ? paths : [paths]).some((p) => typeof p === 'string' && (p.replace(/^\/+|\/+$/g, '') === dir || p.replace(/^\/+|\/+$/g, '').startsWith(`${dir}/`)));
+  });
+  if (made) return true;
+  // a folder this plan creates is empty
+  if (plannedNames(ctx, 'folder').includes(folder)) return false;
+  const parent = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
+  const entries = await ctx.world.folderEntries(folder, parent);
+  return Boolean(entries?.some((e) => e.name === dir.split('/').pop() && e.type === 'DIRECTORY'));
 }

@@ -27,6 +27,8 @@ import {
 } from './context.js';
 import { LIVE_SESSION_STATUSES, type SessionInfo } from '../world.js';
 import { proposeFolderRename, proposeFolderTarget } from './folders.js';
+import { execModeFor, imageLanguage } from './exec-mode.js';
+import { isReservedMountTarget } from '../../mount-targets.js';
 
 const WAIT_SECONDS = 600;
 
@@ -214,6 +216,10 @@ async function resolveMounts(
       name = hit.item.name;
     }
     if (!mounts.includes(name)) mounts.push(name);
+    if (m.path && isReservedMountTarget(m.path)) {
+      // the manager refuses it with 400 (facts §15.3): ask before planning a create that cannot work
+      return `${m.path} is reserved inside the container: the manager does not mount a folder there. Mount ${name} at /mnt/${name} or /home/work/${name} instead?`;
+    }
     if (m.path) mountMap[name] = m.path;
     if (m.readOnly) mountOptions[name] = { permission: 'ro' };
   }
@@ -422,15 +428,26 @@ export async function proposeSessionDestroy(ctx: HandlerContext<ParsedIntent<Ses
     }
     const spared = new Set(target.except ?? []);
     const nameOf = (i: Record<string, unknown>): string => String((i.metadata as Record<string, unknown> | undefined)?.name ?? i.name ?? i.id);
-    let items = ((search.observation as { items?: unknown[] } | undefined)?.items ?? []).filter(
+    const found = ((search.observation as { items?: unknown[] } | undefined)?.items ?? []).filter(
       (i): i is Record<string, unknown> => typeof i === 'object' && i !== null && !spared.has(nameOf(i as Record<string, unknown>)) && !spared.has(String((i as Record<string, unknown>).id)),
     );
+    // a model service's replicas: terminating them by hand only makes the service start new ones (facts §15.9)
+    const serving = found.filter((i) => (i.metadata as Record<string, unknown> | undefined)?.session_type === 'inference');
+    let items = found.filter((i) => !serving.includes(i));
+    const leftOut = serving.length
+      ? `left out ${serving.length} model-service session${serving.length === 1 ? '' : 's'} (${serving.map(nameOf).join(', ')}): the service would start new ones — scale it down or delete the service instead`
+      : undefined;
     // "every session on the pytorch image", "leave the CPU-only ones": only what fits the filter, never more
     const filterNote = target.filter || target.exceptFilter ? await applySessionFilter(ctx, target) : undefined;
     if (filterNote) items = items.filter((i) => filterNote.keep.has(String(i.id)));
     const destroyed = ctx.mine.filter((a) => a.candidate.meta?.role === 'destroy').length;
     const next = items[destroyed];
-    if (!next) return done;
+    if (!next) {
+      if (destroyed === 0 && leftOut) {
+        return ask(`Your only ${target.status?.length ? `${target.status.join('/').toLowerCase()} ` : 'live '}sessions belong to model services (${serving.map(nameOf).join(', ')}): terminating them makes the service start new ones. Scale the service down or delete it instead?`);
+      }
+      return done;
+    }
     const name = nameOf(next);
     return calls(
       tagged(
@@ -441,7 +458,7 @@ export async function proposeSessionDestroy(ctx: HandlerContext<ParsedIntent<Ses
           query,
           reason: `terminate ${name} (${destroyed + 1} of ${items.length})${filterNote ? ` — ${filterNote.label}` : ''}`,
           destructive: items.length > 1,
-          ...(filterNote && destroyed === 0 ? { assumptions: [filterNote.kept] } : {}),
+          ...((filterNote || leftOut) && destroyed === 0 ? { assumptions: [filterNote?.kept, leftOut].filter((a): a is string => Boolean(a)) } : {}),
         },
         { role: 'destroy' },
       ),
@@ -560,7 +577,7 @@ export async function proposeSessionAction(ctx: HandlerContext<ParsedIntent<Sess
   const intent = ctx.parsed.intent;
   const verb =
     intent.kind === 'session.interrupt' ? 'interrupt'
-    : intent.kind === 'session.commit' ? 'save as an image'
+    : intent.kind === 'session.commit' ? 'save'
     : intent.kind === 'session.files' ? 'list the files of'
     : `open ${intent.app ?? 'the app'} in`;
   const described = await describedTarget(ctx, intent.target);
@@ -574,21 +591,16 @@ export async function proposeSessionAction(ctx: HandlerContext<ParsedIntent<Sess
     return calls(tagged(ctx, { operationId: 'session.interrupt', pathParams: { session_name }, reason: `interrupt the code running in ${s.name} (the session stays up)` }));
   }
   if (intent.kind === 'session.files') return calls(sessionFilesCall(ctx, session_name, s.name, intent.path));
-  if (intent.kind === 'session.commit') {
-    return calls(
-      tagged(ctx, {
-        operationId: 'session.commit_session',
-        pathParams: { session_name },
-        query: intent.filename ? { filename: intent.filename } : {},
-        reason: `save the container of ${s.name} as an image${intent.filename ? ` (${intent.filename})` : ''}; it runs in the background`,
-      }),
-    );
-  }
+  if (intent.kind === 'session.commit') return saveContainer(ctx, intent, s.name, session_name);
   if (!intent.app) return ask(`Which app should I open in ${s.name}? (e.g. jupyterlab, vscode, tensorboard, ttyd)`);
   return calls(tagged(ctx, { operationId: 'session.start_service', pathParams: { session_name }, body: { app: intent.app }, reason: `open ${intent.app} in ${s.name}` }));
 }
 
-/** Run code in a running session (query mode): the manager answers with the console output. */
+/**
+ * Run a shell command or code in a running session (facts §15.1): a shell command as
+ * `mode: batch` with `options.exec`, code in the image's language as `mode: query`. The executor
+ * keeps asking (`mode: continue`, same `run_id`) while the manager answers `continued`.
+ */
 export async function proposeSessionExecute(ctx: HandlerContext<ParsedIntent<SessionExecuteIntent>>): Promise<HandlerResult> {
   if (ctx.mine.length > 0) return done;
   const intent = ctx.parsed.intent;
@@ -596,15 +608,85 @@ export async function proposeSessionExecute(ctx: HandlerContext<ParsedIntent<Ses
   const resolved = await resolveTarget(ctx, intent.target, 'run the code in');
   if (typeof resolved === 'string') return ask(resolved);
   const s = resolved[0]!;
-  if (!intent.code?.trim()) return ask(`What code should I run in ${s.name}?`);
+  const code = intent.code?.trim();
+  if (!code) return ask(`What command or code should I run in ${s.name}?`);
+  const language = imageLanguage(await imageRefsOf(ctx, s));
+  // the request's own words, without the text to run ("python" in `python train.py` is a program)
+  const words = ctx.parsed.span.split(code).join(' ');
+  const { mode, why } = execModeFor(code, words, language);
   // a run id fixed in the plan, so a retried call continues the same run
   const runId = ctx.memo(`run-id-${ctx.index}`, () => randomBytes(4).toString('hex'));
+  const body = mode === 'shell' ? { mode: 'batch', code: '', run_id: runId, options: { exec: code } } : { mode: 'query', code, run_id: runId };
   return calls(
     tagged(ctx, {
       operationId: 'session.execute',
       pathParams: { session_name: s.createdBy ? { $from: s.createdBy, path: 'sessionId' } : s.name },
-      body: { mode: 'query', code: intent.code, run_id: runId },
-      reason: `run code in ${s.name}`,
+      body,
+      reason: mode === 'shell' ? `run the shell command \`${code}\` in ${s.name}` : `run ${language ? `${language} ` : ''}code in ${s.name}`,
+      assumptions: [
+        mode === 'shell'
+          ? `run as a shell command (batch mode, options.exec): ${why}`
+          : `run as code in the image's ${language ?? 'language'} REPL (query mode): ${why}`,
+      ],
+    }),
+  );
+}
+
+/** Image references of a target session (a session this plan creates: the image its create step names). */
+async function imageRefsOf(ctx: HandlerContext, s: TargetSession): Promise<string[]> {
+  if (s.createdBy) {
+    const create = ctx.steps.find((a) => a.step.id === s.createdBy);
+    const image = (create?.step.body as Record<string, unknown> | undefined)?.image;
+    return typeof image === 'string' ? [image] : [];
+  }
+  const refs = [...(s.imageRefs ?? [])];
+  if (s.imageIds?.length) refs.push(...(await ctx.world.images()).filter((i) => s.imageIds!.includes(i.id ?? '')).map((i) => i.name));
+  return refs;
+}
+
+/** "…to a file", "snapshot … tar": the agent-side tar file (`commit`), not a reusable image. */
+const FILE_SNAPSHOT = /\b(?:tar(?:ball)?|\.tar(?:\.gz)?|archive|(?:to|as|into)\s+(?:a\s+)?(?:tar\s+)?file|snapshot\s+file|file\s+snapshot|on\s+the\s+agent)\b|파일로|파일\s*스냅샷|tar\s*파일|아카이브/i;
+/** "for the project", "for my team": a project-wide image, which the manager does not make (image_visibility user only). */
+const PROJECT_VISIBLE = /\b(?:for|with|to)\s+(?:the\s+|my\s+|our\s+)?(?:whole\s+)?(?:project|team|group|everyone|colleagues?)\b|프로젝트\s*(?:전체|공유|에서\s*쓸|용)|팀\s*(?:전체|공유|원)/i;
+const IMAGE_NAME = /^[a-zA-Z0-9.\-_]+$/;
+
+/**
+ * "Save X as an image" is `imagify` (a reusable image in the registry, facts §15.7); `commit` only
+ * writes a tar snapshot on the agent, for "snapshot X to a file". The image is the caller's own
+ * (the manager refuses project visibility).
+ */
+function saveContainer(ctx: HandlerContext, intent: SessionActionIntent, label: string, session_name: unknown): HandlerResult {
+  if (FILE_SNAPSHOT.test(ctx.parsed.span)) {
+    return calls(
+      tagged(ctx, {
+        operationId: 'session.commit_session',
+        pathParams: { session_name },
+        reason: `snapshot the container of ${label} to a tar file on its agent; it runs in the background`,
+        assumptions: [
+          `the manager names the file itself (<time>_${label}_<image>.tar.gz)${intent.filename ? `; "${intent.filename}" is not used` : ''}; it is not an image you can start sessions from (say "save it as an image" for that)`,
+        ],
+      }),
+    );
+  }
+  if (PROJECT_VISIBLE.test(ctx.parsed.span)) {
+    return ask(`The manager saves a session as an image for you only (image_visibility "user"; it refuses "project"). Save ${label} as your own image?`);
+  }
+  const assumptions: string[] = [];
+  let name = intent.filename?.replace(/\.tar(?:\.gz)?$/i, '');
+  if (name !== undefined && !IMAGE_NAME.test(name)) return ask(`An image name may hold only letters, digits, ".", "-" and "_" ("${name}" does not). What should the image be called?`);
+  if (!name) {
+    const stamp = ctx.memo(`image-stamp-${ctx.index}`, () => new Date().toISOString().slice(0, 10).replace(/-/g, ''));
+    name = `${label}-${stamp}`.replace(/[^a-zA-Z0-9.\-_]/g, '-');
+    assumptions.push(`image name ${name} (generated; say "as NAME" to choose it)`);
+  }
+  assumptions.push('visible to you only (image_visibility user, the only scope the manager accepts)');
+  return calls(
+    tagged(ctx, {
+      operationId: 'session.convert_session_to_image',
+      pathParams: { session_name },
+      body: { image_name: name, image_visibility: 'user' },
+      reason: `save the container of ${label} as a reusable image ${name}; it is built in the background`,
+      assumptions,
     }),
   );
 }

@@ -4,6 +4,7 @@
  * and the v2 REST routes (search, get, logs, terminate, enqueue, compute-schedule).
  */
 import { parseBinarySize, parseDecimal } from '../../units.js';
+import { isReservedMountTarget, kernelPath } from '../../mount-targets.js';
 import { badParams, notFound, Problem } from '../problem.js';
 import {
   advanceWorld, BATCH_RUN_MS, timeline as timelineOf, endedAt, fits, freeIn, isLive, requestedTotal, sessionResult, sessionStatus, addSlots,
@@ -200,32 +201,15 @@ export interface CreateSpec {
   mountPaths?: string[];
 }
 
-/**
- * Mount targets the manager refuses (facts §15.3, `common/defs` `RESERVED_VFOLDERS` and
- * `mount_name_validation_rule.py`): the path with `/home/work/` taken off must not be a reserved
- * system path or a dotfile the container needs. Sub-paths (`/mnt/data`) are fine.
- */
-const RESERVED_MOUNT_TARGETS = new Set([
-  '.terminfo', '.jupyter', '.tmux.conf', '.ssh', '/home/work', '/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/media', '/mnt',
-  '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/var', '/home', '/',
-]);
-const RESERVED_MOUNT_PATTERNS = [/^\.[a-z0-9]+rc$/, /^\.[a-z0-9]+_profile$/];
-
-export function reservedMountTarget(raw: string): boolean {
-  const path = raw.length > 1 ? raw.replace(/\/+$/, '') : raw;
-  const kernelPath = path.startsWith('/') ? path : `/home/work/${path}`;
-  const tail = kernelPath.startsWith('/home/work/') ? kernelPath.slice('/home/work/'.length) : kernelPath;
-  return tail === '' || RESERVED_MOUNT_TARGETS.has(tail) || RESERVED_MOUNT_PATTERNS.some((p) => p.test(tail));
-}
-
 function checkMountPaths(paths: string[]): void {
   const seen = new Set<string>();
   paths.forEach((p, i) => {
     if (typeof p !== 'string' || p.trim() === '') throw badParams(`vfolder_mounts[${i}] has an empty alias.`);
-    if (reservedMountTarget(p)) throw badParams(`vfolder_mounts[${i}] alias '${p}' is reserved for internal paths.`);
-    const kernelPath = p.startsWith('/') ? p.replace(/\/+$/, '') : `/home/work/${p}`;
-    if (seen.has(kernelPath)) throw badParams(`vfolder_mounts has duplicate kernel_path '${kernelPath}'.`);
-    seen.add(kernelPath);
+    // reserved targets (facts §15.3): the message names the path as the manager's does
+    if (isReservedMountTarget(p)) throw badParams(`vfolder_mounts[${i}] alias '${p}' is reserved for internal paths.`);
+    const path = kernelPath(p);
+    if (seen.has(path)) throw badParams(`vfolder_mounts has duplicate kernel_path '${path}'.`);
+    seen.add(path);
   });
 }
 
