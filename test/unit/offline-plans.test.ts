@@ -193,7 +193,6 @@ describe('offline plans', () => {
       ['interrupt whatever is running in train-job-1 but keep the session up', 'session.interrupt', { session_name: 'train-job-1' }, undefined],
       ['notebook-old에서 주피터랩 띄워줘', 'session.start_service', { session_name: 'notebook-old' }, { app: 'jupyterlab' }],
       ['make api_helper read-only', 'folders.update_vfolder_options', { name: 'api_helper' }, { permission: 'ro' }],
-      ['duplicate datasets as datasets-backup', 'folders.clone', { name: 'datasets' }, { target_name: 'datasets-backup' }],
       ['give me a download link for requirements.txt in api_helper', 'folders.create_download_session', { name: 'api_helper' }, { path: 'requirements.txt' }],
     ];
     for (const [query, operationId, pathParams, body] of cases) {
@@ -203,8 +202,15 @@ describe('offline plans', () => {
       expect(doc.steps[0]!.pathParams, query).toEqual(pathParams);
       if (body !== undefined) expect(doc.steps[0]!.body, query).toEqual(body);
     }
+    // a copy of a folder that is not cloneable: its owner makes it cloneable first (facts §15.2)
+    const copy = await plan('duplicate datasets as datasets-backup');
+    expect(copy.steps.map((s) => [s.operationId, s.pathParams, s.body])).toEqual([
+      ['folders.update_vfolder_options', { name: 'datasets' }, { cloneable: true }],
+      ['folders.clone', { name: 'datasets' }, { target_name: 'datasets-backup', usage_mode: 'general' }],
+    ]);
+    // "commit … as NAME" keeps the environment as an image: imagify (facts §15.7)
     const commit = await plan('commit notebook-old as my-env');
-    expect(commit.steps.map((s) => [s.operationId, s.query])).toEqual([['session.commit_session', { filename: 'my-env' }]]);
+    expect(commit.steps.map((s) => [s.operationId, s.body])).toEqual([['session.convert_session_to_image', { image_name: 'my-env', image_visibility: 'user' }]]);
   });
 
   it('an environment variable named without its value is asked for, not left out', async () => {
