@@ -5,6 +5,7 @@
  * run and recorded, so grounding is based on the live manager and never on guesses.
  */
 import type { ImageRecord } from './offline/match-image.js';
+import { isConnectionFailure } from '../client/errors.js';
 
 /** The one capability the planner needs from a client: call an operation by id. */
 export interface ApiCaller {
@@ -17,8 +18,6 @@ export interface ApiCaller {
 export interface ProjectInfo {
   id: string;
   name: string;
-  /** `GENERAL` or `MODEL_STORE` (managers since 24.03 report it). */
-  type?: string;
 }
 
 export interface FolderInfo {
@@ -101,7 +100,9 @@ const IMAGES_QUERY = `query {
   }
 }`;
 
-const GROUPS_QUERY = `query { groups { id name type } }`;
+const GROUPS_QUERY = `query { groups { id name } }`;
+/** `Group.type` exists since manager 24.03: asked separately, so older managers still list projects. */
+const GROUP_TYPES_QUERY = `query { groups { name type } }`;
 
 /** Live statuses (not terminal): what "my sessions" means to a user. */
 export const LIVE_SESSION_STATUSES = [
@@ -215,9 +216,23 @@ export class WorldView {
       return list.filter(isObject).flatMap((g) => {
         const id = str(g.id);
         const name = str(g.name);
-        const type = str(g.type);
-        return id && name ? [{ id, name, ...(type ? { type } : {}) }] : [];
+        return id && name ? [{ id, name }] : [];
       });
+    });
+  }
+
+  /**
+   * Project name → type (`GENERAL`, `MODEL_STORE`), from managers that report it (24.03+); an
+   * older manager's GraphQL error reads as "no types known".
+   */
+  projectTypes(): Promise<Record<string, string>> {
+    return this.once('project-types', 'admin.handle_gql_graphene', 'project types', async () => {
+      const data = await this.call<{ data?: { groups?: unknown[] } }>('admin.handle_gql_graphene', { body: { query: GROUP_TYPES_QUERY } }).catch((err: unknown) => {
+        if (isConnectionFailure(err)) throw err;
+        return undefined;
+      });
+      const list = Array.isArray(data?.data?.groups) ? data.data.groups : [];
+      return Object.fromEntries(list.filter(isObject).flatMap((g) => (str(g.name) && str(g.type) ? [[str(g.name)!, str(g.type)!]] : [])));
     });
   }
 
@@ -349,7 +364,11 @@ export class WorldView {
    */
   role(): Promise<CallerRole> {
     return this.once('role', 'auth.get_role', 'your role', async () => {
-      const data = await this.call<Record<string, unknown>>('auth.get_role');
+      // a manager that does not say is treated as a plain user's: the planner then never plans an admin-only call
+      const data = await this.call<Record<string, unknown>>('auth.get_role').catch((err: unknown) => {
+        if (isConnectionFailure(err)) throw err;
+        return undefined;
+      });
       if (str(data?.global_role) === 'superadmin') return 'superadmin';
       return str(data?.domain_role) === 'admin' ? 'admin' : 'user';
     });

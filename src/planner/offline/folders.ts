@@ -70,7 +70,7 @@ export async function proposeFolderCreate(ctx: HandlerContext<ParsedIntent<Folde
     // project-owned folders need the project's UUID (facts §5), not its name
     const project = findByName(await ctx.world.projects(), intent.project);
     if (!project) return ask(`You are not a member of a project "${intent.project}". Should the folder be yours instead?`);
-    const modelStore = project.item.type === 'MODEL_STORE';
+    const modelStore = (await ctx.world.projectTypes())[project.item.name] === 'MODEL_STORE';
     // only admins create project folders, except model folders in a model-store project (facts §15.4)
     if (!modelStore && (await ctx.world.role()) === 'user') {
       return ask(
