@@ -91,6 +91,8 @@ describe('GET /events/session', () => {
 
   it('background tasks (folder clone) stream progress, bgtask_done and server_close', async () => {
     const call = signedClient(sb.url, sb.credentials.user);
+    // only a cloneable folder is cloned (facts §15.2)
+    expect((await call('POST', '/folders/api_helper/update-options', { cloneable: true })).status).toBe(200);
     const clone = await call('POST', '/folders/api_helper/clone', { target_name: 'api_helper_copy' });
     expect(clone.status).toBe(201);
     expect((await call('GET', '/folders/api_helper_copy/files')).body.items).toHaveLength(2);

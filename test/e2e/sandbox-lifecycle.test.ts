@@ -124,8 +124,14 @@ describe('a folder’s life', () => {
     expect(inv.status).toBe(201);
     expect(inv.body.invited_ids).toHaveLength(1);
     expect((await call('POST', '/folders/datasets/invite', { emails: ['nobody@sandbox.local'] })).status).toBe(404);
+    // direct share is admin-only (facts §15.5): a plain user is refused before anything else
     const share = await call('POST', '/folders/datasets/share', { permission: 'ro', emails: ['colleague@sandbox.local'] });
-    expect(share.status).toBe(404);
-    expect(share.body.msg).toBe('Only project folders are directly sharable');
+    expect(share.status).toBe(403);
+    expect(share.body.type).toBe('https://api.backend.ai/probs/generic-forbidden');
+    // and only project folders are directly sharable, even by an admin
+    const asAdmin = signedClient(sb.url, sb.credentials.admin);
+    const adminShare = await asAdmin('POST', '/folders/aaaaaaaa-0000-4000-8000-000000000002/share', { permission: 'ro', emails: ['colleague@sandbox.local'] });
+    expect(adminShare.status).toBe(404);
+    expect(adminShare.body.msg).toBe('Only project folders are directly sharable');
   });
 });
