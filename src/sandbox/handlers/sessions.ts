@@ -7,7 +7,7 @@ import { parseBinarySize, parseDecimal } from '../../units.js';
 import { isReservedMountTarget, kernelPath } from '../../mount-targets.js';
 import { badParams, notFound, Problem } from '../problem.js';
 import {
-  advanceWorld, BATCH_RUN_MS, timeline as timelineOf, endedAt, fits, freeIn, isLive, requestedTotal, sessionResult, sessionStatus, addSlots,
+  advanceWorld, BATCH_RUN_MS, timeline as timelineOf, endedAt, fits, freeIn, isLive, requestedTotal, sessionResult, sessionStatus,
   type SessionStatus,
 } from '../scheduler.js';
 import type { Folder, SandboxImage, SandboxWorld, SessionRecord, SessionType, Slots } from '../world.js';
@@ -15,7 +15,7 @@ import { accessibleFolder } from './folders.js';
 import { executeInSession } from './execute.js';
 import { commitToFile, imagify } from './session-images.js';
 import {
-  allowedResourceGroups, callerProject, decimalString, findProject, findResourceGroup, iso, isUuid, newUuid, normalizeUuid, slotStrings, startBackgroundTask,
+  allowedResourceGroups, callerProject, decimalString, findProject, findResourceGroup, iso, isUuid, newUuid, normalizeUuid, slotStrings,
 } from './common.js';
 import { bodyObject, json, noContent, pick, sleep, type HandlerContext, type HandlerTable } from './context.js';
 import type { Caller } from '../auth.js';
