@@ -13,6 +13,7 @@ import { loadPolicyGate } from '../../src/agent/policy-gate.js';
 import { BackendClient, type ConnectionConfig } from '../../src/client/index.js';
 import { plannerDefaults } from '../../src/cli/connect.js';
 import { allowAllPolicy, PlanChecker } from '../../src/planner/check.js';
+import { execModeFor, imageLanguage } from '../../src/planner/offline/exec-mode.js';
 import { OfflineProposer } from '../../src/planner/offline/proposer.js';
 import type { PlanDocument, PlanStep } from '../../src/planner/plan.js';
 import { WorldView } from '../../src/planner/world.js';
@@ -87,6 +88,21 @@ describe('§15.1 execute: shell commands run in batch mode with options.exec, co
     expect(writes(command)[0]!.body).toMatchObject({ mode: 'batch', options: { exec: 'pip list' } });
     const code = await plan(sb, 'run this in notebook-old: print(sum(range(10)))');
     expect(calls(code)).toEqual([['session.execute', { session_name: 'notebook-old' }, { mode: 'query', code: 'print(sum(range(10)))', run_id: expect.any(String) }]]);
+  });
+
+  it('planner: shell or code is decided from the request\'s words first, then the text and the image language', () => {
+    const cases: Array<[string, string, string | undefined, 'shell' | 'code']> = [
+      ['nvidia-smi', 'run  in train-job-1', 'python', 'shell'],
+      ['python train.py --epochs 1', 'run  in train-job-1', 'python', 'shell'],
+      ['ls -la /home/work', 'run  there', 'python', 'shell'],
+      ['df', 'run the command  in x', 'python', 'shell'],
+      ['import torch; print(torch.__version__)', 'run  in x', 'python', 'code'],
+      ['x = 41 + 1', 'run  in x', 'python', 'code'],
+      ['whoami', 'run this python code:  in x', 'python', 'code'],
+      ['print(1)', 'run  in x', undefined, 'code'],
+    ];
+    for (const [text, words, language, mode] of cases) expect(execModeFor(text, words, language).mode, text).toBe(mode);
+    expect(imageLanguage(['cr.backend.ai/stable/python-pytorch:2.3-py311-cuda12.1'])).toBe('python');
   });
 
   it('sandbox: query-mode code is the image language (a shell command is a Python error); batch runs options.exec after the clean and build steps', async () => {
