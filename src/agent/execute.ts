@@ -16,7 +16,8 @@
  * a second session under a new name.
  */
 import { BaiError, isCredentialRejection } from '../errors.js';
-import type { PlanDocument, PlanStep } from '../planner/plan.js';
+import type { PlanDocument, PlanStep, StepUndo } from '../planner/plan.js';
+import { resolveUndo } from '../planner/undo.js';
 import { resolveStepArgs } from '../planner/refs.js';
 import type { AcceptedStep } from '../planner/types.js';
 
@@ -58,6 +59,12 @@ export interface AuditEntry {
   /** Code or a command run in a session: its exit code. */
   exitCode?: number;
   error?: string;
+  /** For a write that took effect: how to undo it, with the ids the manager returned filled in. */
+  undo?: StepUndo;
+  /** Set by the front end: which run (one `run`/`apply`/`undo` invocation) wrote it. */
+  runId?: string;
+  /** For the writes of a compensating plan: the run it undoes. */
+  undoOf?: string;
 }
 
 export interface StepResult {
@@ -251,7 +258,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
       if (step.effect === 'write') {
         wroteSomething = true;
         const exitCode = step.operationId === 'session.execute' ? runExitCode(res.data) : undefined;
-        opts.audit?.({ ...auditEntry(plan, step, args, res.recovered ? 'recovered' : 'ok', res.status), ...(exitCode !== undefined ? { exitCode } : {}) });
+        const undo = resolveUndo(step.undo, step, new Map(data).set(step.id, res.data));
+        opts.audit?.({ ...auditEntry(plan, step, args, res.recovered ? 'recovered' : 'ok', res.status), ...(exitCode !== undefined ? { exitCode } : {}), undo });
         audited = true;
       }
       let finalData = res.data;
@@ -324,6 +332,7 @@ function auditEntry(
     outcome,
     ...(httpStatus !== undefined ? { httpStatus } : {}),
     ...(error ? { error } : {}),
+    ...(plan.undoOf ? { undoOf: plan.undoOf.runId } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
  * Before `apply` runs a saved plan: it must have been made against the same spec (sha256) and the
  * same manager, every operation must still be in the spec, every entity it grounded on the
  * manager must still exist (same id), and the current policy is applied to every step again —
- * a step the policy now denies refuses the whole plan.
+ * a step the policy now denies refuses the whole plan. Each write's undo is computed again.
  */
 import { BaiError } from '../errors.js';
 import { lookupEntity, stepFacts, type PolicyGate, type StepFacts } from '../planner/check.js';
@@ -10,6 +10,7 @@ import { isUuid, referencedEntities } from '../planner/entities.js';
 import type { PlanDocument } from '../planner/plan.js';
 import { WorldView, type ApiCaller } from '../planner/world.js';
 import type { Catalog } from '../spec/types.js';
+import { withUndo } from '../planner/undo.js';
 
 export interface RevalidateDeps {
   catalog: Catalog;
@@ -59,5 +60,7 @@ export async function revalidatePlan(plan: PlanDocument, deps: RevalidateDeps): 
       }
     }
   }
-  return { ...plan, steps };
+  // how each write would be undone is computed again from the manager as it is now: a plan file's
+  // own `undo` is only what the manager looked like when it was made
+  return { ...plan, steps: await withUndo(steps, { world, api: deps.api }) };
 }

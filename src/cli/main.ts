@@ -131,6 +131,7 @@ function registerCommands(program: Command): void {
     .option('-o, --output <file>', 'also save the plan document to this file')
     .option('--wait-timeout <seconds>', 'how long to wait for a new session to reach RUNNING')
     .option('--k <n>', 'how many operations retrieval offers the planner', '8')
+    .option('--on-failure <undo|keep>', 'when a step fails after others wrote: undo them or keep them (default: ask at a terminal, else keep)')
     .action(lazy(async () => (await import('./commands/run.js')).run as Action));
 
   program
@@ -145,7 +146,15 @@ function registerCommands(program: Command): void {
     .command('apply <file>')
     .description('execute exactly the plan in FILE (refused if the spec or a grounded entity changed)')
     .option('--wait-timeout <seconds>', 'how long to wait for a new session to reach RUNNING')
+    .option('--on-failure <undo|keep>', 'when a step fails after others wrote: undo them or keep them (default: ask at a terminal, else keep)')
     .action(lazy(async () => (await import('./commands/run.js')).apply as Action));
+
+  program
+    .command('undo [runId]')
+    .description('undo the writes of a run (default: the last one) from the audit log; checked, previewed and confirmed like any plan')
+    .option('--list', 'list the recent runs that wrote something, with their ids')
+    .option('--wait-timeout <seconds>', 'how long to wait for sessions while undoing')
+    .action(lazy(async () => (await import('./commands/undo.js')).run as Action));
 
   program
     .command('sandbox')

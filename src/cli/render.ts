@@ -5,6 +5,7 @@
 import type { PlanDocument, PlanStep } from '../planner/plan.js';
 import type { ExecutionReport, ProgressEvent } from '../agent/execute.js';
 import { humanBytes, parseBinarySize } from '../units.js';
+import { undoLine } from '../planner/undo.js';
 
 const SECRET_ENV = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/i;
 
@@ -92,6 +93,7 @@ export function renderPlan(plan: PlanDocument, opts: { attempt?: number; replanR
     if (step.observation) lines.push(`${pad}   → ${step.observation}`);
     if (step.effect === 'write' && step.policy.verdict !== 'confirm') lines.push(`${pad}   policy: ${step.policy.reason}`);
     if (step.destructive) lines.push(`${pad}   destructive: you will be asked to type a confirmation`);
+    if (step.effect === 'write' && step.undo) lines.push(`${pad}   ${undoLine(step.undo)}`);
     for (const a of step.assumptions) lines.push(`${pad}   assumes: ${a}`);
   });
   const grounded = plan.grounding.map((e) => `${e.kind} ${e.name}${e.source === 'plan' ? ` (created by ${e.step})` : ''}`);

@@ -43,6 +43,39 @@ export const WaitSpec = z.object({
 });
 export type WaitSpec = z.infer<typeof WaitSpec>;
 
+/**
+ * One call of a compensation. Values may be `{$from, path}` references: to an earlier step's
+ * response, or to this step's own (`$from` = this step's id), e.g. the id of the session it creates.
+ */
+export const UndoCall = z.object({
+  operationId: z.string().min(1),
+  pathParams: z.record(z.string(), z.unknown()).default({}),
+  query: z.record(z.string(), z.unknown()).default({}),
+  body: z.unknown().optional(),
+  /** One line for the preview: what this call puts back. */
+  reason: z.string(),
+  /** The entity it acts on, by id: an undo refuses when the name now belongs to something else. */
+  target: z.object({ kind: z.enum(['folder', 'session', 'service']), id: z.unknown() }).optional(),
+});
+export type UndoCall = z.infer<typeof UndoCall>;
+
+/**
+ * How a write step is undone (src/planner/undo.ts), computed from what the planning reads saw:
+ * `compensate` — these calls, in order, put back what the step changed (none: nothing changed) (`leaves`: what stays
+ * different afterwards, e.g. "the folder stays in the trash bin"); `irreversible` — why not.
+ * Informational in a plan document: `apply` and `undo` compute it again from the operation.
+ */
+export const StepUndo = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('compensate'),
+    summary: z.string(),
+    calls: z.array(UndoCall),
+    leaves: z.string().optional(),
+  }),
+  z.object({ kind: z.literal('irreversible'), reason: z.string() }),
+]);
+export type StepUndo = z.infer<typeof StepUndo>;
+
 export const PlanStep = z.object({
   id: z.string().regex(/^s\d+$/),
   operationId: z.string().min(1),
@@ -62,6 +95,8 @@ export const PlanStep = z.object({
   wait: WaitSpec.optional(),
   /** For read steps run during planning: a short summary of what came back. */
   observation: z.string().optional(),
+  /** For write steps: how it would be undone, or why it cannot be (added 2026-12; optional). */
+  undo: StepUndo.optional(),
 });
 export type PlanStep = z.infer<typeof PlanStep>;
 
@@ -127,6 +162,13 @@ export const PlanDocument = z.object({
   suggestions: z.array(z.string()).optional(),
   grounding: z.array(GroundedEntity).default([]),
   search: SearchStats,
+  /** A compensating plan (`bai-agent undo`, or the undo offered after a failed step): which run it undoes. */
+  undoOf: z.object({ runId: z.string(), request: z.string() }).optional(),
+  /**
+   * A plan made from a file of requests (`plan --requests FILE`): each request and the steps
+   * planned for it, in order. `request` is then the requests joined by newlines.
+   */
+  requests: z.array(z.object({ request: z.string(), steps: z.array(z.string()) })).optional(),
 });
 export type PlanDocument = z.infer<typeof PlanDocument>;
 

@@ -10,6 +10,7 @@ import { PlanChecker, allowAllPolicy, type PolicyGate } from './check.js';
 import { dfsdtSearch, type SearchBudgets } from './dfsdt.js';
 import { PLAN_VERSION, type GroundedEntity, type PlanDocument } from './plan.js';
 import { dependsOn, resolveStepArgs } from './refs.js';
+import { withUndo } from './undo.js';
 import type { AcceptedStep, FailedSibling, PlannerDefaults, Proposer, RetrievedOperation } from './types.js';
 import type { ApiCaller, WorldView } from './world.js';
 
@@ -111,7 +112,10 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
     signal: opts.signal,
   });
 
-  const steps = outcome.steps.map((a) => a.step);
+  // every write says how it would be undone, from what the planning reads saw (./undo.ts)
+  const keep = new Set((opts.prefix ?? []).map((a) => a.step.id));
+  const steps = outcome.outcome === 'planned' ? await withUndo(outcome.steps.map((a) => a.step), { world: opts.world, api: opts.api }, keep) : outcome.steps.map((a) => a.step);
+  outcome.steps.forEach((a, i) => (a.step = steps[i]!));
   const grounding: GroundedEntity[] = [];
   const seen = new Set<string>();
   for (const s of steps) {

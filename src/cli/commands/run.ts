@@ -11,6 +11,8 @@ import { connect, loadCommandCatalog, plannerDefaults, type Connection } from '.
 import { renderExecution, renderPlan, renderProgress } from '../render.js';
 import { askTerminal } from '../approve.js';
 import type { AgentDeps, AgentStateT, ConfirmRequest, Decision } from '../../agent/graph.js';
+import type { AuditEntry } from '../../agent/execute.js';
+import { randomBytes } from 'node:crypto';
 import { auditLogPath, fileAuditSink } from '../../agent/audit.js';
 import { buildProposerFactory } from '../proposer.js';
 import { loadPolicyGate } from '../../agent/policy-gate.js';
@@ -19,6 +21,8 @@ import { unrequestedWrites } from '../../agent/intent-gate.js';
 
 export interface RunOptions {
   yes?: boolean;
+  /** After a failed step: undo the steps that succeeded, or keep them (default: ask at a terminal, else keep). */
+  onFailure?: string;
   dryRun?: boolean;
   output?: string;
   detailedExitcode?: boolean;
@@ -26,13 +30,24 @@ export interface RunOptions {
   k?: string;
 }
 
-interface Prepared {
+export interface Prepared {
   catalog: Catalog;
   conn: Connection;
   deps: AgentDeps;
+  /** This invocation's run id: every write it makes is audited under it (`bai-agent undo RUN_ID`). */
+  runId: string;
+  /** The audit entries of this run's writes, as written to the log. */
+  written: AuditEntry[];
+  /** The same dependencies, auditing under another run id (an undo run). */
+  depsForRun(runId: string, written: AuditEntry[]): AgentDeps;
 }
 
-async function prepare(ctx: CommandContext, opts: RunOptions, forApply = false): Promise<Prepared> {
+/** A short id for one invocation's writes (hex; a unique prefix is enough to name it). */
+export function newRunId(): string {
+  return randomBytes(5).toString('hex');
+}
+
+export async function prepare(ctx: CommandContext, opts: RunOptions, forApply = false): Promise<Prepared> {
   const catalog = await loadCommandCatalog(ctx);
   const conn = await connect(ctx, catalog);
   try {
@@ -42,9 +57,17 @@ async function prepare(ctx: CommandContext, opts: RunOptions, forApply = false):
     const k = opts.k ? Number(opts.k) : 8;
     if (!Number.isInteger(k) || k < 1 || k > 50) throw new BaiError('--k must be an integer between 1 and 50', 'bad_input');
     const makeProposer = await buildProposerFactory(ctx, conn);
+    if (opts.onFailure !== undefined && opts.onFailure !== 'undo' && opts.onFailure !== 'keep') throw new BaiError('--on-failure must be undo or keep', 'bad_input');
     const waitTimeoutSeconds = opts.waitTimeout ? Number(opts.waitTimeout) : undefined;
     if (waitTimeoutSeconds !== undefined && !(waitTimeoutSeconds > 0)) throw new BaiError('--wait-timeout must be a positive number of seconds', 'bad_input');
     const audit = fileAuditSink(auditLogPath(), (m) => ctx.out.warn(m));
+    const auditUnder = (runId: string, written: AuditEntry[]) => (entry: AuditEntry) => {
+      const e = { ...entry, runId, endpoint: conn.endpointLabel };
+      written.push(e);
+      audit(e);
+    };
+    const runId = newRunId();
+    const written: AuditEntry[] = [];
     const deps: AgentDeps = {
       catalog,
       retrieve: (q) => index?.search(q, { k }) ?? [],
@@ -60,10 +83,10 @@ async function prepare(ctx: CommandContext, opts: RunOptions, forApply = false):
         const line = renderProgress(e);
         if (line) ctx.out.progress(line);
       },
-      audit: (entry) => audit({ ...entry, endpoint: conn.endpointLabel }),
+      audit: auditUnder(runId, written),
       ...(waitTimeoutSeconds ? { waitTimeoutSeconds } : {}),
     };
-    return { catalog, conn, deps };
+    return { catalog, conn, deps, runId, written, depsForRun: (id, into) => ({ ...deps, audit: auditUnder(id, into) }) };
   } catch (err) {
     await conn.close();
     throw err;
@@ -71,14 +94,14 @@ async function prepare(ctx: CommandContext, opts: RunOptions, forApply = false):
 }
 
 /** Ask at the terminal; without one (CI, pipes) nobody can approve, so nothing is written. */
-function approver(ctx: CommandContext): (req: ConfirmRequest) => Promise<Decision> {
+export function approver(ctx: CommandContext): (req: ConfirmRequest) => Promise<Decision> {
   return async (req) => {
     if (ctx.out.json) return 'unavailable'; // --json is for scripts: a prompt would corrupt stdout
     return askTerminal(req);
   };
 }
 
-function exitCodeFor(state: AgentStateT, opts: RunOptions): number {
+export function exitCodeFor(state: AgentStateT, opts: RunOptions): number {
   const plan = state.plan;
   if (!plan) return ExitCode.INTERNAL;
   if (plan.outcome === 'refused') return ExitCode.REFUSED;
@@ -91,7 +114,7 @@ function exitCodeFor(state: AgentStateT, opts: RunOptions): number {
   return ExitCode.OK;
 }
 
-function outcomeWord(state: AgentStateT, code: number): string {
+export function outcomeWord(state: AgentStateT, code: number): string {
   const plan = state.plan;
   if (plan?.outcome === 'refused') return 'refused';
   if (plan?.outcome === 'needs_clarification') return 'needs_clarification';
@@ -106,7 +129,11 @@ function outcomeWord(state: AgentStateT, code: number): string {
   }
 }
 
-function finish(ctx: CommandContext, state: AgentStateT, opts: RunOptions): number {
+/**
+ * Report a finished run and return its exit code. `run` adds the run id (when something was
+ * written) and what the undo offered after a failed step did; `extra` goes into the JSON document.
+ */
+export function finish(ctx: CommandContext, state: AgentStateT, opts: RunOptions, run?: { id: string; wrote: boolean; extra?: Record<string, unknown> }): number {
   const code = exitCodeFor(state, opts);
   const outcome = outcomeWord(state, code);
   const plan = state.plan!;
@@ -115,6 +142,8 @@ function finish(ctx: CommandContext, state: AgentStateT, opts: RunOptions): numb
       ok: code === ExitCode.OK || code === ExitCode.PLAN_HAS_WRITES,
       exitCode: code,
       outcome,
+      ...(run?.wrote ? { runId: run.id } : {}),
+      ...run?.extra,
       ...(plan.question ? { question: plan.question } : {}),
       ...(plan.refusal ? { refusal: plan.refusal } : {}),
       plan,
@@ -156,6 +185,9 @@ function finish(ctx: CommandContext, state: AgentStateT, opts: RunOptions): numb
     case 'execution_failed':
       ctx.out.error(`execution failed: ${state.execution?.error ?? 'unknown error'}`);
       break;
+    case 'executed':
+      if (run?.wrote && !plan.undoOf) ctx.out.info(`run ${run.id} (undo it with: bai-agent undo ${run.id})`);
+      break;
     case 'planned':
       if (state.mode === 'plan' && !state.execution) {
         // reads ran during planning: show what they returned
@@ -182,12 +214,13 @@ export async function run(ctx: CommandContext, requestWords: string[] | string, 
   // LangGraph is the largest import of a run: start loading it now, alongside the spec and connection
   const graphModule = import('../../agent/graph.js');
   graphModule.catch(() => undefined); // a load failure is reported where it is awaited
-  const { conn, deps } = await prepare(ctx, opts);
+  const prepared = await prepare(ctx, opts);
+  const { conn, deps } = prepared;
   try {
     const { runAgent } = await graphModule;
     const state = await runAgent(deps, { request, mode: opts.dryRun ? 'plan' : 'run', autoApprove: Boolean(opts.yes ?? ctx.globals.yes) }, approver(ctx));
     if (opts.output && state.plan) await writePlanFile(opts.output, state.plan);
-    return finish(ctx, state, opts);
+    return await finishRun(ctx, prepared, state, opts);
   } finally {
     await conn.close();
   }
@@ -241,14 +274,31 @@ export async function applyDocument(ctx: CommandContext, planDoc: PlanDocument, 
   if (planDoc.outcome !== 'planned') {
     throw new BaiError(`${source} has outcome "${planDoc.outcome}": there is nothing to apply`, 'bad_input');
   }
-  const { catalog, conn, deps } = await prepare(ctx, opts, true);
+  const prepared = await prepare(ctx, opts, true);
+  const { catalog, conn, deps } = prepared;
   try {
     // refuse if the spec or a grounded entity changed; re-evaluate the policy of every step
     const checked = await revalidatePlan(planDoc, { catalog, api: conn.client, policy: deps.policy, endpoint: conn.endpointLabel });
     const { runAgent } = await import('../../agent/graph.js');
     const state = await runAgent(deps, { request: checked.request, mode: 'run', autoApprove: Boolean(opts.yes ?? ctx.globals.yes), plan: checked }, approver(ctx));
-    return finish(ctx, state, opts);
+    return await finishRun(ctx, prepared, state, opts);
   } finally {
     await conn.close();
   }
+}
+
+/**
+ * The end of a run that may have written: when a step failed after others succeeded, offer to undo
+ * those (a saga; ./undo.ts), then report. The exit code stays the failed run's.
+ */
+async function finishRun(ctx: CommandContext, prepared: Prepared, state: AgentStateT, opts: RunOptions): Promise<number> {
+  const wrote = prepared.written.some((e) => e.outcome === 'ok' || e.outcome === 'recovered');
+  const run = { id: prepared.runId, wrote };
+  if (!(state.execution && !state.execution.ok && wrote && state.plan)) return finish(ctx, state, opts, run);
+  const { undoAfterFailure } = await import('./undo.js');
+  if (ctx.out.json) return finish(ctx, state, opts, { ...run, extra: { afterFailure: await undoAfterFailure(ctx, prepared, state, opts) } });
+  // at a terminal the failure is reported first, then the undo is offered
+  const code = finish(ctx, state, opts, run);
+  await undoAfterFailure(ctx, prepared, state, opts);
+  return code;
 }
