@@ -163,7 +163,7 @@ const trashCreatedFolder = (field: 'name' | 'target_name', what: string): Rule =
     return compensate(
       `move ${what} ${name} to the trash bin`,
       [call('folders.delete_by_name', `move ${what} ${name} to the trash bin`, { pathParams: { name }, target: { kind: 'folder', id: self(step, 'id') } })],
-      `${what} ${name} stays in the trash bin (delete it from there to remove it for good)`,
+      `${what} ${name} stays in the trash bin`,
     );
   },
 });
@@ -598,5 +598,5 @@ function byIdBody(operationId: string, body: unknown): unknown {
 /** One line for the preview under a write step. */
 export function undoLine(undo: StepUndo): string {
   if (undo.kind === 'irreversible') return `cannot be undone: ${undo.reason}`;
-  return `undo: ${undo.summary}${undo.leaves ? ` (${undo.leaves})` : ''}`;
+  return `undo: ${undo.summary}${undo.leaves ? `; afterwards ${undo.leaves}` : ''}`;
 }

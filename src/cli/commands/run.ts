@@ -294,7 +294,9 @@ export async function applyDocument(ctx: CommandContext, planDoc: PlanDocument, 
 async function finishRun(ctx: CommandContext, prepared: Prepared, state: AgentStateT, opts: RunOptions): Promise<number> {
   const wrote = prepared.written.some((e) => e.outcome === 'ok' || e.outcome === 'recovered');
   const run = { id: prepared.runId, wrote };
-  if (!(state.execution && !state.execution.ok && wrote && state.plan)) return finish(ctx, state, opts, run);
+  // the run stopped part-way (a step failed, or its replan asked or refused) after writing something
+  const stoppedPartway = wrote && state.mode === 'run' && !state.execution?.ok && state.plan !== undefined;
+  if (!stoppedPartway) return finish(ctx, state, opts, run);
   const { undoAfterFailure } = await import('./undo.js');
   if (ctx.out.json) return finish(ctx, state, opts, { ...run, extra: { afterFailure: await undoAfterFailure(ctx, prepared, state, opts) } });
   // at a terminal the failure is reported first, then the undo is offered

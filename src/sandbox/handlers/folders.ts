@@ -1,7 +1,8 @@
 /**
  * Virtual folders (facts §5): create/list/info by name or UUID, delete = move to the trash bin
  * (`delete-pending`, restorable), permanent deletes, files (list, mkdir, rename, move, delete,
- * upload/download tickets), invitations for user folders, share/unshare for project folders.
+ * upload/download tickets), invitations for user folders, share/unshare for project folders,
+ * and who a folder is shared with.
  */
 import { badParams, forbidden, Problem } from '../problem.js';
 import type { Folder, FileEntry } from '../world.js';
@@ -132,7 +133,8 @@ function mkdir(ctx: HandlerContext) {
   return json(201, { results });
 }
 
-function move(f: Folder, from: string, to: string, now: number): void {
+/** A move or rename keeps each entry's times, as rename(2) on the storage volume does. */
+function move(f: Folder, from: string, to: string): void {
   if (!f.files[from]) throw new Problem(404, 'object-not-found', `No such file or directory in "${f.name}": ${from}`, undefined, 'No such file or directory.');
   if (f.files[to]) throw badParams(`"${to}" already exists`);
   requireDir(f, parentOf(to));
@@ -140,7 +142,7 @@ function move(f: Folder, from: string, to: string, now: number): void {
     if (p === from || p.startsWith(`${from}/`)) {
       const entry = f.files[p]!;
       delete f.files[p];
-      f.files[to + p.slice(from.length)] = { ...entry, modified: new Date(now).toISOString() };
+      f.files[to + p.slice(from.length)] = entry;
     }
   }
 }
@@ -401,7 +403,7 @@ export const folderHandlers: HandlerTable = {
     const target = cleanPath(b.target_path, 'target_path');
     const newName = String(b.new_name ?? '');
     if (!newName || newName.includes('/')) throw badParams('new_name: a plain name without "/" is required');
-    move(f, target, parentOf(target) ? `${parentOf(target)}/${newName}` : newName, ctx.now);
+    move(f, target, parentOf(target) ? `${parentOf(target)}/${newName}` : newName);
     return json(200, {});
   },
   'folders.move_file': (ctx) => {
@@ -411,7 +413,7 @@ export const folderHandlers: HandlerTable = {
     const src = cleanPath(b.src, 'src');
     let dst = cleanPath(b.dst, 'dst');
     if (f.files[dst]?.type === 'DIRECTORY') dst = `${dst}/${baseName(src)}`;
-    move(f, src, dst, ctx.now);
+    move(f, src, dst);
     return json(200, {});
   },
   'folders.delete_files': deleteFiles,
@@ -489,6 +491,26 @@ export const folderHandlers: HandlerTable = {
     if (!inv) throw new Problem(404, 'object-not-found', `No such invitation: ${id}`, undefined, 'No such invitation.');
     inv.state = inv.inviteeEmail === ctx.caller.user.email ? 'rejected' : 'canceled';
     return json(200, {});
+  },
+  // who has access to which folder through a share or an accepted invitation (upstream `VFolderSharedInfoDTO`)
+  'folders.list_shared_vfolders': (ctx) => {
+    const ref = ctx.query.get('vfolder_id');
+    const folders = ref ? [requireFolder(ctx, ref, { anyStatus: true })] : ctx.world.folders.filter((f) => f.status !== 'delete-complete' && isOwner(ctx, f));
+    const shared = folders.flatMap((f) =>
+      f.sharedWith.map((s) => {
+        const u = ctx.world.users.find((x) => x.email === s.email);
+        return {
+          vfolder_id: f.id,
+          vfolder_name: f.name,
+          status: f.status,
+          owner: f.projectId ?? ctx.world.users.find((x) => x.email === f.ownerEmail)?.uuid ?? '',
+          type: f.projectId ? 'project' : 'user',
+          shared_to: { uuid: u?.uuid ?? '', email: s.email },
+          perm: s.permission,
+        };
+      }),
+    );
+    return json(200, { shared });
   },
   'folders.share': (ctx) => share(ctx, true),
   'folders.unshare': (ctx) => share(ctx, false),
