@@ -65,6 +65,8 @@ export interface AuditEntry {
   runId?: string;
   /** For the writes of a compensating plan: the run it undoes. */
   undoOf?: string;
+  /** Set by the front end: the manager it wrote to (URL without credentials, or `sandbox`). */
+  endpoint?: string;
 }
 
 export interface StepResult {

@@ -135,9 +135,11 @@ function registerCommands(program: Command): void {
     .action(lazy(async () => (await import('./commands/run.js')).run as Action));
 
   program
-    .command('plan <request...>')
+    .command('plan [request...]')
     .description('plan and preview only (read calls run, nothing is written); save it with -o for apply')
     .option('-o, --output <file>', 'save the plan document (JSON) to this file')
+    .option('--requests <file>', 'plan every request of FILE (one per line, # comments) as one plan')
+    .option('--format <text|markdown>', 'markdown: print the plan on stdout for a pull-request comment')
     .option('--detailed-exitcode', 'exit 10 when the plan has writes, 0 when it has none')
     .option('--k <n>', 'how many operations retrieval offers the planner', '8')
     .action(lazy(async () => (await import('./commands/run.js')).plan as Action));

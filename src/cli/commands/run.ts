@@ -9,6 +9,7 @@ import type { Catalog } from '../../spec/types.js';
 import type { CommandContext } from '../main.js';
 import { connect, loadCommandCatalog, plannerDefaults, type Connection } from '../connect.js';
 import { renderExecution, renderPlan, renderProgress } from '../render.js';
+import { renderMarkdown } from '../markdown.js';
 import { askTerminal } from '../approve.js';
 import type { AgentDeps, AgentStateT, ConfirmRequest, Decision } from '../../agent/graph.js';
 import type { AuditEntry } from '../../agent/execute.js';
@@ -21,6 +22,10 @@ import { unrequestedWrites } from '../../agent/intent-gate.js';
 
 export interface RunOptions {
   yes?: boolean;
+  /** `plan` only: `text` (the preview on stderr, the default) or `markdown` (on stdout, for a PR comment). */
+  format?: string;
+  /** `plan` only: a file of requests, one per line, planned as one plan document. */
+  requests?: string;
   /** After a failed step: undo the steps that succeeded, or keep them (default: ask at a terminal, else keep). */
   onFailure?: string;
   dryRun?: boolean;
@@ -77,7 +82,7 @@ export async function prepare(ctx: CommandContext, opts: RunOptions, forApply = 
       defaults: plannerDefaults(conn.config),
       endpoint: conn.endpointLabel,
       preview: (plan, info) => {
-        if (!ctx.out.json) ctx.out.info(renderPlan(plan, info));
+        if (!ctx.out.json && opts.format !== 'markdown') ctx.out.info(renderPlan(plan, info));
       },
       progress: (e) => {
         const line = renderProgress(e);
@@ -101,7 +106,10 @@ export function approver(ctx: CommandContext): (req: ConfirmRequest) => Promise<
   };
 }
 
-export function exitCodeFor(state: AgentStateT, opts: RunOptions): number {
+/** What a report needs of a finished run (the agent's state, or a plan made from a requests file). */
+export type RunState = Pick<AgentStateT, 'plan' | 'mode' | 'decision' | 'execution' | 'history'>;
+
+export function exitCodeFor(state: RunState, opts: RunOptions): number {
   const plan = state.plan;
   if (!plan) return ExitCode.INTERNAL;
   if (plan.outcome === 'refused') return ExitCode.REFUSED;
@@ -114,7 +122,7 @@ export function exitCodeFor(state: AgentStateT, opts: RunOptions): number {
   return ExitCode.OK;
 }
 
-export function outcomeWord(state: AgentStateT, code: number): string {
+export function outcomeWord(state: RunState, code: number): string {
   const plan = state.plan;
   if (plan?.outcome === 'refused') return 'refused';
   if (plan?.outcome === 'needs_clarification') return 'needs_clarification';
@@ -133,7 +141,7 @@ export function outcomeWord(state: AgentStateT, code: number): string {
  * Report a finished run and return its exit code. `run` adds the run id (when something was
  * written) and what the undo offered after a failed step did; `extra` goes into the JSON document.
  */
-export function finish(ctx: CommandContext, state: AgentStateT, opts: RunOptions, run?: { id: string; wrote: boolean; extra?: Record<string, unknown> }): number {
+export function finish(ctx: CommandContext, state: RunState, opts: RunOptions, run?: { id: string; wrote: boolean; extra?: Record<string, unknown> }): number {
   const code = exitCodeFor(state, opts);
   const outcome = outcomeWord(state, code);
   const plan = state.plan!;
@@ -159,6 +167,11 @@ export function finish(ctx: CommandContext, state: AgentStateT, opts: RunOptions
           }
         : {}),
     });
+    return code;
+  }
+  if (opts.format === 'markdown' && state.mode === 'plan') {
+    // for a pull-request comment: the whole plan, its question or refusal included, and nothing else
+    ctx.out.print(renderMarkdown(plan));
     return code;
   }
   if (state.execution) {
@@ -226,9 +239,49 @@ export async function run(ctx: CommandContext, requestWords: string[] | string, 
   }
 }
 
-/** `bai-agent plan "<request>" [-o FILE] [--detailed-exitcode]`: preview only. */
-export async function plan(ctx: CommandContext, requestWords: string[] | string, opts: RunOptions): Promise<number> {
-  return run(ctx, requestWords, { ...opts, dryRun: true, yes: false });
+/** `bai-agent plan "<request>" | --requests FILE [-o FILE] [--format markdown] [--detailed-exitcode]`: preview only. */
+export async function plan(ctx: CommandContext, requestWords: string[] | string | undefined, opts: RunOptions): Promise<number> {
+  if (opts.format !== undefined && opts.format !== 'text' && opts.format !== 'markdown') throw new BaiError('--format must be text or markdown', 'bad_input');
+  if (opts.format === 'markdown' && ctx.out.json) throw new BaiError('--format markdown and --json both choose what stdout carries: pick one', 'bad_input');
+  const words = Array.isArray(requestWords) ? requestWords.join(' ') : (requestWords ?? '');
+  if (opts.requests) {
+    if (words.trim()) throw new BaiError('give either a request or --requests FILE, not both', 'bad_input');
+    return planRequestsFile(ctx, opts.requests, { ...opts, dryRun: true, yes: false });
+  }
+  return run(ctx, words, { ...opts, dryRun: true, yes: false });
+}
+
+/** Plan every request of a file (one per line) as one plan document (src/planner/batch.ts). */
+async function planRequestsFile(ctx: CommandContext, file: string, opts: RunOptions): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BaiError(`cannot read the requests file ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 'bad_input');
+  }
+  const { parseRequestsFile, planRequests } = await import('../../planner/batch.js');
+  const requests = parseRequestsFile(text, `requests file ${file}`);
+  const { conn, deps } = await prepare(ctx, opts);
+  try {
+    const { WorldView } = await import('../../planner/world.js');
+    const world = new WorldView(conn.client);
+    const { plan } = await planRequests(requests, {
+      catalog: deps.catalog,
+      retrieve: deps.retrieve,
+      api: conn.client,
+      world,
+      makeProposer: () => deps.makeProposer(world),
+      defaults: deps.defaults,
+      policy: deps.policy,
+      endpoint: deps.endpoint,
+    });
+    deps.preview?.(plan, { attempt: 1 });
+    if (opts.output) await writePlanFile(opts.output, plan);
+    return finish(ctx, { plan, mode: 'plan', history: [], decision: undefined, execution: undefined }, opts);
+  } finally {
+    await conn.close();
+  }
 }
 
 /** Validate a plan document (parsed JSON from a file, an MCP client or the web page). */
