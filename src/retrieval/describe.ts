@@ -2,10 +2,11 @@
  * Describe an operation for people (`ops show`, `ask`): its parameters, its body fields
  * flattened to dotted names with types, defaults and enums (`$ref`s followed), and an example
  * request — the curated spec's `x-bai-examples` when present, else one synthesised from the
- * required fields.
+ * required fields — and the official client's command and SDK call that do the same.
  */
 import { derefShallow } from '../spec/compact.js';
 import type { Catalog, JsonSchema, Operation, OperationExample } from '../spec/types.js';
+import { clientTermsFor, type ClientTerms } from './client-terms.js';
 
 export interface FieldRow {
   /** Dotted name: `config.resources`, `mounts[]`, `environ.<key>`. */
@@ -44,6 +45,8 @@ export interface OperationDescription {
   parameters: ParameterRow[];
   body?: { required: boolean; schema?: string; fields: FieldRow[] };
   example: ExampleRequest;
+  /** The official client's command and SDK call for it (specs/domain/client-commands.yaml). */
+  client?: ClientTerms;
 }
 
 const MAX_DEPTH = 4;
@@ -140,6 +143,8 @@ export function describeOperation(op: Operation, catalog: Catalog): OperationDes
     const name = schemaName(op.requestBody);
     out.body = { required: op.requestBodyRequired, ...(name ? { schema: name } : {}), fields: flattenFields(op.requestBody, catalog) };
   }
+  const client = clientTermsFor(op.operationId);
+  if (client) out.client = client;
   return out;
 }
 

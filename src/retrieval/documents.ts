@@ -1,6 +1,6 @@
 /**
  * One search document per operation: the words of its operationId, path, summary, description,
- * tags, parameter and body field names, already turned into terms (text.ts) so that the index
+ * tags, parameter and body field names, the official client's names for it, already turned into terms (text.ts) so that the index
  * and the query analyser agree exactly.
  */
 import type { Catalog, JsonSchema, Operation } from '../spec/types.js';
@@ -19,6 +19,10 @@ export const FIELD_BOOSTS = {
   name: 3,
   summary: 2,
   details: 0.55,
+  /** the official client's command and SDK names (`backend.ai vfolder clone`, `ComputeSession.get_logs`) */
+  client: 1.5,
+  /** the client's commands that do the same through another route */
+  clientVia: 0.8,
 } as const;
 export type FieldName = keyof typeof FIELD_BOOSTS;
 export const FIELDS = Object.keys(FIELD_BOOSTS) as FieldName[];
@@ -63,6 +67,8 @@ export function operationDocument(id: number, op: Operation, catalog: Catalog, d
     name: name.join(' '),
     summary: summaryTerms.join(' '),
     details: unique([...fields, ...description]).join(' '),
+    client: unique(t(domain.clientText?.get(op.operationId)?.own ?? '')).join(' '),
+    clientVia: unique(t(domain.clientText?.get(op.operationId)?.via ?? '')).join(' '),
   };
 }
 

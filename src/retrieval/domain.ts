@@ -6,7 +6,9 @@
  * Validation is hand-written rather than zod: this runs on every CLI start and zod's import
  * alone costs more than the whole retrieval path.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { clientIndexText, loadClientCommands } from './client-terms.js';
 import { loadDataFile } from '../spec/data-file.js';
 import { bundledSpecsDir } from '../paths.js';
 import { BaiError } from '../errors.js';
@@ -182,6 +184,8 @@ export interface RetrievalDomain {
   privilegeFactors: { admin: number; superadmin: number; deprecated: number };
   /** Multipliers by path/operationId (e.g. UUID-addressed routes slightly below name-addressed ones). */
   operationPriors: OperationPrior[];
+  /** operationId → the official client's command and SDK names for it (./client-terms.ts), indexed as words. */
+  clientText?: ReadonlyMap<string, { own: string; via: string }>;
 }
 
 const DEFAULT_SYNONYM_WEIGHT = 0.5;
@@ -196,7 +200,11 @@ export function bundledSynonymsPath(): string {
 /** Load and compile the synonyms data file (default: the bundled one). */
 export function loadRetrievalDomain(path: string = bundledSynonymsPath()): RetrievalDomain {
   const file = loadDataFile<unknown>(path);
-  return compileRetrievalDomain(validateDomainData(file.data, path), file.sha256);
+  const domain = compileRetrievalDomain(validateDomainData(file.data, path), file.sha256);
+  // the client's names are retrieval data too: both files key the index cache
+  const client = loadClientCommands();
+  const clientText = new Map([...client.operations].map(([id, t]) => [id, clientIndexText(t)]));
+  return { ...domain, clientText, sha256: createHash('sha256').update(`${file.sha256}:${client.sha256}`).digest('hex') };
 }
 
 export function compileRetrievalDomain(data: RetrievalDomainData, sha256: string): RetrievalDomain {

@@ -30,7 +30,7 @@ export type { RetrievalDomain } from './domain.js';
 export type { RetrievedOperation } from '../planner/types.js';
 
 /** Bump when documents, tokenisation or the cache layout change: old caches become misses. */
-export const INDEX_FORMAT = 6;
+export const INDEX_FORMAT = 7;
 
 export interface SearchOptions {
   /** How many operations to return (default 8). */

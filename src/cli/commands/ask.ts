@@ -6,6 +6,7 @@
  */
 import { ExitCode } from '../../errors.js';
 import { describeOperation, formatExample, type OperationDescription } from '../../retrieval/describe.js';
+import { clientTermsLines } from '../../retrieval/client-terms.js';
 import type { Catalog, Operation } from '../../spec/types.js';
 import type { CommandContext } from '../main.js';
 import { connect, type Connection } from '../connect.js';
@@ -115,6 +116,12 @@ function renderAnswered(op: AnsweredOperation, rank: number): string {
   }
   lines.push('   example:');
   lines.push(pad(formatExample(op.example), 5));
+  // what the official client calls it (the source files are in `ops show`)
+  const client = clientTermsLines(op.client).filter((l) => !l.trim().startsWith('src/'));
+  if (client.length) {
+    lines.push('   in the Backend.AI client:');
+    lines.push(pad(client.join('\n'), 5));
+  }
   return lines.join('\n');
 }
 

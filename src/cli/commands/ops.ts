@@ -6,6 +6,10 @@ import { BaiError, ExitCode } from '../../errors.js';
 import type { Catalog } from '../../spec/types.js';
 import type { OperationIndex, RetrievedOperation } from '../../retrieval/index.js';
 import { describeOperation, formatExample, type FieldRow, type OperationDescription } from '../../retrieval/describe.js';
+import { clientTermsLines } from '../../retrieval/client-terms.js';
+
+/** The client source the command names were read from (specs/domain/client-commands.yaml). */
+export const CLIENT_SOURCE = 'lablup/backend.ai c0032c472e';
 import type { CommandContext } from '../main.js';
 import { loadCommandCatalog } from '../connect.js';
 
@@ -174,6 +178,8 @@ export function renderDescription(d: OperationDescription): string {
   lines.push('', `Example request${d.example.source === 'synthesised' ? ' (required fields only)' : ''}`);
   if (d.example.summary) lines.push(`  # ${d.example.summary}`);
   lines.push(indent(formatExample(d.example)));
+  const client = clientTermsLines(d.client);
+  if (client.length) lines.push('', `In the Backend.AI client (${CLIENT_SOURCE})`, indent(client.join('\n')));
   return lines.join('\n');
 }
 
