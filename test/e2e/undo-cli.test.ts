@@ -59,6 +59,11 @@ describe('bai-agent undo', () => {
     expect(stale.doc.error.message).toMatch(/changed since.*renamed to tools2/);
     expect(await folderNames()).toHaveProperty('tools2');
 
+    // an undo is a plan like any other: the policy applies
+    const denied = await cli('--policy', 'readonly', '--yes', 'undo');
+    expect(denied.code).toBe(3);
+    expect(denied.doc.error.message).toMatch(/cannot undo run .*rename_vfolder/);
+
     // the default is the last run; without --yes or a terminal nothing is written
     const unconfirmed = await cli('undo');
     expect(unconfirmed.code).toBe(6);
