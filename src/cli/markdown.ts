@@ -107,6 +107,8 @@ export function renderMarkdown(plan: PlanDocument): string {
     lines.push('Nothing to do.');
     lines.push('');
   }
+  for (const sug of plan.suggestions ?? []) lines.push(`To do it rather than ask: ${code(`bai-agent ${JSON.stringify(sug)}`)}`, '');
+  if (plan.notUnderstood?.length) lines.push(`**Not understood** (nothing was planned from these words): ${plan.notUnderstood.map((w) => code(w)).join(', ')}`, '');
   if (plan.assumptions.length > 0) {
     lines.push('**Assumptions**');
     lines.push('');

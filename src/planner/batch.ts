@@ -66,6 +66,7 @@ export async function planRequests(requests: string[], opts: PlanRequestsOptions
     const grounding = [...(combined?.grounding ?? [])];
     for (const e of plan.grounding) if (!grounding.some((g) => g.kind === e.kind && g.name === e.name && g.source === e.source)) grounding.push(e);
     const line = requests.length > 1 ? `request ${i + 1} ("${plan.request}"): ` : '';
+    const previous = combined;
     combined = {
       ...plan,
       request: served.map((r) => r.request).join('\n'),
@@ -76,6 +77,12 @@ export async function planRequests(requests: string[], opts: PlanRequestsOptions
       ...(plan.refusal ? { refusal: `${line}${plan.refusal}` } : {}),
       requests: served.map((r) => ({ ...r })),
     };
+    // what earlier lines left unread or only suggested stays in the document
+    for (const key of ['notUnderstood', 'suggestions'] as const) {
+      const all = [...(previous?.[key] ?? []), ...(plan[key] ?? [])];
+      if (all.length > 0) combined[key] = [...new Set(all)];
+      else delete combined[key];
+    }
     accepted = now;
     if (plan.outcome !== 'planned') break;
   }
