@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { BaiError } from '../errors.js';
 import { PlanChecker, type PolicyGate } from '../planner/check.js';
 import { PLAN_VERSION, StepUndo, type GroundedEntity, type PlanDocument, type PlanStep, type UndoCall } from '../planner/plan.js';
-import { dashedUuid, withUndo } from '../planner/undo.js';
+import { withUndo } from '../planner/undo.js';
 import type { AcceptedStep, CallCandidate } from '../planner/types.js';
 import { WorldView, type ApiCaller } from '../planner/world.js';
 import { validatorFor } from '../spec/validator.js';
@@ -444,4 +444,3 @@ export function runFromEntries(runId: string, request: string, endpoint: string,
   };
 }
 
-export { dashedUuid };

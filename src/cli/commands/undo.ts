@@ -27,7 +27,7 @@ export async function run(ctx: CommandContext, runId: string | undefined, opts: 
   try {
     const { plan, notes } = await buildUndoPlan(target, undoDeps(prepared));
     if (!ctx.out.json) ctx.out.info(`Undo run ${target.runId} (${target.time}): "${target.request}"`);
-    return await runUndo(ctx, prepared, target, plan, notes, { ...opts, yes: Boolean(opts.yes ?? ctx.globals.yes) }, 'command');
+    return await runUndo(ctx, prepared, target, plan, notes, { ...opts, yes: Boolean(opts.yes ?? ctx.globals.yes) });
   } finally {
     await prepared.conn.close();
   }
@@ -39,7 +39,8 @@ function undoDeps(p: Prepared) {
 
 /** What the undo offered after a failed step did, for the run's JSON document. */
 export interface AfterFailure {
-  outcome: 'kept' | 'nothing_to_undo' | 'refused' | string;
+  /** `kept`, `nothing_to_undo`, `refused` (could not be built), or the undo run's outcome (`executed`, `declined`, …). */
+  outcome: string;
   runId?: string;
   notes?: string[];
   error?: string;
@@ -72,13 +73,13 @@ export async function undoAfterFailure(ctx: CommandContext, prepared: Prepared, 
   if (!ctx.out.json) ctx.out.info(`\nStep ${state.execution?.failedStep ?? '?'} failed. Undo the ${succeeded.length === 1 ? 'write' : `${succeeded.length} writes`} that succeeded before it?`);
   // at a terminal the person is asked (their --yes approved the plan, not its undo)
   const autoApprove = mode === 'undo' && Boolean(opts.yes ?? ctx.globals.yes);
-  const result = await runUndoQuietly(ctx, prepared, failedRun, built.plan, built.notes, autoApprove);
+  const result = await runUndoQuietly(ctx, prepared, built.plan, built.notes, autoApprove);
   if (result.outcome === 'declined' || result.outcome === 'confirmation_required') ctx.out.info(hint);
   return result;
 }
 
 /** Run an undo plan inside another run's report: its JSON goes into that run's document. */
-async function runUndoQuietly(ctx: CommandContext, prepared: Prepared, target: RunRecord, plan: PlanDocument | undefined, notes: string[], autoApprove: boolean): Promise<AfterFailure> {
+async function runUndoQuietly(ctx: CommandContext, prepared: Prepared, plan: PlanDocument | undefined, notes: string[], autoApprove: boolean): Promise<AfterFailure> {
   printNotes(ctx, notes);
   if (!plan) {
     if (!ctx.out.json) ctx.out.info('Nothing to undo.');
@@ -99,7 +100,7 @@ async function runUndoQuietly(ctx: CommandContext, prepared: Prepared, target: R
   };
 }
 
-async function runUndo(ctx: CommandContext, prepared: Prepared, target: RunRecord, plan: PlanDocument | undefined, notes: string[], opts: RunOptions, _from: 'command'): Promise<number> {
+async function runUndo(ctx: CommandContext, prepared: Prepared, target: RunRecord, plan: PlanDocument | undefined, notes: string[], opts: RunOptions): Promise<number> {
   if (!plan) {
     if (ctx.out.json) ctx.out.emitJson({ ok: true, exitCode: ExitCode.OK, outcome: 'nothing_to_undo', undoOf: target.runId, notes });
     else {
