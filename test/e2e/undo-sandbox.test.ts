@@ -66,9 +66,9 @@ function view(w: SandboxWorld) {
 }
 type View = ReturnType<typeof view>;
 
-async function fresh(): Promise<{ deps: AgentDeps; sb: SandboxHandle; c: Connection }> {
+async function fresh(as: 'user' | 'admin' = 'user'): Promise<{ deps: AgentDeps; sb: SandboxHandle; c: Connection }> {
   sandbox = await startSandbox({ catalog, port: 0, clock: 'fast' });
-  const { accessKey, secretKey } = sandbox.credentials.user;
+  const { accessKey, secretKey } = sandbox.credentials[as];
   conn = await connect({ globals: { endpoint: sandbox.url, accessKey, secretKey }, out: new Output({ quiet: true, stderr: new PassThrough() }) }, catalog);
   const defaults = plannerDefaults(conn.config);
   const deps: AgentDeps = {
@@ -76,7 +76,7 @@ async function fresh(): Promise<{ deps: AgentDeps; sb: SandboxHandle; c: Connect
     retrieve: (q) => index.search(q, { k: 8 }),
     api: conn.client,
     makeProposer: (world) => new OfflineProposer({ world, defaults }),
-    // share is an admin route upstream; the sandbox lets the user do it, and the policy is not under test here
+    // share is an admin route (facts §15.5): that case runs as the sandbox's admin; the policy is not under test here
     policy: await loadPolicyGate({ globals: { policy: 'default', allowAdmin: true } }),
     defaults,
     endpoint: conn.endpointLabel,
@@ -119,6 +119,8 @@ interface Case {
   request: string;
   /** done before the "before" snapshot, through the API */
   setup?: (c: Connection, deps: AgentDeps) => Promise<void>;
+  /** whose keypair: direct share and project folders are an admin's (facts §15.4, §15.5) */
+  as?: 'user' | 'admin';
   /** the plan applied instead of the planner's own (another route for the same change) */
   edit?: (plan: PlanDocument) => PlanDocument;
   /** the world after the undo, from the world before and after applying; undefined: equal to before */
@@ -196,6 +198,7 @@ const CASES: Case[] = [
   {
     op: 'folders.share',
     request: 'share the proj-data folder with colleague@sandbox.local',
+    as: 'admin',
     // a project folder: shared directly, not by invitation
     setup: async (c) => void (await api(c, 'folders.create', { body: { name: 'proj-data', group: 'cccccccc-0000-4000-8000-000000000001' } })),
   },
@@ -218,7 +221,7 @@ const CASES: Case[] = [
 describe('apply → undo on the sandbox', () => {
   for (const c of CASES) {
     it(`${c.op}: "${c.request}"`, async () => {
-      const { deps, sb, c: connection } = await fresh();
+      const { deps, sb, c: connection } = await fresh(c.as);
       await c.setup?.(connection, deps);
       const before = view(sb.world());
       const { plan, written } = await apply(deps, c.request, c.edit);
