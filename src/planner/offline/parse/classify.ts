@@ -20,7 +20,7 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['leave', V('\\bleave\\b')],
   ['scale', V('\\b(?:scale|resize)\\b')],
   ['move', V('\\b(?:move|mv)\\b')],
-  ['destroy', V('\\b(?:terminating|killing|stopping|shutting\\s+down|terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt|decommission|retire|knock\\s+out|take\\s+out|bring\\s+down)\\b')],
+  ['destroy', V('\\b(?:make\\s+(?:\\S+\\s+){1,6}?(?:go\\s+away|disappear|vanish)|turn(?:ing)?\\s+(?:\\S+\\s+){0,4}?off|switch\\s+(?:\\S+\\s+){0,4}?off|power\\s+(?:\\S+\\s+){0,4}?(?:off|down)|wind\\s+down|terminating|killing|stopping|shutting\\s+down|terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt|decommission|retire|knock\\s+out|take\\s+out|bring\\s+down)\\b')],
   ['delete', V('\\b(?:deleting|removing|erasing|wiping|delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
   ['create', V("\\b(?:create|mkfolder|whip\\s+up|get\\s+(?:a\\s+|one\\s+|the\\s+)?(?:\\w+\\s+)?going|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|put\\s+up|roll\\s+out|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
   ['mount', V('\\b(?:mount|attach)\\b')],
@@ -32,7 +32,7 @@ const VERBS_KO: Array<[Verb, RegExp]> = [
   ['serve', V('서빙|배포|서비스\\s*(?:해|로\\s*띄워|로\\s*올려)')],
   ['purge', V('영구|완전히|휴지통(?:에서)?\\s*(?:도\\s*)?(?:삭제|지워|비워)|비워')],
   ['restore', V('복원|복구|되살려|살려|되돌려')],
-  ['rename', V('이름\\s*(?:을|를|은|는|도)?\\s*(?:좀\\s*|다시\\s*|새로\\s*)?(?:바꾼|바꿨|변경한|바꿔|바꾸|바꿀|변경|수정)|(?:으로|로)\\s*(?:이름\\s*)?(?:바꾼|바꿨|변경한|바꿔|바꾸|바꿀|변경)|개명')],
+  ['rename', V('(?:이름|name)\\s*(?:을|를|은|는|도)?\\s*(?:좀\\s*|다시\\s*|새로\\s*)?(?:바꾼|바꿨|변경한|바꿔|바꾸|바꿀|변경|수정)|(?:으로|로)\\s*(?:이름\\s*)?(?:바꾼|바꿨|변경한|바꿔|바꾸|바꿀|변경)|개명')],
   ['share', V('공유|초대')],
   ['leave', V('나가|탈퇴')],
   ['scale', V('스케일|(?:늘려|줄여|늘리|줄이)')],
@@ -112,7 +112,15 @@ export interface ClauseFeatures {
 
 export function features(lower: string, opts: { hasQuantities: boolean; hasImage: boolean; hasName: boolean; hasFilePath?: boolean }): ClauseFeatures {
   const korean = /[\uAC00-\uD7A3]/.test(lower) && hits(VERBS_KO, lower).length > 0;
-  const verbs = korean ? [...hits(VERBS_KO, lower), ...hits(VERBS_EN, lower)] : hits(VERBS_EN, lower);
+  const allVerbs = korean ? [...hits(VERBS_KO, lower), ...hits(VERBS_EN, lower)] : hits(VERBS_EN, lower);
+  // "I want delete X", "i need deploy …", "I'd like to share …": the wish is not a create, the verb after it is the task
+  const verbs = allVerbs.filter((h) => {
+    if (h.kind !== 'create') return true;
+    const wish = /^(?:i\s+(?:really\s+)?(?:want|need|would\s+like|like)|i'd\s+(?:like|love))\s+(?:to\s+)?/.exec(lower.slice(h.index));
+    if (!wish) return true;
+    const next = h.index + wish[0].length;
+    return !allVerbs.some((o) => o !== h && o.kind !== 'list' && o.index >= next && o.index <= next + 2);
+  });
   const nouns = [...hits(NOUNS_EN, lower), ...(/[\uAC00-\uD7A3]/.test(lower) ? hits(NOUNS_KO, lower) : [])].sort((a, b) => a.index - b.index);
   // the main verb: the first strong English verb; the last Korean verb (Korean ends with its verb)
   const rank = (v: Verb): number => (v === 'list' || v === 'mount' ? 1 : v === 'info' ? 0.5 : 0);

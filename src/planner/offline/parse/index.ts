@@ -125,7 +125,8 @@ function renamePairRaw(c: Clause): { from?: string; to?: string } {
   if (en) return { from: cleanName(unmask(en[1]!, c.quotes)), to: cleanName(unmask(en[2]!, c.quotes)) };
   const change = new RegExp(`(?:change|set)\\s+(?:the\\s+)?name\\s+of\\s+(?:the\\s+)?(?:(?:session|folder)\\s+)?${NAME}(?:\\s+(?:session|folder))?\\s+to\\s+${NAME}`, 'i').exec(c.masked);
   if (change) return { from: cleanName(unmask(change[1]!, c.quotes)), to: cleanName(unmask(change[2]!, c.quotes)) };
-  const ko = new RegExp(`${NAME}(?![A-Za-z0-9_.\\-])\\s*(?:세션|폴더|서비스)?\\s*(?:의\\s*이름)?\\s*(?:을|를|은|는)?\\s*(?:이름\\s*(?:을|를)?\\s*)?${NAME}\\s*(?:으로|로)`).exec(c.masked);
+  // "X 세션 이름을 Y로", Konglish "X session name을 Y로"
+  const ko = new RegExp(`${NAME}(?![A-Za-z0-9_.\\-])\\s*(?:세션|폴더|서비스|session|folder|vfolder|service)?\\s*(?:의\\s*(?:이름|name))?\\s*(?:을|를|은|는)?\\s*(?:(?:이름|name)\\s*(?:을|를|은|는)?\\s*)?${NAME}\\s*(?:으로|로)`).exec(c.masked);
   if (ko) return { from: cleanName(unmask(ko[1]!, c.quotes)), to: cleanName(unmask(ko[2]!, c.quotes)) };
   // "give X a new name: Y", "new name for X: Y"
   const give = new RegExp(`(?:give|assign)\\s+(?:the\\s+)?(?:(?:session|folder|vfolder)\\s+)?${NAME}\\s+(?:a\\s+)?(?:new\\s+)?name\\s*(?:[:=]|of|to)?\\s*${NAME}|new\\s+name\\s+(?:for|of)\\s+(?:the\\s+)?(?:(?:session|folder|vfolder)\\s+)?${NAME}\\s*(?:[:=]|is|should\\s+be|to)\\s*${NAME}`, 'i').exec(c.masked);

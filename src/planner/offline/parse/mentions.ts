@@ -71,7 +71,9 @@ const EXPLICIT = [
   rx(`이름(?:은|을|이|는)?\\s*[:=]?\\s*${NAME}`),
   rx(`(?:서비스|세션|폴더|작업)\\s*명(?:은|는|이|을)?\\s*[:=]?\\s*${NAME}`),
   // ", name scratch-cpu", "— service name llama3-chat": a bare "name X" in a list of settings
-  rx(`(?:^|[,;(\u2014\u2013]\\s*|\\band\\s+)(?:(?:the\\s+)?(?:service|session|folder|job|endpoint)\\s+)?name\\s+(?!it\\b)${NAME}`),
+  rx(`(?:^|[,;(\u2014\u2013]\\s*|\\band\\s+)(?:(?:the\\s+)?(?:service|session|folder|job|endpoint)\\s+)?name\\s+(?!(?:it|is|was|should|will|would|must|be|as)\\b)${NAME}`),
+  // Konglish: "service name은 llama-kr-svc로", "folder name: x"
+  rx(`(?:service|session|folder|job|endpoint)\\s*name\\s*(?:(?:은|는|이|을|를)\\s*|[:=]\\s*)${NAME}`),
 ];
 
 /** Explicitly introduced names, in order. */
@@ -404,7 +406,8 @@ export function extractMounts(c: Clause): MountMention[] {
       add(unmask(name, c.quotes), at, at + name.length, true);
     }
   }
-  for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|붙인|연결)`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length);
+  // (Konglish too: "datasets mount해서", "models를 attach해 줘")
+  for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|붙인|연결|(?:mount|attach)(?=\\s*[\\uAC00-\\uD7A3]))`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length);
   // "datasets랑 api_helper 둘 다 마운트해서"
   for (const m of c.masked.matchAll(rx(`${NAME}((?:\\s*(?:,|이랑|랑|하고|과|와|및)\\s*${NAME})+)\\s*(?:(?:두|세|2|3)\\s*(?:개\\s*)?폴더(?:\\s*(?:를|을|도))?\\s*)?(?:둘\\s*다|셋\\s*다|모두|전부|다)?\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|연결)`, 'g'))) {
     let from = m.index;
@@ -507,8 +510,8 @@ export function extractEmails(c: Clause): string[] {
 
 export function extractPermission(lower: string): 'ro' | 'rw' | 'wd' | undefined {
   if (/\b(?:able\s+to|can|could|allowed\s+to|may)\s+(?:also\s+)?(?:delete|remove)\b|삭제(?:도|까지)\s*(?:할\s*수|가능|하게)|write[\s/-]*delete|\bwd\b|\brwd\b|full\s+(?:read[\s/-]*write[\s/-]*delete\s+)?(?:access|control)|삭제\s*권한|모든\s*권한|삭제\s*까지/.test(lower)) return 'wd';
-  if (/read[\s-]*only|readonly|\bro\b|read\s+access|view[\s-]*only|읽기\s*전용|읽기만|읽기\s*권한/.test(lower)) return 'ro';
-  if (/read[\s-]*(?:and[\s-]*)?write|read\/write|\brw\b|write\s+access|writable|editable|쓰기|읽고\s*쓰기|편집/.test(lower)) return 'rw';
+  if (/read[\s-]*only|readonly|\bro\b|read\s+access|view[\s-]*only|\bonly\s+(?:for\s+)?(?:reading|read|viewing|view|looking)\b|\bfor\s+reading(?:\s+only)?\b|\b(?:just|only)\s+(?:read|see|view|look)\b|\b(?:see|look|read)\s+but\s+not\s+(?:touch|change|edit|write|modify)|\bnot\s+(?:touch|change|edit|write|modify)\b|읽기\s*전용|읽기만|읽기\s*권한|보기만|보기\s*전용/.test(lower)) return 'ro';
+  if (/read[\s-]*(?:and[\s-]*)?write|read\/write|\brw\b|write\s+access|writable|editable|\b(?:add|edit|change|modify|upload|write)\s+(?:and\s+(?:add|edit|change|modify|upload|write)\s+)?(?:files|things|stuff|data)\b|쓰기|읽고\s*쓰기|편집|수정\s*(?:도|할\s*수|가능)|업로드/.test(lower)) return 'rw';
   return undefined;
 }
 
