@@ -112,10 +112,12 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
     signal: opts.signal,
   });
 
+  // a plan that asks or refuses runs nothing: it keeps the reads it made, never a write (a partial plan is no plan)
+  const accepted = outcome.outcome === 'planned' ? outcome.steps : outcome.steps.filter((a) => a.step.effect === 'read');
   // every write says how it would be undone, from what the planning reads saw (./undo.ts)
   const keep = new Set((opts.prefix ?? []).map((a) => a.step.id));
-  const steps = outcome.outcome === 'planned' ? await withUndo(outcome.steps.map((a) => a.step), { world: opts.world, api: opts.api }, keep) : outcome.steps.map((a) => a.step);
-  outcome.steps.forEach((a, i) => (a.step = steps[i]!));
+  const steps = outcome.outcome === 'planned' ? await withUndo(accepted.map((a) => a.step), { world: opts.world, api: opts.api }, keep) : accepted.map((a) => a.step);
+  accepted.forEach((a, i) => (a.step = steps[i]!));
   const grounding: GroundedEntity[] = [];
   const seen = new Set<string>();
   for (const s of steps) {
@@ -149,5 +151,5 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
     grounding,
     search: outcome.stats,
   };
-  return { plan, accepted: outcome.steps };
+  return { plan, accepted };
 }

@@ -174,7 +174,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   // stop the code a session runs, keep the session: "interrupt X", "stop only the running cell", "코드만 멈춰줘, 세션은 살려두고"
   if (
     /\binterrupt\b|인터럽트|\bctrl[\s+-]*c\b|컨트롤\s*c/.test(l) ||
-    (/\b(?:stop|halt|cancel|abort)\s+(?:only\s+)?(?:the\s+|what(?:ever)?\s+(?:is|'s)\s+)?(?:running\s+|current\s+)?(?:code|cell|execution|computation|running|executing)\b(?!\s+(?:sessions?|notebooks?|containers?|jobs?|kernels?|services?)\b)/.test(l) && !/\bsessions?\s+(?:too|as\s+well)\b/.test(l)) ||
+    (/\b(?:stop|halt|cancel|abort)\s+(?:only\s+)?(?:the\s+|what(?:ever)?(?:\s+is|\s*'s)\s+)?(?:running\s+|current\s+)?(?:code|cell|execution|computation|running|executing)\b(?!\s+(?:sessions?|notebooks?|containers?|jobs?|kernels?|services?)\b)/.test(l) && !/\bsessions?\s+(?:too|as\s+well)\b/.test(l)) ||
     /(?:코드|셀|실행|작업)\s*(?:만|은|을|를)?\s*(?:멈|중단|중지)/.test(l) && /세션\s*(?:은|는)?\s*(?:살려|유지|두고|놔두|그대로)|코드만|셀만/.test(l) ||
     /\bbut\s+(?:don'?t|do\s+not|without)\s+(?:kill|terminat|stop|end|clos)\w*\s+(?:the\s+|my\s+)?session\b|\b(?:keep|leave)\s+the\s+session\s+(?:up|running|alive|open)\b/.test(l)
   ) {

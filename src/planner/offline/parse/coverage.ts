@@ -31,6 +31,8 @@ const BENIGN = new Set(
 /** Ticket and issue references ("#4411", "ML-231" after "JIRA"/"ticket") are headers, not names. */
 const TICKET_REF = /^#\d+$|^[A-Z][A-Z0-9]+-\d+$/;
 
+/** Verbs a prohibition forbids ("don't kill …", "never delete …"). */
+const PROHIBITED_VERB = /^(?:kill|terminate|stop|end|delete|remove|destroy|restart|touch|create|start|launch|make|shut|close|purge|trash|rename|share|change|modify|wipe|erase|mount|deploy|run)$/;
 const NEGATION_EN = /^(?:not|no|never|nothing|none|nor|neither|without|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|weren't|won't|shouldn't|can't|cannot|mustn't)$/;
 const EXCEPTION_EN = /^(?:except|excluding|exclude|besides|unless|spare|sparing)$/;
 const FILTER_EN = /^(?:only|just)$/;
@@ -256,6 +258,8 @@ export function unreadWords(text: string, intents: readonly ParsedIntent[]): Unr
     }
     if (NEGATION_EN.test(word)) {
       const phrase = `${word} ${next}`;
+      // "never touch datasets", "don't kill the session": a prohibition, read as one (it plans nothing)
+      if (/^(?:don't|dont|never|do)$/.test(word) && PROHIBITED_VERB.test(word === 'do' ? (words[i + 2] ?? '') : next)) continue;
       if (!negationAccounted(values) && !REASON_NEGATION.test(phrase) && !(word === 'do' && next === 'not' && REASON_NEGATION.test(`not ${words[i + 2] ?? ''}`))) {
         out.push({ text: `${raw} ${tokens[i + 1] ?? ''}`.trim(), kind: 'negation' });
       }

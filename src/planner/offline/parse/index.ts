@@ -865,7 +865,35 @@ const FILE_PATH =
   /(?<![\w@/.-])(?:[A-Za-z0-9_.-]+\/)*[A-Za-z0-9_-]+\.(?:py|ipynb|txt|json|jsonl|csv|tsv|ya?ml|md|sh|log|pt|pth|ckpt|bin|safetensors|parquet|h5|onnx|tar|gz|tgz|zip|toml|cfg|ini|pkl|npy|npz|png|jpe?g|html|js|ts)(?![\w.])|(?<![\w@/.:-])[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)+\/?(?![\w/:.])/i;
 
 /** Classify one clause and build its intent; undefined when it asks for no task. */
+/**
+ * A prohibition is never a task: "don't kill the session", "never delete datasets", "세션은 끄지 마".
+ * Its words are taken out before the clause is read again — unless the clause is an interrupt,
+ * whose rules read "…, but don't kill the session" as what keeps the session up.
+ */
+const PROHIBITION_EN = /(?:^|[,;:\u2014\u2013]\s*|\b(?:and|but|so|just|please)\s+)(?:please\s+)?(?:don'?t|do\s+not|never|shouldn'?t|must\s*n[o']t)\s+[^,;.!?]*?(?=\s*(?:[,;.!?]|\b(?:just|but|only|instead|rather)\b|$))/g;
+const PROHIBITION_KO = /(?:^|[,;]\s*)[^,;.!?]*?(?:끄|종료하|삭제하|지우|없애|건드리|만들|띄우|재시작하|바꾸|공유하|죽이|멈추)지\s*(?:는|도)?\s*(?:마|말아|말고|마세요|말아\s*(?:줘|주세요))(?:요)?/g;
+
+function prohibitions(lower: string): Span[] {
+  const spans: Span[] = [];
+  for (const rx of [PROHIBITION_EN, PROHIBITION_KO]) {
+    rx.lastIndex = 0;
+    for (const m of lower.matchAll(rx)) spans.push({ start: m.index, end: m.index + m[0].length });
+  }
+  return spans;
+}
+
 function parseClause(part: { masked: string; lower: string }, quotes: string[]): ClauseIntent | undefined {
+  const forbidden = prohibitions(part.lower);
+  if (forbidden.length > 0) {
+    const kept = parseClauseWords(part, quotes);
+    if (kept?.intent.kind === 'session.interrupt') return kept;
+    const rest = blank({ masked: part.masked, lower: part.lower, quotes }, forbidden);
+    return rest.lower.trim() ? parseClauseWords(rest, quotes) : undefined;
+  }
+  return parseClauseWords(part, quotes);
+}
+
+function parseClauseWords(part: { masked: string; lower: string }, quotes: string[]): ClauseIntent | undefined {
   const whole: Clause = { masked: part.masked, lower: part.lower, quotes };
   // KEY=value pairs are settings, not names or words ("NCCL_DEBUG=INFO" names nothing); build() reads them from the whole clause
   const env = extractEnv(whole);

@@ -80,6 +80,42 @@ export function saysNotToAct(text: string): boolean {
   return DO_NOT_ACT.test(text.toLowerCase());
 }
 
+/** "don't kill it": which kind of change is forbidden; generic words ("don't do it", "just tell me") forbid all. */
+const FORBIDDEN_KIND: Array<[RegExp, RegExp]> = [
+  [/^(?:kill|terminate|stop|end)$/, /^session\.(?:destroy|restart)$/],
+  [/^(?:delete|remove|trash|purge)$/, /\.(?:delete|purge|delete_files|destroy)$/],
+  [/^(?:start|launch|create|make|run|open)$/, /\.create$/],
+  [/^(?:deploy)$/, /^service\.create$/],
+  [/^(?:restart)$/, /^session\.restart$/],
+  [/^(?:rename)$/, /\.rename(?:_file)?$/],
+  [/^(?:share)$/, /^folder\.share$/],
+  [/^(?:move)$/, /^folder\.move_file$/],
+  [/^(?:clone)$/, /^folder\.clone$/],
+  [/^(?:scale)$/, /^service\.scale$/],
+];
+
+/** "세션은 끄지 마": the stem before 지 마/말고, and the English verb it forbids. */
+const KO_PROHIBITION = /([\uAC00-\uD7A3]+)지\s*(?:는|도)?\s*(?:말고요|말고|마세요|마요|말아\s*줘|말아|마)/g;
+const KO_VERB: Array<[RegExp, string]> = [
+  [/(?:끄|종료하|죽이|멈추|중지하|중단하)$/, 'kill'],
+  [/(?:삭제하|지우|없애|버리)$/, 'delete'],
+  [/(?:만들|띄우|시작하|생성하|실행하|켜)$/, 'create'],
+  [/(?:바꾸|변경하)$/, 'change'],
+];
+
+/** Whether the request's "do not act" words cover this intent (all of them, or its kind of change). */
+function forbids(text: string, kind: string): boolean {
+  const lower = text.toLowerCase();
+  if (!DO_NOT_ACT.test(lower)) return false;
+  const specific = [
+    ...[...lower.matchAll(/\b(?:don'?t|do\s+not|without)\s+(?:actually\s+)?([a-z]+)/g)].map((m) => m[1]!),
+    ...[...lower.matchAll(KO_PROHIBITION)].map((m) => KO_VERB.find(([stem]) => stem.test(m[1]!))?.[1] ?? 'do'),
+  ];
+  const generic = DO_NOT_ACT.test(lower.replace(/\b(?:don'?t|do\s+not|without)\s+(?:actually\s+)?[a-z]+/g, ' ').replace(KO_PROHIBITION, ' '));
+  if (generic || specific.some((v) => /^(?:do|doing|apply|change|touch|execute|issue|send|mount)$/.test(v))) return true;
+  return specific.some((v) => FORBIDDEN_KIND.some(([verb, kinds]) => verb.test(v) && kinds.test(kind)));
+}
+
 /**
  * A read that answers a question about a change: what the change would need (capacity, limits)
  * or the things it would act on. Lists, not lookups by name: a question may name something that
@@ -130,17 +166,16 @@ export interface Answered {
  * reads that answer them; return the changes as suggestions.
  */
 export function answerQuestions(text: string, intents: readonly ParsedIntent[]): Answered {
-  const notToAct = saysNotToAct(text);
   const suggestions: string[] = [];
   const out: ParsedIntent[] = [];
   for (const p of intents) {
     if (READ_INTENTS.has(p.intent.kind)) {
       // a read asked in a question ("could I call it ckpt?") is answered by the list when its name is not there
-      out.push(notToAct || asksRatherThanTells(sentenceOf(text, p.span)) ? { ...p, inQuestion: true } : p);
+      out.push(saysNotToAct(text) || asksRatherThanTells(sentenceOf(text, p.span)) ? { ...p, inQuestion: true } : p);
       continue;
     }
     const sentence = sentenceOf(text, p.span);
-    if (!notToAct && !asksRatherThanTells(sentence)) {
+    if (!forbids(text, p.intent.kind) && !asksRatherThanTells(sentence)) {
       out.push(p);
       continue;
     }
