@@ -34,7 +34,7 @@ export type ProgressEvent =
   | { kind: 'step-done'; step: PlanStep; summary: string }
   | { kind: 'step-failed'; step: PlanStep; error: string }
   | { kind: 'recover'; step: PlanStep; message: string }
-  | { kind: 'wait'; step: PlanStep; session: string; status: string; elapsedMs: number }
+  | { kind: 'wait'; step: PlanStep; session: string; status: string; elapsedMs: number; statusInfo?: string }
   /** Console output of code or a command running in a session, as it arrives. */
   | { kind: 'output'; step: PlanStep; stream: string; text: string };
 
@@ -131,6 +131,7 @@ export interface ExecuteOptions {
   now?: () => number;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const SESSION_CREATE = new Set(['session.create_from_params', 'session.create_from_params.2']);
 const TERMINAL = new Set(['TERMINATED', 'CANCELLED', 'ERROR']);
 
@@ -555,7 +556,7 @@ async function waitForTermination(step: PlanStep, args: { pathParams: Record<str
     }
     if (TERMINAL.has(status)) return;
     if (now() - started >= timeoutMs) {
-      throw new BaiError(`session ${name} is still ${status} after ${Math.round(timeoutMs / 1000)} s; the next steps did not run`, 'execution');
+      throw new BaiError(`session ${name} is still ${status} after ${timeoutMs / 1000} s; the next steps did not run`, 'execution');
     }
     await sleep(pollMs, opts.signal);
   }
@@ -597,16 +598,22 @@ async function waitForSession(step: PlanStep, created: unknown, opts: ExecuteOpt
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  // a timer longer than 2^31-1 ms fires at once: never wait "forever" by accident
+  const timer = setTimeout(() => controller.abort(), Math.min(timeoutMs, MAX_TIMER_MS));
 
-  const poll = async (): Promise<string> => {
+  // the manager's reason for a wait (e.g. why it is still PENDING), shown with the status
+  let reason: string | undefined;
+  const poll = async (): Promise<{ status: string; info?: string }> => {
     const res = await opts.client.call('session.get_info', { pathParams: { session_name: id || name }, signal: controller.signal });
-    return String(obj(res.data).status ?? status);
+    const d = obj(res.data);
+    const info = d.statusInfo ?? d.status_info;
+    return { status: String(d.status ?? status), ...(typeof info === 'string' && info ? { info } : {}) };
   };
-  const update = (s: string): void => {
-    if (s && s !== status) {
-      status = s;
-      progress({ kind: 'wait', step, session: name, status, elapsedMs: now() - started });
+  const update = (s: string, info?: string): void => {
+    if ((s && s !== status) || info !== reason) {
+      status = s || status;
+      reason = info;
+      progress({ kind: 'wait', step, session: name, status, elapsedMs: now() - started, ...(reason ? { statusInfo: reason } : {}) });
     }
   };
 
@@ -618,7 +625,7 @@ async function waitForSession(step: PlanStep, created: unknown, opts: ExecuteOpt
         const d = obj(ev.data);
         if (id && d.sessionId && d.sessionId !== id) continue; // sessionId does not filter server-side
         const s = eventStatus(ev.event);
-        if (s) update(s);
+        if (s) update(s, reason);
         if (done(status)) return;
       }
     })().catch(() => undefined);
@@ -629,7 +636,8 @@ async function waitForSession(step: PlanStep, created: unknown, opts: ExecuteOpt
       if (done(status)) break;
       if (controller.signal.aborted) break;
       try {
-        update(await poll());
+        const polled = await poll();
+        update(polled.status, polled.info);
       } catch (err) {
         if (controller.signal.aborted) break;
         // a flaky manager (dropped, 5xx, rate limited) is asked again at the next tick, until the timeout
@@ -644,7 +652,7 @@ async function waitForSession(step: PlanStep, created: unknown, opts: ExecuteOpt
   }
   if (!done(status)) {
     if (opts.signal?.aborted) throw new BaiError(`stopped waiting for session ${name}: interrupted (it is ${status}; it keeps going on the manager)`, 'execution');
-    const why = await statusInfo(opts, id || name);
+    const why = reason ?? (await statusInfo(opts, id || name));
     throw new BaiError(
       `session ${name} (${id}) is still ${status} after ${Math.round(timeoutMs / 1000)} s${why ? ` — the manager says: ${why}` : ''}; it stays queued on the manager — check it later or terminate it`,
       'execution',

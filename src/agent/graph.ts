@@ -58,7 +58,7 @@ export interface AgentDeps {
   audit?(entry: AuditEntry): void;
   waitTimeoutSeconds?: number;
   /** Executor tuning (tests under injected faults use short pauses). */
-  execution?: Pick<ExecuteOptions, 'recoveryAttempts' | 'recoveryDelayMs' | 'pollIntervalMs' | 'maxRateLimitWaitMs'>;
+  execution?: Pick<ExecuteOptions, 'recoveryAttempts' | 'recoveryDelayMs' | 'pollIntervalMs' | 'maxRateLimitWaitMs' | 'signal'>;
   checkpointer?: BaseCheckpointSaver;
 }
 
@@ -190,6 +190,8 @@ export function buildAgentGraph(deps: AgentDeps) {
       'execute',
       (s: AgentStateT) => {
         if (s.execution?.ok) return 'report';
+        // interrupted by the user (Ctrl-C): stop here, never plan anew
+        if (deps.execution?.signal?.aborted) return 'report';
         // a failed step sends the search back to work from there — not for `apply`, which runs exactly its plan,
         // and not when the step may have changed the manager (a lost create replanned under a new name would duplicate it)
         const leftNoTrace = (s.execution?.failedStepEffect ?? 'none') === 'none';

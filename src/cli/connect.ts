@@ -4,6 +4,7 @@
  * and the planner defaults. Heavy modules (client, sandbox) are imported only here, only when a
  * command needs a connection.
  */
+import { existsSync } from 'node:fs';
 import { BaiError } from '../errors.js';
 import { loadCatalog } from '../spec/load.js';
 import type { Catalog } from '../spec/types.js';
@@ -48,6 +49,8 @@ export async function connect(ctx: CommandContext, catalog: Catalog, opts: Conne
 
   const { startSandbox, defaultSandboxStatePath } = await import('../sandbox/index.js');
   const statePath = opts.ephemeralSandbox ? undefined : defaultSandboxStatePath();
+  // the note is for the first run on a state file (or -v): after that the preview says "sandbox manager"
+  const firstUse = statePath !== undefined && !existsSync(statePath);
   const sandbox = await startSandbox({
     catalog,
     port: 0,
@@ -56,7 +59,9 @@ export async function connect(ctx: CommandContext, catalog: Catalog, opts: Conne
   });
   const reason = 'reason' in resolved && resolved.reason ? resolved.reason : 'no manager configured';
   if (!opts.ephemeralSandbox) {
-    ctx.out.info(`note: ${reason}: using the built-in sandbox manager (simulated, ${sandbox.url}${statePath ? `, state in ${statePath}` : ''})`);
+    const note = `note: ${reason}: using the built-in sandbox manager (simulated, ${sandbox.url}${statePath ? `, state in ${statePath}` : ''})`;
+    if (firstUse) ctx.out.info(note);
+    else ctx.out.debug(note);
   }
   const config: ConnectionConfig = {
     ...sandboxConfig(sandbox.url, sandbox.credentials.user),

@@ -113,7 +113,10 @@ export function buildProgram(): Command {
     .addOption(new Option('-v, --verbose', 'debug logs on stderr (secrets are masked)'))
     .addOption(new Option('-q, --quiet', 'no progress or info lines on stderr'))
     .showHelpAfterError('(run bai-agent --help for usage)')
-    .addHelpText('after', EXIT_CODES_HELP);
+    .addHelpText('after', EXIT_CODES_HELP)
+    // before the commands are added, so that they inherit it: a usage error anywhere is thrown
+    // to main() (exit 2, a JSON error under --json), never a process.exit(1) inside commander
+    .exitOverride();
 
   registerCommands(program);
   return program;
@@ -129,9 +132,10 @@ function registerCommands(program: Command): void {
     .description('plan a request, preview it, confirm, execute (the default: bai-agent "<request>")')
     .option('--dry-run', 'plan and preview only; read calls run, nothing is written')
     .option('-o, --output <file>', 'also save the plan document to this file')
-    .option('--wait-timeout <seconds>', 'how long to wait for a new session to reach RUNNING')
+    .option('--wait-timeout <seconds>', 'how long to wait for a new session to reach RUNNING (1–86400)')
     .option('--k <n>', 'how many operations retrieval offers the planner', '8')
     .option('--on-failure <undo|keep>', 'when a step fails after others wrote: undo them or keep them (default: ask at a terminal, else keep)')
+    .option('--raw-logs', 'print session logs exactly as received, control characters included (default: shown as visible escapes)')
     .action(lazy(async () => (await import('./commands/run.js')).run as Action));
 
   program
@@ -147,8 +151,9 @@ function registerCommands(program: Command): void {
   program
     .command('apply <file>')
     .description('execute exactly the plan in FILE (refused if the spec or a grounded entity changed)')
-    .option('--wait-timeout <seconds>', 'how long to wait for a new session to reach RUNNING')
+    .option('--wait-timeout <seconds>', 'how long to wait for a new session to reach RUNNING (1–86400)')
     .option('--on-failure <undo|keep>', 'when a step fails after others wrote: undo them or keep them (default: ask at a terminal, else keep)')
+    .option('--raw-logs', 'print session logs exactly as received, control characters included')
     .action(lazy(async () => (await import('./commands/run.js')).apply as Action));
 
   program
@@ -163,14 +168,15 @@ function registerCommands(program: Command): void {
     .description('run the simulated Backend.AI manager (the world of SANDBOX-WORLD.md)')
     .option('--port <n>', 'port to listen on (0 = any free port)', '8090')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
-    .option('--state <file>', 'persist the world to this JSON file (shared by separate runs)')
+    .option('--state <file>', 'keep the world in this JSON file (default: the state file bai-agent runs share)')
+    .option('--no-state', 'keep the world in memory only (each run starts from the seed)')
     .option('--seed <file>', 'seed world JSON instead of the built-in one')
     .option('--fast', 'sessions reach RUNNING immediately (test clock)')
     .option('--faults <spec>', 'inject faults, e.g. "latency=200,5xx=0.1,429=0.05,drop=0.02,seed=1"')
     .option('--inference-upstream <url>', 'OpenAI-compatible server behind every model service endpoint (for --llm backendai:SERVICE)')
     .option('--manager-api-version <ver>', 'act as an older manager that speaks at most this API version, e.g. v8.20240915')
     .option('--check', 'start, make one signed round trip, print the result and exit')
-    .option('--reset', 'discard the saved state and start from the seed world')
+    .option('--reset', 'discard the saved state (the same world bai-agent runs use) and start from the seed world')
     .action(lazy(async () => (await import('./commands/sandbox.js')).run as Action));
 
   program
@@ -221,17 +227,35 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     });
   }
   const program = buildProgram();
-  program.exitOverride();
+  // `bai-agent` alone: what it does and how to use it, not an error
+  if (argv.length <= 2) {
+    program.outputHelp();
+    process.exitCode = ExitCode.OK;
+    return;
+  }
   try {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // help/version print and exit 0; usage errors are bad input
-      process.exitCode = err.exitCode === 0 ? ExitCode.OK : ExitCode.BAD_INPUT;
+      // help/version print and exit 0; usage errors are bad input (commander has said why on stderr)
+      if (err.exitCode === 0) {
+        process.exitCode = ExitCode.OK;
+        return;
+      }
+      process.exitCode = ExitCode.BAD_INPUT;
+      if (wantsJson(argv)) {
+        new Output({ json: true }).emitJson({ ok: false, error: { kind: 'bad_input', message: err.message.replace(/^error: /, '') }, exitCode: ExitCode.BAD_INPUT });
+      }
       return;
     }
-    process.exitCode = reportError(err, new Output());
+    process.exitCode = reportError(err, new Output({ json: wantsJson(argv) }));
   }
+}
+
+/** `--json` among the options (before a `--`), when commander could not parse the rest. */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
 }
 
 // Run when executed as the bin (directly or through npm's symlink), not when imported by tests.

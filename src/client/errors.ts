@@ -64,6 +64,18 @@ export class ManagerUnavailableError extends BaiError {
   }
 }
 
+/**
+ * The manager does not know the route at all (404 `url-not-found`): the endpoint is wrong, most
+ * often because it carries a path (`…/api/v1`) that the manager's routes do not start with. A
+ * configuration problem (exit 2), the same for every call, so the planner stops at it.
+ */
+export class WrongEndpointError extends BaiError {
+  override name = 'WrongEndpointError';
+  constructor(message: string) {
+    super(oneLine(message), 'config');
+  }
+}
+
 /** The caller's AbortSignal fired: not a manager failure, nothing to retry or recover. */
 export class RequestAbortedError extends BaiError {
   override name = 'RequestAbortedError';
@@ -119,7 +131,7 @@ export function problemSlug(type: unknown): string {
  * stops and reports it instead of backtracking into alternatives.
  */
 export function isConnectionFailure(err: unknown): boolean {
-  if (err instanceof ManagerUnavailableError) return true;
+  if (err instanceof ManagerUnavailableError || err instanceof WrongEndpointError) return true;
   if (err instanceof BackendApiError) {
     if (err.status === 401 || err.type === 'auth-failed' || err.type === 'invalid-auth-params') return true;
     // still rate limited / unavailable after the read retries: every other candidate would fail the same way

@@ -16,7 +16,7 @@ import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'a
 import { axios } from './axios-cjs.js';
 import type { ConnectionConfig } from './config.js';
 import { registerSecret } from '../redact.js';
-import { BackendApiError, ManagerUnavailableError, RequestAbortedError, problemSlug } from './errors.js';
+import { BackendApiError, ManagerUnavailableError, RequestAbortedError, WrongEndpointError, problemSlug } from './errors.js';
 import { signRequest, signingHost } from './signing.js';
 
 export const CLIENT_VERSION = '0.1.0';
@@ -128,7 +128,23 @@ function parseResponse(res: AxiosResponse, config: ConnectionConfig): AxiosRespo
   return res;
 }
 
-function notJson(status: number, text: string, contentType: string, config: ConnectionConfig, operationId?: string): ManagerUnavailableError {
+function endpointHasPath(config: ConnectionConfig): boolean {
+  return !['', '/'].includes(new URL(config.endpoint).pathname);
+}
+
+/** Routes the manager does not know under the endpoint's path: the path is wrong. */
+function wrongEndpoint(config: ConnectionConfig, operationId: string | undefined): WrongEndpointError {
+  const url = new URL(config.endpoint);
+  const origin = config.source.endpoint;
+  const label = origin === 'flag' ? '--endpoint' : origin === undefined || origin === 'env' ? 'BACKEND_ENDPOINT' : `the endpoint in ${origin}`;
+  return new WrongEndpointError(
+    `${label} should have no path: the manager does not know its routes under ${url.pathname} (404 for ${operationId ?? 'a request'}); use ${url.origin}`,
+  );
+}
+
+function notJson(status: number, text: string, contentType: string, config: ConnectionConfig, operationId?: string): ManagerUnavailableError | WrongEndpointError {
+  // a proxy's 404 page for a path the manager never sees: the same wrong path
+  if (status === 404 && endpointHasPath(config)) return wrongEndpoint(config, operationId);
   const looksHtml = /html/i.test(contentType) || /^\s*</.test(text);
   const head = text.replace(/\s+/g, ' ').trim().slice(0, 80);
   const what = looksHtml ? 'an HTML page' : `a non-JSON body (${contentType || 'no content type'})`;
@@ -258,19 +274,22 @@ export function apiErrorFromBody(
   config: ConnectionConfig,
   operationId: string | undefined,
   retryAfterMs: number | undefined,
-): BackendApiError | ManagerUnavailableError {
+): BackendApiError | ManagerUnavailableError | WrongEndpointError {
   let body: unknown = undefined;
   if (text.trim() !== '') {
     try {
       body = JSON.parse(text);
     } catch {
       const err = notJson(status, text, contentType, config, operationId);
-      err.retryAfterMs = retryAfterMs;
+      if (err instanceof ManagerUnavailableError) err.retryAfterMs = retryAfterMs;
       return err;
     }
   }
   const o = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  // an unknown route under an endpoint with a path: the path is the mistake (a route an older
+  // manager lacks, on an endpoint without one, stays an ordinary failure of that call)
+  if (status === 404 && problemSlug(o.type) === 'url-not-found' && endpointHasPath(config)) return wrongEndpoint(config, operationId);
   return new BackendApiError({
     status,
     type: problemSlug(o.type) || `http-${status}`,

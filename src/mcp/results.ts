@@ -6,6 +6,12 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonCommandResult } from '../cli/json-command.js';
+import { safeJson, safeText } from '../cli/terminal-text.js';
+
+/** A line for a model to read: no control characters, and `<`/`>` escaped so text cannot pose as a tag. */
+function forModel(text: string): string {
+  return safeText(text).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+}
 
 type Doc = Record<string, any>;
 
@@ -15,8 +21,9 @@ export function toToolResult(result: JsonCommandResult, summarise: (doc: Doc) =>
   const summary = doc.error ? String(doc.error.message ?? 'failed') : summarise(doc);
   return {
     content: [
-      { type: 'text', text: oneLine(summary) },
-      { type: 'text', text: JSON.stringify(doc) },
+      { type: 'text', text: forModel(oneLine(summary)) },
+      // names and logs from the manager stay data: no control characters, no tags a model could take for its own
+      { type: 'text', text: safeJson(doc, 0, { forModel: true }) },
     ],
     structuredContent: doc,
     ...(failed ? { isError: true } : {}),
@@ -50,8 +57,12 @@ export function summarisePlan(doc: Doc): string {
 
 export function summariseApply(doc: Doc): string {
   switch (doc.outcome) {
-    case 'confirmation_required':
-      return 'confirmation required: the plan has writes that need approval, and approve was not true; nothing was written. Call apply again with approve=true once the user agrees';
+    case 'confirmation_required': {
+      const targets: string[] = doc.typedConfirmation?.targets ?? [];
+      return targets.length
+        ? `confirmation required: the plan destroys ${targets.join(', ')}; nothing was written. Once the user agrees to exactly that, call apply again with approve=true and confirm=${JSON.stringify(targets)}`
+        : 'confirmation required: the plan has writes that need approval, and approve was not true; nothing was written. Call apply again with approve=true once the user agrees';
+    }
     case 'execution_failed':
       return `execution failed: ${doc.execution?.error ?? 'unknown error'}`;
     case 'refused':

@@ -17,6 +17,8 @@ import { BaiError } from '../errors.js';
 import type { GlobalOptions } from '../cli/main.js';
 import { runJsonCommand, type CommandImpl } from '../cli/json-command.js';
 import { summariseApply, summariseOperations, summarisePlan, toToolResult } from './results.js';
+import type { ConfirmRequest, Decision } from '../agent/graph.js';
+import type { Catalog } from '../spec/types.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -62,6 +64,12 @@ export function createMcpServer(globals: GlobalOptions): McpServer {
       inputSchema: {
         plan: z.union([z.record(z.string(), z.unknown()), z.string()]).describe('the plan document (object, or its JSON text)'),
         approve: z.boolean().describe('true only if the user approved the writes in this plan'),
+        confirm: z
+          .array(z.string())
+          .optional()
+          .describe(
+            'when the plan deletes folders or terminates sessions: the name of every one of them, as the user confirmed them (the plan result lists them in typedConfirmation.targets). Required with approve=true for such plans',
+          ),
         waitTimeoutSeconds: z
           .number()
           .positive()
@@ -71,15 +79,23 @@ export function createMcpServer(globals: GlobalOptions): McpServer {
       },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
-    async ({ plan, approve, waitTimeoutSeconds }, extra) => {
+    async ({ plan, approve, confirm, waitTimeoutSeconds }, extra) => {
       const { applyDocument, parsePlanDocument } = await import('../cli/commands/run.js');
+      const { typedConfirmation } = await import('../cli/approve.js');
+      // approve=true is the user's yes; what a plan destroys must also be named, as typed at a terminal
+      const decide = async (req: ConfirmRequest, catalog: Catalog): Promise<Decision> => {
+        if (approve !== true || req.unrequested?.length) return 'unavailable';
+        const typed = typedConfirmation(req.steps, req.plan, catalog);
+        return !typed || typed.accepts(confirm ?? []) ? 'approve' : 'unavailable';
+      };
       const result = await serial(() =>
         call(extra, (ctx) =>
           applyDocument(
             ctx,
             parsePlanDocument(planArgument(plan), 'the plan argument'),
-            { yes: approve === true, ...(waitTimeoutSeconds === undefined ? {} : { waitTimeout: String(waitTimeoutSeconds) }) },
+            { yes: false, ...(waitTimeoutSeconds === undefined ? {} : { waitTimeout: String(waitTimeoutSeconds) }) },
             'the plan argument',
+            decide,
           ),
         ),
       );

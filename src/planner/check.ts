@@ -10,7 +10,8 @@
 import { isConnectionFailure } from '../client/errors.js';
 import { formatProblems, type SpecValidator } from '../spec/validator.js';
 import type { Catalog, Operation } from '../spec/types.js';
-import { parseBinarySize, parseDecimal, humanBytes } from '../units.js';
+import { parseBinarySize, parseDecimal } from '../units.js';
+import { capacityWarning, concurrencyWarning, firstShortfall, shortfallReason } from './capacity-advice.js';
 import type { CandidateChecker, CheckResult } from './dfsdt.js';
 import { createdEntities, isUuid, pick, referencedEntities, type EntityMention } from './entities.js';
 import { isStepValueRef, type GroundedEntity, type PlanStep, type PolicyDecision, type StepRef } from './plan.js';
@@ -97,11 +98,27 @@ export interface CheckerDeps {
   policy: PolicyGate;
   /** project used when a call does not name one */
   defaultProject: string;
+  /**
+   * Accept a session that does not fit now, with a warning that it will wait in PENDING (a real
+   * manager queues it, facts §15.8). Off in the first search, so that a resource group where it
+   * fits now is preferred; the planner searches again with it on when none is (planner.ts).
+   */
+  queueWhenFull?: boolean;
+}
+
+/** What the preflight says about a candidate: a reason to reject it, or warnings to show. */
+interface Preflight {
+  block?: string;
+  warnings?: string[];
+  /** the session will sit PENDING: do not wait for it to start */
+  queued?: boolean;
 }
 
 export class PlanChecker implements CandidateChecker {
   /** Grounded entities per step id, gathered for the plan document. */
   readonly grounding = new Map<string, GroundedEntity[]>();
+  /** Session creates rejected only because they do not fit now (see queueWhenFull). */
+  capacityShortfalls = 0;
 
   constructor(private readonly deps: CheckerDeps) {}
 
@@ -140,7 +157,8 @@ export class PlanChecker implements CandidateChecker {
     }
 
     const preflight = await this.preflight(cand, path);
-    if (preflight) return { ok: false, reason: preflight };
+    if (preflight.block) return { ok: false, reason: preflight.block };
+    const wait = preflight.queued ? undefined : cand.wait;
 
     this.grounding.set(stepId, grounded.entities);
     const step: PlanStep = {
@@ -157,7 +175,8 @@ export class PlanChecker implements CandidateChecker {
       assumptions: cand.assumptions ?? [],
       refs,
       destructive: cand.destructive ?? false,
-      ...(cand.wait ? { wait: cand.wait } : {}),
+      ...(wait ? { wait } : {}),
+      ...(preflight.warnings?.length ? { warnings: preflight.warnings } : {}),
     };
     return { ok: true, step };
   }
@@ -186,44 +205,52 @@ export class PlanChecker implements CandidateChecker {
   }
 
   /** Checks the manager would make (or that would leave a session stuck), before anything is sent. */
-  private async preflight(cand: CallCandidate, path: AcceptedStep[]): Promise<string | undefined> {
+  private async preflight(cand: CallCandidate, path: AcceptedStep[]): Promise<Preflight> {
     const { world } = this.deps;
     const body = (typeof cand.body === 'object' && cand.body !== null ? cand.body : {}) as Record<string, unknown>;
     if (SESSION_CREATE_OPS.has(cand.operationId)) return this.capacityPreflight(body, path);
     if (cand.operationId === 'folders.create' && typeof body.name === 'string') {
       const exists = (await world.folders()).some((f) => f.name === body.name);
       const plannedEarlier = path.some((a) => createdEntities(a.step).some((e) => e.kind === 'folder' && e.name === body.name));
-      if (exists || plannedEarlier) return `a folder named "${body.name}" already exists`;
+      if (exists || plannedEarlier) return { block: `a folder named "${body.name}" already exists` };
     }
     if (cand.operationId === 'folders.rename_vfolder' && typeof body.new_name === 'string') {
-      if ((await world.folders()).some((f) => f.name === body.new_name)) return `a folder named "${body.new_name}" already exists`;
+      if ((await world.folders()).some((f) => f.name === body.new_name)) return { block: `a folder named "${body.new_name}" already exists` };
     }
     if (cand.operationId === 'session.rename_session') {
       const name = pick(body, 'session_name', 'name');
-      if (typeof name === 'string' && (await world.sessions()).some((s) => s.name === name)) return `a session named "${name}" already exists`;
+      if (typeof name === 'string' && (await world.sessions()).some((s) => s.name === name)) return { block: `a session named "${name}" already exists` };
     }
-    return undefined;
+    return {};
   }
 
   /**
-   * Will the new session fit? Compares what it asks for (plus what earlier steps of this plan
-   * create in the same group) with check-presets: the group's free capacity, and what the
-   * keypair and project still allow. A session that does not fit would sit PENDING.
+   * Will the new session fit now? Compares what it asks for (plus what earlier steps of this plan
+   * create in the same group) with check-presets: the group's free capacity, and what the keypair
+   * and project still allow; and counts the keypair's sessions at once. Not fitting now is not
+   * an error — the manager queues the session (facts §15.8) — but a group where it fits now is
+   * preferred, so the first search rejects it and the second accepts it with a warning.
    */
-  private async capacityPreflight(body: Record<string, unknown>, path: AcceptedStep[]): Promise<string | undefined> {
+  private async capacityPreflight(body: Record<string, unknown>, path: AcceptedStep[]): Promise<Preflight> {
     const { world } = this.deps;
     const config = (body.config ?? {}) as Record<string, unknown>;
     const resources = (config.resources ?? {}) as Record<string, unknown>;
-    if (typeof resources !== 'object' || resources === null) return undefined;
-    if ('shmem' in resources) return 'shmem belongs in config.resource_opts, not in config.resources';
+    if (typeof resources !== 'object' || resources === null) return {};
+    if ('shmem' in resources) return { block: 'shmem belongs in config.resource_opts, not in config.resources' };
     const slots = await world.resourceSlots().catch(() => ({}) as Record<string, string>);
     for (const key of Object.keys(resources)) {
       if (Object.keys(slots).length > 0 && !(key in slots)) {
-        return `unknown resource slot "${key}" (this manager has: ${Object.keys(slots).join(', ')})`;
+        return { block: `unknown resource slot "${key}" (this manager has: ${Object.keys(slots).join(', ')})` };
       }
     }
+    const warnings: string[] = [];
+    const createdEarlier = path.filter((a) => SESSION_CREATE_OPS.has(a.step.operationId)).length;
+    const tooMany = await concurrencyWarning(world, createdEarlier);
+    if (tooMany) warnings.push(tooMany);
+    const result = (): Preflight => (warnings.length ? { warnings, queued: true } : {});
+
     const sg = pick(config, 'scaling_group', 'scalingGroup');
-    if (typeof sg !== 'string') return undefined; // the manager picks the group; nothing to check here
+    if (typeof sg !== 'string') return result(); // the manager picks the group; nothing to check here
     const project = String(pick(body, 'group', 'groupName', 'group_name') ?? this.deps.defaultProject);
     const requested = totalRequest(body, slots);
     // earlier session creates of this plan in the same group use capacity too
@@ -239,23 +266,16 @@ export class PlanChecker implements CandidateChecker {
       cap = await world.capacity(project, sg);
     } catch (err) {
       if (isConnectionFailure(err)) throw err;
-      return `could not check free capacity in ${sg}: ${(err as Error).message}`;
+      return { block: `could not check free capacity in ${sg}: ${(err as Error).message}` };
     }
-    for (const [slot, amount] of Object.entries(requested)) {
-      if (amount <= 0) continue;
-      const limits: Array<[string, number | undefined]> = [
-        [`free in resource group ${sg}`, cap.available[slot]],
-        ['left in your keypair quota', cap.keypairRemaining[slot]],
-        [`left in project ${project}'s quota`, cap.groupRemaining[slot]],
-      ];
-      for (const [what, limit] of limits) {
-        if (limit !== undefined && amount > limit + 1e-9) {
-          const fmt = (n: number) => (slots[slot] === 'bytes' ? humanBytes(n) : String(Math.round(n * 100) / 100));
-          return `${slot} ${fmt(amount)} requested but only ${fmt(limit)} ${what}`;
-        }
-      }
+    const shortfall = firstShortfall(requested, cap);
+    if (!shortfall) return result();
+    if (!this.deps.queueWhenFull) {
+      this.capacityShortfalls++;
+      return { block: shortfallReason(shortfall, sg, project, slots[shortfall.slot]) };
     }
-    return undefined;
+    warnings.unshift(await capacityWarning({ world, shortfall, requested, group: sg, project, slotTypes: slots }));
+    return { warnings, queued: true };
   }
 }
 

@@ -58,7 +58,14 @@ export interface SearchInput {
 
 export type SearchOutcome =
   | { outcome: 'planned'; steps: AcceptedStep[]; stats: SearchStats; finish: string }
-  | { outcome: 'needs_clarification'; steps: AcceptedStep[]; stats: SearchStats; question: string }
+  | {
+      outcome: 'needs_clarification';
+      steps: AcceptedStep[];
+      stats: SearchStats;
+      question: string;
+      /** No candidate held up (rather than the proposer asking a question). */
+      noValidPlan?: boolean;
+    }
   | { outcome: 'refused'; steps: AcceptedStep[]; stats: SearchStats; refusal: string };
 
 class BudgetExhausted extends Error {
@@ -210,7 +217,8 @@ export async function dfsdtSearch(input: SearchInput): Promise<SearchOutcome> {
   if (deniedReasons.length > 0) {
     return { outcome: 'refused', steps: prefix, stats, refusal: `denied by policy: ${deniedReasons.join('; ')}` };
   }
-  const reasons = [...new Set(stats.failures.map((f) => `${f.candidate}: ${f.reason}`))].slice(0, 4);
+  // each reason once (the same call on two routes fails the same way), in the user's terms: no operation ids
+  const reasons = [...new Set(stats.failures.map((f) => f.reason))].slice(0, 4);
   const why = stats.exhausted
     ? `the search ran out of its ${stats.exhausted} budget`
     : reasons.length > 0
@@ -221,5 +229,6 @@ export async function dfsdtSearch(input: SearchInput): Promise<SearchOutcome> {
     steps: prefix,
     stats,
     question: `I could not build a valid plan (${why}). Could you rephrase or add details?`,
+    noValidPlan: true,
   };
 }

@@ -97,6 +97,8 @@ export const PlanStep = z.object({
   observation: z.string().optional(),
   /** For write steps: how it would be undone, or why it cannot be (added 2026-12; optional). */
   undo: StepUndo.optional(),
+  /** What the user should know before approving (e.g. the session will wait in PENDING for capacity). */
+  warnings: z.array(z.string()).optional(),
 });
 export type PlanStep = z.infer<typeof PlanStep>;
 

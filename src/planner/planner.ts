@@ -8,6 +8,7 @@ import type { Catalog } from '../spec/types.js';
 import { validatorFor, type SpecValidator } from '../spec/validator.js';
 import { PlanChecker, allowAllPolicy, type PolicyGate } from './check.js';
 import { dfsdtSearch, type SearchBudgets } from './dfsdt.js';
+import { recordingValidation, userFixableProblem, type RejectedCandidate } from './plain-reasons.js';
 import { PLAN_VERSION, type GroundedEntity, type PlanDocument } from './plan.js';
 import { dependsOn, resolveStepArgs } from './refs.js';
 import { withUndo } from './undo.js';
@@ -82,13 +83,9 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
   const request = checkRequestText(opts.request);
   const validator = opts.validator ?? validatorFor(opts.catalog);
   const policy = opts.policy ?? { gate: allowAllPolicy, name: 'none' };
-  const checker = new PlanChecker({
-    catalog: opts.catalog,
-    validator,
-    world: opts.world,
-    policy: policy.gate,
-    defaultProject: opts.defaults.group,
-  });
+  const makeChecker = (queueWhenFull: boolean) =>
+    new PlanChecker({ catalog: opts.catalog, validator, world: opts.world, policy: policy.gate, defaultProject: opts.defaults.group, queueWhenFull });
+  let checker = makeChecker(false);
 
   // reads run for real while planning; a read that needs a write's result waits for execution
   const runRead = async (step: AcceptedStep['step'], path: AcceptedStep[]): Promise<unknown> => {
@@ -101,16 +98,35 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
     return res.data;
   };
 
-  const outcome = await dfsdtSearch({
-    proposer: opts.proposer,
-    checker,
-    runRead,
-    context: { request, catalog: opts.catalog, retrieved: opts.retrieved, defaults: opts.defaults },
-    budgets: opts.budgets,
-    prefix: opts.prefix,
-    initialFailures: opts.initialFailures,
-    signal: opts.signal,
-  });
+  const search = (c: PlanChecker) =>
+    dfsdtSearch({
+      proposer: opts.proposer,
+      checker: recordingValidation(c, rejected),
+      runRead,
+      context: { request, catalog: opts.catalog, retrieved: opts.retrieved, defaults: opts.defaults },
+      budgets: opts.budgets,
+      prefix: opts.prefix,
+      initialFailures: opts.initialFailures,
+      signal: opts.signal,
+    });
+  const rejected: RejectedCandidate[] = [];
+  let outcome = await search(checker);
+  if (outcome.outcome !== 'planned' && checker.capacityShortfalls > 0) {
+    // nowhere fits now: plan it where it was asked for (or the default), queued, with a warning
+    const first = outcome.stats;
+    checker = makeChecker(true);
+    rejected.length = 0;
+    outcome = await search(checker);
+    outcome.stats.nodesExpanded += first.nodesExpanded;
+    outcome.stats.backtracks += first.backtracks;
+    outcome.stats.elapsedMs += first.elapsedMs;
+  }
+  if (outcome.outcome === 'needs_clarification' && outcome.noValidPlan) {
+    // the search found nothing valid: when every candidate failed on a value the user gave, say
+    // what is wrong with it in plain words (bad input, exit 2) rather than ask to rephrase
+    const plain = userFixableProblem(request, rejected, outcome.stats.failures, opts.catalog);
+    if (plain) throw new BaiError(plain, 'bad_input');
+  }
 
   // a plan that asks or refuses runs nothing: it keeps the reads it made, never a write (a partial plan is no plan)
   const accepted = outcome.outcome === 'planned' ? outcome.steps : outcome.steps.filter((a) => a.step.effect === 'read');

@@ -84,6 +84,8 @@ export interface Capacity {
   groupRemaining: Record<string, number>;
   /** free in the resource group */
   available: Record<string, number>;
+  /** in use in the resource group (with `available`: what the group has in all), when reported */
+  occupied?: Record<string, number>;
 }
 
 export interface LookupRecord {
@@ -354,6 +356,7 @@ export class WorldView {
         keypairRemaining: numberMap(data?.keypair_remaining),
         groupRemaining: numberMap(data?.group_remaining),
         available: numberMap(sg.available ?? data?.scaling_group_remaining),
+        ...(isObject(sg.occupied) ? { occupied: numberMap(sg.occupied) } : {}),
       };
     });
   }
@@ -384,6 +387,15 @@ export class WorldView {
         if ((err as { status?: unknown }).status === 404) return undefined;
         throw err;
       }
+    });
+  }
+
+  /** The keypair's resource policy: how many sessions may exist at once (null: no limit). */
+  keypairPolicy(): Promise<{ maxConcurrentSessions: number | null }> {
+    return this.once('keypair-policy', 'v2/resource-policies.my_keypair_resource_policy', 'your keypair resource policy', async () => {
+      const data = await this.call<Record<string, unknown>>('v2/resource-policies.my_keypair_resource_policy');
+      const max = data?.max_concurrent_sessions;
+      return { maxConcurrentSessions: typeof max === 'number' && max > 0 ? max : null };
     });
   }
 

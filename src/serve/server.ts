@@ -124,9 +124,13 @@ export async function startServer(opts: ServeOptions): Promise<ServeHandle> {
     const planDoc = parsePlanDocument(body.plan, 'the plan');
     if (planDoc.outcome !== 'planned') throw new HttpError(400, `the plan has outcome "${planDoc.outcome}": there is nothing to apply`);
     // Approve is the confirmation; destructive steps also need the typed one, as at the terminal
+    // what is destroyed is derived from the operations, not from the plan's own fields
     const { typedConfirmation } = await import('../cli/approve.js');
-    const typed = typedConfirmation(planDoc.steps.filter((s) => s.effect === 'write'));
-    if (typed && String(body.confirmation ?? '').trim() !== typed.expected) {
+    const { loadCatalog } = await import('../spec/load.js');
+    // (the live spec needs a connection: the bundled one names the same operations)
+    const catalog = await loadCatalog({ source: opts.globals.spec ?? 'bundled' }).catch(() => loadCatalog());
+    const typed = typedConfirmation(planDoc.steps, planDoc, catalog);
+    if (typed && !typed.accepts(String(body.confirmation ?? ''))) {
       sendJson(res, 428, { ok: false, error: { kind: 'typed_confirmation_required', message: typed.prompt } });
       return;
     }

@@ -11,6 +11,7 @@ import type { Catalog, Operation } from '../../spec/types.js';
 import type { CommandContext } from '../main.js';
 import { connect, type Connection } from '../connect.js';
 import { chatModelFor, llmSpecOf } from '../llm.js';
+import { exampleRequest } from '../example-requests.js';
 import { fieldTable, loadCatalogAndIndex, parseK, requestText, retrieverFor, table } from './ops.js';
 
 export interface AskOptions {
@@ -20,6 +21,8 @@ export interface AskOptions {
 /** An operation as `ask` presents it: its description plus its retrieval score. */
 export interface AnsweredOperation extends OperationDescription {
   score: number;
+  /** a sentence bai-agent plans into this operation (example-requests.ts) */
+  request?: string;
 }
 
 /** Writes a short answer to the question from the given operations only (an LLM call). */
@@ -62,10 +65,10 @@ export async function run(ctx: CommandContext, parts: string[], opts: AskOptions
   const k = parseK(opts.k, 3);
   const { catalog, index } = await loadCatalogAndIndex(ctx);
   const retrieve = await retrieverFor(ctx, index);
-  const operations: AnsweredOperation[] = (await retrieve(question, { k })).map((r) => ({
-    ...describeOperation(r.operation, catalog),
-    score: r.score,
-  }));
+  const operations: AnsweredOperation[] = (await retrieve(question, { k })).map((r) => {
+    const sentence = exampleRequest(r.operation.operationId);
+    return { ...describeOperation(r.operation, catalog), score: r.score, ...(sentence ? { request: sentence } : {}) };
+  });
 
   // with a model configured, a short answer grounded in these operations only (none to ground in: none)
   let answer: string | null = null;
@@ -114,7 +117,8 @@ function renderAnswered(op: AnsweredOperation, rank: number): string {
     lines.push(`   body${op.body.schema ? ` (${op.body.schema})` : ''}:`);
     lines.push(pad(fieldTable([...required, ...others]), 5));
   }
-  lines.push('   example:');
+  if (op.request) lines.push(`   to do it: bai-agent "${op.request}"`);
+  lines.push('   HTTP example:');
   lines.push(pad(formatExample(op.example), 5));
   // what the official client calls it (the source files are in `ops show`)
   const client = clientTermsLines(op.client).filter((l) => !l.trim().startsWith('src/'));

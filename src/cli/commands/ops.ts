@@ -12,6 +12,7 @@ import { clientTermsLines } from '../../retrieval/client-terms.js';
 export const CLIENT_SOURCE = 'lablup/backend.ai c0032c472e';
 import type { CommandContext } from '../main.js';
 import { loadCommandCatalog } from '../connect.js';
+import { safeText } from '../terminal-text.js';
 
 export interface SearchOptions {
   k?: string;
@@ -206,16 +207,63 @@ function oneLine(text: string): string {
   return flat.length > 80 ? `${flat.slice(0, 77)}...` : flat;
 }
 
-/** Left-aligned columns; the last column is cut to the terminal width. */
-export function table(header: string[], rows: string[][]): string {
-  const width = Math.max(60, process.stdout.columns || 120);
-  const all = [header, ...rows];
-  const widths = header.map((_, c) => Math.min(60, Math.max(...all.map((r) => (r[c] ?? '').length))));
-  return all
-    .map((r) => {
-      const cells = r.map((cell, c) => (c === r.length - 1 ? cell : (cell.length > widths[c]! ? `${cell.slice(0, widths[c]! - 1)}…` : cell).padEnd(widths[c]!)));
-      const line = cells.join('  ');
-      return line.length > width ? `${line.slice(0, width - 1)}…` : line;
-    })
-    .join('\n');
+/**
+ * Left-aligned columns that fit the terminal: when the rows are wider than it, the widest columns
+ * are narrowed and their cells wrap onto more lines — nothing is cut, no column is lost. Output
+ * that is not a terminal (a pipe, a file) is not wrapped.
+ */
+export function table(header: string[], rows: string[][], width: number = process.stdout.isTTY ? Math.max(40, process.stdout.columns || 100) : Infinity): string {
+  // one line per cell: a spec given with --spec is untrusted text too
+  const all = [header, ...rows].map((r) => header.map((_, c) => safeText(r[c] ?? '')));
+  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
+  const gap = 2;
+  const floor = header.map((h) => Math.max(6, h.length));
+  const total = () => widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1);
+  while (total() > width) {
+    // narrow the widest column that can still give
+    let widest = -1;
+    for (let c = 0; c < widths.length; c++) if (widths[c]! > floor[c]! && (widest < 0 || widths[c]! > widths[widest]!)) widest = c;
+    if (widest < 0) break;
+    widths[widest]! -= 1;
+  }
+  const lines: string[] = [];
+  for (const row of all) {
+    const cells = row.map((cell, c) => wrapText(cell, widths[c]!));
+    const height = Math.max(...cells.map((l) => l.length));
+    for (let i = 0; i < height; i++) {
+      lines.push(cells.map((l, c) => (c === cells.length - 1 ? (l[i] ?? '') : (l[i] ?? '').padEnd(widths[c]!))).join(' '.repeat(gap)).trimEnd());
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Word-wrap to `width` columns; a word longer than that is broken. */
+export function wrapText(text: string, width: number): string[] {
+  if (text.length <= width) return [text];
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/(\s+)/).filter((w) => w !== '')) {
+    if (/^\s+$/.test(word)) {
+      if (line) line += ' ';
+      continue;
+    }
+    let w = word;
+    while (w.length > 0) {
+      const room = width - line.length;
+      if (w.length <= room) {
+        line += w;
+        w = '';
+      } else if (line.trim() && w.length <= width) {
+        out.push(line.trimEnd());
+        line = '';
+      } else {
+        line += w.slice(0, room);
+        w = w.slice(room);
+        out.push(line);
+        line = '';
+      }
+    }
+  }
+  if (line.trim()) out.push(line.trimEnd());
+  return out.length ? out : [''];
 }

@@ -8,37 +8,53 @@ import { PlanDocument, writeSteps } from '../../planner/plan.js';
 import type { Catalog } from '../../spec/types.js';
 import type { CommandContext } from '../main.js';
 import { connect, loadCommandCatalog, plannerDefaults, type Connection } from '../connect.js';
-import { renderExecution, renderPlan, renderProgress } from '../render.js';
+import { renderExecution, renderPlan, sessionLogs } from '../render.js';
 import { renderMarkdown } from '../markdown.js';
-import { askTerminal } from '../approve.js';
+import { askTerminal, hasTerminal, typedConfirmation } from '../approve.js';
 import type { AgentDeps, AgentStateT, ConfirmRequest, Decision } from '../../agent/graph.js';
-import type { AuditEntry } from '../../agent/execute.js';
-import { randomBytes } from 'node:crypto';
 import { auditLogPath, fileAuditSink } from '../../agent/audit.js';
 import { buildProposerFactory } from '../proposer.js';
 import { loadPolicyGate } from '../../agent/policy-gate.js';
 import { revalidatePlan } from '../../agent/revalidate.js';
 import { unrequestedWrites } from '../../agent/intent-gate.js';
+import { ProgressReporter } from '../progress.js';
+import { askClarification, withAnswer } from '../clarify.js';
+import { derivedWrites } from '../step-nature.js';
+import { safeText, style } from '../terminal-text.js';
+import { nearestCommand } from '../command-typo.js';
+import type { AuditEntry } from '../../agent/execute.js';
+import { randomBytes } from 'node:crypto';
 
 export interface RunOptions {
   yes?: boolean;
-  /** `plan` only: `text` (the preview on stderr, the default) or `markdown` (on stdout, for a PR comment). */
-  format?: string;
-  /** `plan` only: a file of requests, one per line, planned as one plan document. */
-  requests?: string;
-  /** After a failed step: undo the steps that succeeded, or keep them (default: ask at a terminal, else keep). */
-  onFailure?: string;
   dryRun?: boolean;
   output?: string;
   detailedExitcode?: boolean;
   waitTimeout?: string;
   k?: string;
+  /** print session logs exactly as received (control characters included) */
+  rawLogs?: boolean;
+  /** `plan` only: `text` (the preview, the default) or `markdown` (on stdout, for a PR comment). */
+  format?: string;
+  /** `plan` only: a file of requests, one per line, planned as one plan document. */
+  requests?: string;
+  /** After a failed step: undo the steps that succeeded, or keep them (default: ask at a terminal, else keep). */
+  onFailure?: string;
 }
+
+/** Exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells report it. */
+const INTERRUPTED = 130;
+/** The longest wait a flag may ask for: one day (a Node timer cannot hold much more). */
+const MAX_WAIT_SECONDS = 86_400;
+/** Clarifying questions asked at a terminal before giving up (exit 4). */
+const MAX_CLARIFICATIONS = 3;
 
 export interface Prepared {
   catalog: Catalog;
   conn: Connection;
   deps: AgentDeps;
+  progress: ProgressReporter;
+  interrupt: AbortController;
   /** This invocation's run id: every write it makes is audited under it (`bai-agent undo RUN_ID`). */
   runId: string;
   /** The audit entries of this run's writes, as written to the log. */
@@ -52,19 +68,40 @@ export function newRunId(): string {
   return randomBytes(5).toString('hex');
 }
 
-export async function prepare(ctx: CommandContext, opts: RunOptions, forApply = false): Promise<Prepared> {
+/** `--wait-timeout`: a positive number of seconds, at most a day. */
+export function parseWaitTimeout(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!(n > 0) || n > MAX_WAIT_SECONDS) {
+    throw new BaiError(`--wait-timeout must be a number of seconds between 1 and ${MAX_WAIT_SECONDS} (got "${safeText(raw)}")`, 'bad_input');
+  }
+  return n;
+}
+
+function parseK(raw: string | undefined): number {
+  const k = raw ? Number(raw) : 8;
+  if (!Number.isInteger(k) || k < 1 || k > 50) throw new BaiError('--k must be an integer between 1 and 50', 'bad_input');
+  return k;
+}
+
+export interface PrepareOptions {
+  forApply?: boolean;
+  /** where the preview goes: stdout when the plan is the result (`plan`), stderr when a run follows */
+  previewTo: 'stdout' | 'stderr';
+}
+
+export async function prepare(ctx: CommandContext, opts: RunOptions, how: PrepareOptions): Promise<Prepared> {
+  // flags first: a usage error must come before anything else is said or started
+  const k = parseK(opts.k);
+  const waitTimeoutSeconds = parseWaitTimeout(opts.waitTimeout);
+  if (opts.onFailure !== undefined && opts.onFailure !== 'undo' && opts.onFailure !== 'keep') throw new BaiError('--on-failure must be undo or keep', 'bad_input');
   const catalog = await loadCommandCatalog(ctx);
   const conn = await connect(ctx, catalog);
   try {
     const policy = await loadPolicyGate(ctx, catalog);
     const { loadOperationIndex } = await import('../../retrieval/index.js');
-    const index = forApply ? undefined : await loadOperationIndex(catalog);
-    const k = opts.k ? Number(opts.k) : 8;
-    if (!Number.isInteger(k) || k < 1 || k > 50) throw new BaiError('--k must be an integer between 1 and 50', 'bad_input');
+    const index = how.forApply ? undefined : await loadOperationIndex(catalog);
     const makeProposer = await buildProposerFactory(ctx, conn);
-    if (opts.onFailure !== undefined && opts.onFailure !== 'undo' && opts.onFailure !== 'keep') throw new BaiError('--on-failure must be undo or keep', 'bad_input');
-    const waitTimeoutSeconds = opts.waitTimeout ? Number(opts.waitTimeout) : undefined;
-    if (waitTimeoutSeconds !== undefined && !(waitTimeoutSeconds > 0)) throw new BaiError('--wait-timeout must be a positive number of seconds', 'bad_input');
     const audit = fileAuditSink(auditLogPath(), (m) => ctx.out.warn(m));
     const auditUnder = (runId: string, written: AuditEntry[]) => (entry: AuditEntry) => {
       const e = { ...entry, runId, endpoint: conn.endpointLabel };
@@ -73,6 +110,8 @@ export async function prepare(ctx: CommandContext, opts: RunOptions, forApply = 
     };
     const runId = newRunId();
     const written: AuditEntry[] = [];
+    const progress = new ProgressReporter(ctx.out);
+    const interrupt = new AbortController();
     const deps: AgentDeps = {
       catalog,
       retrieve: (q) => index?.search(q, { k }) ?? [],
@@ -82,16 +121,19 @@ export async function prepare(ctx: CommandContext, opts: RunOptions, forApply = 
       defaults: plannerDefaults(conn.config),
       endpoint: conn.endpointLabel,
       preview: (plan, info) => {
-        if (!ctx.out.json && opts.format !== 'markdown') ctx.out.info(renderPlan(plan, info));
+        if (ctx.out.json || opts.format === 'markdown') return;
+        const toStdout = how.previewTo === 'stdout';
+        // the question or refusal is said once, at the end (or asked at the prompt)
+        const text = renderPlan(plan, { ...info, catalog, width: (toStdout ? ctx.out.stdoutColumns : ctx.out.stderrColumns) ?? 100, outcomeShownSeparately: true });
+        if (toStdout) ctx.out.print(text);
+        else ctx.out.info(text);
       },
-      progress: (e) => {
-        const line = renderProgress(e);
-        if (line) ctx.out.progress(line);
-      },
+      progress: (e) => progress.handle(e),
       audit: auditUnder(runId, written),
+      execution: { signal: interrupt.signal },
       ...(waitTimeoutSeconds ? { waitTimeoutSeconds } : {}),
     };
-    return { catalog, conn, deps, runId, written, depsForRun: (id, into) => ({ ...deps, audit: auditUnder(id, into) }) };
+    return { catalog, conn, deps, progress, interrupt, runId, written, depsForRun: (id, into) => ({ ...deps, audit: auditUnder(id, into) }) };
   } catch (err) {
     await conn.close();
     throw err;
@@ -99,11 +141,30 @@ export async function prepare(ctx: CommandContext, opts: RunOptions, forApply = 
 }
 
 /** Ask at the terminal; without one (CI, pipes) nobody can approve, so nothing is written. */
-export function approver(ctx: CommandContext): (req: ConfirmRequest) => Promise<Decision> {
+export function approver(ctx: CommandContext, catalog: Catalog): (req: ConfirmRequest) => Promise<Decision> {
   return async (req) => {
     if (ctx.out.json) return 'unavailable'; // --json is for scripts: a prompt would corrupt stdout
-    return askTerminal(req);
+    return askTerminal(req, {}, catalog);
   };
+}
+
+/**
+ * Ctrl-C: while planning or at the prompt nothing has been written, so stop at once; while
+ * executing, stop waiting (the run then says what it left on the manager); a second Ctrl-C stops
+ * at once. Returns the function that removes the handler.
+ */
+function onInterrupt(ctx: CommandContext, prepared: Prepared): () => void {
+  const handler = (): void => {
+    if (!prepared.progress.executing) {
+      void prepared.progress.close();
+      ctx.out.error('interrupted: nothing was written');
+      process.exit(INTERRUPTED);
+    }
+    if (prepared.interrupt.signal.aborted) process.exit(INTERRUPTED);
+    prepared.interrupt.abort();
+  };
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
 }
 
 /** What a report needs of a finished run (the agent's state, or a plan made from a requests file). */
@@ -137,23 +198,47 @@ export function outcomeWord(state: RunState, code: number): string {
   }
 }
 
+/** What an interrupted run left on the manager, and how to undo it. */
+function interruptedReport(ctx: CommandContext, state: AgentStateT, progress: ProgressReporter): void {
+  const o = state.execution?.outputs;
+  const lines = ['Interrupted.'];
+  const sessions = o?.sessions ?? [];
+  if (sessions.length) {
+    lines.push('Created, and still on the manager (it goes on without bai-agent):');
+    for (const s of sessions) {
+      const seen = progress.sessions.get(s.name);
+      const status = seen?.status ?? s.status ?? 'PENDING';
+      lines.push(`  session ${safeText(s.name)}${s.id ? ` (${safeText(s.id)})` : ''}: ${safeText(status)}${seen?.statusInfo ? ` — ${safeText(seen.statusInfo)}` : ''}`);
+    }
+    for (const s of sessions) lines.push(`To terminate it: bai-agent "terminate the session ${safeText(s.name)}"`);
+  }
+  for (const f of o?.folders ?? []) lines.push(`Created folder ${safeText(f.name)} (delete it with: bai-agent "delete the folder ${safeText(f.name)}")`);
+  for (const s of o?.services ?? []) lines.push(`Created model service ${safeText(s.name)} (delete it with: bai-agent "delete the model service ${safeText(s.name)}")`);
+  const done = (state.execution?.results ?? []).filter((r) => r.status === 'ok').map((r) => r.id);
+  if (lines.length === 1) lines.push(done.length ? `Steps ${done.join(', ')} ran before the interrupt; nothing else was sent.` : 'Nothing was written.');
+  ctx.out.error(lines.join('\n'));
+}
+
 /**
  * Report a finished run and return its exit code. `run` adds the run id (when something was
  * written) and what the undo offered after a failed step did; `extra` goes into the JSON document.
  */
-export function finish(ctx: CommandContext, state: RunState, opts: RunOptions, run?: { id: string; wrote: boolean; extra?: Record<string, unknown> }): number {
+export function finish(ctx: CommandContext, state: RunState, opts: RunOptions, catalog: Catalog, run?: { id: string; wrote: boolean; extra?: Record<string, unknown> }): number {
   const code = exitCodeFor(state, opts);
   const outcome = outcomeWord(state, code);
   const plan = state.plan!;
   if (ctx.out.json) {
+    // what a front end must have the user name before destructive writes run (MCP apply's `confirm`)
+    const typed = plan.outcome === 'planned' ? typedConfirmation(derivedWrites(plan, catalog).filter((s) => s.policy.verdict === 'confirm'), plan, catalog) : undefined;
     ctx.out.emitJson({
       ok: code === ExitCode.OK || code === ExitCode.PLAN_HAS_WRITES,
       exitCode: code,
       outcome,
-      ...(run?.wrote ? { runId: run.id } : {}),
-      ...run?.extra,
       ...(plan.question ? { question: plan.question } : {}),
       ...(plan.refusal ? { refusal: plan.refusal } : {}),
+      ...(typed ? { typedConfirmation: { targets: typed.targets.map((t) => t.name), prompt: typed.prompt } } : {}),
+      ...(run?.wrote ? { runId: run.id } : {}),
+      ...run?.extra,
       plan,
       ...(state.history.length ? { previousPlans: state.history } : {}),
       ...(state.execution
@@ -175,15 +260,21 @@ export function finish(ctx: CommandContext, state: RunState, opts: RunOptions, r
     return code;
   }
   if (state.execution) {
-    const text = renderExecution(state.execution);
+    if (opts.rawLogs) {
+      for (const r of state.execution.results) {
+        const logs = r.status === 'ok' ? sessionLogs(r.operationId, r.data) : undefined;
+        if (logs !== undefined) ctx.out.printRaw(logs);
+      }
+    }
+    const text = renderExecution(state.execution, plan, { verbose: ctx.out.verbose, catalog, skipLogs: Boolean(opts.rawLogs) });
     if (text) ctx.out.print(text);
   }
   switch (outcome) {
     case 'needs_clarification':
-      ctx.out.print(plan.question ?? 'More information is needed.');
+      ctx.out.print(safeText(plan.question ?? 'More information is needed.'));
       break;
     case 'refused':
-      ctx.out.print(`Not done: ${plan.refusal ?? 'refused'}`);
+      ctx.out.print(style('red', `Not done: ${safeText(plan.refusal ?? 'refused')}`));
       break;
     case 'declined':
       ctx.out.info('Declined: nothing was written.');
@@ -195,9 +286,11 @@ export function finish(ctx: CommandContext, state: RunState, opts: RunOptions, r
           : 'the plan has writes that need confirmation, and there is no terminal to ask: nothing was written (pass --yes to approve, or use a policy that allows them)',
       );
       break;
-    case 'execution_failed':
-      ctx.out.error(`execution failed: ${state.execution?.error ?? 'unknown error'}`);
+    case 'execution_failed': {
+      const failed = plan.steps.find((s) => s.id === state.execution?.failedStep);
+      ctx.out.error(`${failed ? `${failed.id} (${safeText(failed.reason)}) failed: ` : 'execution failed: '}${safeText(state.execution?.error ?? 'unknown error')}`);
       break;
+    }
     case 'executed':
       if (run?.wrote && !plan.undoOf) ctx.out.info(`run ${run.id} (undo it with: bai-agent undo ${run.id})`);
       break;
@@ -205,47 +298,88 @@ export function finish(ctx: CommandContext, state: RunState, opts: RunOptions, r
       if (state.mode === 'plan' && !state.execution) {
         // reads ran during planning: show what they returned
         const reads = plan.steps.filter((s) => s.effect === 'read').length;
-        if (reads > 0 && writeSteps(plan).length === 0) ctx.out.info('(dry run: read calls ran, nothing was written)');
+        if (reads > 0 && derivedWrites(plan, catalog).length === 0) ctx.out.info('(dry run: read calls ran, nothing was written)');
       }
       break;
   }
   return code;
 }
 
-async function writePlanFile(path: string, plan: PlanDocument): Promise<void> {
+async function writePlanFile(ctx: CommandContext, path: string, plan: PlanDocument): Promise<void> {
   try {
     await writeFile(path, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
   } catch (err) {
     throw new BaiError(`could not write the plan to ${path}: ${(err as Error).message}`, 'bad_input');
   }
+  if (plan.outcome === 'planned') {
+    const quoted = /^[\w./@:+-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+    ctx.out.print(`Saved the plan to ${safeText(path)}. To run exactly this plan: bai-agent apply ${safeText(quoted)}`);
+  } else ctx.out.info(`Saved the plan to ${safeText(path)} (outcome ${plan.outcome}: there is nothing to apply).`);
 }
 
 /** `bai-agent run "<request>"` (and the default command). */
 export async function run(ctx: CommandContext, requestWords: string[] | string, opts: RunOptions): Promise<number> {
-  const request = Array.isArray(requestWords) ? requestWords.join(' ') : requestWords;
+  let request = Array.isArray(requestWords) ? requestWords.join(' ') : requestWords;
   if (!request.trim()) throw new BaiError('no request given: bai-agent "<what to do>" (see --help)', 'bad_input');
   // LangGraph is the largest import of a run: start loading it now, alongside the spec and connection
   const graphModule = import('../../agent/graph.js');
   graphModule.catch(() => undefined); // a load failure is reported where it is awaited
-  const prepared = await prepare(ctx, opts);
-  const { conn, deps } = prepared;
+  const prepared = await prepare(ctx, opts, { previewTo: opts.dryRun ? 'stdout' : 'stderr' });
+  const { conn, deps, catalog, progress } = prepared;
+  const removeInterrupt = onInterrupt(ctx, prepared);
+  // a question is asked at the terminal and planning goes on with the answer; scripts get exit 4
+  const canAsk = !ctx.out.json && hasTerminal();
   try {
     const { runAgent } = await graphModule;
-    const state = await runAgent(deps, { request, mode: opts.dryRun ? 'plan' : 'run', autoApprove: Boolean(opts.yes ?? ctx.globals.yes) }, approver(ctx));
-    if (opts.output && state.plan) await writePlanFile(opts.output, state.plan);
-    return await finishRun(ctx, prepared, state, opts);
+    let state: AgentStateT;
+    for (let asked = 0; ; asked++) {
+      state = await runAgent(deps, { request, mode: opts.dryRun ? 'plan' : 'run', autoApprove: Boolean(opts.yes ?? ctx.globals.yes) }, approver(ctx, catalog));
+      const question = state.plan?.outcome === 'needs_clarification' ? state.plan.question : undefined;
+      if (!question || !canAsk || asked >= MAX_CLARIFICATIONS) break;
+      const answer = await askClarification(question);
+      if (answer === undefined) break;
+      request = withAnswer(request, question, answer);
+    }
+    await progress.close();
+    typoCheck(requestWords, state);
+    if (opts.output && state.plan) await writePlanFile(ctx, opts.output, state.plan);
+    if (prepared.interrupt.signal.aborted && !ctx.out.json) {
+      interruptedReport(ctx, state, progress);
+      return INTERRUPTED;
+    }
+    const code = await finishRun(ctx, prepared, state, opts);
+    return prepared.interrupt.signal.aborted ? INTERRUPTED : code;
   } finally {
+    removeInterrupt();
+    await progress.close();
     await conn.close();
   }
+}
+
+/**
+ * `bai-agent aply plan.json`: the words were not quoted, the first is a near miss of a command
+ * name, and the planner could not make sense of them — a mistyped command, not a request.
+ */
+function typoCheck(requestWords: string[] | string, state: AgentStateT): void {
+  if (!Array.isArray(requestWords) || state.plan?.outcome === 'planned') return;
+  // one argument with spaces in it was quoted on purpose: it is a request
+  if (requestWords.length === 1 && /\s/.test(requestWords[0] ?? '')) return;
+  const first = requestWords[0] ?? '';
+  const command = nearestCommand(first);
+  if (!command) return;
+  throw new BaiError(
+    `"${safeText(first)}" looks like the command name "${command}" mistyped (see bai-agent ${command} --help); to send it as a request, quote the whole sentence: bai-agent "${safeText(requestWords.join(' '))}"`,
+    'bad_input',
+  );
 }
 
 /** `bai-agent plan "<request>" | --requests FILE [-o FILE] [--format markdown] [--detailed-exitcode]`: preview only. */
 export async function plan(ctx: CommandContext, requestWords: string[] | string | undefined, opts: RunOptions): Promise<number> {
   if (opts.format !== undefined && opts.format !== 'text' && opts.format !== 'markdown') throw new BaiError('--format must be text or markdown', 'bad_input');
   if (opts.format === 'markdown' && ctx.out.json) throw new BaiError('--format markdown and --json both choose what stdout carries: pick one', 'bad_input');
-  const words = Array.isArray(requestWords) ? requestWords.join(' ') : (requestWords ?? '');
+  const words = Array.isArray(requestWords) ? requestWords : (requestWords ?? '');
   if (opts.requests) {
-    if (words.trim()) throw new BaiError('give either a request or --requests FILE, not both', 'bad_input');
+    if ((Array.isArray(words) ? words.join(' ') : words).trim()) throw new BaiError('give either a request or --requests FILE, not both', 'bad_input');
     return planRequestsFile(ctx, opts.requests, { ...opts, dryRun: true, yes: false });
   }
   return run(ctx, words, { ...opts, dryRun: true, yes: false });
@@ -258,11 +392,12 @@ async function planRequestsFile(ctx: CommandContext, file: string, opts: RunOpti
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new BaiError(`cannot read the requests file ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 'bad_input');
+    throw new BaiError(`cannot read the requests file ${safeText(file)}: ${code === 'ENOENT' ? 'no such file' : safeText((err as Error).message)}`, 'bad_input');
   }
   const { parseRequestsFile, planRequests } = await import('../../planner/batch.js');
   const requests = parseRequestsFile(text, `requests file ${file}`);
-  const { conn, deps } = await prepare(ctx, opts);
+  const prepared = await prepare(ctx, opts, { previewTo: 'stdout' });
+  const { conn, deps, catalog } = prepared;
   try {
     const { WorldView } = await import('../../planner/world.js');
     const world = new WorldView(conn.client);
@@ -277,9 +412,10 @@ async function planRequestsFile(ctx: CommandContext, file: string, opts: RunOpti
       endpoint: deps.endpoint,
     });
     deps.preview?.(plan, { attempt: 1 });
-    if (opts.output) await writePlanFile(opts.output, plan);
-    return finish(ctx, { plan, mode: 'plan', history: [], decision: undefined, execution: undefined }, opts);
+    if (opts.output) await writePlanFile(ctx, opts.output, plan);
+    return finish(ctx, { plan, mode: 'plan', history: [], decision: undefined, execution: undefined }, opts, catalog);
   } finally {
+    await prepared.progress.close();
     await conn.close();
   }
 }
@@ -323,19 +459,34 @@ export async function apply(ctx: CommandContext, file: string, opts: RunOptions)
  * MCP server and `serve`: the spec and grounded entities are re-checked, the policy re-evaluated,
  * and writes still need `opts.yes` (or a policy that allows them).
  */
-export async function applyDocument(ctx: CommandContext, planDoc: PlanDocument, opts: RunOptions, source = 'the plan'): Promise<number> {
+export async function applyDocument(
+  ctx: CommandContext,
+  planDoc: PlanDocument,
+  opts: RunOptions,
+  source = 'the plan',
+  decide?: (req: ConfirmRequest, catalog: Catalog) => Promise<Decision>,
+): Promise<number> {
   if (planDoc.outcome !== 'planned') {
     throw new BaiError(`${source} has outcome "${planDoc.outcome}": there is nothing to apply`, 'bad_input');
   }
-  const prepared = await prepare(ctx, opts, true);
-  const { catalog, conn, deps } = prepared;
+  const prepared = await prepare(ctx, opts, { forApply: true, previewTo: 'stderr' });
+  const { catalog, conn, deps, progress } = prepared;
+  const removeInterrupt = onInterrupt(ctx, prepared);
   try {
     // refuse if the spec or a grounded entity changed; re-evaluate the policy of every step
     const checked = await revalidatePlan(planDoc, { catalog, api: conn.client, policy: deps.policy, endpoint: conn.endpointLabel });
     const { runAgent } = await import('../../agent/graph.js');
-    const state = await runAgent(deps, { request: checked.request, mode: 'run', autoApprove: Boolean(opts.yes ?? ctx.globals.yes), plan: checked }, approver(ctx));
+    const ask = decide ? (req: ConfirmRequest) => decide(req, catalog) : approver(ctx, catalog);
+    const state = await runAgent(deps, { request: checked.request, mode: 'run', autoApprove: Boolean(opts.yes ?? ctx.globals.yes), plan: checked }, ask);
+    await progress.close();
+    if (prepared.interrupt.signal.aborted && !ctx.out.json) {
+      interruptedReport(ctx, state, progress);
+      return INTERRUPTED;
+    }
     return await finishRun(ctx, prepared, state, opts);
   } finally {
+    removeInterrupt();
+    await progress.close();
     await conn.close();
   }
 }
@@ -349,11 +500,11 @@ async function finishRun(ctx: CommandContext, prepared: Prepared, state: AgentSt
   const run = { id: prepared.runId, wrote };
   // the run stopped part-way (a step failed, or its replan asked or refused) after writing something
   const stoppedPartway = wrote && state.mode === 'run' && !state.execution?.ok && state.plan !== undefined;
-  if (!stoppedPartway) return finish(ctx, state, opts, run);
+  if (!stoppedPartway) return finish(ctx, state, opts, prepared.catalog, run);
   const { undoAfterFailure } = await import('./undo.js');
-  if (ctx.out.json) return finish(ctx, state, opts, { ...run, extra: { afterFailure: await undoAfterFailure(ctx, prepared, state, opts) } });
+  if (ctx.out.json) return finish(ctx, state, opts, prepared.catalog, { ...run, extra: { afterFailure: await undoAfterFailure(ctx, prepared, state, opts) } });
   // at a terminal the failure is reported first, then the undo is offered
-  const code = finish(ctx, state, opts, run);
+  const code = finish(ctx, state, opts, prepared.catalog, run);
   await undoAfterFailure(ctx, prepared, state, opts);
   return code;
 }

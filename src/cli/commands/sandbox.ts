@@ -1,10 +1,11 @@
 /**
- * `bai-agent sandbox [--port N] [--host ADDR] [--state FILE] [--seed FILE] [--fast] [--faults SPEC] [--inference-upstream URL] [--manager-api-version V] [--check] [--reset]`
+ * `bai-agent sandbox [--port N] [--host ADDR] [--state FILE | --no-state] [--seed FILE] [--fast] [--faults SPEC] [--inference-upstream URL] [--manager-api-version V] [--check] [--reset]`
  *
- * Runs the simulated manager until SIGINT/SIGTERM and prints what to paste to use it. Without
- * `--state` the world lives in memory only (each run starts from the seed); with it, the world
- * is saved to FILE after every change and shared with anything else using that file.
- * `--check` starts it on a free port, makes one signed round trip and exits.
+ * Runs the simulated manager until SIGINT/SIGTERM and prints what to paste to use it. It keeps
+ * its world in the same state file as the sandbox that `bai-agent "<request>"` starts when no
+ * manager is configured — one world, one `--reset` — unless given another (`--state FILE`) or
+ * none (`--no-state`: in memory, each run from the seed). `--check` starts it on a free port,
+ * makes one signed round trip and exits. With --json, what it prints is one JSON document.
  * `--inference-upstream URL` puts an OpenAI-compatible server (a local vLLM, Ollama, LM Studio)
  * behind every model service endpoint, so `--llm backendai:SERVICE` can be tried locally.
  * `--manager-api-version V` makes it an older manager (it reports V on `GET /` and refuses newer
@@ -18,7 +19,8 @@ import type { CommandContext } from '../main.js';
 export interface SandboxCommandOptions {
   port?: string;
   host?: string;
-  state?: string;
+  /** a file; false (`--no-state`): in memory; undefined: the shared default state file */
+  state?: string | false;
   seed?: string;
   fast?: boolean;
   faults?: string;
@@ -49,13 +51,18 @@ function parseUpstream(raw: string): string {
 }
 
 export async function run(ctx: CommandContext, opts: SandboxCommandOptions = {}): Promise<number> {
+  const port = opts.check ? 0 : parsePort(opts.port);
   const inferenceUpstream = opts.inferenceUpstream === undefined ? undefined : parseUpstream(opts.inferenceUpstream);
-  const { startSandbox } = await import('../../sandbox/index.js');
-  if (opts.reset && opts.state) rmSync(opts.state, { force: true });
+  const { startSandbox, defaultSandboxStatePath } = await import('../../sandbox/index.js');
+  const statePath = opts.state === false ? undefined : (opts.state ?? defaultSandboxStatePath());
+  if (opts.reset) {
+    if (statePath) rmSync(statePath, { force: true });
+    ctx.out.info(statePath ? `reset: discarded ${statePath}; the sandbox starts from the seed world` : 'reset: nothing to discard (--no-state keeps the world in memory)');
+  }
   const sandbox = await startSandbox({
-    port: opts.check ? 0 : parsePort(opts.port),
+    port,
     host: opts.host ?? '127.0.0.1',
-    ...(opts.state ? { statePath: opts.state } : {}),
+    ...(statePath ? { statePath } : {}),
     ...(opts.seed ? { seed: opts.seed } : {}),
     clock: opts.fast ? 'fast' : 'real',
     ...(opts.faults ? { faults: opts.faults } : {}),
@@ -67,7 +74,8 @@ export async function run(ctx: CommandContext, opts: SandboxCommandOptions = {})
   if (opts.check) {
     try {
       const slots = await checkRoundTrip(sandbox.url, sandbox.credentials.user);
-      ctx.out.print(`ok: sandbox manager answered a signed GET /config/resource-slots at ${sandbox.url} (${Object.keys(slots).join(', ')})`);
+      if (ctx.out.json) ctx.out.emitJson({ ok: true, url: sandbox.url, state: statePath ?? null, resourceSlots: slots });
+      else ctx.out.print(`ok: sandbox manager answered a signed GET /config/resource-slots at ${sandbox.url} (${Object.keys(slots).join(', ')})`);
       return ExitCode.OK;
     } finally {
       await sandbox.close();
@@ -75,25 +83,37 @@ export async function run(ctx: CommandContext, opts: SandboxCommandOptions = {})
   }
 
   const { user } = sandbox.credentials;
-  ctx.out.print(
-    [
-      `bai-agent sandbox manager (simulated) listening on ${sandbox.url}`,
-      opts.state ? `state: ${opts.state}` : 'state: in memory only (pass --state FILE to keep it between runs)',
-      ...(opts.managerApiVersion ? [`acting as an older manager: API ${opts.managerApiVersion}`] : []),
-      inferenceUpstream ? `model services answer through: ${inferenceUpstream}` : 'model services have no inference backend (pass --inference-upstream URL for one)',
-      '',
-      'Use it from another shell (these are the public sandbox test keys of SANDBOX-WORLD.md):',
-      `  export BACKEND_ENDPOINT=${sandbox.url} BACKEND_ACCESS_KEY=${user.accessKey} BACKEND_SECRET_KEY=${user.secretKey}`,
-      '',
-      'Press Ctrl+C to stop.',
-    ].join('\n'),
-  );
+  if (ctx.out.json) {
+    // one document, at once: a script reads the URL and keys, then uses the server while it runs
+    ctx.out.emitJson({
+      ok: true,
+      url: sandbox.url,
+      state: statePath ?? null,
+      inferenceUpstream: inferenceUpstream ?? null,
+      ...(opts.managerApiVersion ? { managerApiVersion: opts.managerApiVersion } : {}),
+      // the public sandbox test keys of SANDBOX-WORLD.md
+      env: { BACKEND_ENDPOINT: sandbox.url, BACKEND_ACCESS_KEY: user.accessKey, BACKEND_SECRET_KEY: user.secretKey },
+    });
+  } else {
+    ctx.out.print(
+      [
+        `bai-agent sandbox manager (simulated) listening on ${sandbox.url}`,
+        statePath ? `state: ${statePath} (shared with bai-agent runs that use the built-in sandbox; --reset starts it over)` : 'state: in memory only (--no-state)',
+        ...(opts.managerApiVersion ? [`acting as an older manager: API ${opts.managerApiVersion}`] : []),
+        inferenceUpstream ? `model services answer through: ${inferenceUpstream}` : 'model services have no inference backend (pass --inference-upstream URL for one)',
+        '',
+        'Use it from another shell (these are the public sandbox test keys of SANDBOX-WORLD.md):',
+        `  export BACKEND_ENDPOINT=${sandbox.url} BACKEND_ACCESS_KEY=${user.accessKey} BACKEND_SECRET_KEY=${user.secretKey}`,
+        '',
+        'Press Ctrl+C to stop.',
+      ].join('\n'),
+    );
+  }
   await (opts.stopSignal ?? waitForSignal());
   await sandbox.close();
   ctx.out.info('sandbox stopped');
   return ExitCode.OK;
 }
-
 
 /** One signed request, as any client would make it. */
 async function checkRoundTrip(url: string, keys: { accessKey: string; secretKey: string }): Promise<Record<string, string>> {

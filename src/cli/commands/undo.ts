@@ -23,7 +23,7 @@ export async function run(ctx: CommandContext, runId: string | undefined, opts: 
   if (skipped > 0) ctx.out.debug(`audit log: ${skipped} line(s) without a run id or unreadable, skipped`);
   if (opts.list) return listRuns(ctx, runs);
   const target = pickRun(runs, runId);
-  const prepared = await prepare(ctx, opts, true);
+  const prepared = await prepare(ctx, opts, { forApply: true, previewTo: 'stderr' });
   try {
     const { plan, notes } = await buildUndoPlan(target, undoDeps(prepared));
     if (!ctx.out.json) ctx.out.info(`Undo run ${target.runId} (${target.time}): "${target.request}"`);
@@ -88,9 +88,9 @@ async function runUndoQuietly(ctx: CommandContext, prepared: Prepared, plan: Pla
   const undoRunId = newRunId();
   const written: AuditEntry[] = [];
   const { runAgent } = await import('../../agent/graph.js');
-  const state = await runAgent(prepared.depsForRun(undoRunId, written), { request: plan.request, mode: 'run', autoApprove, plan }, approver(ctx));
+  const state = await runAgent(prepared.depsForRun(undoRunId, written), { request: plan.request, mode: 'run', autoApprove, plan }, approver(ctx, prepared.catalog));
   const code = exitCodeFor(state, {});
-  if (!ctx.out.json) finish(ctx, state, {}, { id: undoRunId, wrote: written.length > 0 });
+  if (!ctx.out.json) finish(ctx, state, {}, prepared.catalog, { id: undoRunId, wrote: written.length > 0 });
   return {
     outcome: outcomeWord(state, code),
     runId: undoRunId,
@@ -113,8 +113,8 @@ async function runUndo(ctx: CommandContext, prepared: Prepared, target: RunRecor
   const undoRunId = newRunId();
   const written: AuditEntry[] = [];
   const { runAgent } = await import('../../agent/graph.js');
-  const state = await runAgent(prepared.depsForRun(undoRunId, written), { request: plan.request, mode: 'run', autoApprove: Boolean(opts.yes), plan }, approver(ctx));
-  return finish(ctx, state, opts, { id: undoRunId, wrote: written.length > 0, extra: { undoOf: target.runId, notes } });
+  const state = await runAgent(prepared.depsForRun(undoRunId, written), { request: plan.request, mode: 'run', autoApprove: Boolean(opts.yes), plan }, approver(ctx, prepared.catalog));
+  return finish(ctx, state, opts, prepared.catalog, { id: undoRunId, wrote: written.length > 0, extra: { undoOf: target.runId, notes } });
 }
 
 function printNotes(ctx: CommandContext, notes: string[]): void {
