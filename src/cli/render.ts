@@ -17,6 +17,8 @@ import { stepNature } from './step-nature.js';
 import { safeBlock, safeText, style } from './terminal-text.js';
 
 const SECRET_ENV = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/i;
+/** Body fields that carry a secret (an access key or an owner's e-mail is an identity, shown). */
+const SECRET_FIELD = /(secret|token|password|passwd|credential|private_key|api_key)/i;
 /** A value shown bare when it has nothing that could blur where it ends; quoted otherwise. */
 const BARE = /^[A-Za-z0-9_.:/@+%=-]+$/;
 /** Reads are shown compactly (a long GraphQL read query); writes never are. */
@@ -79,7 +81,7 @@ export function keyArguments(step: PlanStep, opts: { write?: boolean } = {}): st
       } else if (leaf === 'query' && typeof v === 'string') {
         text = valueText(v.replace(/\s+/g, ' ').trim());
       } else {
-        text = valueText(v, SECRET_ENV.test(leaf) && typeof v === 'string');
+        text = valueText(v, SECRET_FIELD.test(leaf) && typeof v === 'string');
       }
       out.push(`${safeText(label)}=${safeText(fit(text))}`);
     }

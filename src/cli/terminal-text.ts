@@ -10,7 +10,6 @@
  * everything else has been escaped. Untrusted text has its marks escaped by `safeText`, so at
  * worst it could pick one of our few colours, never move the cursor or hide text.
  */
-import { styleText } from 'node:util';
 
 /** C0 controls, DEL and C1 controls; the same without tab and newline. */
 const CONTROL = '\\u0000-\\u001f\\u007f-\\u009f';
@@ -58,6 +57,8 @@ export function terminalSafe(text: string): string {
 }
 
 export type StyleName = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan' | 'magenta';
+/** SGR on/off codes (util.styleText decides by itself whether a stream wants colour; Output decides here). */
+const SGR: Record<StyleName, [number, number]> = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39], magenta: [35, 39] };
 const STYLE_CODES: Record<string, StyleName> = { b: 'bold', d: 'dim', r: 'red', g: 'green', y: 'yellow', c: 'cyan', m: 'magenta' };
 const CODE_OF = Object.fromEntries(Object.entries(STYLE_CODES).map(([code, name]) => [name, code])) as Record<StyleName, string>;
 
@@ -71,7 +72,7 @@ export function applyStyles(text: string, colour: boolean): string {
   if (!text.includes('\ue000')) return text;
   return text.replace(/\ue000(.)([^\ue000\ue001]*)\ue001?/g, (_m, code: string, inner: string) => {
     const name = STYLE_CODES[code];
-    return colour && name ? styleText(name, inner) : inner;
+    return colour && name ? `\u001b[${SGR[name][0]}m${inner}\u001b[${SGR[name][1]}m` : inner;
   });
 }
 

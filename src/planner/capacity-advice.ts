@@ -87,7 +87,7 @@ export async function capacityWarning(input: AdviceInput): Promise<string> {
   const asked = `(you asked for ${amount(s.asked)})`;
   let first: string;
   if (s.kind === 'group' && s.groupTotal !== undefined && s.asked > s.groupTotal + 1e-9) {
-    first = `${group} has ${amount(s.groupTotal)} in all ${asked}: the session would wait in PENDING for ever.`;
+    first = `${group} has ${amount(s.groupTotal)} in all ${asked}: the session would wait in PENDING forever.`;
   } else if (s.kind === 'group') {
     first = s.limit <= 0 ? `No ${amount(0).replace(/^0 /, '')} free in ${group} right now ${asked}` : `Only ${amount(s.limit)} ${s.limit === 1 ? 'is' : 'are'} free in ${group} ${asked}`;
     first += `${heldBy}: it will wait in PENDING until ${amount(s.asked)} ${s.asked === 1 ? 'is' : 'are'} free.`;
