@@ -14,7 +14,7 @@ import type { Catalog } from '../spec/types.js';
 import { humanBytes, parseBinarySize } from '../units.js';
 import { undoLine } from '../planner/undo.js';
 import { stepNature } from './step-nature.js';
-import { safeBlock, safeText, style } from './terminal-text.js';
+import { safeBlock, safeText, style, wrapText } from './terminal-text.js';
 
 const SECRET_ENV = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/i;
 /** Body fields that carry a secret (an access key or an owner's e-mail is an identity, shown). */
@@ -147,19 +147,29 @@ export function renderPlan(plan: PlanDocument, opts: RenderPlanOptions = {}): st
     const head = `${step.id}  ${nature.method} ${safeText(nature.target)}  [${safeText(step.operationId)}]`;
     const headStyled = nature.destructive ? style('red', head) : nature.write ? style('bold', head) : head;
     lines.push(`${branch} ${headStyled}  ${verdictText(step, nature.write)}`);
-    lines.push(`${pad}   ${safeText(step.reason)}`);
+    // long sentences wrap under their own indent; continuation lines are indented a little more
+    const say = (text: string, styleName?: 'yellow' | 'red'): void => {
+      wrapText(text, width - pad.length - 5).forEach((l, n) => {
+        const line = `${pad}   ${n ? '  ' : ''}${l}`;
+        lines.push(styleName ? style(styleName, line) : line);
+      });
+    };
+    say(safeText(step.reason));
     for (const l of packLines(keyArguments(step, { write: nature.write }), width - pad.length - 3)) lines.push(`${pad}   ${l}`);
     for (const ref of step.refs) lines.push(`${pad}   uses ${safeText(ref.from)}.${safeText(ref.path)} for ${safeText(ref.at)}`);
     if (step.wait) lines.push(`${pad}   then waits until ${step.wait.until} (up to ${formatSeconds(step.wait.timeoutSeconds)})`);
     if (step.observation) lines.push(`${pad}   → ${safeText(step.observation)}`);
     if (nature.write && step.policy.verdict !== 'confirm') lines.push(`${pad}   policy: ${safeText(step.policy.reason)}`);
     if (nature.destructive) lines.push(`${pad}   ${style('red', 'destructive: you will be asked to type what it deletes')}`);
-    for (const w of step.warnings ?? []) lines.push(`${pad}   ${style('yellow', `! ${safeText(w)}`)}`);
-    if (nature.write && step.undo) lines.push(`${pad}   ${safeText(undoLine(step.undo))}`);
-    for (const a of step.assumptions) lines.push(`${pad}   assumes: ${safeText(a)}`);
+    for (const w of step.warnings ?? []) say(`! ${safeText(w)}`, 'yellow');
+    if (nature.write && step.undo) say(safeText(undoLine(step.undo)));
+    for (const a of step.assumptions) say(`assumes: ${safeText(a)}`);
   });
   const grounded = plan.grounding.map((e) => `${e.kind} ${safeText(e.name)}${e.source === 'plan' ? ` (created by ${safeText(e.step)})` : ''}`);
-  if (grounded.length) lines.push('', `Checked on the manager: ${grounded.join('; ')}`);
+  if (grounded.length) {
+    lines.push('');
+    wrapText(`Checked on the manager: ${grounded.join('; ')}`, width - 2).forEach((l, n) => lines.push(`${n ? '  ' : ''}${l}`));
+  }
   for (const sug of plan.suggestions ?? []) lines.push(`To do it rather than ask: bai-agent ${safeText(JSON.stringify(sug))}`);
   if (plan.notUnderstood?.length) lines.push(`Not understood (nothing was planned from these words): ${plan.notUnderstood.map((w) => `"${safeText(w)}"`).join(', ')}`);
   const s = plan.search;
@@ -252,7 +262,9 @@ export function doneSentence(step: PlanStep, r: StepResult, report: ExecutionRep
     case 'session.create_from_params.2': {
       const s = report.outputs.sessions.find((x) => x.name === (body.session_name ?? body.name)) ?? report.outputs.sessions[0];
       const status = s?.status || String(data.status ?? '');
-      return s ? `Session ${safeText(s.name)} (${safeText(s.id)}) is ${safeText(status)}.` : `Session created.`;
+      if (!s) return 'Session created.';
+      const queued = status === 'PENDING' && !step.wait ? ` It starts when there is room; see how it is doing with: bai-agent "show the status of session ${safeText(s.name)}"` : '';
+      return `Session ${safeText(s.name)} (${safeText(s.id)}) is ${safeText(status)}.${queued}`;
     }
     case 'session.destroy':
       return `Session ${nameOf(plan, 'session', p.session_name)} is terminating${step.wait?.until === 'TERMINATED' ? ' and has ended' : ''}.`;

@@ -102,3 +102,34 @@ export function safeJson(value: unknown, indent = 2, opts: { forModel?: boolean 
   const pattern = opts.forModel ? /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ue000\ue001<>]/g : /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ue000\ue001]/g;
   return text.replace(pattern, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** Word-wrap to `width` columns; a word longer than that is broken. */
+export function wrapText(text: string, width: number): string[] {
+  if (text.length <= width) return [text];
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/(\s+)/).filter((w) => w !== '')) {
+    if (/^\s+$/.test(word)) {
+      if (line) line += ' ';
+      continue;
+    }
+    let w = word;
+    while (w.length > 0) {
+      const room = width - line.length;
+      if (w.length <= room) {
+        line += w;
+        w = '';
+      } else if (line.trim() && w.length <= width) {
+        out.push(line.trimEnd());
+        line = '';
+      } else {
+        line += w.slice(0, room);
+        w = w.slice(room);
+        out.push(line);
+        line = '';
+      }
+    }
+  }
+  if (line.trim()) out.push(line.trimEnd());
+  return out.length ? out : [''];
+}

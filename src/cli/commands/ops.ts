@@ -12,7 +12,7 @@ import { clientTermsLines } from '../../retrieval/client-terms.js';
 export const CLIENT_SOURCE = 'lablup/backend.ai c0032c472e';
 import type { CommandContext } from '../main.js';
 import { loadCommandCatalog } from '../connect.js';
-import { safeText } from '../terminal-text.js';
+import { safeText, wrapText } from '../terminal-text.js';
 
 export interface SearchOptions {
   k?: string;
@@ -235,35 +235,4 @@ export function table(header: string[], rows: string[][], width: number = proces
     }
   }
   return lines.join('\n');
-}
-
-/** Word-wrap to `width` columns; a word longer than that is broken. */
-export function wrapText(text: string, width: number): string[] {
-  if (text.length <= width) return [text];
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(/(\s+)/).filter((w) => w !== '')) {
-    if (/^\s+$/.test(word)) {
-      if (line) line += ' ';
-      continue;
-    }
-    let w = word;
-    while (w.length > 0) {
-      const room = width - line.length;
-      if (w.length <= room) {
-        line += w;
-        w = '';
-      } else if (line.trim() && w.length <= width) {
-        out.push(line.trimEnd());
-        line = '';
-      } else {
-        line += w.slice(0, room);
-        w = w.slice(room);
-        out.push(line);
-        line = '';
-      }
-    }
-  }
-  if (line.trim()) out.push(line.trimEnd());
-  return out.length ? out : [''];
 }
