@@ -73,6 +73,27 @@ export interface AdviceInput {
 }
 
 /**
+ * When the session could never start where it is asked for — more than the resource group has in
+ * all, or more than the keypair may ever use — it would wait forever: a question, not a warning.
+ * Undefined when it can start once enough is freed.
+ */
+export async function neverFitsQuestion(input: AdviceInput): Promise<string | undefined> {
+  const { world, shortfall: s, requested, group, slotTypes } = input;
+  const amount = (n: number) => slotAmount(s.slot, n, slotTypes[s.slot]);
+  const policy = await world.keypairPolicy().catch(() => undefined);
+  const keypairTotal = policy?.totalResourceSlots[s.slot];
+  if (keypairTotal !== undefined && s.asked > keypairTotal + 1e-9) {
+    return `Your keypair may use at most ${amount(keypairTotal)} in all, and you asked for ${amount(s.asked)}: such a session could never start. How much do you need (at most ${amount(keypairTotal)})?`;
+  }
+  if (s.kind === 'group' && s.groupTotal !== undefined && s.asked > s.groupTotal + 1e-9) {
+    const elsewhere = (await placesItFits(world, requested, group)).map((p) => `${p.group}${p.project !== input.project ? ` (project ${p.project})` : ''}`);
+    const ways = [...elsewhere.map((g) => `use ${g}`), `ask for at most ${amount(s.groupTotal)}`];
+    return `${group} has ${amount(s.groupTotal)} in all (you asked for ${amount(s.asked)}): the session could never start there. ${capitalise(joinOr(ways))}?`;
+  }
+  return undefined;
+}
+
+/**
  * "Only 1 fGPU is free in default (you asked for 2), held by your session bai-pytorch-f203: it
  * will wait in PENDING until 2 are free. Ask for 1, use gpu-a100 (project research), or
  * terminate bai-pytorch-f203."
@@ -86,9 +107,7 @@ export async function capacityWarning(input: AdviceInput): Promise<string> {
   const heldBy = holders.length ? `, held by your session${holders.length > 1 ? 's' : ''} ${holders.join(', ')}` : s.kind === 'group' ? ', in use by other sessions' : '';
   const asked = `(you asked for ${amount(s.asked)})`;
   let first: string;
-  if (s.kind === 'group' && s.groupTotal !== undefined && s.asked > s.groupTotal + 1e-9) {
-    first = `${group} has ${amount(s.groupTotal)} in all ${asked}: the session would wait in PENDING forever.`;
-  } else if (s.kind === 'group') {
+  if (s.kind === 'group') {
     first = s.limit <= 0 ? `No ${amount(0).replace(/^0 /, '')} free in ${group} right now ${asked}` : `Only ${amount(s.limit)} ${s.limit === 1 ? 'is' : 'are'} free in ${group} ${asked}`;
     first += `${heldBy}: it will wait in PENDING until ${amount(s.asked)} ${s.asked === 1 ? 'is' : 'are'} free.`;
   } else if (s.kind === 'keypair') {

@@ -11,7 +11,7 @@ import { isConnectionFailure } from '../client/errors.js';
 import { formatProblems, type SpecValidator } from '../spec/validator.js';
 import type { Catalog, Operation } from '../spec/types.js';
 import { parseBinarySize, parseDecimal } from '../units.js';
-import { capacityWarning, concurrencyWarning, firstShortfall, shortfallReason } from './capacity-advice.js';
+import { capacityWarning, concurrencyWarning, firstShortfall, neverFitsQuestion, shortfallReason } from './capacity-advice.js';
 import type { CandidateChecker, CheckResult } from './dfsdt.js';
 import { createdEntities, isUuid, pick, referencedEntities, type EntityMention } from './entities.js';
 import { isStepValueRef, type GroundedEntity, type PlanStep, type PolicyDecision, type StepRef } from './plan.js';
@@ -119,6 +119,8 @@ export class PlanChecker implements CandidateChecker {
   readonly grounding = new Map<string, GroundedEntity[]>();
   /** Session creates rejected only because they do not fit now (see queueWhenFull). */
   capacityShortfalls = 0;
+  /** Set when a session could never start as asked: the question to ask instead (planner.ts). */
+  neverFits: string | undefined;
 
   constructor(private readonly deps: CheckerDeps) {}
 
@@ -274,7 +276,13 @@ export class PlanChecker implements CandidateChecker {
       this.capacityShortfalls++;
       return { block: shortfallReason(shortfall, sg, project, slots[shortfall.slot]) };
     }
-    warnings.unshift(await capacityWarning({ world, shortfall, requested, group: sg, project, slotTypes: slots }));
+    const advice = { world, shortfall, requested, group: sg, project, slotTypes: slots };
+    const never = await neverFitsQuestion(advice);
+    if (never) {
+      this.neverFits ??= never;
+      return { block: shortfallReason(shortfall, sg, project, slots[shortfall.slot]) };
+    }
+    warnings.unshift(await capacityWarning(advice));
     return { warnings, queued: true };
   }
 }

@@ -120,6 +120,10 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
     outcome.stats.nodesExpanded += first.nodesExpanded;
     outcome.stats.backtracks += first.backtracks;
     outcome.stats.elapsedMs += first.elapsedMs;
+    // it could never start as asked: ask how much (or where), in the user's terms
+    if (outcome.outcome !== 'planned' && checker.neverFits) {
+      outcome = { outcome: 'needs_clarification', steps: outcome.steps, stats: outcome.stats, question: checker.neverFits };
+    }
   }
   if (outcome.outcome === 'needs_clarification' && outcome.noValidPlan) {
     // the search found nothing valid: when every candidate failed on a value the user gave, say

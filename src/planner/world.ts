@@ -391,11 +391,16 @@ export class WorldView {
   }
 
   /** The keypair's resource policy: how many sessions may exist at once (null: no limit). */
-  keypairPolicy(): Promise<{ maxConcurrentSessions: number | null }> {
+  keypairPolicy(): Promise<{ maxConcurrentSessions: number | null; totalResourceSlots: Record<string, number> }> {
     return this.once('keypair-policy', 'v2/resource-policies.my_keypair_resource_policy', 'your keypair resource policy', async () => {
       const data = await this.call<Record<string, unknown>>('v2/resource-policies.my_keypair_resource_policy');
       const max = data?.max_concurrent_sessions;
-      return { maxConcurrentSessions: typeof max === 'number' && max > 0 ? max : null };
+      // slots as a map, or as [{resource_type, quantity}] entries (the v2 shape)
+      const raw = data?.total_resource_slots;
+      const total = Array.isArray(raw)
+        ? numberMap(Object.fromEntries(raw.filter(isObject).map((e) => [str(e.resource_type) ?? '', e.quantity])))
+        : numberMap(raw);
+      return { maxConcurrentSessions: typeof max === 'number' && max > 0 ? max : null, totalResourceSlots: total };
     });
   }
 

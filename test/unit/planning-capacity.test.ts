@@ -109,10 +109,16 @@ describe('a session that does not fit now', () => {
     expect(create.warnings).toBeUndefined();
   });
 
-  it('more than the group has in all: said plainly', async () => {
+  it('more than the group has in all: a question with where it could run, not a plan that waits forever', async () => {
     const plan = await planIn(seedWorld(), 'create a session with 12 fGPU');
-    const create = plan.steps.find((s) => s.operationId === 'session.create_from_params')!;
-    expect(create.warnings?.[0]).toMatch(/^default has 10 fGPU in all \(you asked for 12 fGPU\): the session would wait in PENDING forever/);
+    expect(plan.outcome).toBe('needs_clarification');
+    expect(plan.question).toBe('default has 10 fGPU in all (you asked for 12 fGPU): the session could never start there. Use gpu-a100 (project research), or ask for at most 10 fGPU?');
+  });
+
+  it('more than the keypair may ever use: a question, in the user\'s terms', async () => {
+    const plan = await planIn(seedWorld(), 'create a session with 100 fGPU');
+    expect(plan.outcome).toBe('needs_clarification');
+    expect(plan.question).toMatch(/^Your keypair may use at most 16 fGPU in all, and you asked for 100 fGPU: such a session could never start\./);
   });
 
   it('over the keypair\'s sessions at once: warned, naming the sessions that hold the slots', async () => {
