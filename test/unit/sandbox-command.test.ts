@@ -17,7 +17,7 @@ function capture() {
 describe('bai-agent sandbox', () => {
   it('--check makes one signed round trip and exits 0', async () => {
     const c = capture();
-    expect(await run(c.ctx, { check: true, fast: true })).toBe(0);
+    expect(await run(c.ctx, { check: true, fast: true, state: false })).toBe(0);
     expect(c.text()).toMatch(/^ok: sandbox manager answered a signed GET \/config\/resource-slots at http:\/\/127\.0\.0\.1:\d+ \(cpu, mem, cuda\.shares\)/);
   });
 
@@ -37,6 +37,6 @@ describe('bai-agent sandbox', () => {
 
   it('rejects a bad port and a bad fault spec with one-line errors', async () => {
     await expect(run(capture().ctx, { port: 'abc' })).rejects.toThrow(/--port must be a number/);
-    await expect(run(capture().ctx, { port: '0', faults: 'latency=fast' })).rejects.toThrow(/invalid fault spec "latency=fast"/);
+    await expect(run(capture().ctx, { port: '0', state: false, faults: 'latency=fast' })).rejects.toThrow(/invalid fault spec "latency=fast"/);
   });
 });

@@ -104,7 +104,7 @@ describe('bai-agent sandbox --inference-upstream', () => {
     await expect(sandboxCommand(capture().ctx, { port: '0', inferenceUpstream: 'localhost:11434' })).rejects.toMatchObject({ kind: 'bad_input', message: expect.stringMatching(/^--inference-upstream must be an http\(s\) URL/) });
     const c = capture();
     let stop!: () => void;
-    const done = sandboxCommand(c.ctx, { port: '0', fast: true, inferenceUpstream: stub.url, stopSignal: new Promise<void>((r) => (stop = r)) });
+    const done = sandboxCommand(c.ctx, { port: '0', state: false, fast: true, inferenceUpstream: stub.url, stopSignal: new Promise<void>((r) => (stop = r)) });
     await expect.poll(() => c.text()).toContain('Press Ctrl+C');
     expect(c.text()).toContain(`model services answer through: ${stub.url}`);
     const url = /listening on (\S+)/.exec(c.text())![1]!;
