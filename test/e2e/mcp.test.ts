@@ -130,6 +130,23 @@ describe('bai-agent mcp (default policy)', () => {
     expect(progress.join('\n')).toMatch(/RUNNING/);
   }, 60_000);
 
+  it('a plan that deletes folders needs, besides approve=true, every folder named in confirm: one name approves nothing', async () => {
+    const planned = await call(server, 'plan', { request: 'delete the folders api_helper and models' });
+    expect(planned.structuredContent.typedConfirmation.targets.sort()).toEqual(['api_helper', 'models']);
+    const folders = () => (JSON.parse(readFileSync(join(dir, 'sandbox', 'state.json'), 'utf8')) as { folders: Array<{ name: string; status: string }> }).folders;
+    const ready = () => folders().filter((f) => f.status === 'ready').map((f) => f.name);
+    for (const confirm of [undefined, ['api_helper'], ['models'], ['api_helper', 'models', 'datasets']]) {
+      const r = await call(server, 'apply', { plan: planned.structuredContent.plan, approve: true, ...(confirm ? { confirm } : {}) });
+      expect(r.structuredContent).toMatchObject({ exitCode: 6, outcome: 'confirmation_required' });
+      expect(summary(r)).toMatch(/the plan destroys (api_helper, models|models, api_helper); nothing was written.*confirm=/);
+      expect(ready()).toEqual(expect.arrayContaining(['api_helper', 'models']));
+    }
+    const r = await call(server, 'apply', { plan: planned.structuredContent.plan, approve: true, confirm: ['models', 'api_helper'] });
+    expect(r.structuredContent).toMatchObject({ exitCode: 0, outcome: 'executed' });
+    expect(ready()).not.toContain('api_helper');
+    expect(ready()).not.toContain('models');
+  }, 90_000);
+
   it('a malformed plan is an isError result with a one-line message, and the server keeps serving', async () => {
     const bad = structuredClone(planResult.structuredContent.plan);
     bad.steps[0].method = 'FETCH';
