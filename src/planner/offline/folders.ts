@@ -343,7 +343,7 @@ export async function proposeFolderFileOp(ctx: HandlerContext<ParsedIntent<Folde
         tagged(ctx, {
           operationId: 'folders.delete_files',
           pathParams: { name },
-          body: { files: intent.paths, recursive: true },
+          body: { files: intent.paths, recursive: intent.recursive ?? true },
           reason: `delete ${intent.paths.join(', ')} from ${name}`,
           destructive: true,
         }),

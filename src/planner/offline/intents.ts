@@ -229,6 +229,8 @@ export interface FolderFileOpIntent {
   destination?: string;
   /** the destination is a directory the paths go into ("into raw", "into it") */
   intoDirectory?: boolean;
+  /** folder.delete_files: delete directories with their contents (the default); `vfolder rm` without `-r` says false */
+  recursive?: boolean;
 }
 
 export interface ResourceIntent {
@@ -290,6 +292,24 @@ export interface IdentityIntent {
   kind: 'auth.whoami';
 }
 
+/**
+ * A call written in the API's own words: an operationId or `METHOD /path`, with arguments as
+ * written. Which argument is a path parameter, a query parameter or a body field, and the type of
+ * its value, are resolved against the operation's schema by the handler (api-call.ts).
+ */
+export interface ApiCallIntent {
+  kind: 'api.call';
+  /** `folders.update_vfolder_options` (the operationId form) */
+  operationId?: string;
+  /** `POST` with `path` `/folders/datasets/mkdir` (the method-and-path form; the path is concrete) */
+  method?: string;
+  path?: string;
+  /** `key=value` arguments in order; a dotted key is a path into the body (`config.resources.cuda.shares`) */
+  args: Array<{ key: string; value: string; quoted: boolean }>;
+  /** a JSON object written as the whole body */
+  body?: Record<string, unknown>;
+}
+
 export type Intent =
   | SessionCreateIntent
   | SessionDestroyIntent
@@ -311,7 +331,8 @@ export type Intent =
   | ServiceTargetIntent
   | ServiceListIntent
   | AccountNameIntent
-  | IdentityIntent;
+  | IdentityIntent
+  | ApiCallIntent;
 
 export type IntentKind = Intent['kind'];
 
@@ -352,6 +373,8 @@ export interface ParsedIntent<I extends Intent = Intent> {
   asked?: boolean;
   /** Read in a question: when what it names is not there, the list of such things answers it. */
   inQuestion?: boolean;
+  /** The structured-grammar rule that read it (grammar/structured), when one did. */
+  rule?: string;
 }
 
 export interface ParsedRequest {
@@ -371,6 +394,11 @@ export interface ParsedRequest {
   notUnderstood?: string[];
   /** Changes the request asked about rather than asked for: offered as requests to make, never planned. */
   suggestions?: string[];
+  /**
+   * The request cannot be read as written (an unknown key, an empty value, an unexpanded `${VAR}`,
+   * an unclosed quote): the planner asks this instead of planning anything.
+   */
+  question?: string;
 }
 
 export interface UnreadWord {

@@ -38,6 +38,7 @@ import {
   proposeAccountName,
   proposeProjectList,
 } from './services.js';
+import { proposeApiCall } from './api-call.js';
 
 type Handler = (ctx: HandlerContext<ParsedIntent<never>>) => Promise<HandlerResult>;
 
@@ -90,6 +91,7 @@ const HANDLERS: Record<Intent['kind'], Handler> = {
   'service.token': proposeServiceTarget as Handler,
   'auth.whoami': proposeWhoami as Handler,
   'auth.update_name': proposeAccountName as Handler,
+  'api.call': proposeApiCall as Handler,
 };
 
 /** Questions for values only the user can give, by intent and slot. */
@@ -180,6 +182,8 @@ export class OfflineProposer implements Proposer {
 
   async propose(ctx: ProposalContext): Promise<Proposal> {
     const parsed = this.parse(ctx.request);
+    // the request cannot be read as written (structured notation with an unknown key, an unexpanded ${VAR}, …)
+    if (parsed.question) return { candidates: [{ kind: 'clarify', question: parsed.question }] };
     if (parsed.intents.length === 0) return { candidates: this.fallback(ctx, parsed) };
     // never plan a change around words no rule read: ask about them instead
     const writes = parsed.intents.some((p) => !READ_INTENTS.has(p.intent.kind));

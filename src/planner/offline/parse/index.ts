@@ -47,6 +47,7 @@ const INJECTED_REFUSAL =
 /** "Actual request:", "Action requested by the assignee:": a label before the ask. */
 const ASK_LABEL = /^\s*(?:\.\s*)?(?:(?:the\s+)?actual\s+(?:request|ask)|action\s+requested(?:\s+by\s+[^:]{1,40})?|(?:my\s+)?(?:request|ask|todo|task)|요청(?:\s*사항)?)\s*:\s*/i;
 import { leadingTaskVerb, splitClauses, type ClausePart } from './split.js';
+import { readStructured } from '../grammar/structured/index.js';
 
 export { MAX_ANALYSED_CHARS } from './text.js';
 
@@ -946,6 +947,9 @@ export function parseRequest(text: string): ParsedRequest {
   if (controls > 3 && controls > sample.length * 0.05) {
     return { text: input, language: 'en', intents: [], refusal: 'the request is not readable text' };
   }
+  // key=value lines, command lines and the API's own words are read exactly by their own grammar
+  const structured = readStructured(input, parseRequest);
+  if (structured) return structured;
   // quoted and forwarded text is data; a line that tries to change the agent's rules is never a task
   let ask = input;
   if (!isPlain(input)) {

@@ -1,0 +1,164 @@
+/**
+ * The structured grammar: requests written as CI scripts and power users write them, read
+ * exactly — `key=value` lines (keys.ts), command lines in the Backend.AI CLI's or a shell's words
+ * (commands.ts), and the API's own words (api.ts), chained with `&&` or `;`, each command one
+ * task in order. In a sentence that carries `key=value` pairs (or `--key value`), the pairs are
+ * taken out first, the sentence parser reads the rest, and each pair joins the task that takes
+ * its key. Whatever cannot be read exactly — an unknown key, an empty value, an unexpanded
+ * `${VAR}`, an unclosed quote, a pair no task takes — is a question, never a guess.
+ *
+ * Layout (one job per file): lexer.ts (tokens), variables.ts (unexpanded variables), keys.ts (the
+ * vocabulary), commands.ts (command rules), api.ts (API rules), read.ts (reading one command),
+ * corpus/*.jsonl (examples per construct; the test runs them).
+ */
+import type { ParsedIntent, ParsedRequest } from '../../intents.js';
+import { detectLanguage } from '../../parse/text.js';
+import { applyPair, findKey, isEnvName, isProblem, keysFor, type Draft } from './keys.js';
+import { commands, tokenize, type Token } from './lexer.js';
+import { build, crossCheck, kindOfPairs, readCommand } from './read.js';
+import { unexpandedQuestion, unexpandedVariables } from './variables.js';
+
+export { COMMANDS } from './commands.js';
+export { KEYS } from './keys.js';
+export { API_RULES } from './api.js';
+
+type Natural = (text: string) => ParsedRequest;
+
+/**
+ * Read a request with the structured grammar. Returns the parsed request (tasks, or a question),
+ * or undefined when nothing in it is structured (the sentence parser reads it alone).
+ */
+export function readStructured(text: string, natural: Natural): ParsedRequest | undefined {
+  const vars = unexpandedVariables(text);
+  if (vars.length > 0) return ask(text, unexpandedQuestion(vars));
+  if (!MAY_BE_STRUCTURED.test(text)) return undefined;
+  const lexed = tokenize(text);
+  if ('error' in lexed) return LOOKS_STRUCTURED.test(text) ? ask(text, lexed.error) : undefined;
+  const reads = commands(lexed.tokens).map((c) => readCommand(c, text));
+  const bad = reads.find(isProblem);
+  if (bad) return ask(text, bad.problem);
+  if (reads.length > 0 && reads.every((r) => r !== undefined)) {
+    return { text, language: detectLanguage(text), intents: reads.flatMap((r) => r as ParsedIntent[]) };
+  }
+  return readMixed(text, lexed.tokens, natural);
+}
+
+/** Anything that could be structured: a pair, a flag, a chain, a command or API word first. Others skip the lexer. */
+const MAY_BE_STRUCTURED =
+  /=|(?:^|\s)--?[A-Za-z]|&&|^\s*(?:vfolder|folder|session|sess|service|svc|mkdir|rm|mv|ls|ps|kill|start|restart|new|create|launch|get|post|put|patch|delete|head)(?![\w-])|^\s*[a-z][\w/-]*\.[a-z_]/i;
+/** Clearly meant as structured, so a lexing error (an unclosed quote) is worth a question. */
+const LOOKS_STRUCTURED =
+  /(?:^|\s)[A-Za-z_][\w.-]*=|(?:^|\s)--[A-Za-z]|^\s*(?:vfolder|sess|svc|mkdir|rm|mv|ls|ps)\s|^\s*(?:session|service)\s+[a-z-]+\s|^\s*(?:GET|POST|PUT|PATCH|DELETE|HEAD)\s+\/|^\s*[a-z][\w/-]*\.[a-z_]\w*\s+\w+=/;
+
+function ask(text: string, question: string): ParsedRequest {
+  return { text, language: detectLanguage(text), intents: [], question };
+}
+
+// ------------------------------------------------------------------ pairs inside a sentence
+
+interface Pulled {
+  key: string;
+  value: string;
+  start: number;
+  end: number;
+}
+
+const BOOLEAN_KEYS = new Set(['cloneable', 'public', 'forced', 'recursive']);
+/** A label before the pairs ("ci line:", "job 42 -", "please"): no task of its own. */
+const LABEL = /^(?:please|pls|ok|now)?\s*(?:[\w.-]+(?:\s+[\w.-]+){0,2}\s*[:>-])?\s*(?:please|pls|thanks)?$/i;
+
+/**
+ * "spin up pytorch 2fgpu mount=datasets name=rn50-ft": take the pairs (and `--key value` for keys
+ * of the vocabulary) out, let the sentence parser read the rest, then put each pair into the task
+ * that takes its key — the nearest one before it when several do.
+ */
+function readMixed(text: string, tokens: Token[], natural: Natural): ParsedRequest | undefined {
+  const pulled: Pulled[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    // NAME=value in capitals is an environment variable: the sentence parser reads those itself
+    if (t.kind === 'pair' && !isEnvName(t.key!)) pulled.push({ key: t.key!, value: t.value, start: t.start, end: t.end });
+    if (t.kind !== 'flag' || !t.key!.startsWith('--')) continue;
+    const rule = findKey(t.key!.slice(2));
+    // other flags may belong to a command written without quotes ("torchrun --nproc_per_node=2 train.py")
+    if (!rule) continue;
+    const next = tokens[i + 1];
+    if (BOOLEAN_KEYS.has(rule.key) || t.inline) pulled.push({ key: rule.key, value: t.inline ? t.value : 'true', start: t.start, end: t.end });
+    else if (next?.kind === 'word') {
+      pulled.push({ key: rule.key, value: next.value, start: t.start, end: next.end });
+      i++;
+    } else return ask(text, `${t.key} needs a value`);
+  }
+  if (pulled.length === 0) return undefined;
+
+  let rest = text;
+  for (const p of pulled) rest = rest.slice(0, p.start) + ' '.repeat(p.end - p.start) + rest.slice(p.end);
+  const nl = natural(rest);
+  if (nl.question) return { ...nl, text };
+  const said = (p: Pulled): string => `${p.key}=${p.value}`;
+
+  if (nl.intents.length === 0) {
+    // "ci line: image=pytorch fgpu=2": the pairs alone say what to create, after at most a label;
+    // other words around them that no task was read from are asked about, never dropped
+    const words = rest.replace(/\s+/g, ' ').trim();
+    if (words && !LABEL.test(words)) {
+      if (nl.refusal && words.split(' ').length > 3) return { ...nl, text };
+      return ask(text, `I read ${pulled.map(said).join(' ')} but not the words around it ("${words}"): write the whole request as a command or key=value pairs, or as a sentence`);
+    }
+    const args = pulled.map((p) => ({ key: p.key, value: p.value }));
+    const kind = kindOfPairs(args);
+    if (isProblem(kind)) return ask(text, kind.problem);
+    const built = build(kind, args, 'pairs');
+    if (isProblem(built)) return ask(text, built.problem);
+    return { text, language: nl.language, intents: [{ ...built, confidence: 0.9, span: text.trim(), rule: 'pairs' }] };
+  }
+
+  const intents = nl.intents;
+  const starts = intents.map((p) => locate(rest, p.span));
+  const touched = new Set<number>();
+  for (const pair of pulled) {
+    const rule = findKey(pair.key);
+    const kinds = [...new Set(intents.map((p) => `\`${p.intent.kind}\``))].join(', ');
+    if (!rule) {
+      const known = [...new Set(intents.flatMap((p) => keysFor(p.intent.kind)))];
+      return ask(text, `unknown key "${pair.key}" (${said(pair)}). Keys for ${kinds}: ${known.join(', ') || 'none'}`);
+    }
+    const takers = intents.map((_, i) => i).filter((i) => rule.into[intents[i]!.intent.kind]);
+    if (takers.length === 0) return ask(text, `${said(pair)}: I read ${kinds} here, and ${intents.length > 1 ? 'none takes' : 'it does not take'} ${pair.key}. Which task is it for?`);
+    const at = takers.length === 1 ? takers[0]! : ownerByPosition(takers, starts, pair.start);
+    if (at === undefined) return ask(text, `${said(pair)}: which of the tasks is it for (${takers.map((i) => `\`${intents[i]!.intent.kind}\``).join(', ')})?`);
+    const draft: Draft = { intent: intents[at]!.intent, missing: intents[at]!.missing };
+    const bad = applyPair(draft, pair.key, pair.value);
+    if (bad) return ask(text, bad.problem);
+    intents[at] = { ...intents[at]!, missing: draft.missing, rule: 'sentence+pairs' };
+    touched.add(at);
+  }
+  for (const at of touched) {
+    const bad = crossCheck({ intent: intents[at]!.intent, missing: intents[at]!.missing }, 'sentence+pairs');
+    if (bad) return ask(text, bad.problem);
+  }
+  return { ...nl, text, intents };
+}
+
+/**
+ * Where an intent's words start in the text, if they can be found. A clause that borrowed the
+ * verb of the one before ("… and a folder" read as "create a folder") is found by its own words.
+ */
+function locate(text: string, span: string): number | undefined {
+  const words = span.split(/\s+/);
+  for (let drop = 0; drop < words.length; drop++) {
+    const tail = words.slice(drop).join(' ');
+    if (tail.length < 4) break;
+    const at = text.indexOf(tail);
+    if (at >= 0) return at;
+  }
+  return undefined;
+}
+
+/** The task a pair belongs to: the nearest one that starts before it, else the first after it. */
+function ownerByPosition(takers: number[], starts: Array<number | undefined>, at: number): number | undefined {
+  if (takers.some((i) => starts[i] === undefined)) return undefined;
+  const before = takers.filter((i) => starts[i]! <= at).sort((a, b) => starts[b]! - starts[a]!);
+  if (before.length) return before[0];
+  return takers.sort((a, b) => starts[a]! - starts[b]!)[0];
+}

@@ -1,0 +1,228 @@
+/**
+ * Reading one structured command: an API call (api.ts), a command line (commands.ts), or a line
+ * of `key=value` pairs alone (which then says what it creates by its keys). Each produces tasks
+ * (parsed intents) with every argument applied through the key vocabulary (keys.ts), or a
+ * problem to ask about, or undefined when the command is not structured (a sentence).
+ */
+import type { IntentKind, ParsedIntent } from '../../intents.js';
+import { readApiCall } from './api.js';
+import { COMMANDS, looksLikeName, nestedArg, type Arg, type CommandRule, type FlagSpec } from './commands.js';
+import { applyPair, emptyDraft, finishDraft, findKey, isEnvName, isProblem, keysFor, problem, type Draft, type Problem } from './keys.js';
+import type { Token } from './lexer.js';
+
+export type Read = ParsedIntent[] | Problem | undefined;
+
+const HANGUL = /[\uAC00-\uD7A3\u3131-\u318E]/;
+
+/** Read one command (the tokens between separators); `span` is the request text. */
+export function readCommand(tokens: Token[], text: string): Read {
+  const span = text.slice(tokens[0]!.start, tokens[tokens.length - 1]!.end).trim();
+  const api = readApiCall(tokens);
+  if (api) {
+    if (isProblem(api)) return api;
+    return [{ intent: api.intent, missing: [], confidence: 1, span, rule: api.rule }];
+  }
+  const matched = matchHead(tokens);
+  if (matched) return readWithRule(matched.rule, matched.head, tokens.slice(matched.length), span);
+  const unknown = unknownSubcommand(tokens);
+  if (unknown) return unknown;
+  return readPairsOnly(tokens, span);
+}
+
+/** Words that only start CLI lines (unlike "session" or "service", which start sentences too). */
+const CLI_NOUNS: Record<string, string> = { vfolder: 'vfolder', sess: 'session', svc: 'service' };
+
+/** `vfolder frobnicate x`: a command the CLI does not have is a question, not a sentence to guess at. */
+function unknownSubcommand(tokens: Token[]): Problem | undefined {
+  const [first, second] = tokens;
+  const group = first?.kind === 'word' && !first.quoted ? CLI_NOUNS[first.value.toLowerCase()] : undefined;
+  if (!group || !second || second.kind !== 'word' || !/^[a-z][a-z-]*$/i.test(second.value)) return undefined;
+  const known = [...new Set(COMMANDS.flatMap((r) => r.heads).filter((h) => h.startsWith(`${group} `)).map((h) => h.slice(group.length + 1)))];
+  return problem(`${first!.value} ${second.value}: there is no such ${group} command (commands: ${known.join(', ')})`);
+}
+
+// ------------------------------------------------------------------ command lines
+
+function matchHead(tokens: Token[]): { rule: CommandRule; head: string; length: number } | undefined {
+  let best: { rule: CommandRule; head: string; length: number } | undefined;
+  for (const rule of COMMANDS) {
+    for (const head of rule.heads) {
+      const words = head.split(' ');
+      if (best && words.length <= best.length) continue;
+      const fits = words.every((w, i) => {
+        const t = tokens[i];
+        if (!t || t.kind !== 'word' || t.quoted) return false;
+        const v = t.value.toLowerCase();
+        // "start session: image=…"
+        return v === w || (i === words.length - 1 && v === `${w}:`);
+      });
+      if (fits) best = { rule, head, length: words.length };
+    }
+  }
+  return best;
+}
+
+/** A long flag for any key of the vocabulary (`--image pytorch`, `--resource-group gpu-a100`, `--cloneable`). */
+function genericFlag(flag: string): FlagSpec | undefined {
+  if (!flag.startsWith('--')) return undefined;
+  const rule = findKey(flag.slice(2));
+  if (!rule) return undefined;
+  return BOOLEAN_KEYS.has(rule.key) ? { key: rule.key, set: 'true' } : { key: rule.key };
+}
+
+const BOOLEAN_KEYS = new Set(['cloneable', 'public', 'forced', 'recursive']);
+
+function readWithRule(rule: CommandRule, head: string, rest: Token[], span: string): Read {
+  const words: Token[] = [];
+  const args: Arg[] = [];
+  let deferred: Problem | undefined;
+  const label = `\`${head}\``;
+  for (let i = 0; i < rest.length; i++) {
+    const t = rest[i]!;
+    if (t.kind === 'pair') {
+      args.push({ key: t.key!, value: t.value });
+      continue;
+    }
+    if (t.kind === 'word') {
+      words.push(t);
+      continue;
+    }
+    const spec = rule.flags[t.key!] ?? genericFlag(t.key!);
+    if (!spec) {
+      deferred ??= problem(`unknown option ${t.key} for ${label}${flagList(rule)}`);
+      continue;
+    }
+    if (spec.ignored) continue;
+    if (spec.unsupported !== undefined) {
+      deferred ??= problem(`${t.key} (${spec.unsupported}) is not supported by bai-agent; leave it out, or ask in plain words`);
+      if (spec.set === undefined && !t.inline && rest[i + 1]?.kind === 'word') i++; // its value is no positional argument
+      continue;
+    }
+    let value: string;
+    if (spec.set !== undefined) value = t.inline ? t.value : spec.set;
+    else if (t.inline) value = t.value;
+    else {
+      const next = rest[i + 1];
+      if (!next || next.kind === 'flag') {
+        deferred ??= problem(`${t.key} needs a value (in ${label})`);
+        continue;
+      }
+      value = next.kind === 'pair' ? `${next.key}=${next.value}` : next.value;
+      i++;
+    }
+    if (spec.nested) {
+      const arg = nestedArg(t.key!, spec.key, value);
+      if (isProblem(arg)) deferred ??= arg;
+      else args.push(arg);
+    } else args.push({ key: spec.key, value });
+  }
+  // arguments in Korean, or plain words after an English verb ("kill all my idle sessions"), make it a sentence
+  if (words.some((w) => HANGUL.test(w.value))) return undefined;
+  if (rule.verbHeads?.includes(head) && !verbHeadArguments(words, args.length > 0 || deferred !== undefined)) return undefined;
+  const positional = rule.positionals(words.map((w) => w.value));
+  if (positional === undefined) return undefined;
+  if (isProblem(positional)) return positional;
+  if (deferred) return deferred;
+  const all = [...positional, ...args];
+  const kind = typeof rule.kind === 'function' ? rule.kind(all) : rule.kind;
+  if (isProblem(kind)) return kind;
+  // one task per value of `eachOf` ("vfolder mkdir datasets a b")
+  const each = rule.eachOf ? all.filter((a) => a.key === rule.eachOf) : [];
+  const groups = each.length > 1 ? each.map((one) => all.filter((a) => a.key !== rule.eachOf || a === one)) : [all];
+  const out: ParsedIntent[] = [];
+  for (const group of groups) {
+    const built = build(kind, group, rule.name);
+    if (isProblem(built)) return built;
+    out.push({ ...built, confidence: 1, span, rule: rule.name });
+  }
+  return out;
+}
+
+/**
+ * After an English verb, arguments must read as names or paths ("kill train-job-1"), or be one
+ * plain word followed by options ("start python -t job-1"); "kill all my idle sessions" is a sentence.
+ */
+function verbHeadArguments(words: Token[], hasOptions: boolean): boolean {
+  if (words.every((w) => looksLikeName(w.value, w.quoted))) return true;
+  return hasOptions && words.length === 1 && !/^(?:it|this|that|them|a|an|the|all|every|everything|my|me)$/i.test(words[0]!.value);
+}
+
+function flagList(rule: CommandRule): string {
+  const flags = Object.keys(rule.flags).filter((f) => !rule.flags[f]!.unsupported && !rule.flags[f]!.ignored);
+  return flags.length ? ` (options: ${flags.join(', ')}, and --KEY VALUE or KEY=VALUE for its keys)` : ' (it takes KEY=VALUE arguments)';
+}
+
+/** Apply the arguments to a new task of the kind, then check what only the whole can tell. */
+export function build(kind: IntentKind, args: Arg[], rule: string): Pick<ParsedIntent, 'intent' | 'missing'> | Problem {
+  const draft = emptyDraft(kind);
+  for (const a of args) {
+    const bad = applyPair(draft, a.key, a.value);
+    if (bad) return bad;
+  }
+  const bad = crossCheck(draft, rule);
+  if (bad) return bad;
+  return finishDraft(draft);
+}
+
+/** Rules between keys: a batch-only setting needs a batch session; `vfolder rm`/`rm` without -r delete no directory trees. */
+export function crossCheck(d: Draft, rule: string): Problem | undefined {
+  const i = d.intent;
+  if (i.kind === 'session.create' && i.sessionType !== 'batch') {
+    if (i.batchTimeout !== undefined) return problem(`a timeout applies to batch sessions only: add type=batch (or leave the timeout out)`);
+    if (i.startsAt !== undefined) return problem(`starts_at applies to batch sessions only: add type=batch (or leave it out)`);
+  }
+  if (i.kind === 'folder.delete_files' && (rule === 'vfolder-rm' || rule === 'shell-rm')) i.recursive ??= false;
+  return undefined;
+}
+
+// ------------------------------------------------------------------ key=value lines alone
+
+const CREATES: IntentKind[] = ['session.create', 'service.create', 'folder.create'];
+/** Keys only one kind of new thing takes: a service needs its model, a folder its storage settings. */
+const ONLY_SERVICE = new Set(['model', 'model_path', 'model_definition', 'runtime', 'replicas', 'public', 'svc']);
+const ONLY_FOLDER = new Set(['host', 'usage', 'perm', 'cloneable']);
+/** Keys any new thing may have: alone they do not say what to create. */
+const NEUTRAL = new Set(['name', 'env', 'project', 'sg', 'tag']);
+
+/**
+ * `image=pytorch fgpu=2 name=ci-1`: pairs (and `--key value`) only; what they create follows from
+ * the keys: a service needs a model, a folder has storage settings, anything else is a session.
+ */
+export function readPairsOnly(tokens: Token[], span: string): Read {
+  const args: Arg[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'pair') args.push({ key: t.key!, value: t.value });
+    else if (t.kind === 'flag' && genericFlag(t.key!)) {
+      const spec = genericFlag(t.key!)!;
+      if (spec.set !== undefined || t.inline) args.push({ key: spec.key, value: t.inline ? t.value : spec.set! });
+      else if (tokens[i + 1]?.kind === 'word') args.push({ key: spec.key, value: tokens[++i]!.value });
+      else return problem(`${t.key} needs a value`);
+    } else return undefined;
+  }
+  if (!args.some((a) => !isEnvName(a.key))) return undefined;
+  const kind = kindOfPairs(args);
+  if (isProblem(kind)) return kind;
+  const built = build(kind, args, 'pairs');
+  if (isProblem(built)) return built;
+  return [{ ...built, confidence: 1, span, rule: 'pairs' }];
+}
+
+/** What a line of pairs creates, from its keys. */
+export function kindOfPairs(args: Arg[]): IntentKind | Problem {
+  const keys = args.filter((a) => !isEnvName(a.key)).map((a) => ({ written: a.key, rule: findKey(a.key) }));
+  const unknown = keys.find((k) => !k.rule);
+  if (unknown) {
+    const value = args.find((a) => a.key === unknown.written)?.value ?? '';
+    return problem(`unknown key "${unknown.written}" (${unknown.written}=${value}). Keys: ${[...new Set(CREATES.flatMap(keysFor))].join(', ')}`);
+  }
+  const canonical = keys.map((k) => k.rule!.key);
+  let kinds = CREATES.filter((kind) => keys.every((k) => k.rule!.into[kind]));
+  if (!canonical.some((k) => ONLY_SERVICE.has(k))) kinds = kinds.filter((k) => k !== 'service.create');
+  if (!canonical.some((k) => ONLY_FOLDER.has(k))) kinds = kinds.filter((k) => k !== 'folder.create');
+  const said = args.map((a) => `${a.key}=${a.value}`).join(' ');
+  if (canonical.every((k) => NEUTRAL.has(k))) kinds = [...CREATES];
+  if (kinds.length === 1) return kinds[0]!;
+  if (kinds.length === 0) return problem(`${said}: these keys do not belong to one task; start the line with what to do (session create …, vfolder create …, service create …)`);
+  return problem(`${said} does not say what to create: start the line with session create, vfolder create or service create`);
+}
