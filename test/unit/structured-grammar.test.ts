@@ -1,8 +1,8 @@
 /**
  * The structured grammar (src/planner/offline/grammar/structured): its corpus is its test, the
  * Duckling way. Each corpus line is {"text", "intents"?: [partial expected intents, with
- * "_missing" and "_rule"], "question"?: regex, "calls"?: [exact resolved calls], "callError"?:
- * regex}. Every rule's own examples must be read by that rule, and every key and alias of the
+ * "_missing" and "_rule"], "question"?: regex, "refusal"?: true, "calls"?: [exact resolved calls],
+ * "callError"?: regex}. Every rule's own examples must be read by that rule, and every key and alias of the
  * vocabulary must be in the README.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -25,6 +25,7 @@ interface Case {
   question?: string;
   calls?: Array<Record<string, unknown>>;
   callError?: string;
+  refusal?: boolean;
   file: string;
 }
 
@@ -80,6 +81,7 @@ function check(c: Case): string[] {
     return problems;
   }
   if (r.question) return [`unexpected question: ${r.question}`];
+  if (c.refusal) return r.refusal && r.intents.length === 0 ? [] : [`expected a refusal, got ${JSON.stringify(r.intents.map((i) => i.intent))}`];
   if (r.refusal) return [`unexpected refusal: ${r.refusal}`];
   if (c.intents) {
     if (r.intents.length !== c.intents.length) return [`expected ${c.intents.length} task(s), got ${JSON.stringify(r.intents.map((i) => i.intent))}`];

@@ -34,13 +34,61 @@ export function readStructured(text: string, natural: Natural): ParsedRequest | 
   if (!MAY_BE_STRUCTURED.test(text)) return undefined;
   const lexed = tokenize(text);
   if ('error' in lexed) return LOOKS_STRUCTURED.test(text) ? ask(text, lexed.error) : undefined;
-  const reads = commands(lexed.tokens).map((c) => readCommand(c, text));
+  const parts = commands(lexed.tokens);
+  const reads = parts.map((c) => readCommand(c, text));
   const bad = reads.find(isProblem);
   if (bad) return ask(text, bad.problem);
   if (reads.length > 0 && reads.every((r) => r !== undefined)) {
     return { text, language: detectLanguage(text), intents: reads.flatMap((r) => r as ParsedIntent[]) };
   }
+  // "vfolder create exp1 && share it with bob@…": commands and sentences chained, each read on its own
+  const commandRead = (r: (typeof reads)[number]): boolean => Array.isArray(r) && r.every((p) => p.rule !== 'pairs');
+  if (parts.length > 1 && reads.some(commandRead) && reads.every((r) => r === undefined || commandRead(r))) {
+    return readChain(text, parts, reads as Array<ParsedIntent[] | undefined>, natural);
+  }
   return readMixed(text, lexed.tokens, natural);
+}
+
+/** A chain of commands and sentences: each sentence read alone, "it" in one meaning what the command before it named. */
+function readChain(text: string, parts: Token[][], reads: Array<ParsedIntent[] | undefined>, natural: Natural): ParsedRequest {
+  const intents: ParsedIntent[] = [];
+  for (const [i, part] of parts.entries()) {
+    const read = reads[i];
+    if (read) {
+      intents.push(...read);
+      continue;
+    }
+    const sentence = text.slice(part[0]!.start, part[part.length - 1]!.end);
+    const r = readStructured(sentence, natural) ?? natural(sentence);
+    if (r.question) return ask(text, r.question);
+    if (r.refusal) return { text, language: detectLanguage(text), intents: [], refusal: r.refusal };
+    if (r.intents.length === 0) return ask(text, `I could not read "${sentence.trim()}" in this chain: write it as a command, or the whole request as a sentence`);
+    for (const p of r.intents) intents.push(refersBack(p, intents));
+  }
+  return { text, language: detectLanguage(text), intents };
+}
+
+const PRONOUN = /\b(?:it|its|that|this|them|there)\b|그\s*(?:폴더|세션|서비스)|거기|그거|그것/i;
+
+/** "share it with …" after "vfolder create exp1": the folder (session, service) the task before named. */
+function refersBack(p: ParsedIntent, before: ParsedIntent[]): ParsedIntent {
+  if (!PRONOUN.test(p.span)) return p;
+  const family = p.intent.kind.split('.')[0]!;
+  const named = (q: ParsedIntent): string | undefined => {
+    const i = q.intent as unknown as { kind: string; name?: string; newName?: string; target?: { names?: string[] } };
+    if (i.kind.split('.')[0] !== family) return undefined;
+    return i.kind.endsWith('rename') ? i.newName : (i.name ?? i.target?.names?.[0]);
+  };
+  const last = [...before].reverse().map(named).find((n) => n !== undefined);
+  if (!last) return p;
+  const intent = p.intent as unknown as { name?: string; target?: { names: string[] } };
+  if (p.missing.includes('name') && (family === 'folder' || family === 'service')) {
+    return { ...p, intent: { ...p.intent, name: last } as ParsedIntent['intent'], missing: p.missing.filter((m) => m !== 'name') };
+  }
+  if (p.missing.includes('target') && family === 'session' && intent.target) {
+    return { ...p, intent: { ...p.intent, target: { ...intent.target, names: [last] } } as ParsedIntent['intent'], missing: p.missing.filter((m) => m !== 'target') };
+  }
+  return p;
 }
 
 /** Anything that could be structured: a pair, a flag, a chain, a command or API word first. Others skip the lexer. */

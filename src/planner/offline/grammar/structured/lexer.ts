@@ -29,6 +29,8 @@ const WORD_START_ONLY = new Set(["'", '\u2018']);
 const BRACKETS: Record<string, string> = { '[': ']', '{': '}' };
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** A plain (ASCII) value followed by a Korean particle. */
+const PARTICLE = /^([\x21-\x7E]*[A-Za-z0-9_\-./:\]])(으로|로|를|을|이랑|랑|이|가|은|는|에서|에|의|도|만|하고|와|과|까지|부터)$/;
 const FLAG = /^--?[A-Za-z][A-Za-z0-9_.-]*$/;
 
 /** Split a request into tokens; an unclosed quote or bracket is an error that says where. */
@@ -114,6 +116,12 @@ function classify(written: string, read: string, eqAt: number, start: number, en
   if (eqAt > 0) {
     const key = value.slice(0, eqAt);
     if (KEY.test(key)) {
+      // "name=exp-1으로 만들어줘": a Korean particle after a plain value belongs to the sentence, not the value
+      const particle = PARTICLE.exec(value.slice(eqAt + 1));
+      if (particle) {
+        const cut = particle[2]!.length;
+        return { kind: 'pair', raw: raw.slice(0, -cut), start, end: end - (comma ? 1 : 0) - cut, key, value: particle[1]!, quoted: false };
+      }
       const rawValue = raw.slice(raw.indexOf('=') + 1);
       return { kind: 'pair', raw, start, end, key, value: value.slice(eqAt + 1), quoted: isWhollyQuoted(rawValue) };
     }
