@@ -159,3 +159,16 @@ describe('what is never guessed', () => {
     expect(doc.steps.filter((s) => s.effect === 'write')).toEqual([]);
   });
 });
+
+describe('API words that would carry or fetch secrets, or never end', () => {
+  it('a password argument or a keypair-returning operation is refused; an event stream is a question', async () => {
+    const password = await plan('auth.update_password old_password=a new_password=b new_password2=b');
+    expect(password.outcome).toBe('refused');
+    expect(password.steps).toEqual([]);
+    expect(password.refusal).toMatch(/never put passwords or secret keys into a plan/);
+    expect((await plan('POST /auth/authorize type=keypair domain=default username=u password=p')).outcome).toBe('refused');
+    const stream = await plan('GET /events/session');
+    expect(stream.outcome).toBe('needs_clarification');
+    expect(stream.question).toMatch(/event stream/);
+  });
+});

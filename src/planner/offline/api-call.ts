@@ -22,9 +22,14 @@ export interface ResolvedCall {
 
 export async function proposeApiCall(ctx: HandlerContext<ParsedIntent<ApiCallIntent>>): Promise<HandlerResult> {
   if (ctx.mine.length > 0) return done;
+  const secret = ctx.parsed.intent.args.find((a) => SECRET_ARGUMENT.test(a.key));
+  if (secret) return refuse(`${secret.key}=…: I never put passwords or secret keys into a plan (plans are saved and printed); change it in the web UI or with the backend.ai CLI`);
   const resolved = resolveApiCall(ctx.parsed.intent, ctx.catalog);
   if ('error' in resolved) return ask(resolved.error);
   const op = ctx.catalog.get(resolved.operationId)!;
+  if (RETURNS_SECRETS.has(op.operationId)) return refuse(`${op.operationId} returns secret keys, which I never fetch or print`);
+  // an event stream or a terminal never ends: a read of it would hang the planning that runs it
+  if (STREAMING_PATH.test(op.path)) return ask(`${op.method} ${op.path} is an event stream or a terminal, which a plan cannot hold open; use the backend.ai CLI (session events, ssh) for it`);
   const bodyObject = resolved.body;
   return calls(
     tagged(ctx, {
@@ -43,6 +48,14 @@ export async function proposeApiCall(ctx: HandlerContext<ParsedIntent<ApiCallInt
 }
 
 const SESSION_CREATE_OPS = new Set(['session.create_from_params', 'session.create_from_params.2']);
+/** Arguments that would carry a secret into the plan document. */
+const SECRET_ARGUMENT = /pass(?:word|wd)|secret/i;
+/** Operations whose response is a secret (a login's keypair, a new SSH private key). */
+const RETURNS_SECRETS = new Set(['auth.authorize', 'auth.generate_ssh_keypair']);
+/** Server-sent event streams and websocket routes (as the proposer's fallback says). */
+const STREAMING_PATH = /^\/(?:events|stream)\//;
+
+const refuse = (reason: string): HandlerResult => ({ candidates: [{ kind: 'refuse', reason }] });
 
 /** `/folders/{name}/mkdir` with name=datasets → `/folders/datasets/mkdir`, for the preview. */
 function concretePath(template: string, params: Record<string, unknown>): string {

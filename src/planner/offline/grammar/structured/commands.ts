@@ -254,7 +254,13 @@ export const COMMANDS: CommandRule[] = [
     doc: 'delete files in a folder: vfolder rm NAME PATH… [-r] (or NAME/PATH); never the folder itself',
     examples: ['vfolder rm datasets old.csv', 'vfolder rm datasets/old -r'],
     heads: ['vfolder rm', 'vfolder delete-file', 'folder rm'],
-    positionals: folderAndPaths('path', { required: true }),
+    positionals: (words) => {
+      const args = folderAndPaths('path')(words);
+      if (Array.isArray(args) && args.length === 1) {
+        return problem(`vfolder rm ${words[0]}: which files? Write vfolder rm ${words[0]} PATH… (vfolder delete ${words[0]} moves the folder itself to the trash)`);
+      }
+      return args;
+    },
     flags: { '-r': { key: 'recursive', set: 'true' }, '--recursive': { key: 'recursive', set: 'true' } },
     kind: 'folder.delete_files',
   },

@@ -12,7 +12,8 @@
  * corpus/*.jsonl (examples per construct; the test runs them).
  */
 import type { ParsedIntent, ParsedRequest } from '../../intents.js';
-import { detectLanguage } from '../../parse/text.js';
+import { refusalReason } from '../../parse/refuse.js';
+import { detectLanguage, lowerAscii } from '../../parse/text.js';
 import { applyPair, findKey, isEnvName, isProblem, keysFor, type Draft } from './keys.js';
 import { commands, tokenize, type Token } from './lexer.js';
 import { build, crossCheck, kindOfPairs, readCommand } from './read.js';
@@ -29,6 +30,13 @@ type Natural = (text: string) => ParsedRequest;
  * or undefined when nothing in it is structured (the sentence parser reads it alone).
  */
 export function readStructured(text: string, natural: Natural): ParsedRequest | undefined {
+  const read = readExactly(text, natural);
+  // what is refused in a sentence (mining, attacks, revealing keys) is refused in any notation
+  const harmful = read && read.intents.length > 0 ? refusalReason(lowerAscii(text), { taskFound: true }) : undefined;
+  return harmful ? { text, language: read!.language, intents: [], refusal: harmful } : read;
+}
+
+function readExactly(text: string, natural: Natural): ParsedRequest | undefined {
   const vars = unexpandedVariables(text);
   if (vars.length > 0) return ask(text, unexpandedQuestion(vars));
   if (!MAY_BE_STRUCTURED.test(text)) return undefined;
@@ -59,7 +67,7 @@ function readChain(text: string, parts: Token[][], reads: Array<ParsedIntent[] |
       continue;
     }
     const sentence = text.slice(part[0]!.start, part[part.length - 1]!.end);
-    const r = readStructured(sentence, natural) ?? natural(sentence);
+    const r = readExactly(sentence, natural) ?? natural(sentence);
     if (r.question) return ask(text, r.question);
     if (r.refusal) return { text, language: detectLanguage(text), intents: [], refusal: r.refusal };
     if (r.intents.length === 0) return ask(text, `I could not read "${sentence.trim()}" in this chain: write it as a command, or the whole request as a sentence`);
