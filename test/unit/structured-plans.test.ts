@@ -65,6 +65,18 @@ describe('key=value lines', () => {
     expect(preset.steps.find((s) => s.effect === 'write')!.body).toMatchObject({ group: 'research', config: { scaling_group: 'gpu-a100', resources: { cpu: 16, 'cuda.shares': 5 } } });
   });
 
+  it('group= is the project or the resource group the manager has by that name, and asks when it is both', async () => {
+    const sg = await plan('group=gpu-a100 fgpu=2 image=pytorch name=grp-1');
+    expect(sg.steps.find((s) => s.effect === 'write')!.body).toMatchObject({ group: 'research', config: { scaling_group: 'gpu-a100' } });
+    expect(sg.steps.find((s) => s.effect === 'write')!.assumptions).toContain('group=gpu-a100 read as the resource group gpu-a100');
+    const project = await plan('group=research image=python name=grp-2');
+    expect(project.steps.find((s) => s.effect === 'write')!.body).toMatchObject({ group: 'research' });
+    const both = await plan('group=default image=python');
+    expect(both.outcome).toBe('needs_clarification');
+    expect(both.question).toMatch(/both a project and a resource group/);
+    expect((await plan('group=nowhere image=python')).question).toMatch(/neither one of your projects/);
+  });
+
   it('pairs in a sentence join the task the sentence asks for', async () => {
     const doc = await plan('spin up pytorch 2fgpu mount=datasets name=rn50-ft');
     expect(doc.steps[0]!.body).toMatchObject({ session_name: 'rn50-ft', config: { resources: { 'cuda.shares': 2 }, mounts: ['datasets'] } });

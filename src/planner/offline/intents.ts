@@ -51,6 +51,8 @@ export interface SessionCreateIntent {
   preset?: string;
   /** Project (group) if named ("in the research project"). */
   project?: string;
+  /** `group=X` as written: a project or a resource group, told apart by what the manager has (group-name.ts). */
+  groupName?: string;
   clusterSize?: number;
   clusterMode?: 'single-node' | 'multi-node';
   /** run when the container starts, before the startup command ("bootstrap script `pip install …`") */

@@ -29,6 +29,7 @@ import { LIVE_SESSION_STATUSES, type SessionInfo } from '../world.js';
 import { proposeFolderRename, proposeFolderTarget } from './folders.js';
 import { execModeFor, imageLanguage } from './exec-mode.js';
 import { isReservedMountTarget } from '../../mount-targets.js';
+import { readGroupName } from './group-name.js';
 
 const WAIT_SECONDS = 600;
 
@@ -227,7 +228,10 @@ async function resolveMounts(
 }
 
 export async function proposeSessionCreate(ctx: HandlerContext<ParsedIntent<SessionCreateIntent>>): Promise<HandlerResult> {
-  const intent = ctx.parsed.intent;
+  // group=X (structured requests): a project or a resource group, whichever the manager has
+  const group = ctx.parsed.intent.groupName ? await readGroupName(ctx, ctx.parsed.intent, ctx.parsed.intent.groupName) : undefined;
+  if (typeof group === 'string') return ask(group);
+  const intent = group ? { ...ctx.parsed.intent, ...group.slots } : ctx.parsed.intent;
   const count = Math.max(1, Math.min(intent.count ?? 1, 20));
   const createdSoFar = ctx.mine.filter((a) => a.candidate.meta?.role === 'create').length;
   if (createdSoFar >= count) return done;
@@ -292,7 +296,7 @@ export async function proposeSessionCreate(ctx: HandlerContext<ParsedIntent<Sess
       if (intent.bootstrapScript) body.bootstrap_script = intent.bootstrapScript;
       if (dependencies.length) body.dependencies = dependencies;
       if (intent.tag) body.tag = intent.tag;
-      const assumptions = [...img.assumptions, ...res.assumptions, ...mounts.assumptions];
+      const assumptions = [...(group ? [group.assumption] : []), ...img.assumptions, ...res.assumptions, ...mounts.assumptions];
       if (assumption) assumptions.push(assumption);
       if (p.note) assumptions.push(p.note);
       if (p.project !== ctx.defaults.group && !intent.project) assumptions.push(`project ${p.project} instead of ${ctx.defaults.group}`);

@@ -336,10 +336,21 @@ export const KEYS: KeyRule[] = [
   },
   {
     key: 'project',
-    aliases: ['group', 'group_name', 'project_name'],
+    aliases: ['project_name', 'group_name'],
     doc: 'the project (what the API and the Backend.AI CLI call the group)',
-    examples: ['project=research', 'group=research'],
+    examples: ['project=research'],
     into: { 'session.create': { slot: 'project', read: text }, 'folder.create': { slot: 'project', read: text } },
+  },
+  {
+    key: 'group',
+    aliases: [],
+    doc: 'a project or a resource group, whichever the manager has by that name (asked when both or neither)',
+    examples: ['group=research', 'group=gpu-a100'],
+    into: {
+      'session.create': { slot: 'groupName', read: text },
+      // folders have no resource group: for them a group is the project, as in the API
+      'folder.create': { slot: 'project', read: text },
+    },
   },
   {
     key: 'preset',

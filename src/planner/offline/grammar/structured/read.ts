@@ -182,7 +182,7 @@ const CREATES: IntentKind[] = ['session.create', 'service.create', 'folder.creat
 const ONLY_SERVICE = new Set(['model', 'model_path', 'model_definition', 'runtime', 'replicas', 'public', 'svc']);
 const ONLY_FOLDER = new Set(['host', 'usage', 'perm', 'cloneable']);
 /** Keys any new thing may have: alone they do not say what to create. */
-const NEUTRAL = new Set(['name', 'env', 'project', 'sg', 'tag']);
+const NEUTRAL = new Set(['name', 'env', 'project', 'group', 'sg', 'tag']);
 
 /**
  * `image=pytorch fgpu=2 name=ci-1`: pairs (and `--key value`) only; what they create follows from
