@@ -36,7 +36,11 @@ export function readStructured(text: string, natural: Natural): ParsedRequest | 
   return harmful ? { text, language: read!.language, intents: [], refusal: harmful } : read;
 }
 
+/** Longer requests are no command line anyone typed: the sentence parser reads (the start of) them. */
+const MAX_STRUCTURED_CHARS = 20_000;
+
 function readExactly(text: string, natural: Natural): ParsedRequest | undefined {
+  if (text.length > MAX_STRUCTURED_CHARS) return undefined;
   const vars = unexpandedVariables(text);
   if (vars.length > 0) return ask(text, unexpandedQuestion(vars));
   if (!MAY_BE_STRUCTURED.test(text)) return undefined;

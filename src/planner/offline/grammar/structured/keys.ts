@@ -535,7 +535,8 @@ export function applyPair(d: Draft, written: string, raw: string): Problem | und
     const path = slot.slice(0, -2).split('.');
     const holder = path.length === 2 ? ((intent[path[0]!] ??= {}) as Record<string, unknown>) : intent;
     const list = (holder[path[path.length - 1]!] ??= []) as unknown[];
-    for (const v of value as unknown[]) if (!list.some((x) => same(x, v))) list.push(v);
+    const seen = new Set(list.map((x) => JSON.stringify(x)));
+    for (const v of value as unknown[]) if (!seen.has(JSON.stringify(v))) (seen.add(JSON.stringify(v)), list.push(v));
   } else if (slot.endsWith('{}')) {
     const map = (intent[slot.slice(0, -2)] ??= {}) as Record<string, string>;
     for (const [k, v] of Object.entries(value as Record<string, string | undefined>)) {
