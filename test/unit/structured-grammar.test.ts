@@ -186,7 +186,7 @@ describe('lexer', () => {
   it('reads flags with and without values, and a trailing comma as a separator', () => {
     expect(kinds('--name=x -r --mem 4g')).toEqual(['flag:--name=x', 'flag:-r', 'flag:--mem', 'word:4g']);
     expect(kinds('image=pytorch, fgpu=2,')).toEqual(['pair:image=pytorch', 'pair:fgpu=2']);
-    expect(kinds('-1 --')).toEqual(['word:-1', 'word:--']);
+    expect(kinds('-9 -- -')).toEqual(['flag:-9', 'word:--', 'word:-']);
   });
 
   it("opens a single quote only at the start of a word or value (don't stays a word)", () => {

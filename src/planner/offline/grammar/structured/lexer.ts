@@ -31,7 +31,8 @@ const BRACKETS: Record<string, string> = { '[': ']', '{': '}' };
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 /** A plain (ASCII) value followed by a Korean particle. */
 const PARTICLE = /^([\x21-\x7E]*[A-Za-z0-9_\-./:\]])(으로|로|를|을|이랑|랑|이|가|은|는|에서|에|의|도|만|하고|와|과|까지|부터)$/;
-const FLAG = /^--?[A-Za-z][A-Za-z0-9_.-]*$/;
+/** `-r`, `--name`, and `-9` (as in `kill -9`: an option, never a name) */
+const FLAG = /^--?[A-Za-z][A-Za-z0-9_.-]*$|^-\d+$/;
 
 /** Split a request into tokens; an unclosed quote or bracket is an error that says where. */
 export function tokenize(text: string): LexResult {

@@ -118,7 +118,7 @@ function readWithRule(rule: CommandRule, head: string, rest: Token[], span: stri
   }
   // arguments in Korean, or plain words after an English verb ("kill all my idle sessions"), make it a sentence
   if (words.some((w) => HANGUL.test(w.value))) return undefined;
-  if (rule.verbHeads?.includes(head) && !verbHeadArguments(words, args.length > 0 || deferred !== undefined)) return undefined;
+  if (rule.verbHeads?.includes(head) && !verbHeadArguments(head, words, args.length > 0 || deferred !== undefined)) return undefined;
   const positional = rule.positionals(words.map((w) => w.value));
   if (positional === undefined) return undefined;
   if (isProblem(positional)) return positional;
@@ -142,7 +142,9 @@ function readWithRule(rule: CommandRule, head: string, rest: Token[], span: stri
  * After an English verb, arguments must read as names or paths ("kill train-job-1"), or be one
  * plain word followed by options ("start python -t job-1"); "kill all my idle sessions" is a sentence.
  */
-function verbHeadArguments(words: Token[], hasOptions: boolean): boolean {
+function verbHeadArguments(head: string, words: Token[], hasOptions: boolean): boolean {
+  // "start IMAGE": alone, only an image reference ("start notebook-old" may mean a session: ask in words)
+  if (head === 'start' && !hasOptions) return words.every((w) => /[:/]/.test(w.value));
   if (words.every((w) => looksLikeName(w.value, w.quoted))) return true;
   return hasOptions && words.length === 1 && !/^(?:it|this|that|them|a|an|the|all|every|everything|my|me)$/i.test(words[0]!.value);
 }
