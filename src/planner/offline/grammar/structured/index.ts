@@ -42,7 +42,11 @@ const MAX_STRUCTURED_CHARS = 20_000;
 function readExactly(text: string, natural: Natural): ParsedRequest | undefined {
   if (text.length > MAX_STRUCTURED_CHARS) return undefined;
   const vars = unexpandedVariables(text);
-  if (vars.length > 0) return ask(text, unexpandedQuestion(vars));
+  if (vars.length > 0) {
+    // also listed as not understood, for the plan document
+    const unread = vars.map((v) => ({ text: v, kind: 'variable' as const }));
+    return { ...ask(text, unexpandedQuestion(vars)), unread, notUnderstood: vars };
+  }
   if (!MAY_BE_STRUCTURED.test(text)) return undefined;
   const lexed = tokenize(text);
   if ('error' in lexed) return LOOKS_STRUCTURED.test(text) ? ask(text, lexed.error) : undefined;
