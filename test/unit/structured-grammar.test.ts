@@ -169,6 +169,14 @@ describe('rules', () => {
   });
 });
 
+describe('chains of commands and sentences', () => {
+  it('keep what a sentence only asked about, or left unread, on the request', () => {
+    const r = parseRequest('vfolder create exp1 && can I share it with bob@example.com?');
+    expect(r.intents[0]!.intent).toMatchObject({ kind: 'folder.create', name: 'exp1' });
+    expect(r.suggestions?.length).toBeGreaterThan(0);
+  });
+});
+
 describe('lexer', () => {
   const kinds = (text: string): string[] => {
     const r = tokenize(text);

@@ -68,6 +68,8 @@ function readExactly(text: string, natural: Natural): ParsedRequest | undefined 
 /** A chain of commands and sentences: each sentence read alone, "it" in one meaning what the command before it named. */
 function readChain(text: string, parts: Token[][], reads: Array<ParsedIntent[] | undefined>, natural: Natural): ParsedRequest {
   const intents: ParsedIntent[] = [];
+  // what the sentences left unread (or only asked about) stays on the request: the planner asks about it
+  const rest: Pick<ParsedRequest, 'unread' | 'notUnderstood' | 'suggestions' | 'leftovers'> = {};
   for (const [i, part] of parts.entries()) {
     const read = reads[i];
     if (read) {
@@ -80,8 +82,11 @@ function readChain(text: string, parts: Token[][], reads: Array<ParsedIntent[] |
     if (r.refusal) return { text, language: detectLanguage(text), intents: [], refusal: r.refusal };
     if (r.intents.length === 0) return ask(text, `I could not read "${sentence.trim()}" in this chain: write it as a command, or the whole request as a sentence`);
     for (const p of r.intents) intents.push(refersBack(p, intents));
+    for (const key of ['unread', 'notUnderstood', 'suggestions', 'leftovers'] as const) {
+      if (r[key]?.length) (rest[key] as unknown[] | undefined) = [...((rest[key] as unknown[] | undefined) ?? []), ...r[key]!];
+    }
   }
-  return { text, language: detectLanguage(text), intents };
+  return { text, language: detectLanguage(text), intents, ...rest };
 }
 
 const PRONOUN = /\b(?:it|its|that|this|them|there)\b|그\s*(?:폴더|세션|서비스)|거기|그거|그것/i;
