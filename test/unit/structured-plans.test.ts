@@ -106,6 +106,15 @@ describe('command lines', () => {
     expect(bare.steps).toEqual([]);
   });
 
+  it('names in a command are matched exactly: a typo is a question, never another session or folder', async () => {
+    const typo = await plan('session destroy notebok-old');
+    expect(typo.outcome).toBe('needs_clarification');
+    expect(writes(typo)).toEqual([]);
+    expect(typo.question).toMatch(/notebok-old/);
+    expect((await plan('vfolder rm datset/mnist -r')).outcome).toBe('needs_clarification');
+    expect((await plan('image=python mount=datset')).outcome).toBe('needs_clarification');
+  });
+
   it('session commands read and terminate what they name', async () => {
     const list = await plan('sess ls --running');
     expect(list.outcome).toBe('planned');

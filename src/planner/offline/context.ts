@@ -72,16 +72,21 @@ export function editDistance(a: string, b: string): number {
   return prev[n]!;
 }
 
-/** Find a named thing: exact, then case-insensitive, then a unique close match (typo). */
+/**
+ * Find a named thing: exact, then case-insensitive, then a unique close match (typo). A request in
+ * structured notation (a command line, key=value pairs) names things exactly: `exactOnly`.
+ */
 export function findByName<T extends { name: string; id?: string }>(
   items: T[],
   mention: string,
+  opts: { exactOnly?: boolean } = {},
 ): { item: T; exact: boolean } | undefined {
   // ids match with or without dashes (folders are listed with hex ids, users paste dashed UUIDs)
   const bare = (s: string): string => s.replace(/-/g, '').toLowerCase();
   const byId = isUuid(mention);
   const exact = items.find((i) => i.name === mention || i.id === mention || (byId && i.id !== undefined && bare(i.id) === bare(mention)));
   if (exact) return { item: exact, exact: true };
+  if (opts.exactOnly) return undefined;
   const lower = mention.toLowerCase();
   const ci = items.filter((i) => i.name.toLowerCase() === lower);
   if (ci.length === 1) return { item: ci[0]!, exact: false };
@@ -105,4 +110,10 @@ export function usableFolders(folders: FolderInfo[]): FolderInfo[] {
 
 export function liveSessions(sessions: SessionInfo[]): SessionInfo[] {
   return sessions.filter((s) => !['TERMINATED', 'CANCELLED', 'ERROR', 'TERMINATING'].includes(s.status));
+}
+
+/** Names in a structured request (a command line, key=value pairs) are matched exactly, never as typos. */
+export function namesExactly(ctx: HandlerContext): { exactOnly: boolean } {
+  const rule = ctx.parsed.rule;
+  return { exactOnly: rule !== undefined && rule !== 'sentence+pairs' };
 }

@@ -14,7 +14,7 @@ import type {
   FolderTargetIntent,
   ParsedIntent,
 } from './intents.js';
-import { ask, calls, done, findByName, listNames, liveSessions, plannedNames, sessionFilesCall, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
+import { ask, calls, done, findByName, listNames, liveSessions, namesExactly, plannedNames, sessionFilesCall, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
 
 /**
  * Folder listings give ids as 32 hex digits (facts §5); the trash-bin and delete-by-id bodies
@@ -41,7 +41,7 @@ async function resolveFolder(
       : `Which folder should I ${verb}? You have no ${opts.trash ? 'folders in the trash bin' : 'folders'}.`;
   }
   if (!opts.trash && plannedNames(ctx, 'folder').includes(name)) return { folder: { name }, assumptions: [] };
-  const hit = findByName(pool, name);
+  const hit = findByName(pool, name, namesExactly(ctx));
   if (!hit) {
     const elsewhere = findByName(opts.trash ? usableFolders(all) : all.filter((f) => f.status.startsWith('delete-')), name);
     if (elsewhere && !opts.trash) return `Folder "${elsewhere.item.name}" is in the trash bin. Should I restore it first?`;

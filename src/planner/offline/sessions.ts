@@ -18,6 +18,7 @@ import {
   findByName,
   liveSessions,
   listNames,
+  namesExactly,
   plannedNames,
   sessionFilesCall,
   tagged,
@@ -211,7 +212,7 @@ async function resolveMounts(
   for (const m of intent.mounts) {
     let name = m.name;
     if (!planned.includes(name)) {
-      const hit = findByName(folders, m.name);
+      const hit = findByName(folders, m.name, namesExactly(ctx));
       if (!hit) return `There is no folder "${m.name}" to mount. Your folders: ${listNames(folders)}. Which one should I mount?`;
       if (!hit.exact) assumptions.push(`folder "${m.name}" read as "${hit.item.name}"`);
       name = hit.item.name;
@@ -355,7 +356,7 @@ async function resolveTarget(ctx: HandlerContext, target: SessionTarget, verb: s
       out.push({ id: '', name, status: 'PENDING', createdBy: creatingStep(ctx, { name })?.id });
       continue;
     }
-    const hit = findByName(sessions, name) ?? (() => {
+    const hit = findByName(sessions, name, namesExactly(ctx)) ?? (() => {
       const byPrefix = sessions.filter((s) => s.id.startsWith(name));
       return byPrefix.length === 1 ? { item: byPrefix[0]!, exact: false } : undefined;
     })();
