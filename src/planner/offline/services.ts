@@ -17,7 +17,7 @@ import type {
 import { isConnectionFailure } from '../../client/errors.js';
 import { createdEntities } from '../entities.js';
 import { matchImages, type ImageRecord } from './match-image.js';
-import { ask, calls, done, findByName, listNames, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
+import { ask, calls, done, findByName, listNames, namesExactly, tagged, usableFolders, type HandlerContext, type HandlerResult } from './context.js';
 
 export const IMAGE_LIST_QUERY = `query {
   images(is_installed: true) {
@@ -93,7 +93,7 @@ export async function proposeServiceCreate(ctx: HandlerContext<ParsedIntent<Serv
   if (!intent.modelFolder) {
     return ask(models.length ? `Which model folder should the service serve? Your model folders: ${listNames(models)}.` : 'Which model folder should the service serve? You have no model-type folders.');
   }
-  const hit = findByName(folders, intent.modelFolder) ?? plannedModelFolder(ctx, intent.modelFolder);
+  const hit = findByName(folders, intent.modelFolder, namesExactly(ctx)) ?? plannedModelFolder(ctx, intent.modelFolder);
   if (!hit) return ask(`There is no folder "${intent.modelFolder}". Your model folders: ${listNames(models)}.`);
   if (hit.item.usageMode !== 'model') {
     return ask(`Folder "${hit.item.name}" is a ${hit.item.usageMode} folder; a service needs a model folder (${listNames(models)}). Which one?`);
@@ -220,7 +220,7 @@ export async function proposeServiceTarget(ctx: HandlerContext<ParsedIntent<Serv
   const intent = ctx.parsed.intent;
   const services = await ctx.world.services();
   if (!intent.name) return ask(services.length ? `Which service? Yours: ${listNames(services)}.` : 'Which service? You have no model services.');
-  const hit = findByName(services, intent.name) ?? plannedService(ctx, intent.name);
+  const hit = findByName(services, intent.name, namesExactly(ctx)) ?? plannedService(ctx, intent.name);
   if (!hit) return ask(`There is no model service "${intent.name}". Yours: ${listNames(services)}.`);
   const s = hit.item;
   const assumptions = hit.exact ? [] : [`service "${intent.name}" read as "${s.name}"`];
