@@ -197,6 +197,10 @@ describe('lexer', () => {
     expect(kinds('-9 -- -')).toEqual(['flag:-9', 'word:--', 'word:-']);
   });
 
+  it('reads "# …" after a blank as a comment to the end of the line, "#4411" as a word', () => {
+    expect(kinds('a=1 # note x=2\nb=2 #4411')).toEqual(['pair:a=1', 'comment:', 'sep:', 'pair:b=2', 'word:#4411']);
+  });
+
   it("opens a single quote only at the start of a word or value (don't stays a word)", () => {
     expect(kinds("don't x='a b'")).toEqual(["word:don't", 'pair:x=a b']);
   });

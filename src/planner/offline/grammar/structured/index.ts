@@ -30,6 +30,12 @@ type Natural = (text: string) => ParsedRequest;
  * or undefined when nothing in it is structured (the sentence parser reads it alone).
  */
 export function readStructured(text: string, natural: Natural): ParsedRequest | undefined {
+  // "backend.ai vfolder create exp1", "/bai list my sessions": the program's (or bot's) name is no part of the request
+  const program = PROGRAM_PREFIX.exec(text);
+  if (program) {
+    const rest = text.slice(program[0].length);
+    return { ...(readStructured(rest, natural) ?? natural(rest)), text };
+  }
   const read = readExactly(text, natural);
   // what is refused in a sentence (mining, attacks, revealing keys) is refused in any notation
   const harmful = read && read.intents.length > 0 ? refusalReason(lowerAscii(text), { taskFound: true }) : undefined;
@@ -112,6 +118,8 @@ function refersBack(p: ParsedIntent, before: ParsedIntent[]): ParsedIntent {
   return p;
 }
 
+const PROGRAM_PREFIX = /^\s*(?:npx\s+)?(?:\.\/backend\.ai|backend\.ai|backendai|bai-agent|bai|[/!@](?:bai-agent|bai|backend\.ai))[:,]?\s+(?=\S)/i;
+
 /** Anything that could be structured: a pair, a flag, a chain, a command or API word first. Others skip the lexer. */
 const MAY_BE_STRUCTURED =
   /=|(?:^|\s)--?[A-Za-z]|&&|^\s*(?:vfolder|folder|session|sess|service|svc|mkdir|rm|mv|ls|ps|kill|start|restart|new|create|launch|get|post|put|patch|delete|head)(?![\w-])|^\s*[a-z][\w/-]*\.[a-z_]/i;
@@ -161,7 +169,8 @@ function readMixed(text: string, tokens: Token[], natural: Natural): ParsedReque
   if (pulled.length === 0) return undefined;
 
   let rest = text;
-  for (const p of pulled) rest = rest.slice(0, p.start) + ' '.repeat(p.end - p.start) + rest.slice(p.end);
+  const comments = tokens.filter((t) => t.kind === 'comment');
+  for (const p of [...pulled, ...comments]) rest = rest.slice(0, p.start) + ' '.repeat(p.end - p.start) + rest.slice(p.end);
   const nl = natural(rest);
   if (nl.question) return { ...nl, text };
   const said = (p: Pulled): string => `${p.key}=${p.value}`;

@@ -6,7 +6,8 @@
  */
 
 export interface Token {
-  kind: 'word' | 'pair' | 'flag' | 'sep';
+  /** `comment`: `# …` to the end of the line, as in a shell (a `#` followed by a blank) */
+  kind: 'word' | 'pair' | 'flag' | 'sep' | 'comment';
   /** the token as written */
   raw: string;
   start: number;
@@ -53,6 +54,14 @@ export function tokenize(text: string): LexResult {
     }
     if (/\s/.test(ch)) {
       i++;
+      continue;
+    }
+    // "fgpu=2 image=pytorch # smoke test": a shell comment ("#4411" is a ticket number, not a comment)
+    if (ch === '#' && (i + 1 >= n || /\s/.test(text[i + 1]!))) {
+      const end = text.indexOf('\n', i);
+      const stop = end < 0 ? n : end;
+      tokens.push({ kind: 'comment', raw: text.slice(i, stop), start: i, end: stop, value: '', quoted: false });
+      i = stop;
       continue;
     }
     // one token: up to a blank, a separator, outside quotes and brackets
@@ -184,7 +193,7 @@ export function commands(tokens: Token[]): Token[][] {
   const out: Token[][] = [[]];
   for (const t of tokens) {
     if (t.kind === 'sep') out.push([]);
-    else out[out.length - 1]!.push(t);
+    else if (t.kind !== 'comment') out[out.length - 1]!.push(t);
   }
   return out.filter((c) => c.length > 0);
 }

@@ -13,9 +13,18 @@ import type { Token } from './lexer.js';
 export type Read = ParsedIntent[] | Problem | undefined;
 
 const HANGUL = /[\uAC00-\uD7A3\u3131-\u318E]/;
+/** The name of a command-line program (or a chat bot) in front of a command. */
+const PROGRAM = /^(?:\.\/backend\.ai|backend\.ai|backendai|bai-agent|bai|[/!@](?:bai-agent|bai|backend\.ai))$/i;
+
+/** "backend.ai vfolder create x && backend.ai vfolder info x": the program's name is no part of a command. */
+function withoutProgram(all: Token[]): Token[] {
+  const at = all[0]?.raw === 'npx' ? 1 : 0;
+  return all[at] && PROGRAM.test(all[at]!.raw) && all.length > at + 1 ? all.slice(at + 1) : all;
+}
 
 /** Read one command (the tokens between separators); `span` is the request text. */
-export function readCommand(tokens: Token[], text: string): Read {
+export function readCommand(all: Token[], text: string): Read {
+  const tokens = withoutProgram(all);
   const span = text.slice(tokens[0]!.start, tokens[tokens.length - 1]!.end).trim();
   const api = readApiCall(tokens);
   if (api) {
