@@ -167,10 +167,29 @@ function readMixed(text: string, tokens: Token[], natural: Natural): ParsedReque
     } else return ask(text, `${t.key} needs a value`);
   }
   if (pulled.length === 0) return undefined;
-
-  let rest = text;
   const comments = tokens.filter((t) => t.kind === 'comment');
-  for (const p of [...pulled, ...comments]) rest = rest.slice(0, p.start) + ' '.repeat(p.end - p.start) + rest.slice(p.end);
+  const first = joinSentence(text, pulled, comments, natural, false);
+  // "delete folder=old-runs": a verb alone reads as another task; the key says what the object is
+  const noTaker = isFailure(first) && first.noTaker === true && pulled.some((p) => OBJECT_NOUNS[findKey(p.key)?.key ?? '']);
+  const result = noTaker ? joinSentence(text, pulled, comments, natural, true) : first;
+  const chosen = isFailure(result) && noTaker ? first : result;
+  return isFailure(chosen) ? ask(text, chosen.failure) : chosen;
+}
+
+/** Why the pairs could not join the sentence (`noTaker`: no task read there takes one of them). */
+interface Failure {
+  failure: string;
+  noTaker?: boolean;
+}
+const isFailure = (r: ParsedRequest | Failure): r is Failure => 'failure' in r;
+
+/**
+ * Read the sentence without its pairs, then put each pair into the task that takes its key.
+ * `withNouns`: leave the noun an object key stands for in the pair's place.
+ */
+function joinSentence(text: string, pulled: Pulled[], comments: Token[], natural: Natural, withNouns: boolean): ParsedRequest | Failure {
+  let rest = text;
+  for (const p of [...pulled, ...comments]) rest = rest.slice(0, p.start) + blankFor(p, withNouns) + rest.slice(p.end);
   const nl = natural(rest);
   if (nl.question) return { ...nl, text };
   const said = (p: Pulled): string => `${p.key}=${p.value}`;
@@ -181,13 +200,13 @@ function readMixed(text: string, tokens: Token[], natural: Natural): ParsedReque
     const words = rest.replace(/\s+/g, ' ').trim();
     if (words && !LABEL.test(words)) {
       if (nl.refusal && words.split(' ').length > 3) return { ...nl, text };
-      return ask(text, `I read ${pulled.map(said).join(' ')} but not the words around it ("${words}"): write the whole request as a command or key=value pairs, or as a sentence`);
+      return { failure: `I read ${pulled.map(said).join(' ')} but not the words around it ("${words}"): write the whole request as a command or key=value pairs, or as a sentence` };
     }
     const args = pulled.map((p) => ({ key: p.key, value: p.value }));
     const kind = kindOfPairs(args);
-    if (isProblem(kind)) return ask(text, kind.problem);
+    if (isProblem(kind)) return { failure: kind.problem };
     const built = build(kind, args, 'pairs');
-    if (isProblem(built)) return ask(text, built.problem);
+    if (isProblem(built)) return { failure: built.problem };
     return { text, language: nl.language, intents: [{ ...built, confidence: 0.9, span: text.trim(), rule: 'pairs' }] };
   }
 
@@ -199,23 +218,36 @@ function readMixed(text: string, tokens: Token[], natural: Natural): ParsedReque
     const kinds = [...new Set(intents.map((p) => `\`${p.intent.kind}\``))].join(', ');
     if (!rule) {
       const known = [...new Set(intents.flatMap((p) => keysFor(p.intent.kind)))];
-      return ask(text, `unknown key "${pair.key}" (${said(pair)}). Keys for ${kinds}: ${known.join(', ') || 'none'}`);
+      return { failure: `unknown key "${pair.key}" (${said(pair)}). Keys for ${kinds}: ${known.join(', ') || 'none'}` };
     }
     const takers = intents.map((_, i) => i).filter((i) => rule.into[intents[i]!.intent.kind]);
-    if (takers.length === 0) return ask(text, `${said(pair)}: I read ${kinds} here, and ${intents.length > 1 ? 'none takes' : 'it does not take'} ${pair.key}. Which task is it for?`);
+    if (takers.length === 0) {
+      return { failure: `${said(pair)}: I read ${kinds} here, and ${intents.length > 1 ? 'none takes' : 'it does not take'} ${pair.key}. Which task is it for?`, noTaker: true };
+    }
     const at = takers.length === 1 ? takers[0]! : ownerByPosition(takers, starts, pair.start);
-    if (at === undefined) return ask(text, `${said(pair)}: which of the tasks is it for (${takers.map((i) => `\`${intents[i]!.intent.kind}\``).join(', ')})?`);
+    if (at === undefined) return { failure: `${said(pair)}: which of the tasks is it for (${takers.map((i) => `\`${intents[i]!.intent.kind}\``).join(', ')})?` };
     const draft: Draft = { intent: intents[at]!.intent, missing: intents[at]!.missing };
     const bad = applyPair(draft, pair.key, pair.value);
-    if (bad) return ask(text, bad.problem);
+    if (bad) return { failure: bad.problem };
     intents[at] = { ...intents[at]!, missing: draft.missing, rule: 'sentence+pairs' };
     touched.add(at);
   }
   for (const at of touched) {
     const bad = crossCheck({ intent: intents[at]!.intent, missing: intents[at]!.missing }, 'sentence+pairs');
-    if (bad) return ask(text, bad.problem);
+    if (bad) return { failure: bad.problem };
   }
   return { ...nl, text, intents };
+}
+
+/** Nouns that say what a key's value is, left for the sentence parser in the pair's place ("delete folder=x" reads as "delete folder"). */
+const OBJECT_NOUNS: Record<string, string[]> = { session: ['session', 'job'], folder: ['folder'], svc: ['service'] };
+
+/** The text a pulled pair leaves behind: blanks of the same length (positions hold), or the noun its key stands for. */
+function blankFor(p: { start: number; end: number; key?: string }, withNouns: boolean): string {
+  const width = p.end - p.start;
+  const canonical = p.key && withNouns ? findKey(p.key)?.key : undefined;
+  const noun = canonical ? OBJECT_NOUNS[canonical]?.find((n) => n.length <= width) : undefined;
+  return noun ? noun + ' '.repeat(width - noun.length) : ' '.repeat(width);
 }
 
 /**

@@ -192,7 +192,7 @@ export const KEYS: KeyRule[] = [
   },
   {
     key: 'session',
-    aliases: ['sess', 'session_name', 'session_id', 'sid'],
+    aliases: ['sess', 'sessions', 'session_name', 'session_id', 'sid'],
     doc: 'the session acted on (name or UUID); several separated by commas',
     examples: ['session destroy session=train-job-1'],
     into: { 'session.create': { slot: 'name', read: text }, ...each(SESSION_TARGETS, { slot: 'target.names[]', read: list }) },
