@@ -12,6 +12,7 @@
  * corpus/*.jsonl (examples per construct; the test runs them).
  */
 import type { ParsedIntent, ParsedRequest } from '../../intents.js';
+import { frameRequest, isPlain } from '../../parse/quoted.js';
 import { refusalReason } from '../../parse/refuse.js';
 import { detectLanguage, lowerAscii } from '../../parse/text.js';
 import { applyPair, findKey, isEnvName, isProblem, keysFor, type Draft } from './keys.js';
@@ -166,7 +167,11 @@ function readMixed(text: string, tokens: Token[], natural: Natural): ParsedReque
       i++;
     } else return ask(text, `${t.key} needs a value`);
   }
-  if (pulled.length === 0) return undefined;
+  // pairs in quoted or forwarded lines are data, not settings: the sentence parser frames those
+  const framed = isPlain(text) ? undefined : frameRequest(text);
+  const own = framed ? pulled.filter((p) => !inQuotedLine(text, p.start, framed.injected)) : pulled;
+  if (own.length === 0) return undefined;
+  pulled.splice(0, pulled.length, ...own);
   const comments = tokens.filter((t) => t.kind === 'comment');
   const first = joinSentence(text, pulled, comments, natural, false);
   // "delete folder=old-runs": a verb alone reads as another task; the key says what the object is
@@ -237,6 +242,14 @@ function joinSentence(text: string, pulled: Pulled[], comments: Token[], natural
     if (bad) return { failure: bad.problem };
   }
   return { ...nl, text, intents };
+}
+
+/** The line holding `at` is quoted ("> …") or an injected instruction. */
+function inQuotedLine(text: string, at: number, injected: string[]): boolean {
+  const start = text.lastIndexOf('\n', at - 1) + 1;
+  const end = text.indexOf('\n', at);
+  const line = text.slice(start, end < 0 ? text.length : end).trim();
+  return line.startsWith('>') || injected.includes(line);
 }
 
 /** Nouns that say what a key's value is, left for the sentence parser in the pair's place ("delete folder=x" reads as "delete folder"). */
