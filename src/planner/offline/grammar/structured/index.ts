@@ -31,7 +31,7 @@ type Natural = (text: string) => ParsedRequest;
  * or undefined when nothing in it is structured (the sentence parser reads it alone).
  */
 export function readStructured(text: string, natural: Natural): ParsedRequest | undefined {
-  // "backend.ai vfolder create exp1", "/bai list my sessions": the program's (or bot's) name is no part of the request
+  // "bai-agent list my sessions", "/bai session list": the program's (or bot's) name is no part of the request
   const program = PROGRAM_PREFIX.exec(text);
   if (program) {
     const rest = text.slice(program[0].length);
@@ -119,7 +119,8 @@ function refersBack(p: ParsedIntent, before: ParsedIntent[]): ParsedIntent {
   return p;
 }
 
-const PROGRAM_PREFIX = /^\s*(?:npx\s+)?(?:\.\/backend\.ai|backend\.ai|backendai|bai-agent|bai|[/!@](?:bai-agent|bai|backend\.ai))[:,]?\s+(?=\S)/i;
+/** The agent's own name or a chat bot's handle in front of a request ("Backend.AI …" may be the subject of a sentence: commands drop it, read.ts). */
+const PROGRAM_PREFIX = /^\s*(?:(?:npx\s+)?bai-agent|[/!@](?:bai-agent|bai|backend\.ai))[:,]?\s+(?=\S)/i;
 
 /** Anything that could be structured: a pair, a flag, a chain, a command or API word first. Others skip the lexer. */
 const MAY_BE_STRUCTURED =
