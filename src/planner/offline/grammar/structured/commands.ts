@@ -7,7 +7,7 @@
  * every command also takes `key=value` pairs and `--key value` for any key of the vocabulary.
  */
 import type { IntentKind } from '../../intents.js';
-import { isProblem, problem, type Problem } from './keys.js';
+import { problem, type Problem } from './keys.js';
 
 /** One argument for the task: a key of the vocabulary (or an environment variable) and its raw value. */
 export interface Arg {
@@ -611,4 +611,3 @@ export function looksLikeName(word: string, quoted: boolean): boolean {
   return quoted || /[-_./0-9:@]/.test(word);
 }
 
-export { isProblem };
