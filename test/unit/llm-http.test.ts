@@ -119,7 +119,7 @@ describe('LlmProposer over HTTP (ChatOpenAI → stub)', () => {
     expect(req!.model).toBe('stub-model');
     expect(req!.temperature).toBe(0);
     expect(req!.stream).toBeFalsy();
-    expect(req!.tools!.map((t) => t.function.name)).toEqual(['folders_list_folders', 'v2__sessions_my_search', 'finish', 'ask_user', 'refuse', 'give_up']);
+    expect(req!.tools!.map((t) => t.function.name)).toEqual(['folders_list_folders', 'v2__sessions_my_search', 'propose_plan', 'finish', 'ask_user', 'refuse', 'give_up']);
     expect(req!.tools!.every((t) => t.type === 'function' && t.function.parameters?.type === 'object')).toBe(true);
     expect(req!.messages!.map((m) => m.role)).toEqual(['system', 'user']);
     expect(String(req!.messages![1]!.content)).toContain('User request: 내 폴더 목록 보여줘');
