@@ -24,9 +24,12 @@ export function requestIsReadOnly(request: string): boolean {
   return parsed.intents.every((p) => READ_ONLY_INTENTS.has(p.intent.kind) && p.confidence >= MIN_CONFIDENCE);
 }
 
-/** The write steps of an LLM plan whose request asks for no change (empty for offline plans). */
+/**
+ * The write steps of a plan whose request asks for no change. Whoever proposed them — an LLM, the
+ * offline planner, or either within a hybrid plan — they need a person (the offline planner derives
+ * its writes from the parsed request, so for it this never fires unless it has a bug).
+ */
 export function unrequestedWrites(plan: PlanDocument): PlanStep[] {
-  if (plan.planner.kind !== 'llm') return []; // the offline planner derives its writes from the parsed request itself
   const writes = plan.steps.filter((s) => s.effect === 'write');
   if (writes.length === 0 || !requestIsReadOnly(plan.request)) return [];
   return writes;

@@ -17,8 +17,8 @@ describe('requestIsReadOnly', () => {
   });
 });
 
-function plan(request: string, kind: 'llm' | 'offline', steps: Array<Pick<PlanStep, 'id' | 'operationId' | 'effect'>>): PlanDocument {
-  return { request, planner: { kind, model: kind === 'llm' ? 'm' : null }, steps } as unknown as PlanDocument;
+function plan(request: string, kind: 'llm' | 'offline' | 'hybrid', steps: Array<Pick<PlanStep, 'id' | 'operationId' | 'effect'>>): PlanDocument {
+  return { request, planner: { kind, model: kind === 'offline' ? null : 'm' }, steps } as unknown as PlanDocument;
 }
 
 describe('unrequestedWrites', () => {
@@ -31,8 +31,13 @@ describe('unrequestedWrites', () => {
     expect(unrequestedWrites(plan('list my sessions', 'llm', steps)).map((s) => s.id)).toEqual(['s2']);
   });
 
-  it('are none when the request asks for a change, or the plan is the offline planner’s', () => {
+  it('are none when the request asks for a change', () => {
     expect(unrequestedWrites(plan('delete the folder datasets', 'llm', steps))).toEqual([]);
-    expect(unrequestedWrites(plan('list my sessions', 'offline', steps))).toEqual([]);
+    expect(unrequestedWrites(plan('delete the folder datasets', 'hybrid', steps))).toEqual([]);
+  });
+
+  it('apply to every plan whoever made its steps: hybrid and offline plans too', () => {
+    expect(unrequestedWrites(plan('list my sessions', 'hybrid', steps)).map((s) => s.id)).toEqual(['s2']);
+    expect(unrequestedWrites(plan('list my sessions', 'offline', steps)).map((s) => s.id)).toEqual(['s2']);
   });
 });
