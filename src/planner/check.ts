@@ -127,8 +127,9 @@ export class PlanChecker implements CandidateChecker {
 
   async check(cand: CallCandidate, path: AcceptedStep[], stepId: string): Promise<CheckResult> {
     const { catalog, validator } = this.deps;
-    // the LLM proposer could not read the model's arguments: never plan the call without them
+    // the LLM proposer could not read the model's arguments (or there was no call): never plan it
     if (typeof cand.meta?.argumentError === 'string') return { ok: false, reason: `unreadable arguments: ${cand.meta.argumentError}` };
+    if (typeof cand.meta?.unusable === 'string') return { ok: false, reason: cand.meta.unusable };
     const op = catalog.get(cand.operationId);
     if (!op) return { ok: false, reason: `operation ${cand.operationId} is not in the spec` };
 

@@ -139,11 +139,11 @@ describe('LlmProposer over HTTP (ChatOpenAI → stub)', () => {
     expect(c!.meta?.argumentError).toMatch(/not valid JSON/);
   });
 
-  it('a text answer becomes give_up', async () => {
+  it('a text answer becomes a failing candidate carrying the text', async () => {
     const model = await createChatModel({ spec: 'openai:stub-model', baseUrl: stub.url, env: {} });
     stub.setScript(['Sorry, I cannot help with that.']);
     const { candidates } = await new LlmProposer(model).propose(context(['folders.create']));
-    expect(candidates).toEqual([{ kind: 'give_up', reason: 'the model answered without a tool call: Sorry, I cannot help with that.' }]);
+    expect(candidates).toEqual([{ kind: 'call', operationId: '(text instead of a tool call)', reason: 'Sorry, I cannot help with that.', meta: { unusable: 'the model answered without a tool call: Sorry, I cannot help with that.' } }]);
   });
 
   it('an endpoint error is a one-line BaiError; a rejected key says what to check', async () => {

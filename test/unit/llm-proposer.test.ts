@@ -4,7 +4,7 @@ import { countTokens } from '../../src/bench/tokens.js';
 import { buildOperationIndex } from '../../src/retrieval/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { answerQuestion } from '../../src/planner/llm/answer.js';
-import { LlmProposer } from '../../src/planner/llm/proposer.js';
+import { LlmProposer, PROSE_ANSWER } from '../../src/planner/llm/proposer.js';
 import { SYSTEM_PROMPT } from '../../src/planner/llm/prompt.js';
 import type { PlanStep } from '../../src/planner/plan.js';
 import type { AcceptedStep, CallCandidate, ProposalContext } from '../../src/planner/types.js';
@@ -149,10 +149,12 @@ describe('LlmProposer', () => {
     expect(c2!.meta?.argumentError).toBe('pathParams must be an object');
   });
 
-  it('plain text without a tool call becomes give_up with the text', async () => {
-    const model = new ScriptedChatModel(['I think you should list your folders first.']);
+  it('plain text without a tool call becomes a failing candidate that can never be planned', async () => {
+    const model = new ScriptedChatModel(['I think you should list your folders first.', '']);
     const { candidates } = await new LlmProposer(model).propose(context());
-    expect(candidates).toEqual([{ kind: 'give_up', reason: 'the model answered without a tool call: I think you should list your folders first.' }]);
+    expect(candidates).toEqual([{ kind: 'call', operationId: PROSE_ANSWER, reason: 'I think you should list your folders first.', meta: { unusable: 'the model answered without a tool call: I think you should list your folders first.' } }]);
+    expect(catalog.get(PROSE_ANSWER)).toBeUndefined();
+    expect((await new LlmProposer(model).propose(context())).candidates).toEqual([{ kind: 'give_up', reason: 'the model answered with neither a tool call nor text' }]);
   });
 
   it('tells the model which siblings failed and why (diversity prompt)', async () => {

@@ -12,7 +12,8 @@
  *  - arguments that are not JSON or not an object become a call candidate for the named
  *    operation with `meta.argumentError`, which the checker rejects before validating anything
  *    (so an operation is never planned with its arguments silently dropped);
- *  - plain text without a tool call becomes `give_up` with that text.
+ *  - plain text without a tool call becomes a failing candidate (`meta.unusable`), so the model is
+ *    told once to answer with a tool; the same text again ends the search with it as the reason.
  */
 import { AIMessage, HumanMessage, SystemMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
@@ -100,6 +101,8 @@ export const CONTROL_TOOL_DEFINITIONS: ToolDefinition[] = [
 ];
 
 const CONTROL_NAMES = new Set<string>(Object.values(CONTROL_TOOLS));
+/** What a text answer is recorded as: no operation, so it can never be planned. */
+export const PROSE_ANSWER = '(text instead of a tool call)';
 
 interface RawToolCall {
   name: string;
@@ -327,7 +330,9 @@ export class LlmProposer implements Proposer {
     const calls = toolCallsOf(response, cutOff);
     if (calls.length === 0) {
       if (cutOff) return [{ kind: 'give_up', reason: `${cutOff}${text ? `: ${text}` : ''}` }];
-      return [{ kind: 'give_up', reason: text ? `the model answered without a tool call: ${text}` : 'the model answered with neither a tool call nor text' }];
+      if (!text) return [{ kind: 'give_up', reason: 'the model answered with neither a tool call nor text' }];
+      // prose instead of a tool call: a failed attempt the model is told about once (a repeat ends the search)
+      return [{ kind: 'call', operationId: PROSE_ANSWER, reason: text, meta: { unusable: `the model answered without a tool call: ${text}` } }];
     }
     const earlier = steps.map((a) => a.step.operationId);
     return calls.map((c) => this.candidate(c, catalog, text, earlier));
