@@ -188,8 +188,9 @@ export async function dfsdtSearch(input: SearchInput): Promise<SearchOutcome> {
           }
         }
         const { cand, rest } = entry;
-        // a call that already failed here fails again: a model that keeps proposing it is stuck
-        const before = failed.find((f) => signature(f.candidate) === signature(cand));
+        // a call that already failed its check here fails again: a model that keeps proposing it
+        // is stuck (failures passed in — a step that failed at execution — may be retried)
+        const before = failed.slice(initialFailed.length).find((f) => signature(f.candidate) === signature(cand));
         if (before) {
           stats.failures.push({ depth, candidate: describeCandidate(cand), reason: `proposed again after it failed (${before.reason})` });
           continue;
