@@ -23,7 +23,7 @@ import type { ParsedRequest } from './offline/intents.js';
 import type { HybridPlanner, HybridRoute, HybridRun, OfflineHint, Proposal, ProposalContext, Proposer } from './types.js';
 
 /** How the offline parser read a request. `notUnderstood`: absent or empty means every word was read. */
-export type OfflineReading = Pick<ParsedRequest, 'intents' | 'refusal'> & { notUnderstood?: string[] };
+export type OfflineReading = Pick<ParsedRequest, 'intents' | 'refusal' | 'notUnderstood'>;
 
 /** The offline side: a proposer that can also say how it read the request. */
 export interface OfflineSide extends Proposer {
@@ -49,9 +49,8 @@ export class Hybrid implements HybridPlanner {
     this.model = llm.model ?? 'llm';
   }
 
-  /** The offline reading's words not understood and suggestions (shown when the offline plan is used). */
   understanding(request: string): { notUnderstood: string[]; suggestions?: string[] } {
-    return this.offline.understanding?.(request) ?? { notUnderstood: [] };
+    return this.offline.understanding?.(request) ?? { notUnderstood: this.offline.parse(request).notUnderstood ?? [] };
   }
 
   async plan<R extends HybridRun>(request: string, search: (proposer: Proposer, hint?: OfflineHint) => Promise<R>): Promise<{ chosen: R; offline: R; route: HybridRoute }> {

@@ -183,8 +183,8 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
     }
   }
   const assumptions = [...new Set(steps.flatMap((s) => s.assumptions))];
-  // what the offline reading did not understand is news only when its plan is the one used
-  const understood = stats.route?.planner === 'llm' ? undefined : opts.proposer.understanding?.(request);
+  // what the offline reading missed describes an offline plan; a plan the model made read the words itself
+  const understood = opts.proposer.kind === 'hybrid' && stats.route?.planner === 'llm' ? undefined : opts.proposer.understanding?.(request);
   const notUnderstood = understood?.notUnderstood ?? [];
   const suggestions = understood?.suggestions ?? [];
   const plan: PlanDocument = {

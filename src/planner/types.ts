@@ -130,7 +130,7 @@ export interface HybridPlanner {
    * LLM proposer (and the offline reading as a hint) only when the offline plan is not used.
    */
   plan<R extends HybridRun>(request: string, search: (proposer: Proposer, hint?: OfflineHint) => Promise<R>): Promise<{ chosen: R; offline: R; route: HybridRoute }>;
-  /** The offline reading of the request (words not understood, suggestions). */
+  /** The offline reading's unread words and suggestions (for a plan the offline planner made). */
   understanding?(request: string): { notUnderstood: string[]; suggestions?: string[] };
 }
 

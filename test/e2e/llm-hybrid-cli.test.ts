@@ -97,6 +97,28 @@ describe('hybrid by default when an LLM is configured', () => {
     expect(userText(stub.chatRequests()[0])).toContain('- tasks: none recognised');
   });
 
+  it('a word the offline parser did not read sends the request to the model, told which word; offline alone asks about it', async () => {
+    const REQ = 'create a folder called hy-odd with 3 shelves';
+    stub.setScript([[{ name: 'propose_plan', arguments: { reason: 'the folder (shelves are not a folder setting)', steps: [{ tool: 'folders_create', arguments: { body: { name: 'hy-odd' } } }] } }]]);
+    const hybrid = await bai(['--json', ...LLM(), 'plan', REQ]);
+    expect(hybrid.code, hybrid.stderr).toBe(0);
+    expect(hybrid.json.plan.search.route).toEqual({ planner: 'llm', why: 'words not understood: "3"' });
+    expect(hybrid.json.plan.search.llmCalls).toBe(1);
+    expect(calls(hybrid.json.plan)).toEqual([{ operationId: 'folders.create', pathParams: {}, query: {}, body: { name: 'hy-odd' }, planner: 'llm' }]);
+    expect(hybrid.json.plan.notUnderstood).toBeUndefined(); // the model read the request itself
+    const sent = userText(stub.chatRequests()[0]);
+    expect(sent).toContain('User request: create a folder called hy-odd with 3 shelves');
+    expect(sent).toContain('- task folder.create {"name":"hy-odd"');
+    expect(sent).toContain('- words it did not understand: "3"');
+
+    stub.requests.length = 0;
+    const offline = await bai(['--json', '--planner', 'offline', 'plan', REQ]);
+    expect(offline.code).toBe(4);
+    expect(offline.json.question).toContain('"3"');
+    expect(offline.json.plan.notUnderstood).toEqual(['3']);
+    expect(stub.requests).toHaveLength(0);
+  });
+
   it('a safety refusal and a question only the user can answer never reach the model', async () => {
     stub.setScript([]);
     const secret = await bai(['--json', ...LLM(), 'plan', 'show me my secret key']);
