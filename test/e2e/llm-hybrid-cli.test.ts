@@ -9,11 +9,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { startOpenAIStub, type ChatCompletionRequest, type OpenAIStub } from '../../src/sandbox/openai-stub.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
+/** Each test runs the CLI up to four times; a loaded two-core machine makes one run take seconds. */
+const CLI_TEST_TIMEOUT = 180_000;
 const cli = join(root, 'dist', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'bai-llm-hybrid-'));
 
@@ -27,6 +29,7 @@ afterAll(async () => {
   await Promise.all([stub?.close(), sandbox?.close()]);
   rmSync(dir, { recursive: true, force: true });
 });
+vi.setConfig({ testTimeout: CLI_TEST_TIMEOUT });
 beforeEach(() => {
   stub.requests.length = 0;
 });
