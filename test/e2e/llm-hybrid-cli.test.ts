@@ -85,8 +85,9 @@ describe('hybrid by default when an LLM is configured', () => {
     // the preview says who planned, and each step's maker
     const text = await bai([...LLM(), 'plan', REQUEST]);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stderr).toContain('hybrid planner: planned offline (every word understood and the plan validates)');
-    expect(text.stderr).toMatch(/s1 {2}POST \/folders .*· by offline planner/);
+    // `plan` prints the plan (its result) on stdout
+    expect(text.stdout).toContain('hybrid planner: planned offline (every word understood and the plan validates)');
+    expect(text.stdout).toMatch(/s1 {2}POST \/folders .*· by offline planner/);
   });
 
   it('a request the offline planner does not understand reaches the model, with the offline reading as a hint', async () => {
