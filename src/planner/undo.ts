@@ -476,6 +476,7 @@ export const UNDO_RULES: Readonly<Record<string, Rule>> = {
   'session.execute': irreversible('code that ran cannot be un-run; what it changed is not known to the planner'),
   'session.interrupt': irreversible('interrupted code does not resume'),
   'session.start_service': irreversible('whether the app was already running cannot be read beforehand, and its connection token cannot be revoked'),
+  'session.shutdown_service': irreversible('a stopped app starts again with a new connection (and token): start it again with "open APP in SESSION"'),
   'session.commit_session': irreversible('image creation: the API offers no way to remove the snapshot it writes'),
   'session.convert_session_to_image': irreversible('image creation: the new image is pushed to the registry, and removing images needs an administrator'),
   'folders.create': trashCreatedFolder('name', 'folder'),

@@ -130,3 +130,74 @@ describe('wanting to know before acting', () => {
     expect(ko.intents.every((i) => !i.intent.kind.endsWith('.create'))).toBe(true);
   });
 });
+
+describe('stopping an app, keeping the session', () => {
+  it('"close/stop the app in X" stops that app only', () => {
+    expect(intents('please stop tensorboard inside notebook-old, keep the notebook running')[0]).toMatchObject({ kind: 'session.stop_service', app: 'tensorboard', target: { names: ['notebook-old'] } });
+    expect(intents('notebook-old에서 주피터 좀 꺼 줘')[0]).toMatchObject({ kind: 'session.stop_service', target: { names: ['notebook-old'] } });
+    expect(parseRequest('stop tensorboard inside notebook-old, keep the notebook running').unread ?? []).toEqual([]);
+    // opening is not stopping
+    expect(intents('open tensorboard in notebook-old')[0]).toMatchObject({ kind: 'session.start_service' });
+  });
+});
+
+describe('negations that say what the plan does anyway', () => {
+  const unreadOf = (t: string) => parseRequest(t).unread ?? [];
+  it('a private deploy, an unshared new folder, a trash that is not a purge, a read-only lock', () => {
+    expect(unreadOf('serve models with vllm as priv-llm and please do not make it public')).toEqual([]);
+    expect(unreadOf('create a folder vault-2, not shared and not cloneable')).toEqual([]);
+    expect(unreadOf('trash the folder tmp-old. Not a permanent delete.')).toEqual([]);
+    expect(unreadOf('set api_helper to read-only so nobody can modify it')).toEqual([]);
+  });
+
+  it('a negation that says something else is still asked about', () => {
+    expect(unreadOf('create a folder vault-2, not on the default host').length).toBeGreaterThan(0);
+  });
+
+  it('"not cloneable" is cloneable false, never true', () => {
+    expect(intents('make a folder vault-3 that is not cloneable')[0]).toMatchObject({ kind: 'folder.create', cloneable: false });
+    expect(intents('make a folder vault-3 that is cloneable')[0]).toMatchObject({ kind: 'folder.create', cloneable: true });
+    expect(intents('set models read-only, and it must not be cloned')[0]).toMatchObject({ kind: 'folder.update_options', permission: 'ro', cloneable: false });
+  });
+
+  it('a prohibition naming another thing is read; with a task on everything it is still an exception to ask about', () => {
+    expect(unreadOf('terminate notebook-old. Never touch train-job-1.')).toEqual([]);
+    expect(unreadOf('terminate every session. Never touch train-job-1.').map((w) => w.text)).toContain('train-job-1');
+    expect(kinds('trash the folder tmp-old. Not a permanent delete.')).toEqual(['folder.delete']);
+  });
+
+  it('"they must not be able to …" is a detail of a share, never a task', () => {
+    expect(kinds('Invite colleague@sandbox.local to models, read-only. He must not be able to remove files.')).toEqual(['folder.share']);
+  });
+
+  it('"issue a token" after a deploy is that service\'s token', () => {
+    expect(intents('deploy models as tok-svc with vllm, then mint one token valid for 2 hours')[1]).toMatchObject({ kind: 'service.token', name: 'tok-svc', duration: '2h' });
+  });
+});
+
+describe("someone else's things by their address", () => {
+  it('sessions, folders, storage, keys or account of another address are refused', () => {
+    for (const t of [
+      "stop bob@lab.example's notebooks",
+      "wipe bob@lab.example's data folders",
+      "open bob@lab.example's storage and list their files",
+      'bob@lab.example 의 folder 지워줘',
+      "grab the secret key of the bob@lab.example keypair",
+      "put my public key into bob@lab.example's account",
+    ]) {
+      expect(parseRequest(t).refusal, t).toMatch(/other users/);
+    }
+    // giving to them is sharing, not acting on their things
+    expect(parseRequest("share models with bob@lab.example's account").refusal).toBeUndefined();
+  });
+});
+
+describe('running a command in a session, in Korean', () => {
+  it('"X에서 CMD 실행/돌려" is an execute with that command', () => {
+    expect(intents('notebook-old에서 python --version 한번 돌려줘')[0]).toMatchObject({ kind: 'session.execute', code: 'python --version', target: { names: ['notebook-old'] } });
+    expect(intents('train-job-1에서 "ls -al /home/work" 실행해 볼래?')[0]).toMatchObject({ kind: 'session.execute', code: 'ls -al /home/work' });
+    expect(intents('train-job-1 안에서 nvcc 명령어 실행')[0]).toMatchObject({ kind: 'session.execute', code: 'nvcc' });
+    // a new session that runs a command is a create
+    expect(kinds('pytorch 세션 새로 만들어서 python train.py 실행해줘')).toEqual(['session.create']);
+  });
+});

@@ -141,9 +141,9 @@ export interface SessionRenameIntent {
 
 /** Acting on a running session without ending it: stop the code it runs, or open an app in it. */
 export interface SessionActionIntent {
-  kind: 'session.interrupt' | 'session.start_service' | 'session.commit' | 'session.restart' | 'session.files';
+  kind: 'session.interrupt' | 'session.start_service' | 'session.stop_service' | 'session.commit' | 'session.restart' | 'session.files';
   target: SessionTarget;
-  /** session.start_service: the in-container app ("jupyterlab", "vscode", "tensorboard", …) */
+  /** session.start_service / stop_service: the in-container app ("jupyterlab", "vscode", "tensorboard", …) */
   app?: string;
   /** session.commit: the name of the saved image file ("as my-env") */
   filename?: string;

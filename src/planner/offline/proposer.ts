@@ -52,6 +52,7 @@ const HANDLERS: Record<Intent['kind'], Handler> = {
   'session.rename': proposeSessionRename as Handler,
   'session.interrupt': proposeSessionAction as Handler,
   'session.start_service': proposeSessionAction as Handler,
+  'session.stop_service': proposeSessionAction as Handler,
   'session.commit': proposeSessionAction as Handler,
   'session.restart': proposeSessionRestart as Handler,
   'session.files': proposeSessionAction as Handler,

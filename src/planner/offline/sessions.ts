@@ -584,6 +584,7 @@ export async function proposeSessionAction(ctx: HandlerContext<ParsedIntent<Sess
     intent.kind === 'session.interrupt' ? 'interrupt'
     : intent.kind === 'session.commit' ? 'save'
     : intent.kind === 'session.files' ? 'list the files of'
+    : intent.kind === 'session.stop_service' ? `stop ${intent.app ?? 'the app'} in`
     : `open ${intent.app ?? 'the app'} in`;
   const described = await describedTarget(ctx, intent.target);
   if (typeof described === 'string') return ask(described);
@@ -597,6 +598,12 @@ export async function proposeSessionAction(ctx: HandlerContext<ParsedIntent<Sess
   }
   if (intent.kind === 'session.files') return calls(sessionFilesCall(ctx, session_name, s.name, intent.path));
   if (intent.kind === 'session.commit') return saveContainer(ctx, intent, s.name, session_name);
+  if (intent.kind === 'session.stop_service') {
+    if (!intent.app) return ask(`Which app should I stop in ${s.name}? (e.g. jupyter, tensorboard)`);
+    return calls(
+      tagged(ctx, { operationId: 'session.shutdown_service', pathParams: { session_name }, query: { service_name: intent.app }, reason: `stop ${intent.app} in ${s.name} (the session keeps running)` }),
+    );
+  }
   if (!intent.app) return ask(`Which app should I open in ${s.name}? (e.g. jupyterlab, vscode, tensorboard, ttyd)`);
   return calls(tagged(ctx, { operationId: 'session.start_service', pathParams: { session_name }, body: { app: intent.app }, reason: `open ${intent.app} in ${s.name}` }));
 }

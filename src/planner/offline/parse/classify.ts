@@ -153,6 +153,16 @@ const hasNoun = (f: ClauseFeatures, n: Noun): boolean => f.nouns.some((h) => h.k
 
 const REMAINING = /\b(?:left|remaining|remains?|free|available|spare|headroom|unused|allocatable|empty|idle|max(?:imum)?|can\s+i\s+(?:still\s+)?(?:use|get|allocate|request|have|run))\b|남은|남았|남아|여유|잔여|가용|사용\s*가능|쓸\s*수\s*있|비어|비었|한가/;
 
+/** "issue a token", "generate one token that expires in 1 hour", "토큰도 하나 발급": asking for a token (of the service the request names) */
+const TOKEN_ASK = /\b(?:issue|generate|create|make|mint|get|give)\s+(?:me\s+)?(?:(?:exactly|just|only)\s+)?(?:an?|one|a\s+new|new|another|single)?\s*(?:new\s+)?(?:api\s+|access\s+|auth\s+)?tokens?\b|토큰\s*(?:도|을|를)?\s*(?:하나\s*)?(?:발급|만들|생성)/;
+
+/** Korean "in X, run CMD": the place (에서), the command (quoted, or a shell word), the verb (실행/돌려). */
+export const KO_EXEC =
+  /(?:에서|안에서)\s{3,}(?:을|를)?\s*(?:한\s*번|한번|좀)?\s*(?:실행|돌려|돌리|쳐)|(?:에서|안에서)\s*[^.?!]{0,40}?(?:명령어?|커맨드)\s*(?:을|를)?\s*(?:한\s*번|한번|좀)?\s*(?:실행|돌려|돌리|쳐)|(?:에서|안에서)\s*(?:\uE000\d+\uE001|(?:pip|python3?|nvidia-smi|nvcc|conda|ls|df|du|cat|top|free|env|which|echo|git|bash|sh|ps|uname|hostname)\b[^.?!]*?)\s*(?:명령어?|커맨드)?\s*(?:을|를)?\s*(?:한\s*번|한번|좀)?\s*(?:실행|돌려|돌리|쳐)/;
+
+/** An app that runs inside a session (started with start-service). */
+const APP_WORD = /\bjupyter\s*lab\b|\bjupyterlab\b|\bjupyter\b|\bvs\s*code\b|\bvscode\b|\bcode-server\b|\btensorboard\b|\bttyd\b|\bweb\s+terminal\b|\bmlflow\b|텐서\s*보드|주피터|웹\s*터미널/;
+
 /** Growing or shrinking a session that runs: "make the session bigger", "give X more memory", "resize X". */
 export const RESIZE_EN =
   /\b(?:make|get)\s+(?:the\s+|my\s+|this\s+|that\s+)?(?:\S+\s+)?(?:(?:a\s+(?:bit|lot)\s+|much\s+|even\s+)?(?:more\s+)?(?:bigger|larger|smaller|beefier|more\s+powerful))\b|\b(?:resize|upsize|downsize|enlarge|beef\s+up|scale\s+up)\s+(?:the\s+|my\s+|this\s+|that\s+)?(?:session|notebook|it|[a-z0-9][a-z0-9_-]*-[a-z0-9_-]+)\b|\bgive\s+(?:\S+\s+){0,3}?(?:more|extra|additional)\s+(?:memory|ram|gpus?|fgpus?|cpus?|cores?|resources)\b/;
@@ -167,6 +177,11 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   const v = f.verb;
   const o = f.object;
   if (REMARK.test(l)) return undefined;
+  // "train-job-1에서 nvidia-smi 실행해줘", "notebook-old에서 `pip list` 한번 돌려봐": a command in a running session
+  // ("python" there is the command, not an image: no new session is asked for)
+  if (f.hasName && !f.hasQuantities && KO_EXEC.test(l) && !/(?:세션|노트북|컨테이너)\s*(?:을|를|하나|도)?\s*(?:새로\s*)?(?:만들|띄워|생성|열어)|새\s*세션|배치/.test(l)) {
+    return { kind: 'session.execute', confidence: 0.75 };
+  }
   // "The code lives in the api_helper folder and the data is in datasets.": context for the ask that follows
   if (!v && !f.question && /\b(?:lives?|sits?|resides?|is\s+(?:stored|kept|located)|are\s+(?:stored|kept|located))\s+(?:all\s+)?(?:in|under|inside)\b/.test(l)) return undefined;
   // "change my display name to Minji Park", "내 표시 이름을 박민지로 바꿔줘"
@@ -178,7 +193,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     return { kind: 'auth.whoami', confidence: 0.9 };
   }
   const noToken = /\bno\s+(?:api\s+|auth\s+)?tokens?\b|\bwithout\s+(?:an?\s+|any\s+)?(?:api\s+|auth\s+)?tokens?\b|\btokens?\s+(?:not\s+)?(?:needed|required)\b|토큰\s*(?:없이|필요\s*없|안\s*필요)/.test(l);
-  if (hasNoun(f, 'token') && !noToken && (hasNoun(f, 'service') || f.hasName || /\b(?:for|to|call|reach|use|access|query|hit)\s+(?:it|that|this)\b|\bapi\s+tokens?\b|그\s*서비스|거기|그거|그걸|그것/.test(l))) return { kind: 'service.token', confidence: 0.85 };
+  if (hasNoun(f, 'token') && !noToken && (hasNoun(f, 'service') || f.hasName || /\b(?:for|to|call|reach|use|access|query|hit)\s+(?:it|that|this)\b|\bapi\s+tokens?\b|그\s*서비스|거기|그거|그걸|그것/.test(l) || TOKEN_ASK.test(l))) return { kind: 'service.token', confidence: 0.85 };
 
   // stop the code a session runs, keep the session: "interrupt X", "stop only the running cell", "코드만 멈춰줘, 세션은 살려두고"
   if (
@@ -198,6 +213,17 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     (f.hasName || hasNoun(f, 'session') || /\b(?:it|that|this)\b|그\s*세션|그거/.test(l))
   ) {
     return { kind: 'session.restart', confidence: 0.75 };
+  }
+
+  // stop an app inside a session, keep the session: "shut down the jupyter app in X", "X에서 텐서보드 꺼 줘"
+  if (
+    APP_WORD.test(l) &&
+    /\b(?:shut\s*down|shutdown|stop|close|kill|disable|turn\s+off|quit|end)\b|닫아|꺼\s*(?:줘|주세요)|끄고|꺼줘|종료|중지|내려/.test(l) &&
+    (f.hasName || /\b(?:in|on|inside)\s+(?:it|there|that\s+session)\b/.test(l)) &&
+    !f.hasQuantities && !f.hasImage && !/\b(?:and|then)\s+(?:the\s+)?(?:whole\s+)?session\s+too\b|세션\s*(?:도|까지)\s*(?:꺼|종료)/.test(l) &&
+    !/\b(?:open|launch|start)\b|열어|띄워|켜/.test(l)
+  ) {
+    return { kind: 'session.stop_service', confidence: 0.75 };
   }
 
   // terminate and re-create (the manager has no restart): "restart notebook-old", "relaunch X", "X 재시작해줘"

@@ -12,6 +12,7 @@
 import type { ParsedIntent, UnreadWord } from '../intents.js';
 import { lowerAscii, PH_CLOSE, PH_OPEN, prepare, toNumber } from './text.js';
 import { COMMON_HYPHENATED } from './mentions.js';
+import { prohibitions } from './prohibitions.js';
 
 export type { UnreadWord };
 
@@ -225,7 +226,13 @@ export function unreadWords(text: string, intents: readonly ParsedIntent[]): Unr
   const prepared = prepare(text);
   const values = slotValues(intents);
   const out: UnreadWord[] = [];
-  const tokens = prepared.masked.split(/[\s,;()[\]!?<>|]+/).filter(Boolean);
+  // "Do not touch train-job-1": what a prohibition names is read (it plans nothing) — unless a task
+  // acts on everything, where the name would be an exception that must be in the plan
+  let masked = prepared.masked;
+  if (!values.flags.has('all')) {
+    for (const sp of prohibitions(prepared.lower)) masked = masked.slice(0, sp.start) + ' '.repeat(sp.end - sp.start) + masked.slice(sp.end);
+  }
+  const tokens = masked.split(/[\s,;()[\]!?<>|]+/).filter(Boolean);
   const words = tokens.map((t) => lowerAscii(t).replace(/^['"“”‘’]+|['"“”‘’.:]+$/g, ''));
   for (const [i, raw] of tokens.entries()) {
     const placeholder = new RegExp(`^${PH_OPEN}(\\d+)${PH_CLOSE}`).exec(raw);
@@ -245,13 +252,15 @@ export function unreadWords(text: string, intents: readonly ParsedIntent[]): Unr
       else if (NEGATION_KO.test(word) && !negationAccounted(values) && !REASON_NEGATION_KO.test(`${word} ${next}`)) out.push({ text: `${raw} ${tokens[i + 1] ?? ''}`.trim(), kind: 'negation' });
       continue;
     }
-    if (word === 'but' && /^(?:keep|leave)$/.test(next) && values.flags.has('kind:session.interrupt')) continue;
+    // "…, but keep the session alive": what an interrupt or an app's stop already keeps
+    const keepsSession = values.flags.has('kind:session.interrupt') || values.flags.has('kind:session.stop_service');
+    if (word === 'but' && /^(?:keep|leave)$/.test(next) && keepsSession) continue;
     if (EXCEPTION_EN.test(word) || (word === 'but' && /^(?:not|keep|leave|spare)$/.test(next)) || (word === 'other' && next === 'than') || (word === 'apart' && next === 'from')) {
       if (!values.flags.has('except')) out.push({ text: raw, kind: 'exception' });
       continue;
     }
     if ((word === 'leave' || word === 'keep') && words.slice(i + 1, i + 5).some((w) => /^(?:alone|running|untouched|intact|be|as|alive|up|on)$/.test(w))) {
-      if (!values.flags.has('except') && !values.flags.has('kind:session.interrupt')) out.push({ text: `${raw} ${tokens[i + 1] ?? ''}`.trim(), kind: 'exception' });
+      if (!values.flags.has('except') && !keepsSession) out.push({ text: `${raw} ${tokens[i + 1] ?? ''}`.trim(), kind: 'exception' });
       continue;
     }
     if (FILTER_EN.test(word) && word === 'only' && values.flags.has('all') && !values.flags.has('status') && !values.flags.has('except') && !values.flags.has('filtered')) {
@@ -260,8 +269,12 @@ export function unreadWords(text: string, intents: readonly ParsedIntent[]): Unr
     }
     if (NEGATION_EN.test(word)) {
       const phrase = `${word} ${next}`;
+      const window = words.slice(i, i + 6).join(' ');
+      if (RESTATED_NEGATIONS.some(([re, holds]) => re.test(window) && holds(values))) continue;
       // "never touch datasets", "don't kill the session": a prohibition, read as one (it plans nothing)
       if (/^(?:don't|dont|never|do)$/.test(word) && PROHIBITED_VERB.test(word === 'do' ? (words[i + 2] ?? '') : next)) continue;
+      // "Do not touch X", "they must not delete anything": the same, with the auxiliary before the negation
+      if (word === 'not' && /^(?:do|must|should|will|may)$/.test(words[i - 1] ?? '') && PROHIBITED_VERB.test(next === 'be' && /^(?:able|allowed)$/.test(words[i + 2] ?? '') ? (words[i + 4] ?? '') : next)) continue;
       if (!negationAccounted(values) && !REASON_NEGATION.test(phrase) && !(word === 'do' && next === 'not' && REASON_NEGATION.test(`not ${words[i + 2] ?? ''}`))) {
         out.push({ text: `${raw} ${tokens[i + 1] ?? ''}`.trim(), kind: 'negation' });
       }
@@ -284,6 +297,19 @@ export function unreadWords(text: string, intents: readonly ParsedIntent[]): Unr
   }
   return joinAdjacent(out, tokens);
 }
+
+/**
+ * Negations that say what the plan does anyway (a default, or what its one task already means):
+ * "do NOT make it public" on a deploy (private is the default), "not shared, not cloneable" on a
+ * new folder, "not a permanent delete" on a move to the trash, "so nothing can write to it" with
+ * a read-only setting. Matched on the negation and the few words after it; each needs its task.
+ */
+const RESTATED_NEGATIONS: Array<[RegExp, (v: SlotValues) => boolean]> = [
+  [/^(?:not|don't|dont|never|do not)\s+(?:make\s+(?:it\s+|the\s+\S+\s+)?|be\s+|open\s+(?:it\s+)?(?:to\s+)?)?public\b|^(?:not|no)\s+public\b/, (v) => v.flags.has('kind:service.create') && !v.flags.has('public')],
+  [/^(?:not|never)\s+(?:be\s+)?(?:shared|cloneable|clonable|visible)\b|^(?:nor|not)\s+(?:shared|cloneable)|^(?:can't|cannot|shouldn't)\s+be\s+(?:cloned|shared)\b/, (v) => v.flags.has('kind:folder.create') || v.flags.has('notCloneable')],
+  [/^not\s+(?:a\s+)?(?:permanent(?:ly)?|for\s+good|hard)\b|^(?:don't|do not)\s+(?:purge|delete\s+(?:it\s+)?(?:permanently|for\s+good))/, (v) => v.flags.has('kind:folder.delete') || v.flags.has('kind:folder.delete_files')],
+  [/^(?:nothing|no\s+one|nobody)\s+(?:else\s+)?(?:can|could|should|may)\s+(?:write|change|modify|overwrite|edit)|^(?:can't|cannot|not)\s+(?:be\s+)?(?:written|changed|modified|overwritten|edited)/, (v) => v.flags.has('readOnly')],
+];
 
 /** A negation the intents already express: a CPU-only create, a public service, not cloneable, interrupt-not-kill. */
 function negationAccounted(values: SlotValues): boolean {

@@ -8,6 +8,7 @@
  */
 import type { FolderBulk, Intent, ParsedIntent, ParsedRequest, SessionTarget } from '../intents.js';
 import { classify, features, RESIZE_EN, RESIZE_KO } from './classify.js';
+import { prohibitions } from './prohibitions.js';
 import {
   bareIdentifiers,
   explicitNames,
@@ -363,11 +364,15 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       // the code: quoted, or what follows the colon ("run this in notebook-old: print(1)")
       const afterColon = /:\s*(.+)$/.exec(unmask(c.masked, c.quotes))?.[1]?.trim();
       const ph = new RegExp(PLACEHOLDER).exec(c.masked);
+      // "X에서 pip list 한번 돌려봐": the words between the place and the verb
+      const ko = /(?:에서|안에서)\s*(.+?)\s*(?:명령어?|커맨드)?\s*(?:을|를)?\s*(?:한\s*번|한번|좀)?\s*(?:실행|돌려|돌리|쳐)/.exec(c.masked);
       const command = ph
         ? { value: unmask(ph[0], c.quotes), start: ph.index, end: ph.index + ph[0].length }
         : afterColon
           ? { value: afterColon, start: c.masked.lastIndexOf(':'), end: c.masked.length }
-          : extractCommand(c);
+          : ko && /^[\x20-\x7E]+$/.test(ko[1]!)
+            ? { value: ko[1]!.trim(), start: ko.index + ko[0].indexOf(ko[1]!), end: ko.index + ko[0].indexOf(ko[1]!) + ko[1]!.length }
+            : extractCommand(c);
       const names = targetNames(blank(c, command ? [command] : []), SESSION_NOUNS_EN, SESSION_NOUNS_KO, true);
       if (names.length === 0) missing.push('target');
       return { intent: { kind, target: { names }, ...(command ? { code: command.value } : {}) }, missing };
@@ -400,7 +405,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         ...(permission ? { permission } : {}),
         ...(hostValue ? { host: hostValue } : {}),
         ...(project ? { project } : {}),
-        ...(/\bcloneable\b|복제\s*가능/.test(lower) ? { cloneable: true } : {}),
+        ...(CLONEABLE_WORD.test(lower) ? { cloneable: !NOT_CLONEABLE.test(lower) } : {}),
       };
       return { intent, missing, also };
     }
@@ -661,10 +666,11 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     }
     case 'session.interrupt':
     case 'session.start_service':
+    case 'session.stop_service':
     case 'session.restart':
     case 'session.files':
     case 'session.commit': {
-      const app = kind === 'session.start_service' ? extractApp(lower) : undefined;
+      const app = kind === 'session.start_service' || kind === 'session.stop_service' ? extractApp(lower) : undefined;
       // "commit train-job-1 as my-env", "…을 my-env라는 이름으로 저장", "이미지 이름은 my-env"
       const file = kind === 'session.commit'
         ? (new RegExp(`(?:image|이미지)\\s*(?:name|이름)\\s*(?:은|는|을|를|:|=|is|as|should\\s+be|will\\s+be)?\\s*${NAME}`, 'i').exec(c.masked) ??
@@ -709,7 +715,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const many = kind === 'folder.update_options' ? folderBulk(rest, rest.lower) : { spans: [] };
       if (many.bulk) {
         const permission = extractPermission(lower);
-        const cloneable = /\bcloneable\b|복제\s*가능/.test(lower) ? !/\bnot\s+cloneable\b|\bun-?cloneable\b|복제\s*(?:불가|못\s*하게|안\s*되게)/.test(lower) : undefined;
+        const cloneable = CLONEABLE_WORD.test(lower) ? !NOT_CLONEABLE.test(lower) : undefined;
         return { intent: { kind, bulk: many.bulk, ...(permission ? { permission } : {}), ...(cloneable !== undefined ? { cloneable } : {}) }, missing };
       }
       const name =
@@ -719,7 +725,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
           : undefined);
       if (!name) missing.push('name');
       const permission = kind === 'folder.update_options' ? extractPermission(lower) : undefined;
-      const cloneable = kind === 'folder.update_options' && /\bcloneable\b|복제\s*가능/.test(lower) ? !/\bnot\s+cloneable\b|\bun-?cloneable\b|복제\s*(?:불가|못\s*하게|안\s*되게)/.test(lower) : undefined;
+      const cloneable = kind === 'folder.update_options' && CLONEABLE_WORD.test(lower) ? !NOT_CLONEABLE.test(lower) : undefined;
       return {
         intent: { kind, ...(name ? { name } : {}), ...(permission ? { permission } : {}), ...(cloneable !== undefined ? { cloneable } : {}), ...(newName ? { newName } : {}) },
         missing,
@@ -793,7 +799,7 @@ function resolveReferences(intents: ParsedIntent[]): void {
       }
     } else if (
       i.kind === 'session.destroy' || i.kind === 'session.info' || i.kind === 'session.logs' || i.kind === 'session.status_history' || i.kind === 'session.rename' ||
-      i.kind === 'session.restart' || i.kind === 'session.interrupt' || i.kind === 'session.commit' || i.kind === 'session.start_service'
+      i.kind === 'session.restart' || i.kind === 'session.interrupt' || i.kind === 'session.commit' || i.kind === 'session.start_service' || i.kind === 'session.stop_service'
     ) {
       const target = i.target ?? { names: [] };
       // "세션 만들고 로그 보여줘", "start a session and show the logs": a read right after a create reads that session
@@ -890,23 +896,13 @@ const FILE_PATH =
  * Its words are taken out before the clause is read again — unless the clause is an interrupt,
  * whose rules read "…, but don't kill the session" as what keeps the session up.
  */
-const PROHIBITION_EN = /(?:^|[,;:\u2014\u2013]\s*|\b(?:and|but|so|just|please)\s+)(?:please\s+)?(?:don'?t|do\s+not|never|shouldn'?t|must\s*n[o']t)\s+[^,;.!?]*?(?=\s*(?:[,;.!?]|\b(?:just|but|only|instead|rather)\b|$))/g;
-const PROHIBITION_KO = /(?:^|[,;]\s*)[^,;.!?]*?(?:끄|종료하|삭제하|지우|없애|건드리|만들|띄우|재시작하|바꾸|공유하|죽이|멈추)지\s*(?:는|도)?\s*(?:마|말아|말고|마세요|말아\s*(?:줘|주세요))(?:요)?/g;
-
-function prohibitions(lower: string): Span[] {
-  const spans: Span[] = [];
-  for (const rx of [PROHIBITION_EN, PROHIBITION_KO]) {
-    rx.lastIndex = 0;
-    for (const m of lower.matchAll(rx)) spans.push({ start: m.index, end: m.index + m[0].length });
-  }
-  return spans;
-}
-
 function parseClause(part: { masked: string; lower: string }, quotes: string[]): ClauseIntent | undefined {
   const forbidden = prohibitions(part.lower);
   if (forbidden.length > 0) {
     const kept = parseClauseWords(part, quotes);
-    if (kept?.intent.kind === 'session.interrupt') return kept;
+    // "…, but don't kill the session" keeps an interrupt's session up; "they must not change anything"
+    // is the permission of a share or an options change
+    if (kept?.intent.kind === 'session.interrupt' || kept?.intent.kind === 'folder.share' || kept?.intent.kind === 'folder.update_options') return kept;
     const rest = blank({ masked: part.masked, lower: part.lower, quotes }, forbidden);
     return rest.lower.trim() ? parseClauseWords(rest, quotes) : undefined;
   }
@@ -1236,6 +1232,11 @@ const lastIsBulk = (intents: ParsedIntent[]): boolean => {
   const last = intents[intents.length - 1]?.intent as { bulk?: unknown; target?: { all?: boolean } } | undefined;
   return Boolean(last?.bulk || last?.target?.all);
 };
+
+/** Words about whether a folder may be cloned, and the ones that say it may not. */
+const CLONEABLE_WORD = /\bcl?on(?:e)?able\b|\bclonable\b|\bbe\s+cloned\b|복제\s*(?:가능|불가|못|안\s*되)/;
+const NOT_CLONEABLE =
+  /\b(?:not|never)\s+(?:be\s+)?(?:cloneable|clonable)\b|\bnon-?(?:cloneable|clonable)\b|\bun-?(?:cloneable|clonable)\b|\b(?:can'?t|cannot|won'?t|shouldn'?t|must\s*n[o']t|not)\s+be\s+cloned\b|\bnobody\s+can\s+clone|복제\s*(?:불가|못\s*하게|안\s*되게|못|안\s*되)/;
 
 /** "이미지 이름은 X", "the image name is X": names the image a save before it makes. */
 const IMAGE_NAME_FOLLOW_UP = /^\s*(?:and\s+)?(?:the\s+)?(?:image|이미지)\s*(?:name|이름|명)\s*(?:은|는|:|=|is|should\s+be|will\s+be)/;
