@@ -20,6 +20,9 @@ import type { PolicyGate } from '../planner/check.js';
 import type { SearchBudgets } from '../planner/dfsdt.js';
 import type { AcceptedStep, FailedSibling, PlannerDefaults, Proposer, RetrievedOperation } from '../planner/types.js';
 import { WorldView, type ApiCaller } from '../planner/world.js';
+import { BaiError } from '../errors.js';
+import { withDerivedFacts } from '../planner/step-facts.js';
+import { registerSecretVariables } from '../redact.js';
 import { unrequestedWrites } from './intent-gate.js';
 import { executePlan, type AuditEntry, type ExecClient, type ExecuteOptions, type ExecutionReport, type ProgressSink } from './execute.js';
 
@@ -70,6 +73,8 @@ export interface AgentInput {
   autoApprove?: boolean;
   /** Execute exactly this plan (apply): no retrieval, no planning, no replanning. */
   plan?: PlanDocument;
+  /** With `plan`: reads that already ran for it (revalidation), reused by the executor. */
+  accepted?: AcceptedStep[];
   maxReplans?: number;
 }
 
@@ -125,8 +130,16 @@ export function buildAgentGraph(deps: AgentDeps) {
       return { plan, accepted, decision: undefined, execution: undefined };
     })
     .addNode('preview', (s: AgentStateT) => {
-      if (s.plan) deps.preview?.(s.plan, { attempt: s.attempt, ...(s.replanReason ? { replanReason: s.replanReason } : {}) });
-      return {};
+      if (!s.plan) return {};
+      // whoever made the plan, what it does and what the policy says are derived here again: the
+      // preview, the confirmation and the executor all work from these facts
+      const plan = { ...s.plan, steps: withDerivedFacts(deps.catalog, s.plan.steps, deps.policy.gate) };
+      const ran = new Set(s.done.map((d) => d.step.id));
+      const denied = plan.outcome === 'planned' ? plan.steps.find((st) => st.policy.verdict === 'deny' && !ran.has(st.id)) : undefined;
+      if (denied) throw new BaiError(`step ${denied.id} ${denied.operationId} is denied by policy ${deps.policy.name}: ${denied.policy.reason}`, 'refused');
+      for (const st of plan.steps) registerSecretVariables((st.body as { config?: { environ?: unknown } } | undefined)?.config?.environ);
+      deps.preview?.(plan, { attempt: s.attempt, ...(s.replanReason ? { replanReason: s.replanReason } : {}) });
+      return { plan };
     })
     .addNode('confirm', (s: AgentStateT) => {
       const plan = s.plan!;
@@ -154,6 +167,7 @@ export function buildAgentGraph(deps: AgentDeps) {
     .addNode('execute', async (s: AgentStateT) => {
       const execution = await executePlan({
         plan: s.plan!,
+        catalog: deps.catalog,
         accepted: s.accepted,
         alreadyDone: s.done,
         client: deps.api,
@@ -195,7 +209,7 @@ export function buildAgentGraph(deps: AgentDeps) {
         // a failed step sends the search back to work from there — not for `apply`, which runs exactly its plan,
         // and not when the step may have changed the manager (a lost create replanned under a new name would duplicate it)
         const leftNoTrace = (s.execution?.failedStepEffect ?? 'none') === 'none';
-        const replannable = !s.fixedPlan && s.attempt <= s.maxReplans && s.execution?.failedStep !== undefined && leftNoTrace;
+        const replannable = !s.fixedPlan && !s.execution?.auditFailed && s.attempt <= s.maxReplans && s.execution?.failedStep !== undefined && leftNoTrace;
         return replannable ? 'replan' : 'report';
       },
       ['report', 'replan'],
@@ -230,7 +244,7 @@ export async function startAgent(deps: AgentDeps, input: AgentInput, graph: Agen
     mode: input.mode,
     autoApprove: Boolean(input.autoApprove),
     maxReplans: input.plan ? 0 : (input.maxReplans ?? 1),
-    ...(input.plan ? { plan: input.plan, fixedPlan: true } : {}),
+    ...(input.plan ? { plan: input.plan, fixedPlan: true, accepted: input.accepted ?? [] } : {}),
   };
   const result = (await graph.invoke(init, { configurable: { thread_id: threadId } })) as AgentStateT & Record<string, unknown>;
   const pending = pendingOf(result);

@@ -88,26 +88,13 @@ describe('LlmProposer', () => {
     expect(usage).toEqual({ prompt: 100, completion: 10 });
   });
 
-  it('routes flat arguments by parameter name and marks deletes destructive', async () => {
+  it('routes flat arguments by parameter name; it never says what is destructive (the checker derives that)', async () => {
     const del = catalog.get('folders.delete_by_name')!;
     const model = new ScriptedChatModel([[{ name: toolNameFor(del.operationId, catalog), args: { name: 'old-data' } }]]);
     const ctx = context({ retrieved: [{ operation: del, score: 1 }] });
     const [c] = (await new LlmProposer(model).propose(ctx)).candidates as CallCandidate[];
-    expect(c).toMatchObject({ operationId: 'folders.delete_by_name', pathParams: { name: 'old-data' }, destructive: true });
-  });
-
-  it('one session termination is not destructive; a second one in the same plan is', async () => {
-    const destroy = catalog.get('session.destroy')!;
-    const call = { name: toolNameFor(destroy.operationId, catalog), args: { pathParams: { session_name: 'exp-1' } } };
-    const model = new ScriptedChatModel([[call], [call]]);
-    const p = new LlmProposer(model);
-    const ctx = context({ retrieved: [{ operation: destroy, score: 1 }] });
-    const [first] = (await p.propose(ctx)).candidates as CallCandidate[];
-    expect(first!.destructive).toBeUndefined();
-    const earlier = readStep('s1', 'session.destroy', undefined);
-    earlier.step.effect = 'write';
-    const [second] = (await p.propose({ ...ctx, steps: [earlier] })).candidates as CallCandidate[];
-    expect(second!.destructive).toBe(true);
+    expect(c).toMatchObject({ operationId: 'folders.delete_by_name', pathParams: { name: 'old-data' } });
+    expect(c!.destructive).toBeUndefined();
   });
 
   it('maps control tools to finish / clarify / refuse / give_up', async () => {

@@ -20,7 +20,7 @@ import { BaiError } from '../../errors.js';
 import { redact } from '../../redact.js';
 import { operationIdForTool, toolDefinitions, type ToolDefinition } from '../../spec/compact.js';
 import type { Catalog, Operation } from '../../spec/types.js';
-import type { AcceptedStep, CallCandidate, Candidate, Proposal, ProposalContext, Proposer } from '../types.js';
+import type { CallCandidate, Candidate, Proposal, ProposalContext, Proposer } from '../types.js';
 import { modelLabel } from './model.js';
 import { CONTROL_TOOLS, SYSTEM_PROMPT, contextMessage, diversityMessage } from './prompt.js';
 
@@ -156,18 +156,6 @@ function filterLangChainNoise(): void {
   };
 }
 
-const SESSION_TERMINATE_OPS = new Set(['session.destroy']);
-
-/**
- * Destructive writes need a typed confirmation (plan contract): deleting folders, terminating
- * several sessions. One session termination is not; any other delete is treated as destructive.
- */
-function isDestructive(op: Operation, earlier: readonly AcceptedStep[]): boolean {
-  if (op.effect !== 'write') return false;
-  if (SESSION_TERMINATE_OPS.has(op.operationId)) return earlier.some((a) => SESSION_TERMINATE_OPS.has(a.step.operationId));
-  return op.method === 'DELETE' || /delete|purge|destroy|force/i.test(op.operationId);
-}
-
 export class LlmProposer implements Proposer {
   readonly kind = 'llm' as const;
   readonly model: string;
@@ -211,20 +199,20 @@ export class LlmProposer implements Proposer {
     } catch (err) {
       throw modelError(err, this.model, ctx.signal);
     }
-    return { candidates: this.candidates(response, ctx.catalog, ctx.steps), usage: usageOf(response) };
+    return { candidates: this.candidates(response, ctx.catalog), usage: usageOf(response) };
   }
 
   /** Map a model response to ranked candidates (first = best). */
-  candidates(response: AIMessage, catalog: Catalog, steps: readonly AcceptedStep[] = []): Candidate[] {
+  candidates(response: AIMessage, catalog: Catalog): Candidate[] {
     const text = oneLine(textOf(response));
     const calls = toolCallsOf(response);
     if (calls.length === 0) {
       return [{ kind: 'give_up', reason: text ? `the model answered without a tool call: ${text}` : 'the model answered with neither a tool call nor text' }];
     }
-    return calls.map((c) => this.candidate(c, catalog, text, steps));
+    return calls.map((c) => this.candidate(c, catalog, text));
   }
 
-  private candidate(c: RawToolCall, catalog: Catalog, text: string, steps: readonly AcceptedStep[]): Candidate {
+  private candidate(c: RawToolCall, catalog: Catalog, text: string): Candidate {
     const args = isObject(c.args) ? c.args : {};
     const field = (name: string): string => (typeof args[name] === 'string' ? oneLine(args[name]) : '');
     if (!c.parseError && CONTROL_NAMES.has(c.name)) {
@@ -254,8 +242,8 @@ export class LlmProposer implements Proposer {
     if (split.pathParams) cand.pathParams = split.pathParams;
     if (split.query) cand.query = split.query;
     if (split.body !== undefined) cand.body = split.body;
+    // whether it is destructive is not the model's to say: the checker derives it (spec/call-facts.ts)
     if (op) {
-      if (isDestructive(op, steps)) cand.destructive = true;
       if (SESSION_CREATE_OPS.has(op.operationId) && isObject(cand.body) && cand.body.enqueueOnly === true) {
         cand.wait = { until: 'RUNNING', timeoutSeconds: ENQUEUED_SESSION_WAIT_SECONDS };
       }
