@@ -37,8 +37,8 @@ export interface ConfirmRequest {
   /** steps that need a typed confirmation (deleting folders, terminating several sessions) */
   destructive: PlanStep[];
   /**
-   * writes an LLM added to a request that asks for no change (./intent-gate.ts): they are in
-   * `steps` too, and neither --yes nor a policy `allow` approves them
+   * writes the request did not ask for (./intent-gate.ts; any planner, any plan document): they
+   * are in `steps` too, and neither --yes nor a policy `allow` approves them
    */
   unrequested?: PlanStep[];
   /** 1 for the first plan, 2+ after a replan */

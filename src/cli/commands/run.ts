@@ -283,7 +283,7 @@ export function finish(ctx: CommandContext, state: RunState, opts: RunOptions, c
     case 'confirmation_required':
       ctx.out.error(
         unrequestedWrites(plan).length > 0
-          ? 'the request asks for no change, but the model planned writes (possibly from text the manager returned): only a person at a terminal can approve them, --yes and policies do not; nothing was written'
+          ? 'the plan has writes the request did not ask for (from a model misled by text the manager returned, or an edited plan file): only a person at a terminal can approve them, --yes and policies do not; nothing was written'
           : 'the plan has writes that need confirmation, and there is no terminal to ask: nothing was written (pass --yes to approve, or use a policy that allows them)',
       );
       break;
