@@ -67,14 +67,16 @@ export function redact(text: string): string {
  * in any `environ` object masked.
  */
 export function redactValue<T>(value: T): T {
-  const walk = (v: unknown, isEnviron: boolean): unknown => {
+  const walk = (v: unknown, isEnviron: boolean, depth = 0): unknown => {
     if (typeof v === 'string') return redact(v);
-    if (Array.isArray(v)) return v.map((x) => walk(x, false));
+    // far below any document we make: redact the rest as text rather than recurse further
+    if (depth > 200 && typeof v === 'object' && v !== null) return JSON.parse(redact(JSON.stringify(v))) as unknown;
+    if (Array.isArray(v)) return v.map((x) => walk(x, false, depth + 1));
     if (typeof v === 'object' && v !== null) {
-      if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return walk(JSON.parse(JSON.stringify(v)), isEnviron);
+      if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return walk(JSON.parse(JSON.stringify(v)), isEnviron, depth);
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) {
-        const masked = isEnviron && typeof x === 'string' && looksSecretName(k) ? MASK : walk(x, k === 'environ');
+        const masked = isEnviron && typeof x === 'string' && looksSecretName(k) ? MASK : walk(x, k === 'environ', depth + 1);
         // defineProperty: a key named __proto__ stays a plain key, as JSON.parse made it
         Object.defineProperty(out, redact(k), { value: masked, enumerable: true, writable: true, configurable: true });
       }

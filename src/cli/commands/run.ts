@@ -422,8 +422,24 @@ async function planRequestsFile(ctx: CommandContext, file: string, opts: RunOpti
   }
 }
 
+/** Deeper than any plan the planner makes (a session body is about 6 levels): the rest is hostile input. */
+const MAX_PLAN_DEPTH = 64;
+
+/** Whether a JSON value nests deeper than `max` (iterative: a hostile document must not overflow the stack). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) stack.push([x, depth + 1]);
+  }
+  return false;
+}
+
 /** Validate a plan document (parsed JSON from a file, an MCP client or the web page). */
 export function parsePlanDocument(raw: unknown, source: string): PlanDocument {
+  if (nestedDeeperThan(raw, MAX_PLAN_DEPTH)) throw new BaiError(`${source} is nested more than ${MAX_PLAN_DEPTH} levels deep: not a plan bai-agent made`, 'bad_input');
   const parsed = PlanDocument.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
