@@ -21,7 +21,7 @@ import { resolveUndo } from '../planner/undo.js';
 import { getPath, resolveStepArgs } from '../planner/refs.js';
 import { sameValue } from '../planner/ref-values.js';
 import type { AcceptedStep } from '../planner/types.js';
-import { callFacts, effectOfRequest } from '../spec/call-facts.js';
+import { callFacts, effectOfRequest, prepareCallFacts } from '../spec/call-facts.js';
 import type { Catalog } from '../spec/types.js';
 
 export interface ExecClient {
@@ -248,6 +248,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
   let wroteSomething = ran.size > 0 && [...ran.values()].some((a) => a.step.effect === 'write');
 
   if (plan.outcome !== 'planned') throw new BaiError(`this plan cannot run: outcome is ${plan.outcome}`, 'bad_input');
+  await prepareCallFacts(plan.steps);
 
   // sessions this run terminated without waiting for the end (a plan from the LLM, or an older plan file)
   const endingNotAwaited = new Map<string, PlanStep>();

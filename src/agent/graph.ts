@@ -22,6 +22,7 @@ import type { AcceptedStep, FailedSibling, PlannerDefaults, Proposer, RetrievedO
 import { WorldView, type ApiCaller } from '../planner/world.js';
 import { BaiError } from '../errors.js';
 import { withDerivedFacts } from '../planner/step-facts.js';
+import { prepareCallFacts } from '../spec/call-facts.js';
 import { registerSecretVariables } from '../redact.js';
 import { unrequestedWrites } from './intent-gate.js';
 import { executePlan, type AuditEntry, type ExecClient, type ExecuteOptions, type ExecutionReport, type ProgressSink } from './execute.js';
@@ -129,8 +130,9 @@ export function buildAgentGraph(deps: AgentDeps) {
       });
       return { plan, accepted, decision: undefined, execution: undefined };
     })
-    .addNode('preview', (s: AgentStateT) => {
+    .addNode('preview', async (s: AgentStateT) => {
       if (!s.plan) return {};
+      await prepareCallFacts(s.plan.steps);
       // whoever made the plan, what it does and what the policy says are derived here again: the
       // preview, the confirmation and the executor all work from these facts
       const plan = { ...s.plan, steps: withDerivedFacts(deps.catalog, s.plan.steps, deps.policy.gate) };

@@ -22,6 +22,7 @@ import { shownRefValues, withRefValues, type EarlierStep } from '../planner/ref-
 import { withDerivedFacts } from '../planner/step-facts.js';
 import type { AcceptedStep } from '../planner/types.js';
 import { WorldView, type ApiCaller } from '../planner/world.js';
+import { prepareCallFacts } from '../spec/call-facts.js';
 import type { Catalog } from '../spec/types.js';
 import { withUndo } from '../planner/undo.js';
 import { looksSecretName, MASK } from '../redact.js';
@@ -52,6 +53,7 @@ export async function revalidatePlan(plan: PlanDocument, deps: RevalidateDeps): 
   if (plan.endpoint !== deps.endpoint) {
     throw new BaiError(`the plan was made for ${plan.endpoint}, but this run is connected to ${deps.endpoint}: make a new plan`, 'bad_input');
   }
+  await prepareCallFacts(plan.steps);
   const ids = new Set<string>();
   for (const step of plan.steps) {
     if (ids.has(step.id)) throw new BaiError(`step id ${step.id} appears twice in the plan`, 'bad_input');

@@ -8,7 +8,7 @@
  * Whatever the proposer (offline parser or an LLM) claims, only these facts decide.
  */
 import { isConnectionFailure } from '../client/errors.js';
-import { callFacts } from '../spec/call-facts.js';
+import { callFacts, prepareCallFacts } from '../spec/call-facts.js';
 import { formatProblems, type SpecValidator } from '../spec/validator.js';
 import type { Catalog, Operation } from '../spec/types.js';
 import { parseBinarySize, parseDecimal } from '../units.js';
@@ -123,6 +123,7 @@ export class PlanChecker implements CandidateChecker {
     const { catalog, validator } = this.deps;
     const op = catalog.get(cand.operationId);
     if (!op) return { ok: false, reason: `operation ${cand.operationId} is not in the spec` };
+    await prepareCallFacts([op]);
     // the LLM proposer could not read the model's arguments: never plan the call without them
     if (typeof cand.meta?.argumentError === 'string') return { ok: false, reason: `unreadable arguments: ${cand.meta.argumentError}` };
 

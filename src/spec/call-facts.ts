@@ -15,10 +15,7 @@
  *  - privilege: the spec's, where `x-bai-privilege` may only raise what the prose says
  *    (normalize.ts).
  */
-import { createRequire } from 'node:module';
 import type { Effect, HttpMethod, Operation, Privilege } from './types.js';
-
-const require = createRequire(import.meta.url);
 
 /**
  * POSTs that only search, check or preview — read-only by the eval contract
@@ -47,22 +44,31 @@ export function routeEffect(method: string, path: string): Effect {
 type GraphqlParse = (source: string, options?: { noLocation?: boolean }) => { definitions: ReadonlyArray<{ kind: string; operation?: string }> };
 let graphqlParse: GraphqlParse | undefined;
 
-/** graphql-js's parser, loaded the first time a GraphQL call is looked at (off the cold path of `plan`). */
-function parseGraphql(source: string): ReturnType<GraphqlParse> {
-  graphqlParse ??= (require('graphql/language/parser') as { parse: GraphqlParse }).parse;
-  return graphqlParse(source, { noLocation: true });
+/**
+ * Load graphql-js's parser. It is needed only once a GraphQL call is looked at, so it is a dynamic
+ * import — off the cold path of a plain `plan` (the bundle keeps it in its own chunk).
+ */
+export async function loadGraphqlParser(): Promise<void> {
+  graphqlParse ??= (await import('graphql')).parse as GraphqlParse;
+}
+
+/** Get ready to decide the facts of these calls: loads the GraphQL parser if one of them is a GraphQL call. */
+export async function prepareCallFacts(calls: Iterable<{ method: string; path: string }>): Promise<void> {
+  for (const c of calls) if (c.method.toUpperCase() === 'POST' && GRAPHQL_PATH.test(c.path)) return loadGraphqlParser();
 }
 
 /**
  * A GraphQL document reads only when it parses and every operation in it is a `query`. A
  * mutation or subscription anywhere, a syntax error, a missing document, or a document with no
  * operation at all is a write: the manager decides which operation runs, so we assume the worst.
+ * Callers load the parser first (prepareCallFacts); without it every document counts as a write.
  */
 export function graphqlEffect(document: unknown): Effect {
-  if (typeof document !== 'string') return 'write';
+  // without the parser (a caller that did not prepareCallFacts) nothing says the document only reads
+  if (typeof document !== 'string' || !graphqlParse) return 'write';
   let ops: Array<string | undefined>;
   try {
-    ops = parseGraphql(document)
+    ops = graphqlParse(document, { noLocation: true })
       .definitions.filter((d) => d.kind === 'OperationDefinition')
       .map((d) => d.operation);
   } catch {

@@ -13,7 +13,7 @@ import { withDerivedFacts } from '../../src/planner/step-facts.js';
 import type { Candidate, Proposer } from '../../src/planner/types.js';
 import { WorldView } from '../../src/planner/world.js';
 import { loadPolicy } from '../../src/policy/index.js';
-import { callFacts, effectOfRequest, planCallFacts } from '../../src/spec/call-facts.js';
+import { callFacts, effectOfRequest, loadGraphqlParser, planCallFacts } from '../../src/spec/call-facts.js';
 import { loadCatalog } from '../../src/spec/load.js';
 import { normalizeDocument } from '../../src/spec/normalize.js';
 import type { Catalog } from '../../src/spec/types.js';
@@ -22,6 +22,7 @@ import { planOf, writeStep } from '../support/plan-doc.js';
 let catalog: Catalog;
 beforeAll(async () => {
   catalog = await loadCatalog({ source: 'bundled' });
+  await loadGraphqlParser();
 });
 
 const op = (id: string) => catalog.get(id)!;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   evaluatePlan,
   evaluateStep,
@@ -6,7 +6,10 @@ import {
   parsePolicy,
   type StepFacts,
 } from '../../src/policy/index.js';
-import { graphqlEffect } from '../../src/spec/call-facts.js';
+import { graphqlEffect, loadGraphqlParser } from '../../src/spec/call-facts.js';
+
+// callers load graphql-js before deciding facts (it stays off the cold path otherwise)
+beforeAll(() => loadGraphqlParser());
 
 const legacyCreate = (body: Record<string, unknown>): StepFacts => ({
   operationId: 'session.create_from_params',

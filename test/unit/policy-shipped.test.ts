@@ -3,6 +3,7 @@ import { loadCatalog } from '../../src/spec/load.js';
 import type { Catalog, Operation } from '../../src/spec/types.js';
 import { loadPolicy, bundledPolicyNames, evaluateStep, type StepFacts } from '../../src/policy/index.js';
 import { upstreamSpecPath } from '../support/shared.js';
+import { loadGraphqlParser } from '../../src/spec/call-facts.js';
 
 const facts = (op: Operation, body?: unknown): StepFacts => ({
   operationId: op.operationId,
@@ -18,6 +19,7 @@ const facts = (op: Operation, body?: unknown): StepFacts => ({
 
 let catalog: Catalog;
 beforeAll(async () => {
+  await loadGraphqlParser(); // as every caller does before deciding facts
   catalog = await loadCatalog({ source: upstreamSpecPath() });
 });
 
