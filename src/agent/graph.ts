@@ -76,6 +76,12 @@ export interface AgentInput {
   plan?: PlanDocument;
   /** With `plan`: reads that already ran for it (revalidation), reused by the executor. */
   accepted?: AcceptedStep[];
+  /**
+   * With `plan`: it undoes an earlier run — built by the agent from the audit log, its writes are
+   * exactly what `bai-agent undo` asks for. Set by code only (a plan document's `undoOf` is not
+   * trusted for this): the check for writes the request never asked for is not applied.
+   */
+  compensating?: boolean;
   maxReplans?: number;
 }
 
@@ -86,6 +92,7 @@ export const AgentState = Annotation.Root({
   mode: keep<'run' | 'plan'>(() => 'run'),
   autoApprove: keep<boolean>(() => false),
   fixedPlan: keep<boolean>(() => false),
+  compensating: keep<boolean>(() => false),
   maxReplans: keep<number>(() => 1),
   retrieved: keep<RetrievedOperation[]>(() => []),
   plan: keep<PlanDocument | undefined>(() => undefined),
@@ -147,7 +154,7 @@ export function buildAgentGraph(deps: AgentDeps) {
       const plan = s.plan!;
       const ran = new Set(s.done.map((d) => d.step.id));
       // writes the request never asked for need a person, whatever --yes or the policy say
-      const unrequested = unrequestedWrites(plan).filter((st) => !ran.has(st.id));
+      const unrequested = s.compensating ? [] : unrequestedWrites(plan).filter((st) => !ran.has(st.id));
       const byPolicy = stepsNeedingConfirmation(plan, s.done);
       const pending = plan.steps.filter((st) => byPolicy.includes(st) || unrequested.includes(st));
       const writes = plan.steps.filter((st) => st.effect === 'write' && !ran.has(st.id));
@@ -246,7 +253,7 @@ export async function startAgent(deps: AgentDeps, input: AgentInput, graph: Agen
     mode: input.mode,
     autoApprove: Boolean(input.autoApprove),
     maxReplans: input.plan ? 0 : (input.maxReplans ?? 1),
-    ...(input.plan ? { plan: input.plan, fixedPlan: true, accepted: input.accepted ?? [] } : {}),
+    ...(input.plan ? { plan: input.plan, fixedPlan: true, accepted: input.accepted ?? [], compensating: Boolean(input.compensating) } : {}),
   };
   const result = (await graph.invoke(init, { configurable: { thread_id: threadId } })) as AgentStateT & Record<string, unknown>;
   const pending = pendingOf(result);

@@ -99,6 +99,15 @@ const TAMPERS: Tamper[] = [
     },
     approved: 'none',
   },
+  {
+    name: 'undoOf: a delete added to a read-only request, claiming to undo an earlier run',
+    base: 'list',
+    edit: (p) => {
+      p.undoOf = { runId: 'deadbeef00', request: 'create a folder called datasets' };
+      p.steps.push(read('s2', 'folders.delete_by_name', 'DELETE', '/folders/{name}', { pathParams: { name: 'datasets' } }));
+    },
+    approved: 'none',
+  },
   { name: 'grounding: a folder that does not exist, said to be made by the plan', base: 'delete', edit: (p) => Object.assign(p, { grounding: [{ kind: 'folder', name: 'ghost-folder', source: 'plan', step: 's1' }] }, { steps: [{ ...p.steps[0], pathParams: { name: 'ghost-folder' } }] }), approved: 'none' },
   { name: 'grounding: emptied', base: 'delete', edit: (p) => void (p.grounding = []), approved: 'typed' },
   { name: 'grounding: another id for the folder', base: 'delete', edit: (p) => void (p.grounding[0].id = '00000000-0000-4000-8000-0000000000ff'), approved: 'none' },

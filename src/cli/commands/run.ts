@@ -169,7 +169,7 @@ function onInterrupt(ctx: CommandContext, prepared: Prepared): () => void {
 }
 
 /** What a report needs of a finished run (the agent's state, or a plan made from a requests file). */
-export type RunState = Pick<AgentStateT, 'plan' | 'mode' | 'decision' | 'execution' | 'history'>;
+export type RunState = Pick<AgentStateT, 'plan' | 'mode' | 'decision' | 'execution' | 'history'> & Partial<Pick<AgentStateT, 'compensating'>>;
 
 export function exitCodeFor(state: RunState, opts: RunOptions): number {
   const plan = state.plan;
@@ -282,7 +282,7 @@ export function finish(ctx: CommandContext, state: RunState, opts: RunOptions, c
       break;
     case 'confirmation_required':
       ctx.out.error(
-        unrequestedWrites(plan).length > 0
+        !state.compensating && unrequestedWrites(plan).length > 0
           ? 'the plan has writes the request did not ask for (from a model misled by text the manager returned, or an edited plan file): only a person at a terminal can approve them, --yes and policies do not; nothing was written'
           : 'the plan has writes that need confirmation, and there is no terminal to ask: nothing was written (pass --yes to approve, or use a policy that allows them)',
       );
