@@ -22,7 +22,7 @@ describe('secret-looking variables', () => {
     const planFile = join(work, 'plan.json');
     const planned = await runCli(['plan', REQUEST, '-o', planFile], env);
     expect(planned.code, planned.stderr).toBe(0);
-    expect(planned.stderr).toContain('Plan for: "create a session named secret-env with 1 fGPU and WANDB_API_KEY=***"');
+    expect(planned.stdout + planned.stderr).toContain('Plan for: "create a session named secret-env with 1 fGPU and WANDB_API_KEY=***"');
     expect(planned.stdout + planned.stderr).not.toContain(SECRET);
     const file = readFileSync(planFile, 'utf8');
     expect(file).not.toContain(SECRET);
