@@ -18,7 +18,7 @@ import type { PlanDocument, PlanStep } from '../planner/plan.js';
 import { planRequest } from '../planner/planner.js';
 import type { PolicyGate } from '../planner/check.js';
 import type { SearchBudgets } from '../planner/dfsdt.js';
-import type { AcceptedStep, FailedSibling, PlannerDefaults, Proposer, RetrievedOperation } from '../planner/types.js';
+import type { AcceptedStep, FailedSibling, PlannerChoice, PlannerDefaults, RetrievedOperation } from '../planner/types.js';
 import { WorldView, type ApiCaller } from '../planner/world.js';
 import { BaiError } from '../errors.js';
 import { withDerivedFacts } from '../planner/step-facts.js';
@@ -50,8 +50,8 @@ export interface AgentDeps {
   catalog: Catalog;
   retrieve(request: string): RetrievedOperation[];
   api: ApiCaller & ExecClient;
-  /** A proposer for one planning run (it may keep per-run state). */
-  makeProposer(world: WorldView): Proposer;
+  /** A proposer (or the hybrid planner) for one planning run (it may keep per-run state). */
+  makeProposer(world: WorldView): PlannerChoice;
   policy: { gate: PolicyGate; name: string; sha256?: string };
   defaults: PlannerDefaults;
   endpoint: string;

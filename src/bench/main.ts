@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: retrieval figures on the curated spec, the full upstream spec and a synthetic
  * 16,000-operation catalog — index build time, query latency p50/p95, index load from the cache
- * in a fresh process, tool-definition tokens for the top-8 operations, peak memory.
+ * in a fresh process, tool-definition tokens for the top-8 operations, peak memory — and what
+ * hybrid planning costs in model calls on the dev and probe sets (hybrid.ts).
  *
  * The bench is a list of sections; adding one (e.g. CLI start-up time) is one entry in SECTIONS.
  * Prints a table (or `--json`); writes nothing but a temporary cache that it removes.
@@ -19,6 +20,7 @@ import { toolDefinitions } from '../spec/compact.js';
 import { packageRoot } from '../paths.js';
 import { buildOperationIndex, loadOperationIndex, loadRetrievalDomain, type OperationIndex, type RetrievalDomain } from '../retrieval/index.js';
 import { BENCH_QUERIES } from './queries.js';
+import { hybridDatasets, hybridFigures, measureHybrid } from './hybrid.js';
 import { syntheticCatalog } from './synthetic.js';
 import { TOKENIZER, countToolTokens } from './tokens.js';
 
@@ -148,6 +150,17 @@ export const SECTIONS: BenchSection[] = [
         out.push({ section: this.name, catalog: name, metric: `top-${TOOL_K} max (${TOKENIZER})`, value: max, unit: 'tokens', target: '≤ 3000', ok: max <= 3000 });
         out.push({ section: this.name, catalog: name, metric: `top-${TOOL_K} mean`, value: Math.round(mean), unit: 'tokens' });
       }
+      return out;
+    },
+  },
+  {
+    name: 'hybrid planning',
+    async run() {
+      // dev and probe sets planned offline and hybrid (--llm at the stub model): see hybrid.ts
+      const datasets = hybridDatasets();
+      if (datasets.length === 0) return [{ section: this.name, catalog: 'eval', metric: 'skipped: no dev or probe set found (set BAI_SHARED_DIR)', value: 0, unit: '' }];
+      const out: Figure[] = [];
+      for (const d of datasets) out.push(...hybridFigures(await measureHybrid(d), this.name));
       return out;
     },
   },
@@ -294,7 +307,11 @@ export async function runBench(sections: BenchSection[] = SECTIONS): Promise<{ f
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
-  const { figures, notes } = await runBench();
+  // --section NAME (repeatable): run only those sections, e.g. --section "hybrid planning"
+  const only = process.argv.flatMap((a, i) => (a === '--section' && process.argv[i + 1] ? [process.argv[i + 1]!] : []));
+  const sections = only.length ? SECTIONS.filter((s) => only.includes(s.name)) : SECTIONS;
+  if (only.length && sections.length !== only.length) throw new Error(`unknown section; the sections are: ${SECTIONS.map((s) => s.name).join(', ')}`);
+  const { figures, notes } = await runBench(sections);
   if (json) {
     process.stdout.write(`${JSON.stringify({ node: process.version, queries: BENCH_QUERIES.length, figures, notes }, null, 2)}\n`);
     return;

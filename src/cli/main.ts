@@ -25,6 +25,7 @@ export interface GlobalOptions {
   allowAdmin?: boolean;
   llm?: string;
   llmBaseUrl?: string;
+  planner?: string;
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
@@ -57,6 +58,7 @@ Environment:
   BACKEND_ENDPOINT, BACKEND_ACCESS_KEY, BACKEND_SECRET_KEY, BACKEND_ENDPOINT_TYPE (api),
   BACKEND_DOMAIN, BACKEND_GROUP, BACKEND_API_VERSION   manager connection (as the Backend.AI client)
   BAI_AGENT_POLICY   policy name or file          BAI_AGENT_LLM   e.g. openai:gpt-4o-mini
+  BAI_AGENT_PLANNER  offline, llm or hybrid (with an LLM: offline first, the model for the rest)
   No BACKEND_ENDPOINT: bai-agent runs against its built-in sandbox manager and says so.
 `;
 
@@ -108,6 +110,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--allow-admin', 'let the default policy consider superadmin operations'))
     .addOption(new Option('--llm <spec>', 'LLM proposer, e.g. openai:gpt-4o-mini or backendai:SERVICE (default: offline planner)'))
     .addOption(new Option('--llm-base-url <url>', 'OpenAI-compatible base URL for --llm openai:*'))
+    .addOption(new Option('--planner <mode>', 'offline, llm or hybrid (default: $BAI_AGENT_PLANNER, else hybrid with --llm, offline without)'))
     .addOption(new Option('-y, --yes', 'approve writes that need confirmation (the policy still applies)'))
     .addOption(new Option('--json', 'print exactly one JSON document on stdout'))
     .addOption(new Option('-v, --verbose', 'debug logs on stderr (secrets are masked)'))

@@ -104,6 +104,22 @@ function packLines(items: string[], width: number): string[] {
   return lines;
 }
 
+/** Who plans: the offline planner, an LLM, or the hybrid of both (with which one made this plan). */
+function plannerText(plan: PlanDocument): string {
+  const { kind, model } = plan.planner;
+  if (kind === 'llm') return `LLM ${safeText(model ?? '')}`.trim();
+  if (kind === 'offline') return 'offline planner';
+  const route = plan.search.route;
+  const used = route ? (route.planner === 'offline' ? `planned offline (${safeText(route.why)})` : `asked LLM ${safeText(model ?? '')} (${safeText(route.why)})`) : `LLM ${safeText(model ?? '')}`;
+  return `hybrid planner: ${used}`;
+}
+
+/** Which planner made a step, when more than one could have (display only: every step is checked alike). */
+function byWhom(plan: PlanDocument, step: PlanStep): string {
+  if (plan.planner.kind !== 'hybrid' || !step.planner) return '';
+  return step.planner === 'llm' ? ' · by LLM' : ' · by offline planner';
+}
+
 function verdictText(step: PlanStep, write: boolean): string {
   if (!write) return style('dim', 'read');
   const v = step.policy.verdict;
@@ -125,7 +141,7 @@ export interface RenderPlanOptions {
 export function renderPlan(plan: PlanDocument, opts: RenderPlanOptions = {}): string {
   const lines: string[] = [];
   const width = Math.max(60, Math.min(opts.width ?? 100, 160));
-  const planner = plan.planner.kind === 'llm' ? `LLM ${safeText(plan.planner.model ?? '')}`.trim() : 'offline planner';
+  const planner = plannerText(plan);
   if (opts.attempt && opts.attempt > 1) lines.push(style('bold', `Revised plan (attempt ${opts.attempt})${opts.replanReason ? `: ${safeText(opts.replanReason)}` : ''}`));
   lines.push(style('bold', `Plan for: "${safeText(plan.request)}"`));
   lines.push(`  ${planner} · policy ${safeText(plan.policy.name)} · ${plan.endpoint === 'sandbox' ? 'sandbox manager' : safeText(plan.endpoint)}`);
@@ -146,7 +162,7 @@ export function renderPlan(plan: PlanDocument, opts: RenderPlanOptions = {}): st
     const pad = last ? '   ' : '│  ';
     const head = `${step.id}  ${nature.method} ${safeText(nature.target)}  [${safeText(step.operationId)}]`;
     const headStyled = nature.destructive ? style('red', head) : nature.write ? style('bold', head) : head;
-    lines.push(`${branch} ${headStyled}  ${verdictText(step, nature.write)}`);
+    lines.push(`${branch} ${headStyled}  ${verdictText(step, nature.write)}${byWhom(plan, step)}`);
     // long sentences wrap under their own indent; continuation lines are indented a little more
     const say = (text: string, styleName?: 'yellow' | 'red'): void => {
       wrapText(text, width - pad.length - 5).forEach((l, n) => {

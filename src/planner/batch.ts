@@ -11,7 +11,7 @@ import { BaiError } from '../errors.js';
 import { DEFAULT_BUDGETS } from './dfsdt.js';
 import type { PlanDocument, SearchStats } from './plan.js';
 import { planRequest, type PlanRequestOptions } from './planner.js';
-import type { AcceptedStep, Proposer, RetrievedOperation } from './types.js';
+import type { AcceptedStep, PlannerChoice, RetrievedOperation } from './types.js';
 
 export const MAX_REQUESTS = 50;
 
@@ -29,7 +29,7 @@ export function parseRequestsFile(text: string, source: string): string[] {
 export interface PlanRequestsOptions extends Omit<PlanRequestOptions, 'request' | 'retrieved' | 'proposer' | 'prefix' | 'initialFailures'> {
   retrieve(request: string): RetrievedOperation[];
   /** A proposer for each request (it may keep per-request state). */
-  makeProposer(): Proposer;
+  makeProposer(): PlannerChoice;
 }
 
 function addStats(a: SearchStats, b: SearchStats): SearchStats {

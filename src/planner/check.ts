@@ -15,6 +15,7 @@ import { parseBinarySize, parseDecimal } from '../units.js';
 import { capacityWarning, concurrencyWarning, firstShortfall, neverFitsQuestion, shortfallReason } from './capacity-advice.js';
 import type { CandidateChecker, CheckResult } from './dfsdt.js';
 import { createdEntities, isUuid, pick, referencedEntities, type EntityMention } from './entities.js';
+import { getPath } from './refs.js';
 import { isStepValueRef, type GroundedEntity, type PlanStep, type PolicyDecision, type StepRef } from './plan.js';
 import { shownRefValues, withRefValues } from './ref-values.js';
 import type { AcceptedStep, CallCandidate } from './types.js';
@@ -121,17 +122,25 @@ export class PlanChecker implements CandidateChecker {
 
   async check(cand: CallCandidate, path: AcceptedStep[], stepId: string): Promise<CheckResult> {
     const { catalog, validator } = this.deps;
+    // the LLM proposer could not read the model's arguments (or there was no call): never plan it
+    if (typeof cand.meta?.argumentError === 'string') return { ok: false, reason: `unreadable arguments: ${cand.meta.argumentError}` };
+    if (typeof cand.meta?.unusable === 'string') return { ok: false, reason: cand.meta.unusable };
     const op = catalog.get(cand.operationId);
     if (!op) return { ok: false, reason: `operation ${cand.operationId} is not in the spec` };
     await prepareCallFacts([op]);
-    // the LLM proposer could not read the model's arguments: never plan the call without them
-    if (typeof cand.meta?.argumentError === 'string') return { ok: false, reason: `unreadable arguments: ${cand.meta.argumentError}` };
 
     const pathParams = cand.pathParams ?? {};
     const query = cand.query ?? {};
     const refs = collectRefs(cand);
     for (const ref of refs) {
-      if (!path.some((a) => a.step.id === ref.from)) return { ok: false, reason: `${ref.at} refers to unknown step ${ref.from}` };
+      const from = path.findIndex((a) => a.step.id === ref.from);
+      if (from < 0) return { ok: false, reason: `${ref.at} refers to unknown step ${ref.from}` };
+      // a read that ran before any write is what execution will use: the value must be in it
+      const source = path[from]!;
+      const beforeWrites = path.slice(0, from).every((a) => a.step.effect === 'read');
+      if (source.step.effect === 'read' && source.observation !== undefined && beforeWrites && getPath(source.observation, ref.path) === undefined) {
+        return { ok: false, reason: `${ref.at} uses ${ref.from}.${ref.path}, but ${ref.from} returned no "${ref.path}"` };
+      }
     }
 
     const params = validator.validateParams(op, withPlaceholders(pathParams) as Record<string, unknown>, withPlaceholders(query) as Record<string, unknown>);

@@ -9,10 +9,15 @@
  * proposer is told which siblings failed and why, so it can diversify. When every candidate of a
  * node fails, the search backtracks to the parent's next sibling. Budgets bound depth, width,
  * nodes, LLM calls and wall time, and are reported in the plan.
+ *
+ * A proposer may also answer with a whole plan (an LLM's `propose_plan`): its steps are checked
+ * one per node exactly as single proposals are, each next step taken without asking again; only
+ * where one fails is the proposer asked, with the valid prefix kept as the path and the failed
+ * step and its reason as a failed sibling. A plan whose every step holds costs one call.
  */
 import { isConnectionFailure } from '../client/errors.js';
 import type { PlanStep, SearchStats } from './plan.js';
-import type { AcceptedStep, CallCandidate, Candidate, FailedSibling, ProposalContext, Proposer } from './types.js';
+import type { AcceptedStep, CallCandidate, Candidate, FailedSibling, PlanCandidate, ProposalContext, Proposer } from './types.js';
 
 export interface SearchBudgets {
   maxDepth: number;
@@ -74,6 +79,12 @@ class BudgetExhausted extends Error {
   }
 }
 
+/** The steps of a whole-plan proposal not yet checked, and its finish reason. */
+interface Continuation {
+  steps: CallCandidate[];
+  finish: string;
+}
+
 type Terminal =
   | { kind: 'planned'; steps: AcceptedStep[]; finish: string }
   | { kind: 'clarify'; steps: AcceptedStep[]; question: string }
@@ -129,31 +140,60 @@ export async function dfsdtSearch(input: SearchInput): Promise<SearchOutcome> {
     return proposal.candidates.filter((c) => c.kind !== 'call' || ++calls <= budgets.width);
   };
 
-  const expand = async (path: AcceptedStep[], depth: number, initialFailed: FailedSibling[]): Promise<Terminal | null> => {
+  /** A candidate call, and for the first step of a whole plan, the rest of that plan. */
+  type Entry = { cand: CallCandidate; rest?: Continuation } | Exclude<Candidate, CallCandidate | PlanCandidate>;
+
+  /** A proposal as entries: a whole plan becomes its first call with the rest to follow. */
+  const entries = (candidates: Candidate[], path: AcceptedStep[]): Entry[] =>
+    candidates.map((c): Entry => {
+      if (c.kind === 'call') return { cand: c };
+      if (c.kind !== 'plan') return c;
+      const [first, ...rest] = c.steps;
+      if (!first) return path.length > 0 ? { kind: 'finish', reason: c.reason } : { kind: 'give_up', reason: 'the proposed plan has no steps' };
+      return { cand: first, rest: { steps: rest, finish: c.reason } };
+    });
+
+  const signature = (c: CallCandidate): string => JSON.stringify([c.operationId, c.pathParams ?? {}, c.query ?? {}, c.body ?? null, c.meta?.argumentError ?? null]);
+
+  const expand = async (path: AcceptedStep[], depth: number, initialFailed: FailedSibling[], queued?: Continuation): Promise<Terminal | null> => {
     checkBudgets();
+    // every step of a whole-plan proposal was accepted: it is planned, with no further call
+    if (queued && queued.steps.length === 0) return { kind: 'planned', steps: path, finish: queued.finish };
     stats.nodesExpanded++;
     stats.maxDepthReached = Math.max(stats.maxDepthReached, depth);
     const failed: FailedSibling[] = [...initialFailed];
     let tried = 0;
     let lastGiveUp: string | undefined;
     // An LLM is re-asked with the failed siblings (diversity prompt) until `width` candidates
-    // have been tried; the offline proposer ranks all its alternatives in one go.
+    // have been tried; the offline proposer ranks all its alternatives in one go. The next step
+    // of a whole plan is tried first, without asking; only if it fails is the proposer asked.
     for (let round = 0; tried < budgets.width; round++) {
-      const candidates = await propose(path, failed);
-      if (candidates.length === 0) break;
+      const proposed: Entry[] =
+        round === 0 && queued ? [{ cand: queued.steps[0]!, rest: { steps: queued.steps.slice(1), finish: queued.finish } }] : entries(await propose(path, failed), path);
+      if (proposed.length === 0) break;
       let progressed = false;
-      for (const cand of candidates) {
+      for (const entry of proposed) {
         if (tried >= budgets.width) break;
-        switch (cand.kind) {
-          case 'finish':
-            return { kind: 'planned', steps: path, finish: cand.reason };
-          case 'clarify':
-            return { kind: 'clarify', steps: path, question: cand.question };
-          case 'refuse':
-            return { kind: 'refuse', steps: path, reason: cand.reason };
-          case 'give_up':
-            lastGiveUp = cand.reason;
-            continue;
+        if (!('cand' in entry)) {
+          switch (entry.kind) {
+            case 'finish':
+              return { kind: 'planned', steps: path, finish: entry.reason };
+            case 'clarify':
+              return { kind: 'clarify', steps: path, question: entry.question };
+            case 'refuse':
+              return { kind: 'refuse', steps: path, reason: entry.reason };
+            case 'give_up':
+              lastGiveUp = entry.reason;
+              continue;
+          }
+        }
+        const { cand, rest } = entry;
+        // a call that already failed its check here fails again: a model that keeps proposing it
+        // is stuck (failures passed in — a step that failed at execution — may be retried)
+        const before = failed.slice(initialFailed.length).find((f) => signature(f.candidate) === signature(cand));
+        if (before) {
+          stats.failures.push({ depth, candidate: describeCandidate(cand), reason: `proposed again after it failed (${before.reason})` });
+          continue;
         }
         tried++;
         progressed = true;
@@ -184,7 +224,7 @@ export async function dfsdtSearch(input: SearchInput): Promise<SearchOutcome> {
           }
         }
         stepCounter++;
-        const below = await expand([...path, accepted], depth + 1, []);
+        const below = await expand([...path, accepted], depth + 1, [], rest);
         if (below) return below;
         // every continuation below this candidate failed: backtrack and try the next sibling
         stepCounter--;

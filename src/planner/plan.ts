@@ -104,6 +104,11 @@ export const PlanStep = z.object({
   undo: StepUndo.optional(),
   /** What the user should know before approving (e.g. the session will wait in PENDING for capacity). */
   warnings: z.array(z.string()).optional(),
+  /**
+   * Which planner proposed this step. For display only: every check applies to every step,
+   * whoever made it, and apply re-decides effect and policy from the operation itself.
+   */
+  planner: z.enum(['offline', 'llm']).optional(),
 });
 export type PlanStep = z.infer<typeof PlanStep>;
 
@@ -141,6 +146,8 @@ export const SearchStats = z.object({
   /** Budget that stopped the search, if one did. */
   exhausted: z.string().optional(),
   failures: z.array(SearchFailure).default([]),
+  /** Hybrid planning: which planner's plan this is, and why (offline first, the LLM for the rest). */
+  route: z.object({ planner: z.enum(['offline', 'llm']), why: z.string() }).optional(),
 });
 export type SearchStats = z.infer<typeof SearchStats>;
 
@@ -154,7 +161,8 @@ export const PlanDocument = z.object({
   spec: z.object({ title: z.string(), version: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
   /** Manager endpoint URL without credentials, or `sandbox` for the built-in simulated manager. */
   endpoint: z.string(),
-  planner: z.object({ kind: z.enum(['offline', 'llm']), model: z.string().nullable() }),
+  /** `hybrid`: offline first, the model only for what the offline planner does not fully understand. */
+  planner: z.object({ kind: z.enum(['offline', 'llm', 'hybrid']), model: z.string().nullable() }),
   policy: z.object({ name: z.string(), sha256: z.string().optional() }),
   outcome: PlanOutcome,
   /** For `needs_clarification`: the question to ask the user. */

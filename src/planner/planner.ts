@@ -8,13 +8,13 @@ import type { Catalog } from '../spec/types.js';
 import { callFacts } from '../spec/call-facts.js';
 import { validatorFor, type SpecValidator } from '../spec/validator.js';
 import { PlanChecker, allowAllPolicy, type PolicyGate } from './check.js';
-import { dfsdtSearch, type SearchBudgets } from './dfsdt.js';
+import { DEFAULT_BUDGETS, dfsdtSearch, type SearchBudgets, type SearchOutcome } from './dfsdt.js';
 import { recordingValidation, userFixableProblem, type RejectedCandidate } from './plain-reasons.js';
-import { PLAN_VERSION, type GroundedEntity, type PlanDocument } from './plan.js';
+import { PLAN_VERSION, type GroundedEntity, type PlanDocument, type SearchStats } from './plan.js';
 import { dependsOn, resolveStepArgs } from './refs.js';
 import { withPlanFacts } from './step-facts.js';
 import { withUndo } from './undo.js';
-import type { AcceptedStep, FailedSibling, PlannerDefaults, Proposer, RetrievedOperation } from './types.js';
+import type { AcceptedStep, FailedSibling, OfflineHint, PlannerChoice, PlannerDefaults, Proposer, RetrievedOperation } from './types.js';
 import type { ApiCaller, WorldView } from './world.js';
 
 export const MAX_REQUEST_CHARS = 4000;
@@ -26,7 +26,8 @@ export interface PlanRequestOptions {
   retrieved: RetrievedOperation[];
   api: ApiCaller;
   world: WorldView;
-  proposer: Proposer;
+  /** One proposer, or the hybrid planner (offline first, the LLM for the rest). */
+  proposer: PlannerChoice;
   defaults: PlannerDefaults;
   policy?: { gate: PolicyGate; name: string; sha256?: string };
   /** Manager URL without credentials, or `sandbox`. */
@@ -87,7 +88,8 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
   const policy = opts.policy ?? { gate: allowAllPolicy, name: 'none' };
   const makeChecker = (queueWhenFull: boolean) =>
     new PlanChecker({ catalog: opts.catalog, validator, world: opts.world, policy: policy.gate, defaultProject: opts.defaults.group, queueWhenFull });
-  let checker = makeChecker(false);
+  const started = performance.now();
+  const timeMs = opts.budgets?.timeMs ?? DEFAULT_BUDGETS.timeMs;
 
   // reads run for real while planning; a read that needs the result of a step that has not run
   // (a write, or a read the policy wants confirmed) waits for execution
@@ -106,52 +108,83 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
     return res.data;
   };
 
-  const search = (c: PlanChecker) =>
-    dfsdtSearch({
-      proposer: opts.proposer,
-      checker: recordingValidation(c, rejected),
-      runRead,
-      context: { request, catalog: opts.catalog, retrieved: opts.retrieved, defaults: opts.defaults },
-      budgets: opts.budgets,
-      prefix: opts.prefix,
-      initialFailures: opts.initialFailures,
-      signal: opts.signal,
-    });
-  const rejected: RejectedCandidate[] = [];
-  let outcome = await search(checker);
-  if (outcome.outcome !== 'planned' && checker.capacityShortfalls > 0) {
-    // nowhere fits now: plan it where it was asked for (or the default), queued, with a warning
-    const first = outcome.stats;
-    checker = makeChecker(true);
-    rejected.length = 0;
-    outcome = await search(checker);
-    outcome.stats.nodesExpanded += first.nodesExpanded;
-    outcome.stats.backtracks += first.backtracks;
-    outcome.stats.elapsedMs += first.elapsedMs;
-    // it could never start as asked: ask how much (or where), in the user's terms
-    if (outcome.outcome !== 'planned' && checker.neverFits) {
-      outcome = { outcome: 'needs_clarification', steps: outcome.steps, stats: outcome.stats, question: checker.neverFits };
+  /**
+   * One DFSDT search with one proposer; a second search (hybrid) gets the time that is left. When
+   * nowhere fits now, a second pass plans it where it was asked for, queued, with a warning.
+   */
+  const search = async (proposer: Proposer, hint?: OfflineHint): Promise<SearchRun> => {
+    const rejected: RejectedCandidate[] = [];
+    const once = (checker: PlanChecker) => {
+      const left = Math.max(1, timeMs - (performance.now() - started));
+      return dfsdtSearch({
+        proposer,
+        checker: recordingValidation(checker, rejected),
+        runRead,
+        context: { request, catalog: opts.catalog, retrieved: opts.retrieved, defaults: opts.defaults, ...(hint ? { hint } : {}) },
+        budgets: { ...opts.budgets, timeMs: left },
+        prefix: opts.prefix,
+        initialFailures: opts.initialFailures,
+        signal: opts.signal,
+      });
+    };
+    let checker = makeChecker(false);
+    let outcome = await once(checker);
+    if (outcome.outcome !== 'planned' && checker.capacityShortfalls > 0) {
+      // nowhere fits now: plan it where it was asked for (or the default), queued, with a warning
+      const first = outcome.stats;
+      checker = makeChecker(true);
+      rejected.length = 0;
+      outcome = await once(checker);
+      outcome.stats.nodesExpanded += first.nodesExpanded;
+      outcome.stats.backtracks += first.backtracks;
+      outcome.stats.elapsedMs += first.elapsedMs;
+      outcome.stats.llmCalls += first.llmCalls;
+      outcome.stats.tokens = { prompt: outcome.stats.tokens.prompt + first.tokens.prompt, completion: outcome.stats.tokens.completion + first.tokens.completion };
+      // it could never start as asked: ask how much (or where), in the user's terms
+      if (outcome.outcome !== 'planned' && checker.neverFits) {
+        outcome = { outcome: 'needs_clarification', steps: outcome.steps, stats: outcome.stats, question: checker.neverFits };
+      }
     }
-  }
-  if (outcome.outcome === 'needs_clarification' && outcome.noValidPlan) {
     // the search found nothing valid: when every candidate failed on a value the user gave, say
     // what is wrong with it in plain words (bad input, exit 2) rather than ask to rephrase
-    const plain = userFixableProblem(request, rejected, outcome.stats.failures, opts.catalog);
-    if (plain) throw new BaiError(plain, 'bad_input');
+    const plainProblem =
+      outcome.outcome === 'needs_clarification' && outcome.noValidPlan ? userFixableProblem(request, rejected, outcome.stats.failures, opts.catalog) : undefined;
+    const prefixIds = new Set((opts.prefix ?? []).map((a) => a.step.id));
+    for (const a of outcome.steps) if (!prefixIds.has(a.step.id)) a.step.planner = proposer.kind;
+    return {
+      ...outcome,
+      checker,
+      ...(plainProblem ? { plainProblem } : {}),
+      ...(outcome.outcome === 'needs_clarification' ? { question: outcome.question } : {}),
+      ...(outcome.outcome === 'refused' ? { refusal: outcome.refusal } : {}),
+    };
+  };
+
+  let run: SearchRun;
+  let stats: SearchStats;
+  if (opts.proposer.kind === 'hybrid') {
+    const { chosen, offline, route } = await opts.proposer.plan(request, search);
+    run = chosen;
+    stats = chosen === offline ? { ...chosen.stats, route } : { ...combineStats(offline.stats, chosen.stats), route };
+  } else {
+    run = await search(opts.proposer);
+    stats = run.stats;
   }
+  budgetsWithin(stats, opts.budgets);
+  if (run.plainProblem) throw new BaiError(run.plainProblem, 'bad_input');
 
   // a plan that asks or refuses runs nothing: it keeps the reads it made, never a write (a partial plan is no plan)
-  const accepted = outcome.outcome === 'planned' ? outcome.steps : outcome.steps.filter((a) => a.step.effect === 'read');
+  const accepted = run.outcome === 'planned' ? run.steps : run.steps.filter((a) => a.step.effect === 'read');
   // what each step does, by the one rule over the whole plan (several terminations are destructive)
   const derived = withPlanFacts(opts.catalog, accepted.map((a) => a.step));
   // every write says how it would be undone, from what the planning reads saw (./undo.ts)
   const keep = new Set((opts.prefix ?? []).map((a) => a.step.id));
-  const steps = outcome.outcome === 'planned' ? await withUndo(derived, { world: opts.world, api: opts.api }, keep) : derived;
+  const steps = run.outcome === 'planned' ? await withUndo(derived, { world: opts.world, api: opts.api }, keep) : derived;
   accepted.forEach((a, i) => (a.step = steps[i]!));
   const grounding: GroundedEntity[] = [];
   const seen = new Set<string>();
   for (const s of steps) {
-    for (const e of checker.grounding.get(s.id) ?? []) {
+    for (const e of run.checker.grounding.get(s.id) ?? []) {
       const key = `${e.kind}:${e.name}:${e.source}`;
       if (!seen.has(key)) {
         seen.add(key);
@@ -160,7 +193,8 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
     }
   }
   const assumptions = [...new Set(steps.flatMap((s) => s.assumptions))];
-  const understood = opts.proposer.understanding?.(request);
+  // what the offline reading missed describes an offline plan; a plan the model made read the words itself
+  const understood = opts.proposer.kind === 'hybrid' && stats.route?.planner === 'llm' ? undefined : opts.proposer.understanding?.(request);
   const notUnderstood = understood?.notUnderstood ?? [];
   const suggestions = understood?.suggestions ?? [];
   const plan: PlanDocument = {
@@ -171,15 +205,38 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
     endpoint: opts.endpoint,
     planner: { kind: opts.proposer.kind, model: opts.proposer.model },
     policy: { name: policy.name, ...(policy.sha256 ? { sha256: policy.sha256 } : {}) },
-    outcome: outcome.outcome,
-    ...(outcome.outcome === 'needs_clarification' ? { question: outcome.question } : {}),
-    ...(outcome.outcome === 'refused' ? { refusal: outcome.refusal } : {}),
+    outcome: run.outcome,
+    ...(run.outcome === 'needs_clarification' ? { question: run.question } : {}),
+    ...(run.outcome === 'refused' ? { refusal: run.refusal } : {}),
     steps,
     assumptions,
     ...(notUnderstood.length > 0 ? { notUnderstood } : {}),
     ...(suggestions.length > 0 ? { suggestions } : {}),
     grounding,
-    search: outcome.stats,
+    search: stats,
   };
   return { plan, accepted };
+}
+
+/** A search's outcome with the checker that holds its grounding. */
+type SearchRun = SearchOutcome & { checker: PlanChecker; question?: string; refusal?: string; plainProblem?: string };
+
+/**
+ * The stats of a hybrid plan made by the LLM after the offline search: both searches' work and
+ * time, the LLM's calls and tokens, and the offline failures marked as such before the LLM's.
+ */
+function combineStats(offline: SearchStats, llm: SearchStats): SearchStats {
+  return {
+    ...llm,
+    nodesExpanded: offline.nodesExpanded + llm.nodesExpanded,
+    backtracks: offline.backtracks + llm.backtracks,
+    maxDepthReached: Math.max(offline.maxDepthReached, llm.maxDepthReached),
+    elapsedMs: offline.elapsedMs + llm.elapsedMs,
+    failures: [...offline.failures.map((f) => ({ ...f, candidate: `offline: ${f.candidate}` })), ...llm.failures],
+  };
+}
+
+/** The plan reports the budgets the caller set (a second search ran with the time left of them). */
+function budgetsWithin(stats: SearchStats, budgets: Partial<SearchBudgets> | undefined): void {
+  stats.budgets = { ...DEFAULT_BUDGETS, ...budgets };
 }

@@ -4,7 +4,8 @@
  * service endpoint serves for `--llm backendai:SERVICE`.
  *
  *   POST /v1/chat/completions  scripted tool calls or text, OpenAI response format with usage;
- *                              `stream: true` is answered as server-sent chunks
+ *                              `stream: true` is answered as server-sent chunks; a reply can be
+ *                              cut off (token limit, or the connection closed mid-answer)
  *   GET  /v1/models            the configured model ids
  *   POST /v1/embeddings        deterministic hash-based vectors (same text, same vector)
  *
@@ -31,8 +32,20 @@ export interface StubDelayed {
   reply: StubReply;
 }
 
-/** Tool calls (first = best), plain text, an HTTP error, or a delayed reply. */
-export type StubReply = StubToolCall[] | string | StubError | StubDelayed;
+/**
+ * An answer that breaks off. `length`: the model hit its token limit — a complete response with
+ * `finish_reason: "length"` whose tool-call arguments stop after `chars` characters. `connection`:
+ * the server sends the first `chars` characters of its body (server-sent chunks when streaming,
+ * else the JSON) and closes the connection.
+ */
+export interface StubCutOff {
+  cutOff: 'length' | 'connection';
+  chars: number;
+  reply: StubToolCall[] | string;
+}
+
+/** Tool calls (first = best), plain text, an HTTP error, a delayed reply, or one cut off. */
+export type StubReply = StubToolCall[] | string | StubError | StubDelayed | StubCutOff;
 
 export interface ChatCompletionRequest {
   model?: string;
@@ -77,6 +90,8 @@ export interface OpenAIStub {
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 const DEFAULT_MODELS = ['stub-model'];
 const DEFAULT_EMBEDDING_DIMENSIONS = 64;
+/** Characters of tool-call arguments per streamed chunk. */
+const STREAM_PIECE = 24;
 
 class HttpError extends Error {
   constructor(
@@ -98,6 +113,10 @@ function isStubError(r: StubReply): r is StubError {
 
 function isDelayed(r: StubReply): r is StubDelayed {
   return isObject(r) && typeof (r as StubDelayed).delayMs === 'number';
+}
+
+function isCutOff(r: StubReply): r is StubCutOff {
+  return isObject(r) && ((r as StubCutOff).cutOff === 'length' || (r as StubCutOff).cutOff === 'connection');
 }
 
 /** About four characters per token: the same rough measure everywhere in the stub. */
@@ -184,36 +203,55 @@ export async function startOpenAIStub(opts: OpenAIStubOptions = {}): Promise<Ope
       reply = next;
     }
     if (isStubError(reply)) throw new HttpError(reply.error.status, reply.error.message, reply.error.type ?? 'api_error');
+    const cut = isCutOff(reply) ? reply : undefined;
+    const answer = cut ? cut.reply : (reply as StubToolCall[] | string);
 
-    const toolCalls = typeof reply === 'string' ? [] : reply.map((c) => ({
-      id: `call_stub_${++idCounter}`,
-      type: 'function' as const,
-      function: { name: c.name, arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments) },
-    }));
-    const content = typeof reply === 'string' ? reply : null;
+    const toolCalls = typeof answer === 'string' ? [] : answer.map((c) => {
+      const args = typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments);
+      return {
+        id: `call_stub_${++idCounter}`,
+        type: 'function' as const,
+        function: { name: c.name, arguments: cut?.cutOff === 'length' ? args.slice(0, cut.chars) : args },
+      };
+    });
+    const content = typeof answer === 'string' ? (cut?.cutOff === 'length' ? answer.slice(0, cut.chars) : answer) : null;
+    /** Sends the body, or for a `connection` cut-off only its first characters before hanging up. */
+    const send = (text: string): void => {
+      if (cut?.cutOff !== 'connection') {
+        res.end(text);
+        return;
+      }
+      res.write(text.slice(0, cut.chars), () => res.destroy());
+    };
     const promptTokens = tokens(JSON.stringify(req.messages) + JSON.stringify(req.tools ?? []));
     const completionTokens = tokens(content ?? JSON.stringify(toolCalls));
     const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
     const id = `chatcmpl-stub-${chatIndex}`;
     const created = Math.floor(Date.now() / 1000);
     const model = String(req.model ?? models[0]);
-    const finishReason = toolCalls.length > 0 ? 'tool_calls' : 'stop';
+    const finishReason = cut?.cutOff === 'length' ? 'length' : toolCalls.length > 0 ? 'tool_calls' : 'stop';
 
     if (req.stream === true) {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
         `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra })}\n\n`;
-      res.write(chunk({ role: 'assistant', content: content ?? '' }, null));
-      toolCalls.forEach((t, index) => res.write(chunk({ tool_calls: [{ index, ...t }] }, null)));
-      res.write(chunk({}, finishReason));
+      const events = [chunk({ role: 'assistant', content: content ?? '' }, null)];
+      // arguments arrive in pieces, as real servers send them
+      toolCalls.forEach((t, index) => {
+        const args = t.function.arguments;
+        events.push(chunk({ tool_calls: [{ index, id: t.id, type: t.type, function: { name: t.function.name, arguments: args.slice(0, STREAM_PIECE) } }] }, null));
+        for (let at = STREAM_PIECE; at < args.length; at += STREAM_PIECE) events.push(chunk({ tool_calls: [{ index, function: { arguments: args.slice(at, at + STREAM_PIECE) } }] }, null));
+      });
+      events.push(chunk({}, finishReason));
       const streamOptions = req.stream_options;
       if (isObject(streamOptions) && streamOptions.include_usage === true) {
-        res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
+        events.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
       }
-      res.end('data: [DONE]\n\n');
+      events.push('data: [DONE]\n\n');
+      send(events.join(''));
       return;
     }
-    sendJson(res, 200, {
+    const text = JSON.stringify({
       id,
       object: 'chat.completion',
       created,
@@ -221,6 +259,8 @@ export async function startOpenAIStub(opts: OpenAIStubOptions = {}): Promise<Ope
       choices: [{ index: 0, message: { role: 'assistant', content, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }, finish_reason: finishReason, logprobs: null }],
       usage,
     });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    send(text);
   };
 
   const embeddings = (req: Record<string, unknown>, res: ServerResponse): void => {

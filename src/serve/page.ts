@@ -181,7 +181,8 @@ export const PAGE_JS = `'use strict';
       el('code', 'path', step.path),
       el('span', 'op', step.operationId),
       el('span', 'badge effect-' + step.effect, step.effect),
-      step.effect === 'write' ? el('span', 'badge verdict verdict-' + step.policy.verdict, verdictText(step)) : null));
+      step.effect === 'write' ? el('span', 'badge verdict verdict-' + step.policy.verdict, verdictText(step)) : null,
+      step.planner === 'llm' ? el('span', 'badge by-llm', 'by LLM') : null));
     add(li, el('div', 'step-detail reason', step.reason));
     if (args && args.length) {
       var ul = el('ul', 'args');
@@ -218,7 +219,11 @@ export const PAGE_JS = `'use strict';
       return;
     }
     add(box, el('p', 'plan-head', 'Plan for: "' + plan.request + '"'));
-    add(box, el('p', 'plan-meta', (plan.planner.kind === 'llm' ? 'LLM ' + (plan.planner.model || '') : 'offline planner') +
+    var route = plan.search && plan.search.route;
+    var who = plan.planner.kind === 'llm' ? 'LLM ' + (plan.planner.model || '') : plan.planner.kind === 'hybrid'
+      ? 'hybrid planner: ' + (route && route.planner === 'offline' ? 'planned offline' : 'asked LLM ' + (plan.planner.model || '')) + (route ? ' (' + route.why + ')' : '')
+      : 'offline planner';
+    add(box, el('p', 'plan-meta', who +
       ' \\u00b7 policy ' + plan.policy.name + ' \\u00b7 ' + (plan.endpoint === 'sandbox' ? 'sandbox manager (simulated)' : plan.endpoint)));
     if (plan.outcome === 'needs_clarification') {
       add(box, el('p', 'question', '? ' + (plan.question || 'More information is needed.')));

@@ -85,7 +85,7 @@ describe('the installed (bundled) bai-agent command', () => {
         if (asked.includes('Steps planned so far')) return [{ name: 'finish', arguments: { reason: 'creates the session' } }];
         return [{ name: 'session_create_from_params', arguments: { body: { session_name: 'bundle-llm', image: 'pytorch', enqueue_only: true, config: { resources: { 'cuda.shares': 2 }, scaling_group: 'default' } } } }];
       });
-      const r = await run(['--json', '--llm', 'openai:stub-model', '--llm-base-url', stub.url, 'plan', 'create a new session with 2 fGPU'], { OPENAI_API_KEY: 'sk-bundle-test-0123456789' });
+      const r = await run(['--json', '--planner', 'llm', '--llm', 'openai:stub-model', '--llm-base-url', stub.url, 'plan', 'create a new session with 2 fGPU'], { OPENAI_API_KEY: 'sk-bundle-test-0123456789' });
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(r.code, r.stdout).toBe(0);
       const doc = JSON.parse(r.stdout) as { plan: { planner: { kind: string }; steps: Array<{ operationId: string }> } };

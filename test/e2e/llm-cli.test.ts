@@ -97,7 +97,7 @@ describe('--llm openai:MODEL with --llm-base-url', () => {
   it('plans through the model: the wrong first call is a recorded failure, the right one is planned', async () => {
     stub.requests.length = 0;
     stub.setScript((req) => createSessionScript(req));
-    const r = await bai(['--json', '--llm', 'openai:stub-model', '--llm-base-url', stub.url, 'plan', 'create a new session with 5 fGPU']);
+    const r = await bai(['--json', '--planner', 'llm', '--llm', 'openai:stub-model', '--llm-base-url', stub.url, 'plan', 'create a new session with 5 fGPU']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.outcome).toBe('planned');
     const plan = r.json.plan;
@@ -125,7 +125,7 @@ describe('--llm backendai:SERVICE', () => {
   it('finds the service on the manager and plans through its endpoint with the service token', async () => {
     stub.requests.length = 0;
     stub.setScript((req) => createSessionScript(req));
-    const r = await bai(['--json', '--llm', `backendai:${SERVICE}`, 'plan', 'create a new session with 5 fGPU'], managerEnv());
+    const r = await bai(['--json', '--planner', 'llm', '--llm', `backendai:${SERVICE}`, 'plan', 'create a new session with 5 fGPU'], managerEnv());
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.outcome).toBe('planned');
     expect(r.json.plan.planner).toEqual({ kind: 'llm', model: `backendai:${SERVICE} (stub-model)` });

@@ -63,7 +63,8 @@ describe('at a terminal', () => {
     plan.request = `show my folders${fake}`;
     writeFileSync(file, JSON.stringify(plan));
     const r = tty(dir, ['apply', file]);
-    await r.waitFor(/Run this write on the sandbox manager: s1 DELETE \/folders\/datasets \(folders\.delete_by_name\)\?/);
+    // (the prompt may wrap at the terminal width: wait for its last, unbroken part)
+    await r.waitFor(/s1 DELETE \/folders\/datasets \(folders\.delete_by_name\)\?/);
     expect(r.raw).not.toContain('\u001b[2J'); // the clear-screen never reached the terminal …
     expect(r.text).toContain('\\x1b[2J'); // … it is shown as text
     expect(r.text.split('\n').some((l) => l.startsWith('└─ s1  GET /folders'))).toBe(false);

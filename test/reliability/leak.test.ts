@@ -155,7 +155,7 @@ describe('no secret in any output or file', () => {
       () => bai('ops show --json', ['--json', '--verbose', 'ops', 'show', 'session.create_from_params']),
       () => bai('eval --json', ['--json', '--verbose', 'eval', w('two-items.jsonl')]),
       () => bai('sandbox --check', ['--verbose', 'sandbox', '--check']),
-      () => bai('run --llm (stub)', ['--verbose', '--llm', 'openai:stub-model', '--llm-base-url', stub.url, 'list my sessions'], { env: { BAI_AGENT_LLM_API_KEY: LLM_KEY } }),
+      () => bai('run --llm (stub)', ['--verbose', '--planner', 'llm', '--llm', 'openai:stub-model', '--llm-base-url', stub.url, 'list my sessions'], { env: { BAI_AGENT_LLM_API_KEY: LLM_KEY } }),
       // error paths
       () => bai('wrong secret', ['--verbose', 'list my sessions'], { env: { BACKEND_SECRET_KEY: WRONG_SECRET } }),
       () => bai('secret as a flag', ['--verbose', '--secret-key', SECRET, '--json', 'list my sessions'], { env: { BACKEND_SECRET_KEY: '' } }),
@@ -164,7 +164,7 @@ describe('no secret in any output or file', () => {
       () => bai('bad policy', ['--verbose', '--policy', w('bad-policy.yaml'), 'list my sessions']),
       () => bai('missing access key', ['--verbose', 'list my sessions'], { env: { BACKEND_ACCESS_KEY: '' } }),
       () => bai('usage error', ['--verbose', 'run', '--no-such-flag']),
-      () => bai('LLM key rejected', ['--verbose', '--llm', 'openai:refusing-model', '--llm-base-url', stub.url, 'list my sessions'], { env: { BAI_AGENT_LLM_API_KEY: LLM_KEY } }),
+      () => bai('LLM key rejected', ['--verbose', '--planner', 'llm', '--llm', 'openai:refusing-model', '--llm-base-url', stub.url, 'list my sessions'], { env: { BAI_AGENT_LLM_API_KEY: LLM_KEY } }),
       () => bai('credentials file 0644', ['--verbose', 'plan', 'list my sessions'], { home: join(root, 'home-toml'), endpoint: false }),
     ]);
     // a saved plan applied (needs the file from `plan -o`)

@@ -161,7 +161,7 @@ describe('DFSDT search', () => {
   });
 
   it('stops at the LLM-call budget', async () => {
-    const proposer = scripted(() => [call('bad-again')], 'llm');
+    const proposer = scripted((_, ctx) => [call(`bad-${ctx.failedSiblings.length}`)], 'llm');
     const r = await dfsdtSearch({ ...base, proposer, budgets: { maxLlmCalls: 2 } });
     expect(r.stats.exhausted).toBe('maxLlmCalls');
     expect(r.stats.llmCalls).toBe(2);
@@ -195,5 +195,56 @@ describe('DFSDT search', () => {
     });
     expect(r.steps.map((s) => s.step.id)).toEqual(['s1', 's2']);
     expect(r.steps[1]!.step.operationId).toBe('create-session-2');
+  });
+});
+
+describe('DFSDT with whole-plan proposals', () => {
+  const plan = (steps: CallCandidate[], reason = 'the plan'): Candidate => ({ kind: 'plan', steps, reason });
+
+  it('a whole plan whose steps all hold is planned with one proposer call, reads run on the way', async () => {
+    const reads: string[] = [];
+    const proposer = scripted(() => [plan([call('get-folders'), call('create', { body: { id: { $from: 's1', path: 'items.0' } } }), call('create-2')], 'creates two things')], 'llm');
+    const r = await dfsdtSearch({ ...base, proposer, runRead: async (s) => (reads.push(s.id), { items: [1] }) });
+    expect(r.outcome).toBe('planned');
+    if (r.outcome === 'planned') expect(r.finish).toBe('creates two things');
+    expect(r.steps.map((s) => [s.step.id, s.step.operationId])).toEqual([['s1', 'get-folders'], ['s2', 'create'], ['s3', 'create-2']]);
+    expect(r.steps[0]!.observation).toEqual({ items: [1] });
+    expect(reads).toEqual(['s1']);
+    expect(proposer.calls).toHaveLength(1);
+    expect(r.stats.llmCalls).toBe(1);
+  });
+
+  it('a failing step goes back to the proposer with the valid prefix kept and the failed step and reason told', async () => {
+    const proposer = scripted((path, ctx) => {
+      if (path.length === 0) return [plan([call('get-folders'), call('bad-create'), call('create-2')])];
+      // asked again at s2: the rest of the plan, fixed
+      return [plan([call('create'), call('create-2')], 'fixed')];
+    }, 'llm');
+    const r = await dfsdtSearch({ ...base, proposer });
+    expect(r.outcome).toBe('planned');
+    expect(r.steps.map((s) => s.step.operationId)).toEqual(['get-folders', 'create', 'create-2']);
+    expect(proposer.calls).toHaveLength(2);
+    const second = proposer.calls[1]!;
+    expect(second.steps.map((a) => a.step.operationId)).toEqual(['get-folders']);
+    expect(second.failedSiblings).toEqual([{ candidate: call('bad-create'), reason: 'bad-create is invalid' }]);
+    expect(r.stats.llmCalls).toBe(2);
+    expect(r.stats.failures).toEqual([{ depth: 1, candidate: 'bad-create()', reason: 'bad-create is invalid' }]);
+  });
+
+  it('an empty whole plan at the root is a give-up, not an empty "planned"', async () => {
+    const proposer = scripted(() => [plan([])], 'llm');
+    const r = await dfsdtSearch({ ...base, proposer });
+    expect(r.outcome).toBe('needs_clarification');
+    expect(r.steps).toEqual([]);
+    expect(proposer.calls).toHaveLength(1);
+  });
+
+  it('a proposer that keeps proposing the same denied call is not asked again and again: refused, within the budget', async () => {
+    const proposer = scripted(() => [call('denied-delete')], 'llm');
+    const r = await dfsdtSearch({ ...base, proposer, budgets: { maxLlmCalls: 8 } });
+    expect(r.outcome).toBe('refused');
+    if (r.outcome === 'refused') expect(r.refusal).toBe('denied by policy: denied by test policy');
+    expect(proposer.calls).toHaveLength(2);
+    expect(r.stats.failures.map((f) => f.reason)).toEqual(['denied by test policy', 'proposed again after it failed (denied by test policy)']);
   });
 });

@@ -17,8 +17,8 @@ describe('requestIsReadOnly', () => {
   });
 });
 
-function plan(request: string, kind: 'llm' | 'offline', steps: Array<Pick<PlanStep, 'id' | 'operationId' | 'effect' | 'method' | 'path'>>): PlanDocument {
-  return { request, planner: { kind, model: kind === 'llm' ? 'm' : null }, steps } as unknown as PlanDocument;
+function plan(request: string, kind: 'llm' | 'offline' | 'hybrid', steps: Array<Pick<PlanStep, 'id' | 'operationId' | 'effect' | 'method' | 'path'>>): PlanDocument {
+  return { request, planner: { kind, model: kind === 'offline' ? null : 'm' }, steps } as unknown as PlanDocument;
 }
 
 describe('unrequestedWrites', () => {
@@ -30,6 +30,7 @@ describe('unrequestedWrites', () => {
   it('are the writes of any plan for a read-only request, whatever its planner field says', () => {
     expect(unrequestedWrites(plan('list my sessions', 'llm', steps)).map((s) => s.id)).toEqual(['s2']);
     expect(unrequestedWrites(plan('list my sessions', 'offline', steps)).map((s) => s.id)).toEqual(['s2']);
+    expect(unrequestedWrites(plan('list my sessions', 'hybrid', steps)).map((s) => s.id)).toEqual(['s2']);
   });
 
   it('a step that says "read" but writes by its method and path still counts', () => {

@@ -87,7 +87,7 @@ describe('DFSDT with the LLM proposer over the stub', () => {
     expect(userText(sent[3])).not.toContain(FAILED_HEADER);
     expect(userText(sent[3])).toContain('s1: folders.create {"body":{"name":"data"}} (write)');
     // only the retrieved operations (+ control tools) were offered, every time
-    for (const r of sent) expect(r.tools!.map((t) => t.function.name)).toEqual(['folders_create', 'folders_list_folders', 'finish', 'ask_user', 'refuse', 'give_up']);
+    for (const r of sent) expect(r.tools!.map((t) => t.function.name)).toEqual(['folders_create', 'folders_list_folders', 'propose_plan', 'finish', 'ask_user', 'refuse', 'give_up']);
   });
 
   it('unreadable arguments are recorded as a failure and never planned without them', async () => {
@@ -118,7 +118,8 @@ describe('DFSDT with the LLM proposer over the stub', () => {
   });
 
   it('maxLlmCalls stops the search and is reported in search.exhausted', async () => {
-    stub.setScript(() => [{ name: 'folders_make_magic', arguments: {} }]);
+    // a different wrong tool each time: a model that repeats itself is stopped sooner (dfsdt.test.ts)
+    stub.setScript((_, i) => [{ name: `folders_make_magic_${i}`, arguments: {} }]);
     const { plan: doc } = await plan('make folder data', ['folders.create'], fakeManager(), { maxLlmCalls: 2 });
     expect(doc.outcome).toBe('needs_clarification');
     expect(doc.search.exhausted).toBe('maxLlmCalls');

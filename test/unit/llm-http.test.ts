@@ -119,7 +119,7 @@ describe('LlmProposer over HTTP (ChatOpenAI → stub)', () => {
     expect(req!.model).toBe('stub-model');
     expect(req!.temperature).toBe(0);
     expect(req!.stream).toBeFalsy();
-    expect(req!.tools!.map((t) => t.function.name)).toEqual(['folders_list_folders', 'v2__sessions_my_search', 'finish', 'ask_user', 'refuse', 'give_up']);
+    expect(req!.tools!.map((t) => t.function.name)).toEqual(['folders_list_folders', 'v2__sessions_my_search', 'propose_plan', 'finish', 'ask_user', 'refuse', 'give_up']);
     expect(req!.tools!.every((t) => t.type === 'function' && t.function.parameters?.type === 'object')).toBe(true);
     expect(req!.messages!.map((m) => m.role)).toEqual(['system', 'user']);
     expect(String(req!.messages![1]!.content)).toContain('User request: 내 폴더 목록 보여줘');
@@ -139,11 +139,11 @@ describe('LlmProposer over HTTP (ChatOpenAI → stub)', () => {
     expect(c!.meta?.argumentError).toMatch(/not valid JSON/);
   });
 
-  it('a text answer becomes give_up', async () => {
+  it('a text answer becomes a failing candidate carrying the text', async () => {
     const model = await createChatModel({ spec: 'openai:stub-model', baseUrl: stub.url, env: {} });
     stub.setScript(['Sorry, I cannot help with that.']);
     const { candidates } = await new LlmProposer(model).propose(context(['folders.create']));
-    expect(candidates).toEqual([{ kind: 'give_up', reason: 'the model answered without a tool call: Sorry, I cannot help with that.' }]);
+    expect(candidates).toEqual([{ kind: 'call', operationId: '(text instead of a tool call)', reason: 'Sorry, I cannot help with that.', meta: { unusable: 'the model answered without a tool call: Sorry, I cannot help with that.' } }]);
   });
 
   it('an endpoint error is a one-line BaiError; a rejected key says what to check', async () => {

@@ -4,7 +4,7 @@ import { countTokens } from '../../src/bench/tokens.js';
 import { buildOperationIndex } from '../../src/retrieval/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { answerQuestion } from '../../src/planner/llm/answer.js';
-import { LlmProposer } from '../../src/planner/llm/proposer.js';
+import { LlmProposer, PROSE_ANSWER } from '../../src/planner/llm/proposer.js';
 import { SYSTEM_PROMPT } from '../../src/planner/llm/prompt.js';
 import type { PlanStep } from '../../src/planner/plan.js';
 import type { AcceptedStep, CallCandidate, ProposalContext } from '../../src/planner/types.js';
@@ -64,7 +64,10 @@ describe('LlmProposer', () => {
     expect(proposer.model).toBe('scripted-model');
     await proposer.propose(context());
     const names = model.calls[0]!.tools.map((t) => t.name);
-    expect(names).toEqual([...RETRIEVED.map((id) => toolNameFor(id, catalog)), 'finish', 'ask_user', 'refuse', 'give_up']);
+    expect(names).toEqual([...RETRIEVED.map((id) => toolNameFor(id, catalog)), 'propose_plan', 'finish', 'ask_user', 'refuse', 'give_up']);
+    // the whole-plan tool names exactly the operation tools offered
+    const planTool = model.calls[0]!.tools.find((t) => t.name === 'propose_plan')!;
+    expect((planTool.schema as any).properties.steps.items.properties.tool.enum).toEqual(RETRIEVED.map((id) => toolNameFor(id, catalog)));
     const create = model.calls[0]!.tools.find((t) => t.name === toolNameFor('folders.create', catalog))!;
     expect(create.schema.type).toBe('object');
     expect(Object.keys(create.schema.properties as object)).toContain('body');
@@ -133,10 +136,12 @@ describe('LlmProposer', () => {
     expect(c2!.meta?.argumentError).toBe('pathParams must be an object');
   });
 
-  it('plain text without a tool call becomes give_up with the text', async () => {
-    const model = new ScriptedChatModel(['I think you should list your folders first.']);
+  it('plain text without a tool call becomes a failing candidate that can never be planned', async () => {
+    const model = new ScriptedChatModel(['I think you should list your folders first.', '']);
     const { candidates } = await new LlmProposer(model).propose(context());
-    expect(candidates).toEqual([{ kind: 'give_up', reason: 'the model answered without a tool call: I think you should list your folders first.' }]);
+    expect(candidates).toEqual([{ kind: 'call', operationId: PROSE_ANSWER, reason: 'I think you should list your folders first.', meta: { unusable: 'the model answered without a tool call: I think you should list your folders first.' } }]);
+    expect(catalog.get(PROSE_ANSWER)).toBeUndefined();
+    expect((await new LlmProposer(model).propose(context())).candidates).toEqual([{ kind: 'give_up', reason: 'the model answered with neither a tool call nor text' }]);
   });
 
   it('tells the model which siblings failed and why (diversity prompt)', async () => {
@@ -161,7 +166,7 @@ describe('LlmProposer', () => {
     expect(user).not.toContain('folder-199');
     const observation = /<observation step="s1">\n([\s\S]*?)\n<\/observation>/.exec(user)![1]!;
     expect(observation.length).toBeLessThan(300 + 60);
-    expect(user).toContain('it will be s2');
+    expect(user).toContain('its first step will be s2');
   });
 
   it('keeps manager data inside the tags: an injected closing tag cannot escape', async () => {
@@ -224,6 +229,92 @@ describe('LlmProposer', () => {
     expect(line).toContain('read failed: 500');
     expect(line).toContain('new instructions');
     expect(line.length).toBeLessThan(400);
+  });
+});
+
+describe('LlmProposer: whole-plan proposals (propose_plan)', () => {
+  const tool = (id: string) => toolNameFor(id, catalog);
+
+  it('maps propose_plan to one plan candidate: steps as calls, a trailing finish dropped, string arguments parsed', async () => {
+    const model = new ScriptedChatModel([
+      [
+        {
+          name: 'propose_plan',
+          args: {
+            reason: 'make data and look at it',
+            steps: [
+              { tool: tool('folders.create'), arguments: { body: { name: 'data' } }, reason: 'the folder asked for' },
+              { tool: tool('folders.list_folders'), arguments: '{"query": {"all": true}}' },
+              { tool: 'finish', arguments: { reason: 'done' } },
+            ],
+          },
+        },
+      ],
+    ]);
+    const [c] = (await new LlmProposer(model).propose(context())).candidates;
+    expect(c).toEqual({
+      kind: 'plan',
+      reason: 'make data and look at it',
+      steps: [
+        { kind: 'call', operationId: 'folders.create', body: { name: 'data' }, reason: 'the folder asked for' },
+        { kind: 'call', operationId: 'folders.list_folders', query: { all: true }, reason: catalog.get('folders.list_folders')!.summary || 'call folders.list_folders' },
+      ],
+    });
+  });
+
+  it('a step that cannot be used stays in the plan as a failing call (told back), and destructiveness counts earlier steps of the plan', async () => {
+    const destroy = tool('session.destroy');
+    const model = new ScriptedChatModel([
+      [
+        {
+          name: 'propose_plan',
+          args: {
+            reason: 'r',
+            steps: [
+              { tool: destroy, arguments: { pathParams: { session_name: 'a-1' } } },
+              { tool: destroy, arguments: { pathParams: { session_name: 'a-2' } } },
+              { tool: 'ask_user', arguments: { question: 'sure?' } },
+              { tool: tool('folders.create'), arguments: '{"body": ' },
+              'not a step',
+            ],
+          },
+        },
+      ],
+    ]);
+    const [c] = (await new LlmProposer(model).propose(context())).candidates;
+    if (c?.kind !== 'plan') throw new Error('expected a plan');
+    expect(c.steps.map((st) => st.destructive ?? false)).toEqual([false, true, false, false, false]);
+    expect(c.steps.slice(2).map((st) => st.meta?.argumentError)).toEqual([
+      'step 3 of the plan is the control tool ask_user, not an operation',
+      'the arguments of step 4 are not valid JSON',
+      'step 5 of the plan is not an object',
+    ]);
+  });
+
+  it('a propose_plan without steps is one failing candidate saying what is missing', async () => {
+    const model = new ScriptedChatModel([[{ name: 'propose_plan', args: { reason: 'r', steps: 'all of them' } }]]);
+    const [c] = (await new LlmProposer(model).propose(context())).candidates as CallCandidate[];
+    expect(c).toMatchObject({ kind: 'call', operationId: 'propose_plan' });
+    expect(c!.meta?.argumentError).toMatch(/needs "steps": a non-empty list/);
+  });
+
+  it('an answer cut off at the token limit is never used, even where what arrived parses', async () => {
+    const cut = new AIMessage({
+      content: '',
+      tool_calls: [{ name: tool('folders.create'), args: { body: { name: 'da' } }, id: 'c1', type: 'tool_call' }],
+      response_metadata: { finish_reason: 'length' },
+    });
+    const [c] = (await new LlmProposer(new ScriptedChatModel([cut])).propose(context())).candidates as CallCandidate[];
+    expect(c).toMatchObject({ kind: 'call', operationId: 'folders.create' });
+    expect(c!.meta?.argumentError).toBe('the answer was cut off at the token limit');
+    expect(c!.body).toBeUndefined();
+  });
+
+  it('offers propose_plan and says in the prompt how to use it', async () => {
+    const model = new ScriptedChatModel([[{ name: 'finish', args: { reason: 'x' } }]]);
+    await new LlmProposer(model).propose(context());
+    expect(text(model.calls[0]!.messages[0])).toContain('Best: propose_plan with every remaining call of the plan in order');
+    expect(text(model.calls[0]!.messages[1])).toContain('Propose the plan with propose_plan (its first step will be s1), or the first call.');
   });
 });
 

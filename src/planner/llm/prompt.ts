@@ -9,10 +9,11 @@
  * is a mitigation, not the guarantee — every proposal still passes validation, grounding and
  * policy, and no write runs unconfirmed.
  */
-import type { AcceptedStep, CallCandidate, FailedSibling, PlannerDefaults } from '../types.js';
+import type { AcceptedStep, CallCandidate, FailedSibling, OfflineHint, PlannerDefaults } from '../types.js';
 
 /** Names of the control tools offered next to the operations. */
 export const CONTROL_TOOLS = {
+  proposePlan: 'propose_plan',
   finish: 'finish',
   askUser: 'ask_user',
   refuse: 'refuse',
@@ -30,11 +31,12 @@ const FAILED_ARGS_CHARS = 400;
 export const SYSTEM_PROMPT = `You plan Backend.AI manager API calls for the user's request. You do not run them: every call you choose is validated, checked against policy and shown to the user before anything changes.
 
 Rules:
-- Call exactly one tool per turn: the single next call of the plan. Read calls run at once and their results come back as observations; write calls run only after the user confirms the whole plan.
+- Call exactly one tool per turn. Best: ${CONTROL_TOOLS.proposePlan} with every remaining call of the plan in order, each {"tool": <tool name>, "arguments": {...}}; its steps are checked one by one, and if one fails you are told which and why, with the steps before it kept. Or call one operation tool for the single next call, when you must see a read's result before choosing the rest.
+- Read calls run at once and their results come back as observations; write calls run only after the user confirms the whole plan.
 - Tool arguments are {"pathParams": {...}, "query": {...}, "body": {...}}; give only the groups the tool defines, and only fields its schema lists.
 - Use only names and ids that appear in the user's request or in observations. Never invent an id, a session, a folder or an image. Where the request leaves a value open, use the defaults below.
-- To use a value from an earlier step's result, write {"$from": "s1", "path": "sessionId"} (step id and a dot path into its response, e.g. "items.0.id") in place of the value.
-- Call ${CONTROL_TOOLS.finish} when the request is fully planned (the reason says what the plan does).
+- To use a value from an earlier step's result, write {"$from": "s1", "path": "sessionId"} (step id and a dot path into its response, e.g. "items.0.id") in place of the value. Steps are numbered in order: the first call you propose now gets the number the prompt gives, the next one the number after it.
+- Call ${CONTROL_TOOLS.finish} when the request is fully planned (the reason says what the plan does); a ${CONTROL_TOOLS.proposePlan} whose steps all hold needs no ${CONTROL_TOOLS.finish}.
 - Call ${CONTROL_TOOLS.askUser} when a value only the user can give is missing (which session, which folder, how much); ask one short question.
 - Call ${CONTROL_TOOLS.refuse} when the request is not about Backend.AI (or asks for something no listed operation can do safely).
 - Call ${CONTROL_TOOLS.giveUp} when none of the offered tools can make progress.
@@ -88,9 +90,32 @@ function describeStep(a: AcceptedStep, maxObservation: number): string {
   return `${head}\n<observation step="${s.id}">\n${renderObservation(a.observation, maxObservation)}\n</observation>`;
 }
 
-/** The user turn: request, defaults and the path so far. */
+/** Characters of the offline reading shown to the model. */
+const HINT_CHARS = 1500;
+
+/**
+ * What the offline parser made of the request (hybrid planning): the tasks and slots it read,
+ * the words it did not, and why the model is asked. The request is the user's own text, so the
+ * slots are too; they are cut to a bounded size all the same.
+ */
+export function hintMessage(hint: OfflineHint): string {
+  const lines = ["The built-in offline parser's reading of the request (a hint: it may be incomplete or wrong; the request is what counts):"];
+  if (hint.intents.length === 0) lines.push('- tasks: none recognised');
+  for (const p of hint.intents) {
+    const missing = p.missing.length ? ` (missing: ${p.missing.join(', ')})` : '';
+    lines.push(`- task ${p.kind} ${compactJson(p.slots, 300)}${missing}`);
+  }
+  if (hint.notUnderstood.length) lines.push(`- words it did not understand: ${hint.notUnderstood.map((w) => JSON.stringify(w)).join(', ')}`);
+  lines.push(`- why you are asked: ${hint.why}`);
+  for (const f of hint.failures) lines.push(`- its plan failed: ${f.replace(/\s+/g, ' ').slice(0, FAILURE_REASON_CHARS)}`);
+  let text = lines.join('\n');
+  if (text.length > HINT_CHARS) text = `${text.slice(0, HINT_CHARS)}…`;
+  return untagged(text);
+}
+
+/** The user turn: request, defaults, the offline reading (if any) and the path so far. */
 export function contextMessage(
-  input: { request: string; defaults: PlannerDefaults; steps: readonly AcceptedStep[] },
+  input: { request: string; defaults: PlannerDefaults; steps: readonly AcceptedStep[]; hint?: OfflineHint },
   opts: ContextOptions = {},
 ): string {
   const observed = input.steps.filter((a) => a.step.effect === 'read' && a.observation !== undefined).length;
@@ -108,12 +133,13 @@ export function contextMessage(
     `- new session names start with "${d.sessionNamePrefix}-"`,
     '',
   ];
+  if (input.hint) lines.push(hintMessage(input.hint), '');
   if (input.steps.length === 0) {
-    lines.push('No steps planned yet. Choose the first call.');
+    lines.push(`No steps planned yet. Propose the plan with ${CONTROL_TOOLS.proposePlan} (its first step will be s1), or the first call.`);
   } else {
     lines.push('Steps planned so far:');
     for (const a of input.steps) lines.push(describeStep(a, max));
-    lines.push('', `Choose the next call (it will be s${input.steps.length + 1}), or ${CONTROL_TOOLS.finish} if the request is fully planned.`);
+    lines.push('', `Propose the rest of the plan with ${CONTROL_TOOLS.proposePlan} (its first step will be s${input.steps.length + 1}), or the next call, or ${CONTROL_TOOLS.finish} if the request is fully planned.`);
   }
   return lines.join('\n');
 }

@@ -12,15 +12,16 @@
  *  - arguments that are not JSON or not an object become a call candidate for the named
  *    operation with `meta.argumentError`, which the checker rejects before validating anything
  *    (so an operation is never planned with its arguments silently dropped);
- *  - plain text without a tool call becomes `give_up` with that text.
+ *  - plain text without a tool call becomes a failing candidate (`meta.unusable`), so the model is
+ *    told once to answer with a tool; the same text again ends the search with it as the reason.
  */
-import { HumanMessage, SystemMessage, type AIMessage, type BaseMessage } from '@langchain/core/messages';
+import { AIMessage, HumanMessage, SystemMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { BaiError } from '../../errors.js';
 import { redact } from '../../redact.js';
 import { operationIdForTool, toolDefinitions, type ToolDefinition } from '../../spec/compact.js';
 import type { Catalog, Operation } from '../../spec/types.js';
-import type { CallCandidate, Candidate, Proposal, ProposalContext, Proposer } from '../types.js';
+import type { AcceptedStep, CallCandidate, Candidate, Proposal, ProposalContext, Proposer } from '../types.js';
 import { modelLabel } from './model.js';
 import { CONTROL_TOOLS, SYSTEM_PROMPT, contextMessage, diversityMessage } from './prompt.js';
 
@@ -33,6 +34,11 @@ export interface LlmProposerOptions {
   maxToolChars?: number;
   /** The name reported in the plan; defaults to the chat model's `model` field. */
   modelName?: string;
+  /**
+   * Ask for a streamed answer (server-sent chunks) and assemble it here. A stream that breaks
+   * off is not a usable answer even when what arrived parses: its calls are reported as cut off.
+   */
+  stream?: boolean;
 }
 
 /** Seconds a session created with `enqueueOnly` is waited for, as the offline planner does. */
@@ -50,6 +56,42 @@ function controlTool(name: string, field: string, description: string, fieldDesc
   };
 }
 
+/**
+ * The whole-plan tool: every call of the plan in order, each naming one of the offered operation
+ * tools. Its `tool` is an enum of those names, so a model sees what it may use.
+ */
+export function planToolDefinition(operationTools: readonly string[]): ToolDefinition {
+  return {
+    type: 'function',
+    function: {
+      name: CONTROL_TOOLS.proposePlan,
+      description:
+        'Propose the whole plan (or the rest of it) at once: the calls in order. Later steps may use an earlier step\'s result with {"$from": "sN", "path": "…"}. Steps are checked one by one; if one fails you are told which and why.',
+      parameters: {
+        type: 'object',
+        properties: {
+          steps: {
+            type: 'array',
+            minItems: 1,
+            description: 'the calls in order',
+            items: {
+              type: 'object',
+              properties: {
+                tool: { type: 'string', ...(operationTools.length ? { enum: [...operationTools] } : {}), description: 'one of the operation tools' },
+                arguments: { type: 'object', description: 'the arguments that tool takes: {"pathParams": {...}, "query": {...}, "body": {...}}' },
+                reason: { type: 'string', description: 'why this call (optional, one line)' },
+              },
+              required: ['tool', 'arguments'],
+            },
+          },
+          reason: { type: 'string', description: 'what the plan does, in one line' },
+        },
+        required: ['steps', 'reason'],
+      },
+    },
+  };
+}
+
 /** The control tools, in OpenAI format. */
 export const CONTROL_TOOL_DEFINITIONS: ToolDefinition[] = [
   controlTool(CONTROL_TOOLS.finish, 'reason', 'The request is fully planned: no more calls are needed.', 'what the plan does, in one line'),
@@ -59,12 +101,16 @@ export const CONTROL_TOOL_DEFINITIONS: ToolDefinition[] = [
 ];
 
 const CONTROL_NAMES = new Set<string>(Object.values(CONTROL_TOOLS));
+/** What a text answer is recorded as: no operation, so it can never be planned. */
+export const PROSE_ANSWER = '(text instead of a tool call)';
 
 interface RawToolCall {
   name: string;
   /** Parsed arguments, or the raw text when they did not parse. */
   args: unknown;
   parseError?: string;
+  /** The answer was cut off: whatever parsed of this call is not to be used. */
+  cutOff?: string;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -76,14 +122,73 @@ function oneLine(text: string, max = 300): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-/** Tool calls of a response, parsed or not, in the order the model gave them. */
-function toolCallsOf(message: AIMessage): RawToolCall[] {
+/**
+ * Tool calls of a response, parsed or not, in the order the model gave them. In an answer that
+ * was cut off, a call whose arguments did not parse says so: the model is told it was cut off.
+ */
+function toolCallsOf(message: AIMessage, cutOff?: string): RawToolCall[] {
   const calls: RawToolCall[] = [];
-  for (const c of message.tool_calls ?? []) calls.push({ name: c.name, args: c.args });
+  // what arrived of a cut-off answer may still parse (a streamed one is parsed leniently): never trust it
+  for (const c of message.tool_calls ?? []) calls.push({ name: c.name, args: c.args, ...(cutOff ? { cutOff } : {}) });
   for (const c of message.invalid_tool_calls ?? []) {
-    calls.push({ name: c.name ?? '', args: c.args, parseError: c.error ? oneLine(String(c.error), 160) : 'arguments are not valid JSON' });
+    calls.push({ name: c.name ?? '', args: c.args, parseError: c.error ? oneLine(String(c.error), 160) : 'arguments are not valid JSON', ...(cutOff ? { cutOff } : {}) });
   }
   return calls;
+}
+
+/**
+ * Why an answer is incomplete, if it is: the model hit its token limit (`finish_reason:
+ * length`), or a streamed answer ended without any finish reason (the connection closed early).
+ */
+function cutOffReason(message: AIMessage, how: { streamed?: boolean; brokeOff?: string }): string | undefined {
+  const finish = ((message.response_metadata ?? {}) as Record<string, unknown>).finish_reason;
+  if (finish === 'length') return 'the answer was cut off at the token limit';
+  if (how.brokeOff) return `the streamed answer was cut off (${how.brokeOff})`;
+  // a complete stream ends with a chunk that says why it finished
+  if (how.streamed && finish === undefined) return 'the streamed answer was cut off (it ended without a finish reason)';
+  return undefined;
+}
+
+/** A chat model with tools bound, as far as streaming needs it. */
+interface Streamable {
+  stream(messages: BaseMessage[], options: { signal?: AbortSignal }): Promise<AsyncIterable<AIMessageChunk>>;
+}
+
+/**
+ * A streamed answer, assembled. When the stream fails after some chunks arrived, what arrived is
+ * returned with why it broke off (its calls are then reported as cut off, so the model is asked
+ * again); a stream that fails before anything arrived, or is cancelled, throws as a call would.
+ */
+async function collectStream(bound: Streamable, messages: BaseMessage[], signal?: AbortSignal): Promise<{ response: AIMessage; brokeOff?: string }> {
+  let acc: AIMessageChunk | undefined;
+  try {
+    for await (const chunk of await bound.stream(messages, { signal })) acc = acc ? acc.concat(chunk) : chunk;
+  } catch (err) {
+    if (!acc || signal?.aborted) throw err;
+    return { response: new AIMessage(acc), brokeOff: oneLine(redact((err as Error).message ?? String(err)), 120) };
+  }
+  if (!acc) throw new BaiError('the model endpoint sent an empty stream', 'unavailable');
+  return { response: new AIMessage(acc) };
+}
+
+/** The tool a whole-plan step names (`tool`, or the `name` some models write). */
+function stepToolName(item: Record<string, unknown>): string {
+  const name = item.tool ?? item.name ?? item.function;
+  return typeof name === 'string' ? name.trim() : '';
+}
+
+/** A list, or a JSON string holding one (some models send nested arrays as strings). */
+function asList(v: unknown): unknown[] | undefined {
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string' && v.trim().startsWith('[')) {
+    try {
+      const parsed = JSON.parse(v) as unknown;
+      return Array.isArray(parsed) ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 function textOf(message: AIMessage): string {
@@ -171,12 +276,13 @@ export class LlmProposer implements Proposer {
     this.model = opts.modelName ?? modelLabel(chat) ?? (typeof named === 'string' && named ? named : chat.getName());
   }
 
-  /** The tools offered at a node: the retrieved operations (compacted) and the control tools. */
+  /** The tools offered at a node: the retrieved operations (compacted), the whole-plan tool and the control tools. */
   tools(ctx: Pick<ProposalContext, 'retrieved' | 'catalog'>): ToolDefinition[] {
     const ops = ctx.retrieved.map((r) => r.operation);
     const opTools = toolDefinitions(ops, ctx.catalog, this.opts.maxToolChars ? { maxTotalChars: this.opts.maxToolChars } : {});
     // a control tool's name wins; an operation whose tool name clashes is not offered
-    return [...opTools.filter((t) => !CONTROL_NAMES.has(t.function.name)), ...CONTROL_TOOL_DEFINITIONS];
+    const offered = opTools.filter((t) => !CONTROL_NAMES.has(t.function.name));
+    return [...offered, planToolDefinition(offered.map((t) => t.function.name)), ...CONTROL_TOOL_DEFINITIONS];
   }
 
   /** The messages of one model call. */
@@ -193,21 +299,28 @@ export class LlmProposer implements Proposer {
     // {name, description, schema} is LangChain's provider-neutral tool form: ChatOpenAI sends it
     // as an OpenAI function tool, and other chat models (and the test fakes) understand it too
     const bound = bindTools(this.tools(ctx).map((t) => ({ name: t.function.name, description: t.function.description, schema: t.function.parameters })));
+    const streamable = bound as unknown as Streamable;
     let response: AIMessage;
+    let brokeOff: string | undefined;
     try {
-      response = (await bound.invoke(this.messages(ctx), { signal: ctx.signal })) as AIMessage;
+      if (this.opts.stream) ({ response, brokeOff } = await collectStream(streamable, this.messages(ctx), ctx.signal));
+      else response = (await bound.invoke(this.messages(ctx), { signal: ctx.signal })) as AIMessage;
     } catch (err) {
       throw modelError(err, this.model, ctx.signal);
     }
-    return { candidates: this.candidates(response, ctx.catalog), usage: usageOf(response) };
+    return { candidates: this.candidates(response, ctx.catalog, ctx.steps, { streamed: this.opts.stream === true, brokeOff }), usage: usageOf(response) };
   }
 
   /** Map a model response to ranked candidates (first = best). */
-  candidates(response: AIMessage, catalog: Catalog): Candidate[] {
+  candidates(response: AIMessage, catalog: Catalog, steps: readonly AcceptedStep[] = [], how: { streamed?: boolean; brokeOff?: string } = {}): Candidate[] {
     const text = oneLine(textOf(response));
-    const calls = toolCallsOf(response);
+    const cutOff = cutOffReason(response, how);
+    const calls = toolCallsOf(response, cutOff);
     if (calls.length === 0) {
-      return [{ kind: 'give_up', reason: text ? `the model answered without a tool call: ${text}` : 'the model answered with neither a tool call nor text' }];
+      if (cutOff) return [{ kind: 'give_up', reason: `${cutOff}${text ? `: ${text}` : ''}` }];
+      if (!text) return [{ kind: 'give_up', reason: 'the model answered with neither a tool call nor text' }];
+      // prose instead of a tool call: a failed attempt the model is told about once (a repeat ends the search)
+      return [{ kind: 'call', operationId: PROSE_ANSWER, reason: text, meta: { unusable: `the model answered without a tool call: ${text}` } }];
     }
     return calls.map((c) => this.candidate(c, catalog, text));
   }
@@ -215,7 +328,8 @@ export class LlmProposer implements Proposer {
   private candidate(c: RawToolCall, catalog: Catalog, text: string): Candidate {
     const args = isObject(c.args) ? c.args : {};
     const field = (name: string): string => (typeof args[name] === 'string' ? oneLine(args[name]) : '');
-    if (!c.parseError && CONTROL_NAMES.has(c.name)) {
+    if (!c.parseError && !c.cutOff && c.name === CONTROL_TOOLS.proposePlan) return this.planCandidate(args, catalog, text);
+    if (!c.parseError && !c.cutOff && CONTROL_NAMES.has(c.name)) {
       switch (c.name) {
         case CONTROL_TOOLS.finish:
           return { kind: 'finish', reason: field('reason') || text || 'the request is planned' };
@@ -228,10 +342,44 @@ export class LlmProposer implements Proposer {
       }
     }
 
+    return this.callCandidate(c, catalog, text);
+  }
+
+  /**
+   * A whole plan: each step becomes a call candidate exactly as a single tool call would (so the
+   * same mistakes are caught the same way); a trailing `finish` is dropped. A plan that cannot be
+   * read at all is one failing candidate whose reason the model is told.
+   */
+  private planCandidate(args: Record<string, unknown>, catalog: Catalog, text: string): Candidate {
+    const reason = (typeof args.reason === 'string' && oneLine(args.reason)) || text || 'the proposed plan';
+    const raw = asList(args.steps);
+    if (!raw || raw.length === 0) {
+      return { kind: 'call', operationId: CONTROL_TOOLS.proposePlan, reason, meta: { argumentError: 'propose_plan needs "steps": a non-empty list of {"tool", "arguments"}', rawArguments: oneLine(JSON.stringify(args) ?? '', 400) } };
+    }
+    const items = raw.filter((item, i) => !(i === raw.length - 1 && isObject(item) && stepToolName(item) === CONTROL_TOOLS.finish));
+    const steps: CallCandidate[] = items.map((item, i) => {
+      const name = isObject(item) ? stepToolName(item) : '';
+      const stepArgs = isObject(item) ? asGroup(item.arguments ?? item.args ?? item.parameters ?? {}) : undefined;
+      let parseError: string | undefined;
+      if (!isObject(item)) parseError = `step ${i + 1} of the plan is not an object`;
+      else if (!name) parseError = `step ${i + 1} of the plan names no tool`;
+      else if (CONTROL_NAMES.has(name)) parseError = `step ${i + 1} of the plan is the control tool ${name}, not an operation`;
+      else if (typeof stepArgs === 'string') parseError = `the arguments of step ${i + 1} are not valid JSON`;
+      const why = isObject(item) && typeof item.reason === 'string' ? oneLine(item.reason) : '';
+      const cand = this.callCandidate({ name: name || CONTROL_TOOLS.proposePlan, args: parseError ? stepArgs ?? item : stepArgs, ...(parseError ? { parseError } : {}) }, catalog, why, true);
+      return cand;
+    });
+    return { kind: 'plan', steps, reason };
+  }
+
+  /** One operation call (a tool call, or one step of a whole plan). */
+  private callCandidate(c: RawToolCall, catalog: Catalog, text: string, inPlan = false): CallCandidate {
+    const args = isObject(c.args) ? c.args : {};
     const operationId = operationIdForTool(c.name, catalog) ?? c.name;
     const op = catalog.get(operationId);
+    // a step of a whole plan has its own reason (or none): the answer's text is about the plan
     const reason = text || op?.summary || `call ${operationId}`;
-    let argumentError = c.parseError ? `arguments are not valid JSON (${c.parseError})` : undefined;
+    let argumentError = c.cutOff ?? (c.parseError ? (inPlan ? c.parseError : `arguments are not valid JSON (${c.parseError})`) : undefined);
     if (!argumentError && !isObject(c.args) && c.args !== undefined) argumentError = `arguments must be a JSON object, not ${Array.isArray(c.args) ? 'an array' : typeof c.args}`;
     const split = argumentError ? {} : splitArguments(args, op);
     if (!argumentError && split.problem) argumentError = split.problem;
@@ -273,5 +421,9 @@ export function modelError(err: unknown, model: string, signal?: AbortSignal): B
   }
   if (status === 404) return new BaiError(`the model endpoint has no model ${model} (HTTP 404): ${message}`, 'config', { cause: err });
   if (status !== undefined && status >= 400 && status < 500) return new BaiError(`the model endpoint refused the request for ${model} (HTTP ${status}): ${message}`, 'unavailable', { cause: err });
+  // undici's word for a body that stopped arriving (after the client's own retries)
+  if (status === undefined && /^terminated$|other side closed|ECONNRESET|socket hang up/i.test(message)) {
+    return new BaiError(`the model endpoint for ${model} closed the connection before its answer was complete (${message})`, 'unavailable', { cause: err });
+  }
   return new BaiError(`the model endpoint failed for ${model}: ${message}`, 'unavailable', { cause: err });
 }

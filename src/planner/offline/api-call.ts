@@ -12,6 +12,7 @@ import type { AcceptedStep } from '../types.js';
 import type { ApiCallIntent, ParsedIntent } from './intents.js';
 import { ask, calls, done, editDistance, tagged, type HandlerContext, type HandlerResult } from './context.js';
 import { listItems } from './grammar/structured/keys.js';
+import { proposeSessionRestart } from './sessions.js';
 
 export interface ResolvedCall {
   operationId: string;
@@ -30,6 +31,22 @@ export async function proposeApiCall(ctx: HandlerContext<ParsedIntent<ApiCallInt
   if (RETURNS_SECRETS.has(op.operationId)) return refuse(`${op.operationId} returns secret keys, which I never fetch or print`);
   // an event stream or a terminal never ends: a read of it would hang the planning that runs it
   if (STREAMING_PATH.test(op.path)) return ask(`${op.method} ${op.path} is an event stream or a terminal, which a plan cannot hold open; use the backend.ai CLI (session events, ssh) for it`);
+  // an admin route asked by a plain user: the manager answers 403 — say so instead of planning it
+  if (op.privilege === 'admin' || op.privilege === 'superadmin') {
+    const role = await ctx.world.role();
+    const enough = role === 'superadmin' || (role === 'admin' && op.privilege === 'admin');
+    if (!enough) {
+      const instead = op.operationId === 'folders.share' ? ' (a folder of yours is shared by invitation: folders.invite, or "invite EMAIL to FOLDER")' : '';
+      return refuse(`${op.operationId} needs ${op.privilege === 'superadmin' ? 'a superadmin' : 'an administrator'}, and your keypair's role is ${role}${instead}`);
+    }
+  }
+  // the manager has no in-place restart (501, facts §3.5): terminate and create it again, as "restart X" does
+  if (op.operationId === 'session.restart') {
+    const name = resolved.pathParams.session_name;
+    if (typeof name === 'string') {
+      return proposeSessionRestart({ ...ctx, parsed: { ...ctx.parsed, intent: { kind: 'session.restart', target: { names: [name] } } } } as unknown as Parameters<typeof proposeSessionRestart>[0]);
+    }
+  }
   const bodyObject = resolved.body;
   return calls(
     tagged(ctx, {

@@ -20,9 +20,9 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['leave', V('\\bleave\\b')],
   ['scale', V('\\b(?:scale|resize)\\b')],
   ['move', V('\\b(?:move|mv)\\b')],
-  ['destroy', V('\\b(?:make\\s+(?:\\S+\\s+){1,6}?(?:go\\s+away|disappear|vanish)|turn(?:ing)?\\s+(?:\\S+\\s+){0,4}?off|switch\\s+(?:\\S+\\s+){0,4}?off|power\\s+(?:\\S+\\s+){0,4}?(?:off|down)|wind\\s+down|terminating|killing|stopping|shutting\\s+down|terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt|decommission|retire|knock\\s+out|take\\s+out|bring\\s+down)\\b')],
-  ['delete', V('\\b(?:deleting|removing|erasing|wiping|delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
-  ['create', V("\\b(?:create|mkfolder|whip\\s+up|get\\s+(?:a\\s+|one\\s+|the\\s+)?(?:\\w+\\s+)?going|make|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|put\\s+up|roll\\s+out|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
+  ['destroy', V('\\b(?:(?:need|want|get|have)\\s+(?:\\S+\\s+){1,4}?(?:killed|terminated|stopped|shut\\s+down|gone|taken\\s+down)|make\\s+(?:\\S+\\s+){1,6}?(?:go\\s+away|disappear|vanish)|turn(?:ing)?\\s+(?:\\S+\\s+){0,4}?off|switch\\s+(?:\\S+\\s+){0,4}?off|power\\s+(?:\\S+\\s+){0,4}?(?:off|down)|wind\\s+down|terminating|killing|stopping|shutting\\s+down|terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt|decommission|retire|knock\\s+out|take\\s+out|bring\\s+down)\\b')],
+  ['delete', V('\\b(?:(?:need|want|get|have)\\s+(?:\\S+\\s+){1,4}?(?:deleted|removed|trashed|wiped|cleaned\\s+up)|deleting|removing|erasing|wiping|delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
+  ['create', V("\\b(?:create|mkfolder|whip\\s+up|get\\s+(?:a\\s+|one\\s+|the\\s+)?(?:\\w+\\s+)?going|make(?!\\s+(?:sure|certain|sense|it\\s+so))|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|put\\s+up|roll\\s+out|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
   ['mount', V('\\b(?:mount|attach)\\b')],
   ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|how's|what's\\s+(?:happening|going\\s+on)|what\\s+is\\s+(?:happening|going\\s+on)|is\\s+(?:\\S+\\s+)?(?:still\\s+)?(?:running|up|alive|done|finished|ready|complete|completed|over))\\b")],
   ['list', V("\\b(?:list|show|display|what|what's|whats|which|see|view|get|check|tell\\s+me|how\\s+many|how\\s+much|are\\s+there|do\\s+i\\s+have|enumerate|print|ls|find|look\\s+up|give\\s+me)\\b")],
@@ -119,7 +119,9 @@ export function features(lower: string, opts: { hasQuantities: boolean; hasImage
     const wish = /^(?:i\s+(?:really\s+)?(?:want|need|would\s+like|like)|i'd\s+(?:like|love))\s+(?:to\s+)?/.exec(lower.slice(h.index));
     if (!wish) return true;
     const next = h.index + wish[0].length;
-    return !allVerbs.some((o) => o !== h && o.kind !== 'list' && o.index >= next && o.index <= next + 2);
+    // "I need that session killed", "I want to delete X": another task verb in the clause is the task
+    return !allVerbs.some((o) => o !== h && o.kind !== 'list' && o.kind !== 'info' && o.kind !== 'mount' && o.kind !== 'create' && o.index >= h.index) &&
+      !allVerbs.some((o) => o !== h && o.kind !== 'list' && o.index >= next && o.index <= next + 2);
   });
   const nouns = [...hits(NOUNS_EN, lower), ...(/[\uAC00-\uD7A3]/.test(lower) ? hits(NOUNS_KO, lower) : [])].sort((a, b) => a.index - b.index);
   // the main verb: the first strong English verb; the last Korean verb (Korean ends with its verb)
@@ -285,7 +287,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   // limits, not free capacity: "how many sessions am I allowed to run at once", "동시에 세션 몇 개까지"
   if (
     /\bresource\s+polic(?:y|ies)\b|\b(?:allowed|permitted)\s+to\s+(?:run|have|start|use)\b|\bmax(?:imum)?\s+(?:number\s+of\s+)?(?:concurrent|simultaneous|parallel)\b|\b(?:concurrent|simultaneous)\s+sessions?\s+(?:limit|can|allowed|max)|\bsession\s+limit\b|\bmy\s+(?:limits|quotas?)\b|리소스\s*정책|동시에\s*(?:몇|최대)|최대\s*(?:몇\s*개|세션)|세션\s*(?:개수\s*)?제한/.test(l) &&
-    (f.question || /how\s+many|what|\bshow\b|\bcheck\b|\blist\b|\bdisplay\b|몇|알려|뭐|얼마|보여|확인/.test(l))
+    (f.question || /how\s+many|what|\bshow\b|\bcheck\b|\blist\b|\bdisplay\b|\bmake\s+sure\b|\bensure\b|\bam\s+i\b|\bare\s+we\b|\bover\s+my\b|몇|알려|뭐|얼마|보여|확인/.test(l))
   ) {
     return { kind: 'resource.policy', confidence: 0.8 };
   }

@@ -33,7 +33,8 @@ const NOT_NAMES = new Set(
     'get describe check cancel nuke spin fire boot mount unmount give please purge recover deleted removed trashed down up off ' +
     'out back tear shut wipe erase empty inspect view display print tell see find about info details status logs log history ' +
     'forcefully force forced now immediately right asap too again gracefully undelete untrash permanently completely ' +
-    'everything anything something them those these stuff both i you we they he she except but besides excluding keep'
+    'everything anything something them those these stuff both i you we they he she except but besides excluding keep ' +
+    'killed terminated stopped deleted removed gone done finished ended dead limit limits quota quotas cap'
   ).split(/\s+/),
 );
 
