@@ -409,7 +409,12 @@ describe('a model proposing disguised GraphQL mutations: nothing of it runs whil
   });
   afterAll(async () => stub?.close());
 
-  const llm = () => ['--llm', 'openai:stub-model', '--llm-base-url', stub.url];
+  // the model itself plans (a hybrid run would answer "show me the images" offline without asking it)
+  const llm = () => ['--llm', 'openai:stub-model', '--llm-base-url', stub.url, '--planner', 'llm'];
+  // the agent may look images up with a GraphQL query of its own: only
+  // the model's document must never reach the manager
+  const fromTheModel = (q: { path: string; graphql?: string }): boolean =>
+    q.path.startsWith('/admin') && /purge_images|session_events|images\s*\{\s*name\s*\}/.test(q.graphql ?? '');
   const key = { OPENAI_API_KEY: 'sk-tamper-0123456789' };
 
   for (const [i, doc] of DOCS.entries()) {
@@ -421,7 +426,7 @@ describe('a model proposing disguised GraphQL mutations: nothing of it runs whil
         const r = counted(await runCli(['--json', ...llm(), '--policy', policy, 'plan', 'show me the images'], frontEnv(dir, cache, key)));
         expect(r.json, r.stderr).toBeDefined();
         expect(writesIn(readRequests(dir)), `${policy}: ${r.stderr}`).toEqual([]);
-        expect(readRequests(dir).filter((q) => q.path.startsWith('/admin')), policy).toEqual([]);
+        expect(readRequests(dir).filter(fromTheModel), policy).toEqual([]);
         if (policy === 'default' && r.json?.plan.steps.length) expect(r.json.plan.steps[0]).toMatchObject({ effect: 'write', policy: { verdict: 'confirm' } });
       }
       const mcpDir = join(base, 'mcp');
@@ -439,7 +444,7 @@ describe('a model proposing disguised GraphQL mutations: nothing of it runs whil
         await web.stop();
       }
       expect(writesIn([...readRequests(mcpDir), ...readRequests(webDir)])).toEqual([]);
-      expect(readRequests(webDir).concat(readRequests(mcpDir)).filter((q) => q.path.startsWith('/admin'))).toEqual([]);
+      expect(readRequests(webDir).concat(readRequests(mcpDir)).filter(fromTheModel)).toEqual([]);
     });
   }
 });

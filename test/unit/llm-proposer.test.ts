@@ -262,7 +262,7 @@ describe('LlmProposer: whole-plan proposals (propose_plan)', () => {
     });
   });
 
-  it('a step that cannot be used stays in the plan as a failing call (told back), and destructiveness counts earlier steps of the plan', async () => {
+  it('a step that cannot be used stays in the plan as a failing call (told back); the proposer never says what is destructive', async () => {
     const destroy = tool('session.destroy');
     const model = new ScriptedChatModel([
       [
@@ -283,7 +283,8 @@ describe('LlmProposer: whole-plan proposals (propose_plan)', () => {
     ]);
     const [c] = (await new LlmProposer(model).propose(context())).candidates;
     if (c?.kind !== 'plan') throw new Error('expected a plan');
-    expect(c.steps.map((st) => st.destructive ?? false)).toEqual([false, true, false, false, false]);
+    // destructive or not is derived from the operation by the checker (spec/call-facts.ts), never by the proposer
+    expect(c.steps.map((st) => st.destructive)).toEqual([undefined, undefined, undefined, undefined, undefined]);
     expect(c.steps.slice(2).map((st) => st.meta?.argumentError)).toEqual([
       'step 3 of the plan is the control tool ask_user, not an operation',
       'the arguments of step 4 are not valid JSON',
