@@ -153,6 +153,8 @@ export interface SessionActionIntent {
   path?: string;
   /** session.restart: what changes in the new one ("… but with 4 fGPU") */
   resources?: ResourceRequest;
+  /** session.restart: the request asks for more (or less) without saying how much ("make it bigger") */
+  resizeUnsaid?: boolean;
 }
 
 export interface SessionExecuteIntent {

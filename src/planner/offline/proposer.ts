@@ -111,6 +111,7 @@ function missingQuestion(p: ParsedIntent): string | undefined {
     modelFolder: 'Which model folder should be served?',
     path: 'Which path?',
     fullName: 'What should your display name be?',
+    template: 'Your request does not say which session the new one should copy. Please give its image and amounts (e.g. "a pytorch session with 4 fGPU and 16 GB memory").',
   };
   return what[m] ?? `Please tell me the ${m}.`;
 }

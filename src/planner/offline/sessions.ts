@@ -716,6 +716,11 @@ export async function proposeSessionRestart(ctx: HandlerContext<ParsedIntent<Ses
   const hit = findByName(sessions, wanted);
   if (!hit) return ask(`There is no live session "${wanted}". Your sessions: ${listNames(sessions)}.`);
   const old = hit.item;
+  if (intent.resizeUnsaid) {
+    return ask(
+      `A running session cannot be resized: I would terminate ${old.name} and start it again with new amounts. How much should it get (e.g. "restart ${old.name} with 32 GB memory and 4 fGPU")?`,
+    );
+  }
   if (ctx.mine.some((a) => a.candidate.meta?.role === 'create')) return done;
   if (!ctx.mine.some((a) => a.candidate.meta?.role === 'destroy')) {
     return calls(

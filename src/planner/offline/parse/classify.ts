@@ -12,11 +12,11 @@ type Noun = 'session' | 'folder' | 'directory' | 'file' | 'trash' | 'service' | 
 const V = (src: string): RegExp => new RegExp(src, 'g');
 
 const VERBS_EN: Array<[Verb, RegExp]> = [
-  ['serve', V('\\b(?:serve|serving(?!\\s+(?:endpoints?|services?))|deploy|deploying|host|publish|put\\s+(?:\\S+\\s+){1,4}?behind)\\b')],
+  ['serve', V('\\b(?:serve|serving(?!\\s+(?:endpoints?|services?))|deploy|deploying|host|publish|put\\s+(?:\\S+\\s+){1,4}?behind|(?:put|bring|take)\\s+(?:\\S+\\s+){1,8}?(?:online|live)(?!\\s+(?:sessions?|notebooks?))|go\\s+live)\\b')],
   ['purge', V('\\b(?:purge|permanently|for\\s+good|forever|empty\\s+(?:the\\s+|my\\s+)?trash|from\\s+(?:the\\s+)?trash\\s+(?:too|as\\s+well|completely))\\b|\\bhard[\\s-]delete\\b')],
   ['restore', V('\\b(?:restore|recover|undelete|untrash|bring\\s+back|get\\s+back)\\b')],
   ['rename', V('\\b(?:should\\s+be\\s+(?:called|named)|ought\\s+to\\s+be\\s+(?:called|named)|rename|renamed|renaming|change\\s+(?:the\\s+|its\\s+)?name|(?:a\\s+)?new\\s+name)\\b')],
-  ['share', V('\\b(?:share|sharing|invite|grant|give\\s+(?:\\S+\\s+){1,6}?access)\\b|\\b(?:let|allow)\\s+[\\w.%+-]+@[\\w.-]+\\s+(?:to\\s+)?(?:read|write|access|use|see|view|edit|open)\\b')],
+  ['share', V('\\b(?:share|sharing|invite|grant|give\\s+(?:\\S+\\s+){1,6}?access)\\b|\\b(?:let|allow)\\s+(?:(?:my|our|a|the)\\s+(?:[a-z-]+\\s+){0,2})?[\\w.%+-]+@[\\w.-]+\\s+(?:to\\s+)?(?:read|write|access|use|see|view|edit|open|look|browse)\\b')],
   ['leave', V('\\bleave\\b')],
   ['scale', V('\\b(?:scale|resize)\\b')],
   ['move', V('\\b(?:move|mv)\\b')],
@@ -33,7 +33,8 @@ const VERBS_KO: Array<[Verb, RegExp]> = [
   ['purge', V('영구|완전히|휴지통(?:에서)?\\s*(?:도\\s*)?(?:삭제|지워|비워)|비워')],
   ['restore', V('복원|복구|되살려|살려|되돌려')],
   ['rename', V('(?:이름|name)\\s*(?:을|를|은|는|도)?\\s*(?:좀\\s*|다시\\s*|새로\\s*)?(?:바꾼|바꿨|변경한|바꿔|바꾸|바꿀|변경|수정)|(?:으로|로)\\s*(?:이름\\s*)?(?:바꾼|바꿨|변경한|바꿔|바꾸|바꿀|변경)|개명')],
-  ['share', V('공유|초대')],
+  // "colleague@…이 datasets 볼 수 있게 해줘": letting someone see or use a folder is sharing it
+  ['share', V('공유|초대|[\\w.%+-]+@[\\w.-]+\\s*(?:님|씨)?\\s*(?:이|가|도|한테|에게)?[^.?!]{0,40}?(?:볼|읽을|쓸|사용할|접근할|열어\\s*볼|수정할|편집할)\\s*수\\s*있(?:게|도록)')],
   ['leave', V('나가|탈퇴')],
   ['scale', V('스케일|(?:늘려|줄여|늘리|줄이)')],
   ['move', V('옮겨|이동')],
@@ -46,7 +47,8 @@ const VERBS_KO: Array<[Verb, RegExp]> = [
 ];
 
 const NOUNS_EN: Array<[Noun, RegExp]> = [
-  ['token', V('\\btokens?\\b')],
+  // "some kind of key so my app can talk to it": a key for a client to call a service is its token
+  ['token', V('\\btokens?\\b|\\bkeys?\\s+(?:so|for|that)\\s+(?:my|our|the|a)\\s+(?:app|application|client|code|script|frontend|backend|service)\\b')],
   ['history', V('\\btimeline\\b|\\bthrough\\s+(?:each|every|its)\\s+status|\\b(?:status\\s+)?history\\b|\\btransitions?\\b|\\bgo(?:es)?\\s+from\\s+\\w+\\s+to\\b|\\bwent\\s+from\\s+\\w+\\s+to\\b|\\bwhen\\s+did\\b[^?]{0,40}\\b(?:start|become|turn|get|go)\\b')],
   ['logs', V('\\b(?:logs?|stdout|stderr|console\\s+output|output|printed|print)\\b')],
   ['service', V('\\b(?:(?:model\\s+|inference\\s+)?services?|endpoints?|deployments?|servings?)\\b')],
@@ -151,6 +153,11 @@ const hasNoun = (f: ClauseFeatures, n: Noun): boolean => f.nouns.some((h) => h.k
 
 const REMAINING = /\b(?:left|remaining|remains?|free|available|spare|headroom|unused|allocatable|empty|idle|max(?:imum)?|can\s+i\s+(?:still\s+)?(?:use|get|allocate|request|have|run))\b|남은|남았|남아|여유|잔여|가용|사용\s*가능|쓸\s*수\s*있|비어|비었|한가/;
 
+/** Growing or shrinking a session that runs: "make the session bigger", "give X more memory", "resize X". */
+export const RESIZE_EN =
+  /\b(?:make|get)\s+(?:the\s+|my\s+|this\s+|that\s+)?(?:\S+\s+)?(?:(?:a\s+(?:bit|lot)\s+|much\s+|even\s+)?(?:more\s+)?(?:bigger|larger|smaller|beefier|more\s+powerful))\b|\b(?:resize|upsize|downsize|enlarge|beef\s+up|scale\s+up)\s+(?:the\s+|my\s+|this\s+|that\s+)?(?:session|notebook|it|[a-z0-9][a-z0-9_-]*-[a-z0-9_-]+)\b|\bgive\s+(?:\S+\s+){0,3}?(?:more|extra|additional)\s+(?:memory|ram|gpus?|fgpus?|cpus?|cores?|resources)\b/;
+export const RESIZE_KO = /(?:세션|그거|그\s*세션)[^.?!]{0,20}?(?:키워|늘려|크게\s*(?:해|만들)|사양\s*(?:올려|높여))/;
+
 /** The intent kind of one clause, or undefined when it asks for no task. */
 /** "휴지통 기능 테스트 중이야", "just testing the trash": a remark, not a task */
 const REMARK = /^\s*(?:[^\s]+\s+){0,3}?(?:기능\s*)?(?:테스트|시험|실험|확인)\s*(?:하는\s*)?중(?:이야|이에요|입니다|인데|이라서?|이니까)?\s*[.!]?\s*$/;
@@ -171,7 +178,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     return { kind: 'auth.whoami', confidence: 0.9 };
   }
   const noToken = /\bno\s+(?:api\s+|auth\s+)?tokens?\b|\bwithout\s+(?:an?\s+|any\s+)?(?:api\s+|auth\s+)?tokens?\b|\btokens?\s+(?:not\s+)?(?:needed|required)\b|토큰\s*(?:없이|필요\s*없|안\s*필요)/.test(l);
-  if (hasNoun(f, 'token') && !noToken && (hasNoun(f, 'service') || f.hasName || /\b(?:for|to)\s+(?:it|that|this)\b|\bapi\s+tokens?\b|그\s*서비스|거기|그거|그걸|그것/.test(l))) return { kind: 'service.token', confidence: 0.85 };
+  if (hasNoun(f, 'token') && !noToken && (hasNoun(f, 'service') || f.hasName || /\b(?:for|to|call|reach|use|access|query|hit)\s+(?:it|that|this)\b|\bapi\s+tokens?\b|그\s*서비스|거기|그거|그걸|그것/.test(l))) return { kind: 'service.token', confidence: 0.85 };
 
   // stop the code a session runs, keep the session: "interrupt X", "stop only the running cell", "코드만 멈춰줘, 세션은 살려두고"
   if (
@@ -183,10 +190,20 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     if (!has(f, 'create') || /\binterrupt\b|\bctrl[\s+-]*c\b/.test(l)) return { kind: 'session.interrupt', confidence: 0.8 };
   }
 
+  // a running session cannot grow in place: "make the session bigger", "give notebook-old more memory",
+  // "세션 메모리 늘려줘" is a restart with the new amounts (and asks how much when it does not say)
+  if (
+    (RESIZE_EN.test(l) || RESIZE_KO.test(l)) &&
+    !hasNoun(f, 'service') && !hasNoun(f, 'folder') && !has(f, 'share') && !has(f, 'delete') && !has(f, 'destroy') && !has(f, 'rename') &&
+    (f.hasName || hasNoun(f, 'session') || /\b(?:it|that|this)\b|그\s*세션|그거/.test(l))
+  ) {
+    return { kind: 'session.restart', confidence: 0.75 };
+  }
+
   // terminate and re-create (the manager has no restart): "restart notebook-old", "relaunch X", "X 재시작해줘"
   if (
-    /\b(?:restart|reboot|relaunch|re-launch|recreate|re-create|respawn|bounce)\b|재시작|재부팅|재실행|리스타트|다시\s*(?:시작|띄워|띄우|켜|만들어)/.test(l) &&
-    !hasNoun(f, 'service') && !hasNoun(f, 'folder') && (f.hasName || hasNoun(f, 'session') || /\b(?:it|that|this)\b|그\s*세션|그거/.test(l))
+    /\b(?:restart|reboot|relaunch|re-launch|recreate|re-create|respawn|bounce)\b|\b(?:start|launch|spin\s+up|bring\s+up|boot|fire\s+up)\s+(?:\S+\s+){0,3}?(?:again|back\s+up)\b|재시작|재부팅|재실행|리스타트|다시\s*(?:시작|띄워|띄우|켜|만들어)/.test(l) &&
+    !hasNoun(f, 'service') && !hasNoun(f, 'folder') && (f.hasName || hasNoun(f, 'session') || /\b(?:it|that|this|the\s+thing)\b|그\s*세션|그거/.test(l))
   ) {
     return { kind: 'session.restart', confidence: 0.8 };
   }

@@ -94,6 +94,8 @@ function slotValues(intents: readonly ParsedIntent[]): SlotValues {
     for (const m of p.missing) strings.push(lowerAscii(m.replace(/^environ:/, '')));
     const i = p.intent as unknown as Record<string, unknown>;
     flags.add(`kind:${p.intent.kind}`);
+    // "…, but they shouldn't be able to change anything": a read-only permission says it
+    if (i.permission === 'ro' || i.perm === 'ro') flags.add('readOnly');
     const target = i.target as Record<string, unknown> | undefined;
     if (target) {
       if (Array.isArray(target.except) && target.except.length > 0) flags.add('except');
@@ -286,7 +288,7 @@ export function unreadWords(text: string, intents: readonly ParsedIntent[]): Unr
 /** A negation the intents already express: a CPU-only create, a public service, not cloneable, interrupt-not-kill. */
 function negationAccounted(values: SlotValues): boolean {
   const f = values.flags;
-  return f.has('noAccelerator') || f.has('describedCpu') || f.has('negatedFilter') || f.has('public') || f.has('notCloneable') || f.has('kind:session.interrupt') || f.has('except');
+  return f.has('noAccelerator') || f.has('describedCpu') || f.has('negatedFilter') || f.has('public') || f.has('notCloneable') || f.has('kind:session.interrupt') || f.has('except') || f.has('readOnly');
 }
 
 function joinAdjacent(words: UnreadWord[], _tokens: string[]): UnreadWord[] {

@@ -7,7 +7,7 @@
  * the user can give (`missing`). Synchronous, pure, deterministic; every regex is linear.
  */
 import type { FolderBulk, Intent, ParsedIntent, ParsedRequest, SessionTarget } from '../intents.js';
-import { classify, features } from './classify.js';
+import { classify, features, RESIZE_EN, RESIZE_KO } from './classify.js';
 import {
   bareIdentifiers,
   explicitNames,
@@ -58,7 +58,7 @@ const MAX_CLAUSES = 16;
 
 const SESSION_NOUNS_EN = 'sessions?|notebooks?|jobs?|containers?|kernels?|boxe?s?|instances?|workloads?|clusters?';
 const SESSION_NOUNS_KO = '세션|노트북|작업|컨테이너|잡|인스턴스';
-const FOLDER_NOUNS_EN = 'folders?|vfolders?|storage\\s+folders?|volumes?';
+const FOLDER_NOUNS_EN = 'folders?|vfolders?|storage\\s+folders?|storages?|volumes?';
 const FOLDER_NOUNS_KO = '폴더|볼륨|스토리지';
 const SERVICE_NOUNS_EN = '(?:model\\s+|inference\\s+)?services?|endpoints?|deployments?';
 const SERVICE_NOUNS_KO = '서비스|엔드포인트';
@@ -320,6 +320,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       };
       // a variable named without its value: only the user knows it (often a secret)
       for (const name of envFound.unset) missing.push(`environ:${name}`);
+      // "just like my other one", "same settings as before": a session it does not name
+      if (COPY_OF_UNNAMED.test(lower)) missing.push('template');
       return { intent, missing, ...(perSession ? { also: perSession.slice(1) } : {}) };
     }
     case 'session.destroy': {
@@ -371,7 +373,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       return { intent: { kind, target: { names }, ...(command ? { code: command.value } : {}) }, missing };
     }
     case 'folder.create': {
-      const host = /(?:on|in|at)\s+(?:the\s+)?(?:host\s+)?([a-z0-9_-]+:[a-z0-9_./-]+)|host\s+([a-z0-9_.:-]+)|([a-z0-9_-]+:[a-z0-9_-]+)\s*(?:호스트|에)/i.exec(c.masked);
+      // a host name ends with a letter, digit, _ or -: the full stop of "…on local:volume1." is not in it
+      const host = /(?:on|in|at)\s+(?:the\s+)?(?:host\s+)?([a-z0-9_-]+:[a-z0-9_./-]*[a-z0-9_-])|host\s+([a-z0-9_.:-]*[a-z0-9_-])|([a-z0-9_-]+:[a-z0-9_-]+)\s*(?:호스트|에)/i.exec(c.masked);
       const hostValue = host ? (host[1] ?? host[2] ?? host[3])! : undefined;
       const c2 = host ? blank(c, [{ start: host.index, end: host.index + host[0].length }]) : c;
       const project = /\bproject\b|프로젝트/.test(lower) ? extractProject(c2) : undefined;
@@ -485,8 +488,12 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
             .map((m) => cleanName(unmask(m[1]!, c.quotes)))
             .filter((v) => !isStopWord(v) || isSoftName(v))
         : [];
+      // "colleague@…이 datasets 좀 볼 수 있게": the folder is the object of the Korean "can see / use"
+      const koFolder = [...c2.masked.matchAll(new RegExp(`${NAME}\\s*(?:폴더)?\\s*(?:을|를|은|는|도)?\\s*(?:좀\\s*)?(?:볼|읽을|쓸|사용할|접근할|열어\\s*볼|수정할|편집할)\\s*수\\s*있(?:게|도록)`, 'g'))]
+        .map((m) => cleanName(unmask(m[1]!, c.quotes)))
+        .filter((v) => !isStopWord(v) || isSoftName(v));
       const many = folderBulk(c2, c2.lower);
-      const name = many.bulk ? undefined : [...targetNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...toFolder, ...letFolder].find((n) => !/^(?:with|to)$/i.test(n));
+      const name = many.bulk ? undefined : [...targetNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...toFolder, ...letFolder, ...koFolder].find((n) => !/^(?:with|to)$/i.test(n));
       // "let bob@… read api_helper" / "… edit …": the verb says the permission
       const permission = extractPermission(lower) ?? (/\b(?:let|allow)\b[^.;]*?\b(?:write|edit|modify)\b/.test(c2.lower) ? 'rw' : /\b(?:let|allow)\b[^.;]*?\b(?:read|see|view)\b/.test(c2.lower) ? 'ro' : undefined);
       if (many.bulk) {
@@ -658,11 +665,12 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'session.files':
     case 'session.commit': {
       const app = kind === 'session.start_service' ? extractApp(lower) : undefined;
-      // "commit train-job-1 as my-env", "…을 my-env라는 이름으로 저장"
+      // "commit train-job-1 as my-env", "…을 my-env라는 이름으로 저장", "이미지 이름은 my-env"
       const file = kind === 'session.commit'
-        ? new RegExp(`\\b(?:as|named|called|to)\\s+(?:an?\\s+)?(?:image\\s+)?(?:(?:file|named|called)\\s+)?${NAME}(?![A-Za-z0-9_.\\-])|${NAME}\\s*(?:이라는|라는)\\s*(?:이름|파일)`, 'i').exec(c.masked)
+        ? (new RegExp(`(?:image|이미지)\\s*(?:name|이름)\\s*(?:은|는|을|를|:|=|is|as|should\\s+be|will\\s+be)?\\s*${NAME}`, 'i').exec(c.masked) ??
+          new RegExp(`\\b(?:as|named|called|to)\\s+(?:an?\\s+)?(?:image\\s+)?(?:(?:file|named|called)\\s+)?${NAME}(?![A-Za-z0-9_.\\-])|${NAME}\\s*(?:이라는|라는)\\s*(?:이름|파일)`, 'i').exec(c.masked))
         : null;
-      const fileName = file ? cleanName(unmask((file[1] ?? file[2])!, c.quotes)) : undefined;
+      const fileName = file ? cleanName(unmask((file[1] ?? file[2] ?? file[3])!, c.quotes)) : undefined;
       const filename = fileName && looksLikeIdentifier(fileName) ? fileName : undefined;
       // "relaunch X and call the new one Y", "X 재시작해서 새 세션 이름은 Y로"
       const renamed = kind === 'session.restart'
@@ -682,7 +690,10 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       if (target.names.length === 0 && !target.all && !target.described) missing.push('target');
       const dirPath = kind === 'session.files' ? extractPaths(c).find((p) => p.startsWith('/') || p.includes('/')) : undefined;
       const changed = kind === 'session.restart' && Object.keys(resources).length ? { resources } : {};
-      return { intent: { kind, target, ...(app ? { app: app.value } : {}), ...(filename ? { filename } : {}), ...(newName ? { newName } : {}), ...(dirPath ? { path: dirPath } : {}), ...changed }, missing };
+      // "make it bigger", "relaunch X with more memory": more, but how much is not said
+      const resizeUnsaid = kind === 'session.restart' && !Object.keys(resources).length &&
+        (RESIZE_EN.test(lower) || RESIZE_KO.test(lower) || /\b(?:more|extra|additional|bigger|larger)\s+(?:memory|ram|gpus?|fgpus?|cpus?|cores?|resources|shm)\b|더\s*(?:많은|큰)|(?:메모리|gpu|cpu|코어)[^.]{0,10}더\s*필요|늘려/i.test(lower));
+      return { intent: { kind, target, ...(app ? { app: app.value } : {}), ...(filename ? { filename } : {}), ...(newName ? { newName } : {}), ...(dirPath ? { path: dirPath } : {}), ...changed, ...(resizeUnsaid ? { resizeUnsaid } : {}) }, missing };
     }
     case 'folder.update_options':
     case 'folder.clone': {
@@ -738,7 +749,15 @@ function resolveReferences(intents: ParsedIntent[]): void {
       // "check whether the gpu-large preset fits, and if it does, start a session with it"
       const prevIntent = intents[index - 1]?.intent;
       if (!i.preset && refers && prevIntent?.kind === 'resource.presets' && prevIntent.preset && !i.resources.accelerator && i.resources.cpu === undefined) i.preset = prevIntent.preset;
-      const mounts = i.mounts.flatMap((m) => (m.name === PRONOUN ? (lastFolder ? [{ ...m, name: lastFolder }] : []) : [m]));
+      // "rename api_helper to api-tools, then start a session with it mounted": a bare name renamed just before is
+      // the folder "it" means (the planner reads a bare rename as a folder's when the name is a folder)
+      const before = intents[index - 1];
+      const renamedBare = !lastFolder && before?.intent.kind === 'session.rename' && before.intent.newName && !/\bsessions?\b|세션/i.test(before.span) ? before.intent.newName : undefined;
+      const it = lastFolder ?? renamedBare;
+      const mounts = i.mounts.flatMap((m) => (m.name === PRONOUN ? (it ? [{ ...m, name: it }] : []) : [m]));
+      // "mount it" with nothing before it to be: ask which folder rather than start without it
+      // (an "it" beside named folders is the session: "mount datasets into it", "name it X")
+      if (!it && i.mounts.length > 0 && i.mounts.every((m) => m.name === PRONOUN) && /\bmount|\battach|마운트|붙여|붙이/i.test(p.span)) i.mountUnnamed = true;
       // "X 폴더를 만들고 … 세션에 마운트해줘": mounting with no folder named mounts the one just named
       if (mounts.length === 0 && lastFolder && /\bmount(?:ed|ing|s)?\b|\battach(?:ed|ing)?\b|마운트|붙여|붙이|붙인|연결/i.test(p.span)) mounts.push({ name: lastFolder });
       i.mounts = mounts;
@@ -918,7 +937,8 @@ function parseClauseWords(part: { masked: string; lower: string }, quotes: strin
   if (!kind) return undefined;
   const built = build(kind.kind, whole);
   if (!built) return undefined;
-  const detailsOnly = kind.kind === 'session.create' && !f.verb && !f.nouns.some((n) => n.kind === 'session');
+  // "…. fGPU 3개, datasets 마운트하고": amounts and mounts with no session noun detail the session before it
+  const detailsOnly = kind.kind === 'session.create' && (!f.verb || f.verb === 'mount') && !f.nouns.some((n) => n.kind === 'session');
   const verbless = !f.verb && !f.question;
   return {
     intent: built.intent,
@@ -1002,6 +1022,8 @@ export function parseRequest(text: string): ParsedRequest {
       ((DETAILS_FOLLOW_UP.test(raw.lower) || parsed?.verbless) && (lastKind === 'session.create' || lastKind === 'service.create')) ||
       // "… 토큰도 발급해줘. 유효기간은 7일": a bare detail, never a new thing of its own ("pytorch session with 1 fGPU")
       (parsed?.verbless === true && !/\.create$/.test(parsed.intent.kind) && (lastKind === 'service.token' || lastKind === 'folder.create' || lastKind === 'folder.share')) ||
+      // "…를 이미지로 저장해 줘. 이미지 이름: env-2": the name of the image being saved
+      (IMAGE_NAME_FOLLOW_UP.test(raw.lower) && lastKind === 'session.commit') ||
       // "…; leave the model folder alone", "…, but keep notebook-old": an exception to the bulk task before it
       (EXCEPTION_FOLLOW_UP.test(raw.lower) && lastIsBulk(intents));
     if (completes && previous) {
@@ -1214,6 +1236,13 @@ const lastIsBulk = (intents: ParsedIntent[]): boolean => {
   const last = intents[intents.length - 1]?.intent as { bulk?: unknown; target?: { all?: boolean } } | undefined;
   return Boolean(last?.bulk || last?.target?.all);
 };
+
+/** "이미지 이름은 X", "the image name is X": names the image a save before it makes. */
+const IMAGE_NAME_FOLLOW_UP = /^\s*(?:and\s+)?(?:the\s+)?(?:image|이미지)\s*(?:name|이름|명)\s*(?:은|는|:|=|is|should\s+be|will\s+be)/;
+
+/** A new session copied from one the request does not name: "like my other one", "same settings as before", "아까랑 똑같이". */
+const COPY_OF_UNNAMED =
+  /\b(?:just\s+)?like\s+(?:my|the)\s+(?:other|previous|last|old|earlier|first)\s+(?:one|session|notebook)\b|\bsame\s+(?:settings?|specs?|config(?:uration)?|setup|resources)\s+(?:as\s+)?(?:before|last\s+time|earlier|my\s+other|the\s+other|the\s+previous|the\s+last)\b|\b(?:as|like)\s+(?:before|last\s+time)\b|(?:지난번|이전|아까|저번|예전)\s*(?:거|것|세션)?\s*(?:이랑|랑|과|하고|처럼|와)\s*(?:똑같|같은|같이|동일)/;
 
 /** "For every folder I own with 'data' in its name, invite …": a leading scope is the target of what follows. */
 const LEADING_SCOPE = /^\s*(?:for|on|across|in)\s+(?:every|each|all|any)\b(?![^,]*\b(?:create|make|start|launch|delete|remove|terminate|kill|share|invite|rename|move)\b)/;

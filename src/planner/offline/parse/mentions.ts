@@ -34,7 +34,7 @@ const NOT_NAMES = new Set(
     'out back tear shut wipe erase empty inspect view display print tell see find about info details status logs log history ' +
     'forcefully force forced now immediately right asap too again gracefully undelete untrash permanently completely ' +
     'everything anything something them those these stuff both i you we they he she except but besides excluding keep ' +
-    'killed terminated stopped deleted removed gone done finished ended dead limit limits quota quotas cap'
+    'killed terminated stopped deleted removed gone done finished ended dead limit limits quota quotas cap online offline live thing things more less bigger larger smaller beefier'
   ).split(/\s+/),
 );
 
@@ -369,7 +369,7 @@ export function extractMounts(c: Clause): MountMention[] {
     if (!found.some((f) => f.name === v)) found.push({ name: v, index, end });
   };
   // nounNames already decided which plain words name a folder ("the models folder" does)
-  for (const h of nounNames(c, 'folders?|vfolders?|storage\\s+folders?|directory|dir|volume', '폴더|디렉터리|디렉토리|볼륨', true)) {
+  for (const h of nounNames(c, 'folders?|vfolders?|storage\\s+folders?|storages?|directory|dir|volume', '폴더|디렉터리|디렉토리|볼륨|스토리지', true)) {
     add(h.value, h.index, h.index + h.value.length, true);
   }
   // "mount datasets at /data and api_helper at /code": each name may carry its mount path
@@ -408,7 +408,7 @@ export function extractMounts(c: Clause): MountMention[] {
     }
   }
   // (Konglish too: "datasets mount해서", "models를 attach해 줘")
-  for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|붙인|연결|(?:mount|attach)(?=\\s*[\\uAC00-\\uD7A3]))`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length);
+  for (const m of c.masked.matchAll(rx(`${NAME}\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|붙인|연결|(?:mount|attach)(?=\\s*[\\uAC00-\\uD7A3]))`, 'g'))) add(valueAt(c, m.index, m.index + m[1]!.length), m.index, m.index + m[0].length, true);
   // "datasets랑 api_helper 둘 다 마운트해서"
   for (const m of c.masked.matchAll(rx(`${NAME}((?:\\s*(?:,|이랑|랑|하고|과|와|및)\\s*${NAME})+)\\s*(?:(?:두|세|2|3)\\s*(?:개\\s*)?폴더(?:\\s*(?:를|을|도))?\\s*)?(?:둘\\s*다|셋\\s*다|모두|전부|다)?\\s*(?:을|를)?\\s*(?:마운트|붙여|붙이|연결)`, 'g'))) {
     let from = m.index;
@@ -451,9 +451,17 @@ export function extractMounts(c: Clause): MountMention[] {
       return found.sort((a, b) => a.index - b.index).map((f) => ({ name: f.name }));
     }
   }
+  // "mounts it together with datasets", "attach it along with models": the pronoun's partner
+  for (const m of c.masked.matchAll(rx(`\\b(?:mount(?:ing|ed|s)?|attach(?:ing|es)?)\\s+(?:it|that\\s+folder|this\\s+folder|the\\s+new\\s+one)\\s+(?:together\\s+with|along\\s*(?:side)?\\s*(?:with)?|alongside|as\\s+well\\s+as|plus|and|with)\\s+(?:the\\s+|my\\s+)?${NAME}`, 'gi'))) {
+    const start = m.index + m[0].lastIndexOf(m[1]!);
+    add(valueAt(c, start, start + m[1]!.length), start, start + m[1]!.length, true);
+  }
   // "with it mounted", "mount it", "그 폴더를 마운트한"
   const pron = PRONOUN_FOLDER.exec(c.lower);
   if (pron && /mount|attach|마운트|붙|연결|with\s+(?:it|that\s+folder)/.test(c.lower)) found.push({ name: PRONOUN, index: pron.index, end: pron.index + pron[0].length });
+  // "mount the folder into a new session": a folder the request never named is the one it mentioned before (if any)
+  const definite = /\bthe\s+(?:folder|vfolder|storage|volume)\b(?!\s+(?:named|called)\b)/.exec(c.lower);
+  if (found.length === 0 && definite && /mount|attach/.test(c.lower)) found.push({ name: PRONOUN, index: definite.index, end: definite.index + definite[0].length });
 
   return found
     .sort((a, b) => a.index - b.index)
@@ -509,7 +517,16 @@ export function extractEmails(c: Clause): string[] {
   return [...new Set([...unmask(c.masked, c.quotes).matchAll(EMAIL)].map((m) => m[0].replace(/\.$/, '')))];
 }
 
+/** "they shouldn't be able to change anything", "must not modify", "수정은 못 하게": no writing at all. */
+const NO_WRITING =
+  /\b(?:shouldn'?t|should\s+not|must\s+not|mustn'?t|can'?t|cannot|won'?t|not)\s+(?:be\s+(?:able|allowed)\s+to\s+)?(?:change|modify|edit|write|touch|alter|overwrite)\b|\bno\s+(?:write|edit|modify)\s+(?:access|rights|permission)\b|(?:수정|편집|변경|쓰기)\s*(?:은|는|도)?\s*(?:못|안\s*되|불가|하지\s*못|할\s*수\s*없)/;
+
+/** "must not be able to delete", "can't remove anything", "삭제는 못 하게": deleting is ruled out. */
+const NO_DELETING = /\b(?:shouldn'?t|should\s+not|must\s+not|mustn'?t|can'?t|cannot|won'?t|not)\s+(?:be\s+(?:able|allowed)\s+to\s+)?(?:[a-z]+\s+(?:or|and)\s+)?(?:delete|remove)\b|(?:삭제|지우기)\s*(?:은|는|도)?\s*(?:못|안\s*되|불가|하지\s*못|할\s*수\s*없)/;
+
 export function extractPermission(lower: string): 'ro' | 'rw' | 'wd' | undefined {
+  if (NO_WRITING.test(lower)) return 'ro';
+  if (NO_DELETING.test(lower)) return /read[\s-]*(?:and[\s-]*)?write|\brw\b|\b(?:can|may|able\s+to)\s+(?:also\s+)?(?:edit|write|modify|change|add)\b|수정\s*(?:은|도)?\s*(?:할\s*수|가능|되게)|쓰기/.test(lower) ? 'rw' : 'ro';
   if (/\b(?:able\s+to|can|could|allowed\s+to|may)\s+(?:also\s+)?(?:delete|remove)\b|삭제(?:도|까지)\s*(?:할\s*수|가능|하게)|write[\s/-]*delete|\bwd\b|\brwd\b|full\s+(?:read[\s/-]*write[\s/-]*delete\s+)?(?:access|control)|삭제\s*권한|모든\s*권한|삭제\s*까지/.test(lower)) return 'wd';
   if (/read[\s-]*only|readonly|\bro\b|read\s+access|view[\s-]*only|\bonly\s+(?:for\s+)?(?:reading|read|viewing|view|looking)\b|\bfor\s+reading(?:\s+only)?\b|\b(?:just|only)\s+(?:read|see|view|look)\b|\b(?:see|look|read)\s+but\s+not\s+(?:touch|change|edit|write|modify)|\bnot\s+(?:touch|change|edit|write|modify)\b|읽기\s*전용|읽기만|읽기\s*권한|보기만|보기\s*전용/.test(lower)) return 'ro';
   if (/read[\s-]*(?:and[\s-]*)?write|read\/write|\brw\b|write\s+access|writable|editable|\b(?:add|edit|change|modify|upload|write)\s+(?:and\s+(?:add|edit|change|modify|upload|write)\s+)?(?:files|things|stuff|data)\b|쓰기|읽고\s*쓰기|편집|수정\s*(?:도|할\s*수|가능)|업로드/.test(lower)) return 'rw';

@@ -29,9 +29,12 @@ const QUESTION_KO = /(?:수\s*있(?:어|나|나요|을까|을까요|는지|습�
 
 // ------------------------------------------------------------------ do-not-act markers
 
-/** "don't launch it", "just tell me", "dry run", "without doing anything", "하지 말고", "확인만". */
+/**
+ * "don't launch it", "just tell me", "dry run", "without doing anything", "하지 말고", "확인만";
+ * "I want to know … before I create one", "만들기 전에 알고 싶어요": the change is for later, by the user.
+ */
 const DO_NOT_ACT =
-  /\b(?:don'?t|do\s+not|without)\s+(?:actually\s+)?(?:run|start|launch|create|do|execute|change|touch|apply|make|kill|terminate|delete|deploy|doing|restart|stop|rename|share|move|clone|purge|scale|mount|open|remove|trash|issue|send)(?:\s+(?:it|that|this|them|anything|yet|now|any\s+of\s+(?:it|that|them)))*\s*(?:[.,;!?)—]|$)|\b(?:just|only)\s+(?:tell|explain|check|show|let\s+me\s+know|answer|asking|curious|wondering)\b|\bdry[\s-]?run\b|\bhypothetically\b|\bonly\s+(?:tell|explain|check)\b|[\uAC00-\uD7A3]+지(?:는|도)?\s*(?:말고|마|말아|마세요|말아\s*줘|말고요|마요)|확인만|알려만|설명만|물어보는\s*거/;
+  /\b(?:don'?t|do\s+not|without)\s+(?:actually\s+)?(?:run|start|launch|create|do|execute|change|touch|apply|make|kill|terminate|delete|deploy|doing|restart|stop|rename|share|move|clone|purge|scale|mount|open|remove|trash|issue|send)(?:\s+(?:it|that|this|them|anything|yet|now|any\s+of\s+(?:it|that|them)))*\s*(?:[.,;!?)—]|$)|\b(?:just|only)\s+(?:tell|explain|check|show|let\s+me\s+know|answer|asking|curious|wondering)\b|\bdry[\s-]?run\b|\bhypothetically\b|\bonly\s+(?:tell|explain|check)\b|[\uAC00-\uD7A3]+지(?:는|도)?\s*(?:말고|마|말아|마세요|말아\s*줘|말고요|마요)|확인만|알려만|설명만|물어보는\s*거|\b(?:want|need|like|wanted|have)\s+to\s+(?:know|check|see|understand|find\s+out|confirm|make\s+sure)\b[^.!?]*\bbefore\b|전에\s*(?:먼저\s*)?(?:알고|확인하고|보고|확인해\s*보고)\s*싶/;
 
 /** Sentences of the request, with their end punctuation. */
 function sentences(text: string): string[] {

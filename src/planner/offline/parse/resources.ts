@@ -187,12 +187,27 @@ export function extractReplicas(lower: string): Found<number> | undefined {
   return n !== undefined && Number.isInteger(n) && n >= 0 ? { value: n, spans: [{ start: m.index, end: m.index + m[0].length }] } : undefined;
 }
 
-const DURATION = /(\d+)\s*(s|secs?|seconds?|초|m|mins?|minutes?|분|h|hrs?|hours?|시간|d|days?|일|w|weeks?|주)(?![a-z])/;
+const DURATION_UNIT = '(s|secs?|seconds?|초|m|mins?|minutes?|분|h|hrs?|hours?|시간|d|days?|일|w|weeks?|주)(?![a-z])';
+const DURATION = new RegExp(`(\\d+)\\s*${DURATION_UNIT}`);
+/** "one day", "an hour", "two weeks": a spelled-out amount before a unit word. */
+const WORDED_DURATION = new RegExp(`(?<![a-z])(a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty)\\s+(seconds?|minutes?|hours?|days?|weeks?)(?![a-z])`);
+/** Korean words that are a duration on their own: 하루 (a day), 이틀, 사흘, 일주일 (a week). */
+const KOREAN_DURATION: Array<[RegExp, number, string]> = [
+  [/일주일|한\s*주/, 1, 'w'],
+  [/사흘/, 3, 'd'],
+  [/이틀/, 2, 'd'],
+  [/하루/, 1, 'd'],
+];
 
 /** "timeout of 2 hours" → 7200 seconds; also returns the compact form (`2h`) for token lifetimes. */
 export function extractDuration(lower: string): { seconds: number; compact: string } | undefined {
-  const m = DURATION.exec(lower);
-  if (!m) return undefined;
+  const m = DURATION.exec(lower) ?? worded(lower);
+  if (!m) {
+    const ko = KOREAN_DURATION.find(([re]) => re.test(lower));
+    if (!ko) return undefined;
+    const [, n, c] = ko;
+    return { seconds: n * (c === 'w' ? 604800 : 86400), compact: `${n}${c}` };
+  }
   const n = Number(m[1]);
   const u = m[2]!;
   const [mult, c] = /^(s|sec|초)/.test(u)
@@ -205,4 +220,12 @@ export function extractDuration(lower: string): { seconds: number; compact: stri
           ? [86400, 'd']
           : [604800, 'w'];
   return { seconds: n * mult, compact: `${n}${c}` };
+}
+
+/** A spelled-out duration as [_, digits, unit], like DURATION's match. */
+function worded(lower: string): [string, string, string] | undefined {
+  const m = WORDED_DURATION.exec(lower);
+  if (!m) return undefined;
+  const n = toNumber(m[1]!);
+  return n === undefined ? undefined : [m[0], String(n), m[2]!];
 }
