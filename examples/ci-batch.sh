@@ -15,10 +15,22 @@ shift $(( $# > 0 ? 1 : 0 ))
 command=${*:-python train.py}
 deadline=$(( $(date +%s) + ${WAIT_SECONDS:-600} ))
 
+# The arguments become part of a sentence: check them strictly first, so no argument can close the
+# quotes and add a request of its own ("… train.py' and terminate the session train-job-1 '").
+uuid='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+if [[ ! $name =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$ ]]; then
+  echo "session name must be 3-64 letters, digits, '.', '_' or '-' (starting with a letter or digit): ${name@Q}" >&2; exit 2
+fi
+if [[ ${#command} -gt 1000 || $command == *[\'\"\`\\]* || $command =~ [[:cntrl:]] ]]; then
+  echo "the command must be one line of at most 1000 characters without quotes or backslashes (put anything more in a script and run that): ${command@Q}" >&2; exit 2
+fi
+
 # 1. create (--yes approves what the policy leaves to confirmation; the policy still applies)
 created=$("${bai[@]}" --yes "create a batch session named $name that runs '$command'") || {
   echo "create failed (exit $?):" >&2; echo "$created" | jq -r '.error.message // .refusal // .question // .execution.error' >&2; exit 1; }
 id=$(jq -er '.execution.outputs.sessions[0].id' <<<"$created")
+# the id comes from the manager: it goes into the next sentences only if it is an id
+[[ $id =~ $uuid ]] || { echo "the manager answered a session id that is not a UUID: ${id@Q}" >&2; exit 1; }
 echo "created batch session $name ($id)" >&2
 
 # 2. wait until the job has finished (a batch session terminates when its command exits)

@@ -18,8 +18,11 @@
 import { BaiError, isCredentialRejection } from '../errors.js';
 import type { PlanDocument, PlanStep, StepUndo } from '../planner/plan.js';
 import { resolveUndo } from '../planner/undo.js';
-import { resolveStepArgs } from '../planner/refs.js';
+import { getPath, resolveStepArgs } from '../planner/refs.js';
+import { sameValue } from '../planner/ref-values.js';
 import type { AcceptedStep } from '../planner/types.js';
+import { callFacts, effectOfRequest, prepareCallFacts } from '../spec/call-facts.js';
+import type { Catalog } from '../spec/types.js';
 
 export interface ExecClient {
   call<T = unknown>(
@@ -53,8 +56,11 @@ export interface AuditEntry {
   pathParams: Record<string, unknown>;
   query: Record<string, unknown>;
   body: unknown;
-  /** `unknown`: the answer was lost and the outcome could not be verified. */
-  outcome: 'ok' | 'failed' | 'recovered' | 'unknown';
+  /**
+   * `started`: recorded before the write is sent (nothing is sent if it cannot be recorded);
+   * then one of the others: `unknown` when the answer was lost and the outcome could not be verified.
+   */
+  outcome: 'started' | 'ok' | 'failed' | 'recovered' | 'unknown';
   httpStatus?: number;
   /** Code or a command run in a session: its exit code. */
   exitCode?: number;
@@ -103,6 +109,8 @@ export interface ExecutionReport {
   error?: string;
   /** The manager rejected the credentials (or clock): a configuration problem, not a plan problem. */
   credentialsRejected?: boolean;
+  /** The audit log could not be written, so the failed step's write was not sent (a configuration problem). */
+  auditFailed?: boolean;
   outputs: ExecutionOutputs;
   /** Steps that completed, with their results as observations (for a replan). */
   completed: AcceptedStep[];
@@ -115,7 +123,16 @@ export interface ExecuteOptions {
   /** Steps that already ran (a replanned plan starts with them): skipped, their results reused. */
   alreadyDone?: AcceptedStep[];
   client: ExecClient;
+  /**
+   * The spec the plan's operations come from: each step's effect is derived from its operation and
+   * the arguments as sent (spec/call-facts.ts). Without it, from the step's method, path and body.
+   */
+  catalog?: Catalog;
   progress?: ProgressSink;
+  /**
+   * Records every write: once before it is sent (`started`) and once with its outcome. It throws
+   * when the record cannot be written: the write is then not sent (the audit log fails closed).
+   */
   audit?: (entry: AuditEntry) => void;
   signal?: AbortSignal;
   /** Override the plan's wait timeouts (seconds). */
@@ -171,9 +188,33 @@ class StepFailure extends BaiError {
   }
 }
 
-function effectOf(err: unknown, step: PlanStep): FailedStepEffect {
+function effectOf(err: unknown, writes: boolean): FailedStepEffect {
   if (err instanceof StepFailure) return err.effect;
-  return step.effect === 'write' && outcomeUnknown(err) ? 'unknown' : 'none';
+  return writes && outcomeUnknown(err) ? 'unknown' : 'none';
+}
+
+/**
+ * Whether sending the step with these (resolved) arguments writes, by the one rule: from its
+ * operation in the spec, else from its method, path and body. The step's own `effect` can only
+ * add a write.
+ */
+function sendsWrite(step: PlanStep, args: { pathParams: Record<string, unknown>; query: Record<string, unknown>; body: unknown }, catalog?: Catalog): boolean {
+  if (step.effect === 'write') return true;
+  const op = catalog?.get(step.operationId);
+  if (catalog && !op) throw new BaiError(`step ${step.id}: ${step.operationId} is not in the spec`, 'bad_input');
+  return (op ? callFacts(op, args).effect : effectOfRequest(step.method, step.path, args.body)) === 'write';
+}
+
+/** A `$from` value shown before confirmation that resolves differently now: why the write must not be sent. */
+function changedRefValue(step: PlanStep, data: ReadonlyMap<string, unknown>): string | undefined {
+  for (const ref of step.refs) {
+    if (ref.value === undefined) continue;
+    const now = getPath(data.get(ref.from), ref.path);
+    if (!sameValue(now, ref.value)) {
+      return `step ${step.id}: ${ref.at} takes ${ref.from}.${ref.path}, which was ${JSON.stringify(ref.value)} when you confirmed and is now ${JSON.stringify(now)}: nothing was sent; make a new plan`;
+    }
+  }
+  return undefined;
 }
 
 function obj(v: unknown): Record<string, unknown> {
@@ -207,6 +248,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
   let wroteSomething = ran.size > 0 && [...ran.values()].some((a) => a.step.effect === 'write');
 
   if (plan.outcome !== 'planned') throw new BaiError(`this plan cannot run: outcome is ${plan.outcome}`, 'bad_input');
+  await prepareCallFacts(plan.steps);
 
   // sessions this run terminated without waiting for the end (a plan from the LLM, or an older plan file)
   const endingNotAwaited = new Map<string, PlanStep>();
@@ -236,13 +278,30 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
     }
     progress({ kind: 'step-start', step });
     let args: ReturnType<typeof resolveStepArgs>;
+    let writes: boolean;
     try {
       args = resolveStepArgs(step, data);
+      writes = sendsWrite(step, args, opts.catalog);
+      // a step confirmed as a read never writes (its arguments resolved to, e.g., a GraphQL mutation)
+      if (writes && step.effect !== 'write') throw new BaiError(`step ${step.id} ${step.operationId} would write, but it was planned and confirmed as a read: nothing was sent`, 'refused');
+      const changed = writes ? changedRefValue(step, data) : undefined;
+      if (changed) throw new BaiError(changed, 'execution');
     } catch (err) {
       const error = (err as Error).message;
       results.push({ id: step.id, operationId: step.operationId, status: 'failed', error, summary: error, durationMs: 0 });
       progress({ kind: 'step-failed', step, error });
       return { ok: false, results, failedStep: step.id, failedStepEffect: 'none', error, outputs, completed };
+    }
+    if (writes) {
+      // the audit log fails closed: a write that cannot be recorded is not sent
+      try {
+        opts.audit?.(auditEntry(plan, step, args, 'started'));
+      } catch (err) {
+        const error = `${(err as Error).message}: step ${step.id} ${step.operationId} was not sent`;
+        results.push({ id: step.id, operationId: step.operationId, status: 'failed', error, summary: error, durationMs: 0 });
+        progress({ kind: 'step-failed', step, error });
+        return { ok: false, results, failedStep: step.id, failedStepEffect: 'none', error, auditFailed: true, outputs, completed };
+      }
     }
     let audited = false;
     try {
@@ -255,15 +314,15 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
         endingNotAwaited.delete(recreated);
       }
       let res: { status: number; data: unknown; recovered?: boolean } =
-        step.effect === 'write' ? await runWrite(step, args, opts, progress) : await client.call(step.operationId, { ...args, signal: opts.signal });
+        writes ? await runWrite(step, args, opts, progress) : await client.call(step.operationId, { ...args, signal: opts.signal });
       // a run that goes on is followed to its end: one step, audited once with its outcome
       if (step.operationId === 'session.execute') res = { ...res, data: await followRun(step, args, res.data, opts, progress) };
-      if (step.effect === 'write') {
+      if (writes) {
         wroteSomething = true;
         const exitCode = step.operationId === 'session.execute' ? runExitCode(res.data) : undefined;
         const undo = resolveUndo(step.undo, step, new Map(data).set(step.id, res.data));
-        opts.audit?.({ ...auditEntry(plan, step, args, res.recovered ? 'recovered' : 'ok', res.status), ...(exitCode !== undefined ? { exitCode } : {}), undo });
         audited = true;
+        recordOutcome(opts, { ...auditEntry(plan, step, args, res.recovered ? 'recovered' : 'ok', res.status), ...(exitCode !== undefined ? { exitCode } : {}), undo }, progress, step);
       }
       let finalData = res.data;
       if (step.wait?.until === 'TERMINATED' && step.operationId === 'session.destroy') {
@@ -293,9 +352,9 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
       progress({ kind: 'step-done', step, summary });
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
-      const effect = effectOf(err, step);
-      if (step.effect === 'write' && !audited) {
-        opts.audit?.(auditEntry(plan, step, args, effect === 'unknown' ? 'unknown' : 'failed', statusOf(err), error));
+      const effect = effectOf(err, writes);
+      if (writes && !audited) {
+        recordOutcome(opts, auditEntry(plan, step, args, effect === 'unknown' ? 'unknown' : 'failed', statusOf(err), error), progress, step);
       }
       results.push({
         id: step.id,
@@ -312,6 +371,18 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecutionReport
     }
   }
   return { ok: true, results, outputs, completed };
+}
+
+/**
+ * The outcome of a write that was sent. It is recorded after the fact, so a failure to write it
+ * cannot undo anything: it is said on the progress stream (the `started` record is in the log).
+ */
+function recordOutcome(opts: ExecuteOptions, entry: AuditEntry, progress: ProgressSink, step: PlanStep): void {
+  try {
+    opts.audit?.(entry);
+  } catch (err) {
+    progress({ kind: 'recover', step, message: `the outcome (${entry.outcome}) could not be added to the audit log: ${(err as Error).message}` });
+  }
 }
 
 function auditEntry(

@@ -20,6 +20,10 @@ import type { PolicyGate } from '../planner/check.js';
 import type { SearchBudgets } from '../planner/dfsdt.js';
 import type { AcceptedStep, FailedSibling, PlannerChoice, PlannerDefaults, RetrievedOperation } from '../planner/types.js';
 import { WorldView, type ApiCaller } from '../planner/world.js';
+import { BaiError } from '../errors.js';
+import { withDerivedFacts } from '../planner/step-facts.js';
+import { prepareCallFacts } from '../spec/call-facts.js';
+import { registerSecretVariables } from '../redact.js';
 import { unrequestedWrites } from './intent-gate.js';
 import { executePlan, type AuditEntry, type ExecClient, type ExecuteOptions, type ExecutionReport, type ProgressSink } from './execute.js';
 
@@ -34,8 +38,8 @@ export interface ConfirmRequest {
   /** steps that need a typed confirmation (deleting folders, terminating several sessions) */
   destructive: PlanStep[];
   /**
-   * writes an LLM added to a request that asks for no change (./intent-gate.ts): they are in
-   * `steps` too, and neither --yes nor a policy `allow` approves them
+   * writes the request did not ask for (./intent-gate.ts; any planner, any plan document): they
+   * are in `steps` too, and neither --yes nor a policy `allow` approves them
    */
   unrequested?: PlanStep[];
   /** 1 for the first plan, 2+ after a replan */
@@ -70,6 +74,14 @@ export interface AgentInput {
   autoApprove?: boolean;
   /** Execute exactly this plan (apply): no retrieval, no planning, no replanning. */
   plan?: PlanDocument;
+  /** With `plan`: reads that already ran for it (revalidation), reused by the executor. */
+  accepted?: AcceptedStep[];
+  /**
+   * With `plan`: it undoes an earlier run — built by the agent from the audit log, its writes are
+   * exactly what `bai-agent undo` asks for. Set by code only (a plan document's `undoOf` is not
+   * trusted for this): the check for writes the request never asked for is not applied.
+   */
+  compensating?: boolean;
   maxReplans?: number;
 }
 
@@ -80,6 +92,7 @@ export const AgentState = Annotation.Root({
   mode: keep<'run' | 'plan'>(() => 'run'),
   autoApprove: keep<boolean>(() => false),
   fixedPlan: keep<boolean>(() => false),
+  compensating: keep<boolean>(() => false),
   maxReplans: keep<number>(() => 1),
   retrieved: keep<RetrievedOperation[]>(() => []),
   plan: keep<PlanDocument | undefined>(() => undefined),
@@ -124,15 +137,24 @@ export function buildAgentGraph(deps: AgentDeps) {
       });
       return { plan, accepted, decision: undefined, execution: undefined };
     })
-    .addNode('preview', (s: AgentStateT) => {
-      if (s.plan) deps.preview?.(s.plan, { attempt: s.attempt, ...(s.replanReason ? { replanReason: s.replanReason } : {}) });
-      return {};
+    .addNode('preview', async (s: AgentStateT) => {
+      if (!s.plan) return {};
+      await prepareCallFacts(s.plan.steps);
+      // whoever made the plan, what it does and what the policy says are derived here again: the
+      // preview, the confirmation and the executor all work from these facts
+      const plan = { ...s.plan, steps: withDerivedFacts(deps.catalog, s.plan.steps, deps.policy.gate) };
+      const ran = new Set(s.done.map((d) => d.step.id));
+      const denied = plan.outcome === 'planned' ? plan.steps.find((st) => st.policy.verdict === 'deny' && !ran.has(st.id)) : undefined;
+      if (denied) throw new BaiError(`step ${denied.id} ${denied.operationId} is denied by policy ${deps.policy.name}: ${denied.policy.reason}`, 'refused');
+      for (const st of plan.steps) registerSecretVariables((st.body as { config?: { environ?: unknown } } | undefined)?.config?.environ);
+      deps.preview?.(plan, { attempt: s.attempt, ...(s.replanReason ? { replanReason: s.replanReason } : {}) });
+      return { plan };
     })
     .addNode('confirm', (s: AgentStateT) => {
       const plan = s.plan!;
       const ran = new Set(s.done.map((d) => d.step.id));
       // writes the request never asked for need a person, whatever --yes or the policy say
-      const unrequested = unrequestedWrites(plan).filter((st) => !ran.has(st.id));
+      const unrequested = s.compensating ? [] : unrequestedWrites(plan).filter((st) => !ran.has(st.id));
       const byPolicy = stepsNeedingConfirmation(plan, s.done);
       const pending = plan.steps.filter((st) => byPolicy.includes(st) || unrequested.includes(st));
       const writes = plan.steps.filter((st) => st.effect === 'write' && !ran.has(st.id));
@@ -154,6 +176,7 @@ export function buildAgentGraph(deps: AgentDeps) {
     .addNode('execute', async (s: AgentStateT) => {
       const execution = await executePlan({
         plan: s.plan!,
+        catalog: deps.catalog,
         accepted: s.accepted,
         alreadyDone: s.done,
         client: deps.api,
@@ -195,7 +218,7 @@ export function buildAgentGraph(deps: AgentDeps) {
         // a failed step sends the search back to work from there — not for `apply`, which runs exactly its plan,
         // and not when the step may have changed the manager (a lost create replanned under a new name would duplicate it)
         const leftNoTrace = (s.execution?.failedStepEffect ?? 'none') === 'none';
-        const replannable = !s.fixedPlan && s.attempt <= s.maxReplans && s.execution?.failedStep !== undefined && leftNoTrace;
+        const replannable = !s.fixedPlan && !s.execution?.auditFailed && s.attempt <= s.maxReplans && s.execution?.failedStep !== undefined && leftNoTrace;
         return replannable ? 'replan' : 'report';
       },
       ['report', 'replan'],
@@ -230,7 +253,7 @@ export async function startAgent(deps: AgentDeps, input: AgentInput, graph: Agen
     mode: input.mode,
     autoApprove: Boolean(input.autoApprove),
     maxReplans: input.plan ? 0 : (input.maxReplans ?? 1),
-    ...(input.plan ? { plan: input.plan, fixedPlan: true } : {}),
+    ...(input.plan ? { plan: input.plan, fixedPlan: true, accepted: input.accepted ?? [], compensating: Boolean(input.compensating) } : {}),
   };
   const result = (await graph.invoke(init, { configurable: { thread_id: threadId } })) as AgentStateT & Record<string, unknown>;
   const pending = pendingOf(result);

@@ -60,6 +60,8 @@ export function readRuns(path: string): { runs: RunRecord[]; skipped: number } {
 
 export function parseRuns(text: string): { runs: RunRecord[]; skipped: number } {
   const runs = new Map<string, RunRecord>();
+  // a write's `started` line, until the line with its outcome replaces it (without one: outcome unknown)
+  const started = new Map<string, { run: RunRecord; index: number }>();
   let skipped = 0;
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
@@ -93,7 +95,15 @@ export function parseRuns(text: string): { runs: RunRecord[]; skipped: number } 
       run = { runId: rec.runId, request: rec.request, time: rec.time, ...(rec.endpoint ? { endpoint: rec.endpoint } : {}), ...(rec.undoOf ? { undoOf: rec.undoOf } : {}), writes: [] };
       runs.set(rec.runId, run);
     }
-    run.writes.push(rec);
+    const key = `${rec.runId}\u0000${rec.stepId}`;
+    const before = started.get(key);
+    if (before) {
+      before.run.writes[before.index] = rec;
+      started.delete(key);
+    } else {
+      run.writes.push(rec);
+    }
+    if (raw.outcome === 'started') started.set(key, { run, index: run.writes.length - 1 });
   }
   return { runs: [...runs.values()], skipped };
 }

@@ -97,7 +97,7 @@ export function approvalQuestion(req: Pick<ConfirmRequest, 'plan' | 'steps' | 'u
     return `${s.id} ${n.method} ${safeText(n.target)} (${safeText(s.operationId)})`;
   });
   const unasked = req.unrequested?.length
-    ? `Your request asked for no change, but this plan has ${req.unrequested.length === 1 ? 'a write' : `${req.unrequested.length} writes`} (from a model, an edited plan file, or text the manager returned). `
+    ? `Your request did not ask for ${req.unrequested.length === 1 ? 'one of these writes' : `${req.unrequested.length} of these writes`} (a model misled by text the manager returned, or an edited plan file, may have added them). `
     : '';
   const n = req.steps.length;
   return `${unasked}Run ${n === 1 ? 'this write' : `these ${n} writes`} on ${where}: ${named.join('; ')}?`;

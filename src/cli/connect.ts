@@ -56,6 +56,7 @@ export async function connect(ctx: CommandContext, catalog: Catalog, opts: Conne
     port: 0,
     ...(statePath ? { statePath } : {}),
     clock: opts.sandboxClock ?? 'real',
+    ...(process.env.BAI_AGENT_SANDBOX_REQUEST_LOG ? { requestLog: process.env.BAI_AGENT_SANDBOX_REQUEST_LOG } : {}),
   });
   const reason = 'reason' in resolved && resolved.reason ? resolved.reason : 'no manager configured';
   if (!opts.ephemeralSandbox) {

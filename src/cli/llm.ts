@@ -11,6 +11,7 @@ import { redact } from '../redact.js';
 import type { ServiceResolver } from '../planner/llm/model.js';
 import type { CommandContext } from './main.js';
 import type { Connection } from './connect.js';
+import type { AuditEntry } from '../agent/execute.js';
 
 /**
  * Lifetime of the token issued for a model service per run. Tokens cannot be revoked, so it is
@@ -25,6 +26,9 @@ export function llmSpecOf(ctx: CommandContext, env: NodeJS.ProcessEnv = process.
 }
 
 type Caller = Pick<Connection['client'], 'call'>;
+
+/** The audit line of a model-service token issued for `--llm backendai:*` (the executor's shape). */
+export type TokenAuditEntry = Omit<AuditEntry, 'outcome'> & { outcome: 'started' | 'ok' | 'failed' };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -49,6 +53,11 @@ export function serviceResolver(
      * Passing `--llm backendai:X` is the user's consent; a policy that denies the call still wins.
      */
     beforeTokenIssue?: (serviceId: string) => Promise<string | undefined>;
+    /**
+     * The audit log: issuing a token is a write, recorded before it is sent (it is not sent when
+     * that fails: the sink throws) and with its outcome after. The token itself is never recorded.
+     */
+    audit?: (entry: TokenAuditEntry) => void;
   } = {},
 ): ServiceResolver {
   const env = opts.env ?? process.env;
@@ -81,10 +90,32 @@ export function serviceResolver(
     if (refusal) {
       throw new BaiError(`not issuing a token for model service "${name}": ${refusal} (set BAI_AGENT_LLM_SERVICE_TOKEN to use a token you already have)`, 'refused');
     }
+    const call = { pathParams: { service_id: id }, query: {}, body: { duration: SERVICE_TOKEN_LIFETIME } };
+    const record = (outcome: TokenAuditEntry['outcome'], extra: { httpStatus?: number; error?: string } = {}): TokenAuditEntry => ({
+      time: new Date().toISOString(),
+      request: `--llm backendai:${name}: a ${SERVICE_TOKEN_LIFETIME} token for the model service`,
+      stepId: 'llm-token',
+      operationId: 'services.generate_token',
+      method: 'POST',
+      path: '/services/{service_id}/token',
+      ...call,
+      outcome,
+      ...extra,
+    });
+    opts.audit?.(record('started'));
     let token: unknown;
     try {
-      token = (await client.call<{ token?: unknown }>('services.generate_token', { pathParams: { service_id: id }, body: { duration: SERVICE_TOKEN_LIFETIME } })).data?.token;
+      const res = await client.call<{ token?: unknown }>('services.generate_token', call);
+      token = res.data?.token;
+      opts.audit?.(record('ok', { httpStatus: res.status }));
     } catch (err) {
+      if (err instanceof BaiError && err.kind === 'config' && /audit log/.test(err.message)) throw err;
+      const status = (err as { status?: unknown }).status;
+      try {
+        opts.audit?.(record('failed', { ...(typeof status === 'number' ? { httpStatus: status } : {}), error: reason(err) }));
+      } catch {
+        // the started line is in the log; the refusal below is what the user needs to see
+      }
       throw new BaiError(`the manager refused a token for model service "${name}": ${reason(err)}`, err instanceof BaiError && err.kind === 'unavailable' ? 'unavailable' : 'config', { cause: err });
     }
     if (typeof token !== 'string' || token === '') throw new BaiError(`the manager answered no token for model service "${name}"`, 'unavailable');
@@ -104,9 +135,15 @@ export async function chatModelFor(ctx: CommandContext, spec: string, connection
     if (provider === 'backendai') {
       if (ctx.globals.llmBaseUrl) ctx.out.warn('--llm-base-url is ignored with --llm backendai:*: the model service has its own endpoint');
       const conn = await connection();
+      const { auditLogPath, fileAuditSink } = await import('../agent/audit.js');
+      const audit = fileAuditSink<TokenAuditEntry & { endpoint: string }>(auditLogPath());
       return await createChatModel({
         spec,
-        resolveService: serviceResolver(conn.client, { endpointLabel: conn.endpointLabel, beforeTokenIssue: (id) => tokenIssueRefusal(ctx, id) }),
+        resolveService: serviceResolver(conn.client, {
+          endpointLabel: conn.endpointLabel,
+          beforeTokenIssue: (id) => tokenIssueRefusal(ctx, id),
+          audit: (entry) => audit({ ...entry, endpoint: conn.endpointLabel }),
+        }),
       });
     }
     return await createChatModel({ spec, ...(ctx.globals.llmBaseUrl ? { baseUrl: ctx.globals.llmBaseUrl } : {}) });
@@ -122,11 +159,8 @@ async function tokenIssueRefusal(ctx: CommandContext, serviceId: string): Promis
   const catalog = await loadCommandCatalog(ctx);
   const op = catalog.get('services.generate_token');
   if (!op) return undefined;
-  const policy = await loadPolicyGate(ctx, catalog);
-  const decision = policy.gate(
-    { operationId: op.operationId, method: op.method, path: op.path, tags: op.tags, effect: 'write', privilege: op.privilege, pathParams: { service_id: serviceId }, query: {}, body: { duration: SERVICE_TOKEN_LIFETIME } },
-    [],
-  );
+  const [policy, { stepFacts }] = await Promise.all([loadPolicyGate(ctx, catalog), import('../planner/check.js')]);
+  const decision = policy.gate(stepFacts(op, { pathParams: { service_id: serviceId }, query: {}, body: { duration: SERVICE_TOKEN_LIFETIME } }), []);
   if (decision.verdict === 'deny') return `policy ${policy.name} denies ${op.operationId} (${decision.reason})`;
   ctx.out.info(`note: issuing a ${SERVICE_TOKEN_LIFETIME} token for the model service (${op.operationId}; --llm backendai:* is taken as consent)`);
   return undefined;

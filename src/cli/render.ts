@@ -172,7 +172,7 @@ export function renderPlan(plan: PlanDocument, opts: RenderPlanOptions = {}): st
     };
     say(safeText(step.reason));
     for (const l of packLines(keyArguments(step, { write: nature.write }), width - pad.length - 3)) lines.push(`${pad}   ${l}`);
-    for (const ref of step.refs) lines.push(`${pad}   uses ${safeText(ref.from)}.${safeText(ref.path)} for ${safeText(ref.at)}`);
+    for (const ref of step.refs) lines.push(`${pad}   uses ${safeText(ref.from)}.${safeText(ref.path)} for ${safeText(ref.at)}${ref.value !== undefined ? ` = ${safeText(JSON.stringify(ref.value))}` : ''}`);
     if (step.wait) lines.push(`${pad}   then waits until ${step.wait.until} (up to ${formatSeconds(step.wait.timeoutSeconds)})`);
     if (step.observation) lines.push(`${pad}   → ${safeText(step.observation)}`);
     if (nature.write && step.policy.verdict !== 'confirm') lines.push(`${pad}   policy: ${safeText(step.policy.reason)}`);

@@ -5,10 +5,10 @@
  * fields: a plan file is input like any other. The plan's fields can only make a step *more*
  * careful (a step it calls destructive stays destructive).
  *
- * Every rendering and prompt decision goes through this one module, so that when the project's
- * single effect/destructive/privilege function lands it replaces the two calls marked below.
+ * Every rendering and prompt decision goes through this one module; the facts themselves come
+ * from the project's one rule (spec/call-facts.ts).
  */
-import { effectOfCall } from '../planner/check.js';
+import { callFacts, planCallFacts, type CallFacts } from '../spec/call-facts.js';
 import { createdEntities, referencedEntities } from '../planner/entities.js';
 import { isStepValueRef, type PlanDocument, type PlanStep } from '../planner/plan.js';
 import type { Catalog, Operation } from '../spec/types.js';
@@ -23,15 +23,12 @@ export interface StepNature {
   target: string;
 }
 
-const SESSION_TERMINATIONS = new Set(['session.destroy', 'v2/sessions.terminate']);
-
 /** Derived from the operation; an unknown operation is treated as a destructive write. */
 export function stepNature(step: PlanStep, plan: Pick<PlanDocument, 'steps'>, catalog?: Catalog): StepNature {
   const op = catalog?.get(step.operationId);
-  // (1) effect — replaced by the project's single derivation function when it lands
-  const write = !op || step.effect === 'write' || effectOfCall(op, step.body) === 'write';
-  // (2) destructiveness — likewise
-  const destructive = write && (step.destructive || !op || derivedDestructive(op, step, plan));
+  const facts = op ? factsInPlan(op, step, plan, catalog!) : undefined;
+  const write = !facts || step.effect === 'write' || facts.effect === 'write';
+  const destructive = write && (step.destructive || !facts || facts.destructive);
   const path = op?.path ?? step.path;
   return { write, destructive, method: op?.method ?? step.method, path, target: fillPath(path, step.pathParams) };
 }
@@ -44,17 +41,14 @@ function fillPath(path: string, params: Record<string, unknown>): string {
   });
 }
 
-/**
- * Deleting anything, purging, forcing; terminating more than one session (in one call or in
- * several steps of the plan). Terminating a single session is an ordinary confirmed write.
- */
-function derivedDestructive(op: Operation, step: PlanStep, plan: Pick<PlanDocument, 'steps'>): boolean {
-  if (SESSION_TERMINATIONS.has(op.operationId)) {
-    const ids = (step.body as { session_ids?: unknown } | undefined)?.session_ids;
-    if (Array.isArray(ids) && ids.length > 1) return true;
-    return plan.steps.filter((s) => SESSION_TERMINATIONS.has(s.operationId)).length > 1;
-  }
-  return op.method === 'DELETE' || /delete|purge|destroy|force|remove/i.test(op.operationId);
+/** The one rule's facts of `step`, within its plan (terminating several sessions is destructive). */
+function factsInPlan(op: Operation, step: PlanStep, plan: Pick<PlanDocument, 'steps'>, catalog: Catalog): CallFacts {
+  const known = plan.steps.flatMap((s) => {
+    const o = catalog.get(s.operationId);
+    return o ? [{ op: o, args: s, step: s }] : [];
+  });
+  const i = known.findIndex((k) => k.step === step);
+  return i < 0 ? callFacts(op, step) : planCallFacts(known)[i]!;
 }
 
 /** Write steps of a plan, by derivation. */

@@ -7,7 +7,7 @@
  *  - body keys compared after mapping the manager's aliases to field names (aliases.ts);
  *  - planned writes match the expected writes one to one, in order, and no others.
  */
-import { effectOf } from '../spec/normalize.js';
+import { effectOfRequest } from '../spec/call-facts.js';
 import type { HttpMethod } from '../spec/types.js';
 import { parseBinarySize, parseDecimal } from '../units.js';
 import { canonicalBody } from './aliases.js';
@@ -191,17 +191,12 @@ export function matchWrite(expected: ExpectedWrite, actual: PlannedCall): MatchR
 }
 
 /**
- * Whether a planned call writes, by the contract's rule: anything but GET/HEAD, except POSTs
- * that only search, check or preview, and GraphQL queries (a GraphQL mutation writes).
+ * Whether a planned call writes, by the contract's rule — anything but GET/HEAD, except POSTs
+ * that only search, check or preview, and GraphQL queries — as the agent itself decides it
+ * (spec/call-facts.ts: a GraphQL document with a mutation, or one that does not parse, writes).
  */
 export function isWriteCall(call: Pick<PlannedCall, 'method' | 'path' | 'body'>): boolean {
-  const method = String(call.method).toUpperCase() as HttpMethod;
-  if (effectOf(method, call.path) === 'write') return true;
-  if (/^\/admin\/(gql|graphql)/.test(call.path)) {
-    const q = isObject(call.body) && typeof call.body.query === 'string' ? call.body.query : '';
-    return /^\s*mutation\b/.test(q.replace(/^(\s*#[^\n]*\n)*/, ''));
-  }
-  return false;
+  return effectOfRequest(String(call.method), call.path, call.body) === 'write';
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { PlanDocument } from '../planner/plan.js';
 import type { RetrievedOperation } from '../planner/types.js';
 import type { EvalItem } from './dataset.js';
+import { loadGraphqlParser } from '../spec/call-facts.js';
 import { hasWrongWrite, isWriteCall, matchWrites, type MatchResult } from './match.js';
 
 export interface EvalResult {
@@ -72,6 +73,8 @@ export interface RunEvalOptions {
 export const PLANNER_UNAVAILABLE = 'planner not available';
 
 export async function runEval(items: readonly EvalItem[], opts: RunEvalOptions): Promise<EvalReport> {
+  // which planned calls write is decided by the agent's own rule, GraphQL documents included
+  await loadGraphqlParser();
   let retrievalItems = 0;
   let hits = 0;
   let reciprocalRanks = 0;

@@ -8,6 +8,7 @@
  * Whatever the proposer (offline parser or an LLM) claims, only these facts decide.
  */
 import { isConnectionFailure } from '../client/errors.js';
+import { callFacts, prepareCallFacts } from '../spec/call-facts.js';
 import { formatProblems, type SpecValidator } from '../spec/validator.js';
 import type { Catalog, Operation } from '../spec/types.js';
 import { parseBinarySize, parseDecimal } from '../units.js';
@@ -16,6 +17,7 @@ import type { CandidateChecker, CheckResult } from './dfsdt.js';
 import { createdEntities, isUuid, pick, referencedEntities, type EntityMention } from './entities.js';
 import { getPath } from './refs.js';
 import { isStepValueRef, type GroundedEntity, type PlanStep, type PolicyDecision, type StepRef } from './plan.js';
+import { shownRefValues, withRefValues } from './ref-values.js';
 import type { AcceptedStep, CallCandidate } from './types.js';
 import type { WorldView } from './world.js';
 
@@ -40,24 +42,17 @@ export const allowAllPolicy: PolicyGate = (s) => ({
   reason: s.effect === 'read' ? 'reads are allowed' : 'writes need confirmation',
 });
 
-const GRAPHQL_OPS = new Set(['admin.handle_gql_graphene', 'admin.handle_gql_legacy', 'admin.handle_gql_strawberry']);
-
-/** A GraphQL call is a write when its document is a mutation. */
-export function effectOfCall(op: Operation, body: unknown): 'read' | 'write' {
-  if (GRAPHQL_OPS.has(op.operationId)) {
-    const q = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).query : undefined;
-    return typeof q === 'string' && /^\s*(#[^\n]*\n\s*)*mutation\b/.test(q) ? 'write' : 'read';
-  }
-  return op.effect;
-}
-
-export function stepFacts(op: Operation, step: Pick<PlanStep, 'pathParams' | 'query' | 'body' | 'effect'>): StepFacts {
+/**
+ * The facts the policy sees, derived from the operation and the call's arguments by the one rule
+ * (spec/call-facts.ts) — never from a step's or a proposer's own `effect`.
+ */
+export function stepFacts(op: Operation, step: Pick<PlanStep, 'pathParams' | 'query' | 'body'>): StepFacts {
   return {
     operationId: op.operationId,
     method: op.method,
     path: op.path,
     tags: op.tags,
-    effect: step.effect,
+    effect: callFacts(op, step).effect,
     privilege: op.privilege,
     pathParams: step.pathParams,
     query: step.query,
@@ -132,6 +127,7 @@ export class PlanChecker implements CandidateChecker {
     if (typeof cand.meta?.unusable === 'string') return { ok: false, reason: cand.meta.unusable };
     const op = catalog.get(cand.operationId);
     if (!op) return { ok: false, reason: `operation ${cand.operationId} is not in the spec` };
+    await prepareCallFacts([op]);
 
     const pathParams = cand.pathParams ?? {};
     const query = cand.query ?? {};
@@ -152,10 +148,13 @@ export class PlanChecker implements CandidateChecker {
     const problems = [...params.problems, ...body.problems];
     if (problems.length > 0) return { ok: false, reason: `invalid arguments: ${formatProblems(problems)}` };
 
-    const effect = effectOfCall(op, cand.body);
-    const draft = { pathParams, query, body: cand.body, effect };
+    const facts = callFacts(op, { pathParams, query, body: cand.body });
+    const draft = { pathParams, query, body: cand.body };
 
-    const grounded = await this.ground(cand, path);
+    // a write's `$from` values must be known (and so shown) before it is confirmed, and grounded
+    const shown = shownRefValues(refs, path.map((a) => ({ step: a.step, observation: a.observation })), facts.effect);
+    if (!shown.ok) return { ok: false, reason: shown.reason };
+    const grounded = await this.ground({ ...cand, ...withRefValues({ pathParams, query, body: cand.body }, shown.refs) }, path);
     if (!grounded.ok) return { ok: false, reason: grounded.reason };
 
     const earlier = path.map((a) => {
@@ -180,12 +179,13 @@ export class PlanChecker implements CandidateChecker {
       pathParams,
       query,
       ...(cand.body !== undefined ? { body: cand.body } : {}),
-      effect,
+      effect: facts.effect,
       policy: decision,
       reason: cand.reason,
       assumptions: cand.assumptions ?? [],
-      refs,
-      destructive: cand.destructive ?? false,
+      refs: shown.refs,
+      // a proposer may ask for more care (a restart's termination), never for less
+      destructive: facts.destructive || cand.destructive === true,
       ...(wait ? { wait } : {}),
       ...(preflight.warnings?.length ? { warnings: preflight.warnings } : {}),
     };

@@ -211,7 +211,8 @@ export async function dfsdtSearch(input: SearchInput): Promise<SearchOutcome> {
           continue;
         }
         const accepted: AcceptedStep = { step: checked.step, candidate: cand };
-        if (checked.step.effect === 'read') {
+        // only reads the policy allows outright run while planning; one it wants confirmed waits for the prompt
+        if (checked.step.effect === 'read' && checked.step.policy.verdict === 'allow') {
           try {
             accepted.observation = await input.runRead(checked.step, path);
           } catch (err) {

@@ -22,6 +22,11 @@ export const StepRef = z.object({
   at: z.string(),
   from: z.string(),
   path: z.string(),
+  /**
+   * For a write taking a value from a read: that value, as shown before confirmation (the write
+   * stops if it differs when sent). Derived again from the read's result, never taken from a file.
+   */
+  value: z.unknown().optional(),
 });
 export type StepRef = z.infer<typeof StepRef>;
 

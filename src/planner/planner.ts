@@ -5,12 +5,14 @@
  */
 import { BaiError } from '../errors.js';
 import type { Catalog } from '../spec/types.js';
+import { callFacts } from '../spec/call-facts.js';
 import { validatorFor, type SpecValidator } from '../spec/validator.js';
 import { PlanChecker, allowAllPolicy, type PolicyGate } from './check.js';
 import { DEFAULT_BUDGETS, dfsdtSearch, type SearchBudgets, type SearchOutcome } from './dfsdt.js';
 import { recordingValidation, userFixableProblem, type RejectedCandidate } from './plain-reasons.js';
 import { PLAN_VERSION, type GroundedEntity, type PlanDocument, type SearchStats } from './plan.js';
 import { dependsOn, resolveStepArgs } from './refs.js';
+import { withPlanFacts } from './step-facts.js';
 import { withUndo } from './undo.js';
 import type { AcceptedStep, FailedSibling, OfflineHint, PlannerChoice, PlannerDefaults, Proposer, RetrievedOperation } from './types.js';
 import type { ApiCaller, WorldView } from './world.js';
@@ -89,12 +91,18 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
   const started = performance.now();
   const timeMs = opts.budgets?.timeMs ?? DEFAULT_BUDGETS.timeMs;
 
-  // reads run for real while planning; a read that needs a write's result waits for execution
+  // reads run for real while planning; a read that needs the result of a step that has not run
+  // (a write, or a read the policy wants confirmed) waits for execution
   const runRead = async (step: AcceptedStep['step'], path: AcceptedStep[]): Promise<unknown> => {
-    const pendingWrites = new Set(path.filter((a) => a.step.effect === 'write').map((a) => a.step.id));
-    if (dependsOn(step, pendingWrites)) return undefined;
+    const notRun = new Set(path.filter((a) => a.observation === undefined).map((a) => a.step.id));
+    if (dependsOn(step, notRun)) return undefined;
     const results = new Map(path.map((a) => [a.step.id, a.observation]));
     const args = resolveStepArgs(step, results);
+    // the last word before anything is sent while planning: what goes out must read, as the one rule sees it
+    const op = opts.catalog.get(step.operationId);
+    if (!op || callFacts(op, args).effect !== 'read' || step.policy.verdict !== 'allow') {
+      throw new BaiError(`${step.operationId} is not a read the policy allows: it does not run while planning`, 'refused');
+    }
     const res = await opts.api.call(step.operationId, { ...args, signal: opts.signal });
     step.observation = summarizeObservation(res.data);
     return res.data;
@@ -167,9 +175,11 @@ export async function planRequest(opts: PlanRequestOptions): Promise<PlanResult>
 
   // a plan that asks or refuses runs nothing: it keeps the reads it made, never a write (a partial plan is no plan)
   const accepted = run.outcome === 'planned' ? run.steps : run.steps.filter((a) => a.step.effect === 'read');
+  // what each step does, by the one rule over the whole plan (several terminations are destructive)
+  const derived = withPlanFacts(opts.catalog, accepted.map((a) => a.step));
   // every write says how it would be undone, from what the planning reads saw (./undo.ts)
   const keep = new Set((opts.prefix ?? []).map((a) => a.step.id));
-  const steps = run.outcome === 'planned' ? await withUndo(accepted.map((a) => a.step), { world: opts.world, api: opts.api }, keep) : accepted.map((a) => a.step);
+  const steps = run.outcome === 'planned' ? await withUndo(derived, { world: opts.world, api: opts.api }, keep) : derived;
   accepted.forEach((a, i) => (a.step = steps[i]!));
   const grounding: GroundedEntity[] = [];
   const seen = new Set<string>();

@@ -8,6 +8,7 @@
  */
 import type { StepFacts } from '../planner/check.js';
 import { isStepValueRef, type PolicyDecision } from '../planner/plan.js';
+import { effectOfRequest } from '../spec/call-facts.js';
 import { formatBinarySize } from '../units.js';
 import { isBytesSlot, slotQuantity, type Policy, type PolicyRule, type RuleMatch } from './schema.js';
 
@@ -24,30 +25,13 @@ export const NO_RUN: RunCounters = { calls: 0, sessions: 0 };
 // ---------------------------------------------------------------------------------------------
 // Facts derived from the step
 
-const GRAPHQL_PATH = /^\/admin\/(gql|graphql)(\/strawberry(\/public)?)?$/;
-
 /**
- * True when a GraphQL document defines a mutation (anywhere: a document may hold several
- * operations). Comments and string literals are blanked first so `"mutation"` inside a
- * string does not count.
+ * The step's effect as the one rule decides it (spec/call-facts.ts) from its method, path and
+ * body; the step's own `effect` can only add a write (an operation the spec marks as writing).
  */
-export function isGraphqlMutation(document: unknown): boolean {
-  if (typeof document !== 'string') return false;
-  const code = document
-    .replace(/"""[\s\S]*?"""/g, '""')
-    .replace(/"(?:[^"\\\n]|\\.)*"/g, '""')
-    .replace(/#[^\n]*/g, '');
-  return /(^|[\s{}),])mutation(?=[\s({@]|$)/.test(code);
-}
-
-/** A GraphQL call whose document is a mutation is a write, whatever the step says. */
 export function effectiveEffect(step: StepFacts): 'read' | 'write' {
   if (step.effect === 'write') return 'write';
-  if (step.method === 'POST' && GRAPHQL_PATH.test(step.path)) {
-    const body = asRecord(step.body);
-    if (body && isGraphqlMutation(body.query)) return 'write';
-  }
-  return 'read';
+  return effectOfRequest(step.method, step.path, step.body);
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {

@@ -6,7 +6,6 @@ export {
   evaluatePlan,
   countStep,
   effectiveEffect,
-  isGraphqlMutation,
   creationRequest,
   ruleMatches,
   globMatch,

@@ -53,6 +53,13 @@ export interface SandboxOptions {
    * Default: the newest, `v9.20250722`.
    */
   apiVersion?: string;
+  /**
+   * Append every request the sandbox receives (method, path, operationId, status; a GraphQL
+   * call's document) to this file as JSON lines: what reached the manager, for tests that drive
+   * the CLI, the MCP server or the web page in another process. Set by BAI_AGENT_SANDBOX_REQUEST_LOG
+   * for the CLI's built-in sandbox.
+   */
+  requestLog?: string;
 }
 
 export interface KeyPair {
@@ -83,7 +90,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   let injector = toInjector(opts.faults);
   const requests: RequestRecord[] = [];
   const manager = managerVersion(opts.apiVersion);
-  const server = createSandboxServer({ catalog, store, clock, handlers, faults: () => injector, requests, log, manager, ...(opts.inferenceUpstream ? { inferenceUpstream: opts.inferenceUpstream } : {}) });
+  const server = createSandboxServer({
+    catalog,
+    store,
+    clock,
+    handlers,
+    faults: () => injector,
+    requests,
+    log,
+    manager,
+    ...(opts.inferenceUpstream ? { inferenceUpstream: opts.inferenceUpstream } : {}),
+    ...(opts.requestLog ? { requestLog: opts.requestLog } : {}),
+  });
 
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

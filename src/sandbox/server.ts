@@ -3,7 +3,9 @@
  * route → auth → version → rate limit → privilege → body parsing and validation → handler.
  * Every response carries the rate-limit headers; errors are problem+json.
  */
+import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { GRAPHQL_PATH } from '../spec/call-facts.js';
 import type { Catalog, Operation } from '../spec/types.js';
 import { authenticate, type Caller } from './auth.js';
 import type { FaultInjector } from './faults.js';
@@ -35,6 +37,8 @@ export interface RequestRecord {
   status: number;
   /** Set when the connection was dropped on purpose (fault injection). */
   dropped?: 'before' | 'afterWrite';
+  /** For a GraphQL call: the document sent (whether it reads is decided by the document). */
+  graphql?: string;
 }
 
 export interface ServerDeps {
@@ -44,6 +48,8 @@ export interface ServerDeps {
   handlers: HandlerTable;
   faults: () => FaultInjector | null;
   requests: RequestRecord[];
+  /** Also append every request to this file as a JSON line (for tests that drive another process). */
+  requestLog?: string;
   log: (line: string) => void;
   /** OpenAI-compatible server behind the model services' endpoints (`/services/<id>/proxy`). */
   inferenceUpstream?: string;
@@ -59,6 +65,13 @@ export function createSandboxServer(deps: ServerDeps): Server {
   const accepted = acceptedVersions(rootInfo.version);
 
   const record = (r: RequestRecord): void => {
+    if (deps.requestLog) {
+      try {
+        appendFileSync(deps.requestLog, `${JSON.stringify({ time: new Date().toISOString(), ...r })}\n`, { mode: 0o600 });
+      } catch (err) {
+        deps.log(`sandbox: cannot append to the request log ${deps.requestLog}: ${(err as Error).message}`);
+      }
+    }
     deps.requests.push(r);
     if (deps.requests.length > MAX_RECORDS) deps.requests.splice(0, deps.requests.length - MAX_RECORDS);
   };
@@ -140,6 +153,8 @@ export function createSandboxServer(deps: ServerDeps): Server {
       checkPrivilege(match.op, caller.user.role);
 
       const body = parseBody(await readBody(req), req.headers['content-type']);
+      const document = GRAPHQL_PATH.test(match.op.path) ? (body as { query?: unknown } | undefined)?.query : undefined;
+      if (typeof document === 'string') rec.graphql = document;
       const query = new URLSearchParams(rawPath.includes('?') ? rawPath.slice(rawPath.indexOf('?') + 1) : '');
       const queryObj: Record<string, string> = {};
       for (const [k, v] of query) if (!(k in queryObj)) queryObj[k] = v;

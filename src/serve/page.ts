@@ -189,7 +189,7 @@ export const PAGE_JS = `'use strict';
       args.forEach(function (a) { add(ul, el('li', null, a)); });
       add(li, ul);
     }
-    (step.refs || []).forEach(function (r) { add(li, el('div', 'step-detail', 'uses ' + r.from + '.' + r.path + ' for ' + r.at)); });
+    (step.refs || []).forEach(function (r) { add(li, el('div', 'step-detail', 'uses ' + r.from + '.' + r.path + ' for ' + r.at + (r.value !== undefined ? ' = ' + JSON.stringify(r.value) : ''))); });
     if (step.wait) add(li, el('div', 'step-detail', 'then waits until ' + step.wait.until + ' (up to ' + step.wait.timeoutSeconds + ' s)'));
     if (step.observation) add(li, el('div', 'step-detail observation', '\\u2192 ' + step.observation));
     if (step.effect === 'write' && step.policy.verdict !== 'confirm') add(li, el('div', 'step-detail', 'policy: ' + step.policy.reason));

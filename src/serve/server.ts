@@ -129,6 +129,8 @@ export async function startServer(opts: ServeOptions): Promise<ServeHandle> {
     const { loadCatalog } = await import('../spec/load.js');
     // (the live spec needs a connection: the bundled one names the same operations)
     const catalog = await loadCatalog({ source: opts.globals.spec ?? 'bundled' }).catch(() => loadCatalog());
+    // GraphQL documents are judged by graphql-js, loaded only for plans that have such a call
+    await (await import('../spec/call-facts.js')).prepareCallFacts(planDoc.steps);
     const typed = typedConfirmation(planDoc.steps, planDoc, catalog);
     if (typed && !typed.accepts(String(body.confirmation ?? ''))) {
       sendJson(res, 428, { ok: false, error: { kind: 'typed_confirmation_required', message: typed.prompt } });

@@ -6,4 +6,6 @@ export { normalizeDocument, makeCatalog, effectOf, privilegeFromDescription } fr
 export { loadDataFile } from './data-file.js';
 export type { DataFile } from './data-file.js';
 export { SpecValidator, formatProblems } from './validator.js';
+export { callFacts, planCallFacts, effectOfRequest, graphqlEffect, routeEffect } from './call-facts.js';
+export type { CallFacts, CallArguments, FactsOperation } from './call-facts.js';
 export type { ValidationProblem, ValidationResult } from './validator.js';

@@ -13,7 +13,7 @@ import type { Catalog, CatalogInfo, JsonSchema, Operation, SpecSource } from './
 
 export const BUNDLED_SPEC_FILE = 'backendai-manager.yaml';
 /** Bump when the normalised shape changes, so stale caches are ignored. */
-const CACHE_FORMAT = 3;
+const CACHE_FORMAT = 4;
 
 export interface LoadCatalogOptions {
   /** `bundled` (default), a file path, an http(s) URL, or `live`. */

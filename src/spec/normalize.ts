@@ -16,29 +16,14 @@ import type {
   ParameterSpec,
   Privilege,
 } from './types.js';
+import { higherPrivilege, routeEffect } from './call-facts.js';
 import { SpecError } from './errors.js';
 
 const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'];
 
-/**
- * POSTs that only search, check or preview — read-only by the eval contract
- * (`shared/eval/README.md`): `/search` endpoints, check-presets, compute-schedule, GraphQL
- * queries (a GraphQL *mutation* is a write; the planner inspects the query text for that).
- */
-const READ_ONLY_POST = [
-  /\/search$/,
-  /\/my\/search$/,
-  /\/check-presets$/,
-  /\/check-preset-availability$/,
-  /\/compute-schedule$/,
-  /\/resource-allocation\/effective$/,
-  /^\/admin\/(gql|graphql)(\/strawberry(\/public)?)?$/,
-];
-
+/** The effect of a route from its method and path (call-facts.ts holds the rule; a GraphQL body decides per call). */
 export function effectOf(method: HttpMethod, path: string): Effect {
-  if (method === 'GET' || method === 'HEAD') return 'read';
-  if (method === 'POST' && READ_ONLY_POST.some((re) => re.test(path))) return 'read';
-  return 'write';
+  return routeEffect(method, path);
 }
 
 export function privilegeFromDescription(description: string, hasSecurity: boolean): Privilege {
@@ -179,10 +164,12 @@ export function normalizeDocument(doc: unknown, opts: NormalizeOptions): Catalog
         tags: Array.isArray(raw.tags) ? raw.tags.filter((t): t is string => typeof t === 'string') : [],
         parameters: normalizeParameters(doc, item.parameters, raw.parameters, where),
         requestBodyRequired,
-        effect: xEffect === 'read' || xEffect === 'write' ? xEffect : effectOf(method, path),
+        // extensions only add caution: `x-bai-effect: write` makes a read a write, never the reverse
+        // (a read-only POST is on the built-in list or it is not), and `x-bai-privilege` only raises
+        effect: xEffect === 'write' ? 'write' : effectOf(method, path),
         privilege:
           xPrivilege === 'anonymous' || xPrivilege === 'user' || xPrivilege === 'admin' || xPrivilege === 'superadmin'
-            ? xPrivilege
+            ? higherPrivilege(privilegeFromDescription(description, hasSecurity), xPrivilege)
             : privilegeFromDescription(description, hasSecurity),
       };
       if (requestBody) op.requestBody = requestBody;

@@ -1,11 +1,14 @@
 /**
- * Compiled validators kept between processes. Compiling one large body schema with ajv (the
+ * Validators compiled at build time. Compiling one large body schema with ajv (the
  * session-creation body, with its refs) costs ~45 ms, and loading ajv itself more; a cold
- * `bai-agent plan` pays that on every run. ajv can emit a compiled validator as standalone
- * JavaScript, so the first process saves it and later ones load it in ~3 ms without ajv.
+ * `bai-agent plan` would pay that on every run. ajv can emit a compiled validator as standalone
+ * JavaScript, so `npm run build` compiles every validator of the bundled spec into the package
+ * (dist/validators/<spec sha>-<ajv version>/, src/build/validators.ts) and a run loads the few it
+ * needs in ~3 ms each, without ajv.
  *
- * Files live under cacheDir()/validators/<spec sha>-<ajv version>/ (directory 0700, files
- * 0600, like the rest of the user's cache): a changed spec or ajv upgrade never reads old code.
+ * That code runs in the process that holds the secret key, so it is read only from the package
+ * itself — never from a cache directory another user, a CI cache or a restored archive could have
+ * written. Any other spec (--spec FILE|URL|live) is compiled in memory on each run.
  * A missing, unreadable or broken file is a miss: the caller compiles as before.
  */
 import { createHash } from 'node:crypto';
@@ -41,7 +44,7 @@ export class ValidatorCache {
   private readonly dir: string;
   private dirReady = false;
 
-  /** `specSha256` pins the components every ref resolves against. */
+  /** `specSha256` pins the components every ref resolves against; `root` is the package's dist/ (or a test's directory). */
   constructor(root: string, specSha256: string) {
     const ajvVersion = (require('ajv/package.json') as { version: string }).version;
     this.dir = join(root, 'validators', `${specSha256.slice(0, 16)}-ajv${ajvVersion}-f${FORMAT}`);
@@ -61,7 +64,7 @@ export class ValidatorCache {
     }
     try {
       const module = { exports: {} as Record<string, unknown> };
-      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code ajv generated, from the user's own cache
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code ajv generated at build time, shipped in the package
       new Function('require', 'module', 'exports', code)(runtimeRequire, module, module.exports);
       const fn = (module.exports.default ?? module.exports) as unknown;
       return typeof fn === 'function' ? (fn as F) : undefined;
@@ -70,7 +73,7 @@ export class ValidatorCache {
     }
   }
 
-  /** Save standalone code; an unwritable cache only costs speed. */
+  /** Save standalone code (at build time); an unwritable directory only costs speed. */
   save(key: string, code: string): void {
     try {
       if (!this.dirReady) {

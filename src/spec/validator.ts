@@ -2,11 +2,13 @@
  * Validate an operation's path/query parameters and JSON body against the catalog's schemas
  * (JSON Schema 2020-12, as OpenAPI 3.1 uses). Compiled lazily per operation: a run validates a
  * handful of operations, never all of them. Shared by the planner (candidate validation) and the
- * sandbox (request validation), so both read the spec the same way. Compiled validators are kept
- * on disk per spec (validator-cache.ts): a later process loads them without loading ajv at all.
+ * sandbox (request validation), so both read the spec the same way. The bundled spec's validators
+ * are compiled at build time into the package (validator-cache.ts): a run loads them without
+ * loading ajv at all.
  */
 import { createRequire } from 'node:module';
-import { cacheDir } from '../paths.js';
+import { join } from 'node:path';
+import { packageRoot } from '../paths.js';
 import type { Catalog, JsonSchema, Operation } from './types.js';
 import { ValidatorCache } from './validator-cache.js';
 
@@ -59,13 +61,24 @@ function describe(err: NonNullable<ValidateFn['errors']>[number]): string {
 }
 
 export interface SpecValidatorOptions {
-  /** Where compiled validators are kept between processes; null keeps them in memory only. */
-  cacheRoot?: string | null;
+  /**
+   * Where validators compiled at build time are read from (default: the package's dist/);
+   * null compiles everything in memory. Never a user-writable cache: this is code that runs.
+   */
+  precompiledRoot?: string | null;
+  /** Build time (src/build/validators.ts): save every validator compiled under this root. */
+  saveRoot?: string;
+}
+
+/** The package's own build output, where `npm run build` puts the bundled spec's validators. */
+export function precompiledValidatorsRoot(): string {
+  return join(packageRoot(), 'dist');
 }
 
 export class SpecValidator {
   private ajv?: { instance: AjvLike; standaloneCode: StandaloneCode };
   private readonly cache: ValidatorCache | null;
+  private readonly saveTo: ValidatorCache | null;
   private readonly bodies = new Map<string, ValidateFn | null>();
   private readonly params = new Map<string, ValidateFn>();
   /** How each validator was obtained in this process (tests and the bench read it). */
@@ -75,8 +88,9 @@ export class SpecValidator {
     private readonly catalog: Catalog,
     opts: SpecValidatorOptions = {},
   ) {
-    const root = opts.cacheRoot === undefined ? cacheDir() : opts.cacheRoot;
+    const root = opts.precompiledRoot === undefined ? precompiledValidatorsRoot() : opts.precompiledRoot;
     this.cache = root ? new ValidatorCache(root, catalog.sha256) : null;
+    this.saveTo = opts.saveRoot ? new ValidatorCache(opts.saveRoot, catalog.sha256) : null;
   }
 
   /** ajv, loaded only when a validator is not in the cache. */
@@ -150,7 +164,7 @@ export class SpecValidator {
     return { ok: problems.length === 0, problems };
   }
 
-  /** The validator for `schema`: from the cache, else compiled (and cached); null if ajv cannot compile it. */
+  /** The validator for `schema`: compiled at build time, else compiled now; null if ajv cannot compile it. */
   private compileSafely(key: string, schema: JsonSchema): ValidateFn | null {
     let rebased: object;
     let cacheKey: string;
@@ -174,9 +188,9 @@ export class SpecValidator {
       return null;
     }
     this.stats.compiled++;
-    if (this.cache) {
+    if (this.saveTo) {
       try {
-        this.cache.save(cacheKey, standaloneCode(instance, fn));
+        this.saveTo.save(cacheKey, standaloneCode(instance, fn));
       } catch {
         // a schema ajv compiles but cannot emit standalone: compile it again next time
       }

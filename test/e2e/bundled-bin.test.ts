@@ -7,7 +7,7 @@
  * client, the MCP server.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -108,4 +108,18 @@ describe('the installed (bundled) bai-agent command', () => {
       await client.close();
     }
   });
+
+  it('keeps graphql-js out of the cold start: its chunk is only ever imported dynamically', () => {
+    const bundle = join(root, 'dist', 'bundle');
+    const chunks = readdirSync(bundle).filter((f) => f.endsWith('.js'));
+    const graphql = chunks.filter((f) => readFileSync(join(bundle, f), 'utf8').includes('Syntax Error: ${description}'));
+    expect(graphql.length).toBeGreaterThan(0);
+    for (const f of chunks) {
+      const text = readFileSync(join(bundle, f), 'utf8');
+      for (const g of graphql) expect(text.includes(`from"./${g}"`) || text.includes(`from "./${g}"`), `${f} imports ${g} statically`).toBe(false);
+    }
+    // the rule that needs it (spec/call-facts) loads it on demand, as the sandbox does
+    expect(chunks.some((f) => /import\("\.\/graphql-[^"]+"\)/.test(readFileSync(join(bundle, f), 'utf8')) && readFileSync(join(bundle, f), 'utf8').includes('check-preset-availability'))).toBe(true);
+  });
 });
+

@@ -68,8 +68,10 @@ describe('examples/gitops/bai-gitops.sh', () => {
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stderr).toMatch(/applied: run [0-9a-f]{10}/);
     expect(applied.stdout).toMatch(/session nightly-eval [0-9a-f-]{36} RUNNING/);
-    const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { operationId: string; runId: string });
-    expect(audit.filter((a) => a.operationId === 'session.create_from_params')).toHaveLength(2);
+    const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { operationId: string; runId: string; outcome: string });
+    // two creates, each a `started` line and then its outcome
+    expect(audit.filter((a) => a.operationId === 'session.create_from_params' && a.outcome !== 'started')).toHaveLength(2);
+    expect(audit.filter((a) => a.operationId === 'session.create_from_params' && a.outcome === 'started')).toHaveLength(2);
   }, 240_000);
 
   it('refuses a plan when the manager changed since the review, or the requests file is not the planned one', async () => {

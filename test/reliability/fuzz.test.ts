@@ -213,7 +213,7 @@ describe('fuzz: plan-file loader', () => {
         policy: { name: 'fuzz', gate: (s) => ({ verdict: s.effect === 'read' ? 'allow' : 'confirm', reason: 'fuzz' }) },
         endpoint: plan.endpoint,
       });
-      const report = await executePlan({ plan: checked, client: api, pollIntervalMs: 1, waitTimeoutSeconds: 0.05, recoveryAttempts: 1, recoveryDelayMs: 0 });
+      const report = await executePlan({ plan: checked.plan, accepted: checked.accepted, catalog, client: api, pollIntervalMs: 1, waitTimeoutSeconds: 0.05, recoveryAttempts: 1, recoveryDelayMs: 0 });
       expect(typeof report.ok).toBe('boolean');
       if (!report.ok) expect(report.error).toBeTruthy();
     } catch (err) {

@@ -148,7 +148,7 @@ describe('§15.1 execute: shell commands run in batch mode with options.exec, co
     expect([badMode.status, badMode.body.msg]).toEqual([400, expect.stringMatching(/mode/)]);
   });
 
-  it('executor: one confirmed step follows the run to its end, streams the output, and is audited once with its outcome', async () => {
+  it('executor: one confirmed step follows the run to its end, streams the output, and is audited as one step (started, then its outcome)', async () => {
     const { sb } = await sandbox();
     const { catalog } = await loadShared();
     const client = BackendClient.create(config(sb), catalog, { retry: FAST_RETRY });
@@ -167,8 +167,9 @@ describe('§15.1 execute: shell commands run in batch mode with options.exec, co
     expect(sent).toBeGreaterThanOrEqual(4); // batch, continue after clean, after build, after each "continued"
     expect(output.length).toBeGreaterThan(1);
     expect(output.map((e) => (e as { text: string }).text).join('')).toContain('[sandbox] $ python train.py --epochs 3');
-    expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ operationId: 'session.execute', outcome: 'ok', exitCode: 0 });
+    // one step: a `started` line before it is sent, one line with its outcome after (issue 12)
+    expect(audit.map((a) => a.outcome)).toEqual(['started', 'ok']);
+    expect(audit[1]).toMatchObject({ operationId: 'session.execute', outcome: 'ok', exitCode: 0 });
     const result = (report.results[0]!.data as { result: { status: string; runId: string; console: unknown[] } }).result;
     expect(result).toMatchObject({ status: 'finished', runId: 'train-1' });
     expect(result.console.length).toBe(output.length);

@@ -2,7 +2,11 @@
  * The eval contract's matching rules (shared/eval/README.md), each with positive and negative
  * cases; alias mapping; writes one to one, in order, no others; the README's example item.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadGraphqlParser } from '../../src/spec/call-facts.js';
+
+// the eval loads graphql-js before it judges writes (runEval does)
+beforeAll(() => loadGraphqlParser());
 import { canonicalBody } from '../../src/eval/aliases.js';
 import { EvalItem } from '../../src/eval/dataset.js';
 import { isWriteCall, matchCall, matchValue, matchWrites, type PlannedCall } from '../../src/eval/match.js';

@@ -82,7 +82,7 @@ describe('writes whose answer is lost', () => {
     expect(m.count('session.create_from_params')).toBe(1);
     expect(m.count('session.match_sessions')).toBe(1);
     expect(r.outputs.sessions).toEqual([{ name: 'bai-rec-1', id: '00000000-0000-4000-8000-000000000001', status: 'RUNNING' }]);
-    expect(audit.map((e) => e.outcome)).toEqual(['recovered']);
+    expect(audit.map((e) => e.outcome)).toEqual(['started', 'recovered']);
   });
 
   it('a lost create that never arrived is sent again, once', async () => {
@@ -107,7 +107,7 @@ describe('writes whose answer is lost', () => {
     expect(m.created()).toBe(1);
     expect(m.count('session.create_from_params')).toBe(2);
     expect(r.outputs.sessions[0]!.id).toBe('00000000-0000-4000-8000-000000000001');
-    expect(audit.map((e) => e.outcome)).toEqual(['recovered']);
+    expect(audit.map((e) => e.outcome)).toEqual(['started', 'recovered']);
   });
 
   it('every answer lost, lookups included: one session, a clear error, and the outcome reported as unknown', async () => {
@@ -120,7 +120,7 @@ describe('writes whose answer is lost', () => {
     expect(r.error).not.toMatch(/\n/);
     expect(m.created()).toBe(1);
     expect(m.count('session.create_from_params')).toBe(1); // never re-sent without a lookup first
-    expect(audit.map((e) => e.outcome)).toEqual(['unknown']);
+    expect(audit.map((e) => e.outcome)).toEqual(['started', 'unknown']);
   });
 
   it('a write with no way to check it is not sent again', async () => {
@@ -190,7 +190,7 @@ describe('waiting for a new session', () => {
     expect(r.ok).toBe(false);
     expect(r.failedStepEffect).toBe('applied');
     expect(r.outputs.sessions).toEqual([{ name: 'bai-rec-1', id: '00000000-0000-4000-8000-000000000001', status: 'PENDING' }]);
-    expect(audit.map((e) => e.outcome)).toEqual(['ok']); // the create itself succeeded: one entry
+    expect(audit.map((e) => e.outcome)).toEqual(['started', 'ok']); // the create itself succeeded: started, then its outcome
   });
 });
 

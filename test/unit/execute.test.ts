@@ -79,7 +79,7 @@ describe('executePlan', () => {
     expect(r.ok).toBe(true);
     expect(m.creates()).toBe(1);
     expect(m.sessions.size).toBe(1);
-    expect(audit).toEqual(['recovered']);
+    expect(audit).toEqual(['started', 'recovered']);
   });
 
   it('does not retry a write that failed with a definite error', async () => {

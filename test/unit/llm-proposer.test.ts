@@ -91,26 +91,13 @@ describe('LlmProposer', () => {
     expect(usage).toEqual({ prompt: 100, completion: 10 });
   });
 
-  it('routes flat arguments by parameter name and marks deletes destructive', async () => {
+  it('routes flat arguments by parameter name; it never says what is destructive (the checker derives that)', async () => {
     const del = catalog.get('folders.delete_by_name')!;
     const model = new ScriptedChatModel([[{ name: toolNameFor(del.operationId, catalog), args: { name: 'old-data' } }]]);
     const ctx = context({ retrieved: [{ operation: del, score: 1 }] });
     const [c] = (await new LlmProposer(model).propose(ctx)).candidates as CallCandidate[];
-    expect(c).toMatchObject({ operationId: 'folders.delete_by_name', pathParams: { name: 'old-data' }, destructive: true });
-  });
-
-  it('one session termination is not destructive; a second one in the same plan is', async () => {
-    const destroy = catalog.get('session.destroy')!;
-    const call = { name: toolNameFor(destroy.operationId, catalog), args: { pathParams: { session_name: 'exp-1' } } };
-    const model = new ScriptedChatModel([[call], [call]]);
-    const p = new LlmProposer(model);
-    const ctx = context({ retrieved: [{ operation: destroy, score: 1 }] });
-    const [first] = (await p.propose(ctx)).candidates as CallCandidate[];
-    expect(first!.destructive).toBeUndefined();
-    const earlier = readStep('s1', 'session.destroy', undefined);
-    earlier.step.effect = 'write';
-    const [second] = (await p.propose({ ...ctx, steps: [earlier] })).candidates as CallCandidate[];
-    expect(second!.destructive).toBe(true);
+    expect(c).toMatchObject({ operationId: 'folders.delete_by_name', pathParams: { name: 'old-data' } });
+    expect(c!.destructive).toBeUndefined();
   });
 
   it('maps control tools to finish / clarify / refuse / give_up', async () => {
@@ -275,7 +262,7 @@ describe('LlmProposer: whole-plan proposals (propose_plan)', () => {
     });
   });
 
-  it('a step that cannot be used stays in the plan as a failing call (told back), and destructiveness counts earlier steps of the plan', async () => {
+  it('a step that cannot be used stays in the plan as a failing call (told back); the proposer never says what is destructive', async () => {
     const destroy = tool('session.destroy');
     const model = new ScriptedChatModel([
       [
@@ -296,7 +283,8 @@ describe('LlmProposer: whole-plan proposals (propose_plan)', () => {
     ]);
     const [c] = (await new LlmProposer(model).propose(context())).candidates;
     if (c?.kind !== 'plan') throw new Error('expected a plan');
-    expect(c.steps.map((st) => st.destructive ?? false)).toEqual([false, true, false, false, false]);
+    // destructive or not is derived from the operation by the checker (spec/call-facts.ts), never by the proposer
+    expect(c.steps.map((st) => st.destructive)).toEqual([undefined, undefined, undefined, undefined, undefined]);
     expect(c.steps.slice(2).map((st) => st.meta?.argumentError)).toEqual([
       'step 3 of the plan is the control tool ask_user, not an operation',
       'the arguments of step 4 are not valid JSON',

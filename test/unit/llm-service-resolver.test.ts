@@ -4,6 +4,7 @@
  * with one-line errors for a missing service (naming the ones there are), a service that is
  * not ready, and a refused token.
  */
+import { BaiError } from '../../src/errors.js';
 import { describe, expect, it } from 'vitest';
 import { BackendApiError } from '../../src/client/errors.js';
 import { llmSpecOf, serviceResolver, SERVICE_TOKEN_LIFETIME } from '../../src/cli/llm.js';
@@ -32,8 +33,26 @@ describe('serviceResolver', () => {
     expect(await serviceResolver(m, { env: {} })('qwen-svc')).toEqual({ baseUrl: ENDPOINT, token: 'eyJ.issued.token' });
     expect(m.calls).toEqual([
       { operationId: 'services.list_serve', args: undefined },
-      { operationId: 'services.generate_token', args: { pathParams: { service_id: ready.id }, body: { duration: SERVICE_TOKEN_LIFETIME } } },
+      { operationId: 'services.generate_token', args: { pathParams: { service_id: ready.id }, query: {}, body: { duration: SERVICE_TOKEN_LIFETIME } } },
     ]);
+  });
+
+  it('issuing the token is audited: started before it is sent, the outcome after, never the token itself', async () => {
+    const m = manager([ready]);
+    const lines: Array<Record<string, unknown>> = [];
+    await serviceResolver(m, { env: {}, audit: (e) => lines.push(e) })('qwen-svc');
+    expect(lines.map((l) => l.outcome)).toEqual(['started', 'ok']);
+    expect(lines[0]).toMatchObject({ operationId: 'services.generate_token', method: 'POST', path: '/services/{service_id}/token', pathParams: { service_id: ready.id } });
+    expect(JSON.stringify(lines)).not.toContain('eyJ.issued.token');
+  });
+
+  it('no token is issued when the audit log cannot be written', async () => {
+    const m = manager([ready]);
+    const failing = () => {
+      throw new BaiError('the audit log /x cannot be written (EACCES)', 'config');
+    };
+    await expect(serviceResolver(m, { env: {}, audit: failing })('qwen-svc')).rejects.toThrow(/audit log/);
+    expect(m.calls.map((c) => c.operationId)).toEqual(['services.list_serve']);
   });
 
   it('a public service needs no token, and BAI_AGENT_LLM_SERVICE_TOKEN replaces issuing one', async () => {

@@ -1,12 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   evaluatePlan,
   evaluateStep,
-  isGraphqlMutation,
   loadPolicy,
   parsePolicy,
   type StepFacts,
 } from '../../src/policy/index.js';
+import { graphqlEffect, loadGraphqlParser } from '../../src/spec/call-facts.js';
+
+// callers load graphql-js before deciding facts (it stays off the cold path otherwise)
+beforeAll(() => loadGraphqlParser());
 
 const legacyCreate = (body: Record<string, unknown>): StepFacts => ({
   operationId: 'session.create_from_params',
@@ -222,22 +225,26 @@ rules:
   });
 });
 
-describe('isGraphqlMutation', () => {
+describe('graphqlEffect (graphql-js parses the document; the policy uses the same rule)', () => {
   it.each([
-    ['mutation { a }', true],
-    ['  mutation Foo($x: Int) { a(x: $x) }', true],
-    ['# comment\nmutation{a}', true],
-    ['query Q { a } mutation M { b }', true],
-    ['query { a }', false],
-    ['{ images { name } }', false],
-    ['{ a(name: "mutation { x }") }', false],
-    ['# mutation\n{ a }', false],
-    ['{ mutations { id } }', false],
+    ['mutation { a }', 'write'],
+    ['  mutation Foo($x: Int) { a(x: $x) }', 'write'],
+    ['# comment\nmutation{a}', 'write'],
+    ['# comment\rmutation{a}', 'write'],
+    ['query Q { a } mutation M { b }', 'write'],
+    ['subscription { a }', 'write'],
+    ['query { a', 'write'],
+    ['fragment F on T { a }', 'write'],
+    ['query { a }', 'read'],
+    ['{ images { name } }', 'read'],
+    ['{ a(name: "mutation { x }") }', 'read'],
+    ['# mutation\n{ a }', 'read'],
+    ['{ mutations { id } }', 'read'],
   ])('%j → %s', (doc, expected) => {
-    expect(isGraphqlMutation(doc)).toBe(expected);
+    expect(graphqlEffect(doc)).toBe(expected);
   });
-  it('non-strings are not mutations', () => {
-    expect(isGraphqlMutation(undefined)).toBe(false);
-    expect(isGraphqlMutation({ query: 'mutation {a}' })).toBe(false);
+  it('a missing or non-string document is a write (nothing says it only reads)', () => {
+    expect(graphqlEffect(undefined)).toBe('write');
+    expect(graphqlEffect({ query: 'query {a}' })).toBe('write');
   });
 });

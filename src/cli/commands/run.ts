@@ -24,6 +24,7 @@ import { safeText, style } from '../terminal-text.js';
 import { nearestCommand } from '../command-typo.js';
 import type { AuditEntry } from '../../agent/execute.js';
 import { randomBytes } from 'node:crypto';
+import { redactValue } from '../../redact.js';
 
 export interface RunOptions {
   yes?: boolean;
@@ -102,11 +103,11 @@ export async function prepare(ctx: CommandContext, opts: RunOptions, how: Prepar
     const { loadOperationIndex } = await import('../../retrieval/index.js');
     const index = how.forApply ? undefined : await loadOperationIndex(catalog);
     const makeProposer = await buildProposerFactory(ctx, conn);
-    const audit = fileAuditSink(auditLogPath(), (m) => ctx.out.warn(m));
+    const audit = fileAuditSink<AuditEntry & { runId: string; endpoint: string }>(auditLogPath());
     const auditUnder = (runId: string, written: AuditEntry[]) => (entry: AuditEntry) => {
       const e = { ...entry, runId, endpoint: conn.endpointLabel };
+      audit(e); // throws when the log cannot be written: the executor then does not send the write
       written.push(e);
-      audit(e);
     };
     const runId = newRunId();
     const written: AuditEntry[] = [];
@@ -168,7 +169,7 @@ function onInterrupt(ctx: CommandContext, prepared: Prepared): () => void {
 }
 
 /** What a report needs of a finished run (the agent's state, or a plan made from a requests file). */
-export type RunState = Pick<AgentStateT, 'plan' | 'mode' | 'decision' | 'execution' | 'history'>;
+export type RunState = Pick<AgentStateT, 'plan' | 'mode' | 'decision' | 'execution' | 'history'> & Partial<Pick<AgentStateT, 'compensating'>>;
 
 export function exitCodeFor(state: RunState, opts: RunOptions): number {
   const plan = state.plan;
@@ -179,7 +180,7 @@ export function exitCodeFor(state: RunState, opts: RunOptions): number {
   if (state.decision === 'reject') return ExitCode.DECLINED;
   if (state.decision === 'unavailable') return ExitCode.CONFIRMATION_REQUIRED;
   // rejected credentials exit as the configuration problem they are (README: 2), as they do when planning
-  if (state.execution && !state.execution.ok) return state.execution.credentialsRejected ? ExitCode.BAD_INPUT : ExitCode.EXECUTION_FAILED;
+  if (state.execution && !state.execution.ok) return state.execution.credentialsRejected || state.execution.auditFailed ? ExitCode.BAD_INPUT : ExitCode.EXECUTION_FAILED;
   return ExitCode.OK;
 }
 
@@ -281,8 +282,8 @@ export function finish(ctx: CommandContext, state: RunState, opts: RunOptions, c
       break;
     case 'confirmation_required':
       ctx.out.error(
-        unrequestedWrites(plan).length > 0
-          ? 'the request asks for no change, but the model planned writes (possibly from text the manager returned): only a person at a terminal can approve them, --yes and policies do not; nothing was written'
+        !state.compensating && unrequestedWrites(plan).length > 0
+          ? 'the plan has writes the request did not ask for (from a model misled by text the manager returned, or an edited plan file): only a person at a terminal can approve them, --yes and policies do not; nothing was written'
           : 'the plan has writes that need confirmation, and there is no terminal to ask: nothing was written (pass --yes to approve, or use a policy that allows them)',
       );
       break;
@@ -307,7 +308,8 @@ export function finish(ctx: CommandContext, state: RunState, opts: RunOptions, c
 
 async function writePlanFile(ctx: CommandContext, path: string, plan: PlanDocument): Promise<void> {
   try {
-    await writeFile(path, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+    // secrets never reach a plan file: a secret-looking variable's value is masked (apply then asks for it)
+    await writeFile(path, `${JSON.stringify(redactValue(plan), null, 2)}\n`, { mode: 0o600 });
   } catch (err) {
     throw new BaiError(`could not write the plan to ${path}: ${(err as Error).message}`, 'bad_input');
   }
@@ -420,8 +422,24 @@ async function planRequestsFile(ctx: CommandContext, file: string, opts: RunOpti
   }
 }
 
+/** Deeper than any plan the planner makes (a session body is about 6 levels): the rest is hostile input. */
+const MAX_PLAN_DEPTH = 64;
+
+/** Whether a JSON value nests deeper than `max` (iterative: a hostile document must not overflow the stack). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) stack.push([x, depth + 1]);
+  }
+  return false;
+}
+
 /** Validate a plan document (parsed JSON from a file, an MCP client or the web page). */
 export function parsePlanDocument(raw: unknown, source: string): PlanDocument {
+  if (nestedDeeperThan(raw, MAX_PLAN_DEPTH)) throw new BaiError(`${source} is nested more than ${MAX_PLAN_DEPTH} levels deep: not a plan bai-agent made`, 'bad_input');
   const parsed = PlanDocument.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -474,10 +492,14 @@ export async function applyDocument(
   const removeInterrupt = onInterrupt(ctx, prepared);
   try {
     // refuse if the spec or a grounded entity changed; re-evaluate the policy of every step
-    const checked = await revalidatePlan(planDoc, { catalog, api: conn.client, policy: deps.policy, endpoint: conn.endpointLabel });
+    const checked = await revalidatePlan(planDoc, { catalog, api: conn.client, policy: deps.policy, endpoint: conn.endpointLabel, defaultProject: conn.config.group });
     const { runAgent } = await import('../../agent/graph.js');
     const ask = decide ? (req: ConfirmRequest) => decide(req, catalog) : approver(ctx, catalog);
-    const state = await runAgent(deps, { request: checked.request, mode: 'run', autoApprove: Boolean(opts.yes ?? ctx.globals.yes), plan: checked }, ask);
+    const state = await runAgent(
+      deps,
+      { request: checked.plan.request, mode: 'run', autoApprove: Boolean(opts.yes ?? ctx.globals.yes), plan: checked.plan, accepted: checked.accepted },
+      ask,
+    );
     await progress.close();
     if (prepared.interrupt.signal.aborted && !ctx.out.json) {
       interruptedReport(ctx, state, progress);

@@ -11,6 +11,7 @@
  * `--manager-api-version V` makes it an older manager (it reports V on `GET /` and refuses newer
  * version headers), to try the agent's version negotiation.
  */
+import { declarePublic } from '../../redact.js';
 import { waitForSignal } from '../signals.js';
 import { rmSync } from 'node:fs';
 import { BaiError, ExitCode } from '../../errors.js';
@@ -83,6 +84,8 @@ export async function run(ctx: CommandContext, opts: SandboxCommandOptions = {})
   }
 
   const { user } = sandbox.credentials;
+  declarePublic(user.accessKey);
+  declarePublic(user.secretKey);
   if (ctx.out.json) {
     // one document, at once: a script reads the URL and keys, then uses the server while it runs
     ctx.out.emitJson({

@@ -5,7 +5,7 @@
  */
 import { waitForSignal } from '../signals.js';
 import { BaiError, ExitCode } from '../../errors.js';
-import { registerSecret } from '../../redact.js';
+import { declarePublic, registerSecret } from '../../redact.js';
 import type { CommandContext } from '../main.js';
 import type { ServerInfo } from '../../serve/index.js';
 
@@ -57,6 +57,7 @@ export async function run(ctx: CommandContext, opts: ServeCommandOptions = {}): 
   const token = tokenFromEnv(process.env) ?? newToken();
   const info = await describe(ctx);
   const server = await startServer({ globals: ctx.globals, token, info, host, port, log: (line) => ctx.out.debug(line) });
+  declarePublic(token); // the one time it is shown (`#token=…` would otherwise be masked as a secret assignment)
 
   ctx.out.info(
     [

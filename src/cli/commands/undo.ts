@@ -88,7 +88,7 @@ async function runUndoQuietly(ctx: CommandContext, prepared: Prepared, plan: Pla
   const undoRunId = newRunId();
   const written: AuditEntry[] = [];
   const { runAgent } = await import('../../agent/graph.js');
-  const state = await runAgent(prepared.depsForRun(undoRunId, written), { request: plan.request, mode: 'run', autoApprove, plan }, approver(ctx, prepared.catalog));
+  const state = await runAgent(prepared.depsForRun(undoRunId, written), { request: plan.request, mode: 'run', autoApprove, plan, compensating: true }, approver(ctx, prepared.catalog));
   const code = exitCodeFor(state, {});
   if (!ctx.out.json) finish(ctx, state, {}, prepared.catalog, { id: undoRunId, wrote: written.length > 0 });
   return {
@@ -113,7 +113,7 @@ async function runUndo(ctx: CommandContext, prepared: Prepared, target: RunRecor
   const undoRunId = newRunId();
   const written: AuditEntry[] = [];
   const { runAgent } = await import('../../agent/graph.js');
-  const state = await runAgent(prepared.depsForRun(undoRunId, written), { request: plan.request, mode: 'run', autoApprove: Boolean(opts.yes), plan }, approver(ctx, prepared.catalog));
+  const state = await runAgent(prepared.depsForRun(undoRunId, written), { request: plan.request, mode: 'run', autoApprove: Boolean(opts.yes), plan, compensating: true }, approver(ctx, prepared.catalog));
   return finish(ctx, state, opts, prepared.catalog, { id: undoRunId, wrote: written.length > 0, extra: { undoOf: target.runId, notes } });
 }
 

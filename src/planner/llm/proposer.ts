@@ -261,18 +261,6 @@ function filterLangChainNoise(): void {
   };
 }
 
-const SESSION_TERMINATE_OPS = new Set(['session.destroy']);
-
-/**
- * Destructive writes need a typed confirmation (plan contract): deleting folders, terminating
- * several sessions. One session termination is not; any other delete is treated as destructive.
- */
-function isDestructive(op: Operation, earlier: readonly string[]): boolean {
-  if (op.effect !== 'write') return false;
-  if (SESSION_TERMINATE_OPS.has(op.operationId)) return earlier.some((id) => SESSION_TERMINATE_OPS.has(id));
-  return op.method === 'DELETE' || /delete|purge|destroy|force/i.test(op.operationId);
-}
-
 export class LlmProposer implements Proposer {
   readonly kind = 'llm' as const;
   readonly model: string;
@@ -334,14 +322,13 @@ export class LlmProposer implements Proposer {
       // prose instead of a tool call: a failed attempt the model is told about once (a repeat ends the search)
       return [{ kind: 'call', operationId: PROSE_ANSWER, reason: text, meta: { unusable: `the model answered without a tool call: ${text}` } }];
     }
-    const earlier = steps.map((a) => a.step.operationId);
-    return calls.map((c) => this.candidate(c, catalog, text, earlier));
+    return calls.map((c) => this.candidate(c, catalog, text));
   }
 
-  private candidate(c: RawToolCall, catalog: Catalog, text: string, earlier: readonly string[]): Candidate {
+  private candidate(c: RawToolCall, catalog: Catalog, text: string): Candidate {
     const args = isObject(c.args) ? c.args : {};
     const field = (name: string): string => (typeof args[name] === 'string' ? oneLine(args[name]) : '');
-    if (!c.parseError && !c.cutOff && c.name === CONTROL_TOOLS.proposePlan) return this.planCandidate(args, catalog, text, earlier);
+    if (!c.parseError && !c.cutOff && c.name === CONTROL_TOOLS.proposePlan) return this.planCandidate(args, catalog, text);
     if (!c.parseError && !c.cutOff && CONTROL_NAMES.has(c.name)) {
       switch (c.name) {
         case CONTROL_TOOLS.finish:
@@ -355,7 +342,7 @@ export class LlmProposer implements Proposer {
       }
     }
 
-    return this.callCandidate(c, catalog, text, earlier);
+    return this.callCandidate(c, catalog, text);
   }
 
   /**
@@ -363,14 +350,13 @@ export class LlmProposer implements Proposer {
    * same mistakes are caught the same way); a trailing `finish` is dropped. A plan that cannot be
    * read at all is one failing candidate whose reason the model is told.
    */
-  private planCandidate(args: Record<string, unknown>, catalog: Catalog, text: string, earlier: readonly string[]): Candidate {
+  private planCandidate(args: Record<string, unknown>, catalog: Catalog, text: string): Candidate {
     const reason = (typeof args.reason === 'string' && oneLine(args.reason)) || text || 'the proposed plan';
     const raw = asList(args.steps);
     if (!raw || raw.length === 0) {
       return { kind: 'call', operationId: CONTROL_TOOLS.proposePlan, reason, meta: { argumentError: 'propose_plan needs "steps": a non-empty list of {"tool", "arguments"}', rawArguments: oneLine(JSON.stringify(args) ?? '', 400) } };
     }
     const items = raw.filter((item, i) => !(i === raw.length - 1 && isObject(item) && stepToolName(item) === CONTROL_TOOLS.finish));
-    const seen = [...earlier];
     const steps: CallCandidate[] = items.map((item, i) => {
       const name = isObject(item) ? stepToolName(item) : '';
       const stepArgs = isObject(item) ? asGroup(item.arguments ?? item.args ?? item.parameters ?? {}) : undefined;
@@ -380,15 +366,14 @@ export class LlmProposer implements Proposer {
       else if (CONTROL_NAMES.has(name)) parseError = `step ${i + 1} of the plan is the control tool ${name}, not an operation`;
       else if (typeof stepArgs === 'string') parseError = `the arguments of step ${i + 1} are not valid JSON`;
       const why = isObject(item) && typeof item.reason === 'string' ? oneLine(item.reason) : '';
-      const cand = this.callCandidate({ name: name || CONTROL_TOOLS.proposePlan, args: parseError ? stepArgs ?? item : stepArgs, ...(parseError ? { parseError } : {}) }, catalog, why, seen, true);
-      seen.push(cand.operationId);
+      const cand = this.callCandidate({ name: name || CONTROL_TOOLS.proposePlan, args: parseError ? stepArgs ?? item : stepArgs, ...(parseError ? { parseError } : {}) }, catalog, why, true);
       return cand;
     });
     return { kind: 'plan', steps, reason };
   }
 
   /** One operation call (a tool call, or one step of a whole plan). */
-  private callCandidate(c: RawToolCall, catalog: Catalog, text: string, earlier: readonly string[], inPlan = false): CallCandidate {
+  private callCandidate(c: RawToolCall, catalog: Catalog, text: string, inPlan = false): CallCandidate {
     const args = isObject(c.args) ? c.args : {};
     const operationId = operationIdForTool(c.name, catalog) ?? c.name;
     const op = catalog.get(operationId);
@@ -405,8 +390,8 @@ export class LlmProposer implements Proposer {
     if (split.pathParams) cand.pathParams = split.pathParams;
     if (split.query) cand.query = split.query;
     if (split.body !== undefined) cand.body = split.body;
+    // whether it is destructive is not the model's to say: the checker derives it (spec/call-facts.ts)
     if (op) {
-      if (isDestructive(op, earlier)) cand.destructive = true;
       if (SESSION_CREATE_OPS.has(op.operationId) && isObject(cand.body) && cand.body.enqueueOnly === true) {
         cand.wait = { until: 'RUNNING', timeoutSeconds: ENQUEUED_SESSION_WAIT_SECONDS };
       }
