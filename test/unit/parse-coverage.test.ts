@@ -19,7 +19,9 @@ describe('words no rule read', () => {
   });
 
   it('exceptions, filters and negations no slot holds are reported', () => {
-    expect(unread('terminate all my sessions, leave the CPU-only ones alone')).toEqual(expect.arrayContaining([expect.stringMatching(/^(?:exception|name):/)]));
+    expect(unread('terminate all my sessions, leave the blue ones alone')).toEqual(expect.arrayContaining([expect.stringMatching(/^(?:exception|name):/)]));
+    // (a CPU-only exception is read: parse-rules-r2)
+    expect(parseRequest('terminate all my sessions, leave the CPU-only ones alone').intents[0]!.intent).toMatchObject({ target: { all: true, exceptFilter: { accelerator: 'cpu' } } });
     expect(unread('start a session with 2 fGPU, no datasets').some((w) => w.startsWith('negation:'))).toBe(true);
     // a negation read as a filter is accounted for
     expect(unread('GPU 안 쓰는 세션은 다 정리해줘')).toEqual([]);

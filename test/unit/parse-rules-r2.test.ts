@@ -201,3 +201,53 @@ describe('running a command in a session, in Korean', () => {
     expect(kinds('pytorch 세션 새로 만들어서 python train.py 실행해줘')).toEqual(['session.create']);
   });
 });
+
+describe('the story before the ask', () => {
+  it('"it" in a session task is the one name the story mentioned', () => {
+    expect(intents('train-job-1 finished an hour ago, please take it down')[0]).toMatchObject({ kind: 'session.destroy', target: { names: ['train-job-1'] } });
+    expect(intents('i tuned a lot of stuff inside notebook-old. snapshot that environment as an image named tuned-env')[0]).toMatchObject({ kind: 'session.commit', target: { names: ['notebook-old'] }, filename: 'tuned-env' });
+    // two names in the story: which one is "it" is not known
+    expect(parseRequest('train-job-1 is idle. notebook-old is idle too. shut it down').intents[0]!.missing).toContain('target');
+    expect(intents('train-job-1 and notebook-old are idle, shut them both down')[0]).toMatchObject({ target: { names: ['train-job-1', 'notebook-old'] } });
+  });
+
+  it('counts and asides that are part of the story are no settings', () => {
+    const unreadOf = (t: string) => (parseRequest(t).unread ?? []).map((w) => w.text);
+    expect(unreadOf('I set up like 30 libraries in notebook-old, save it as an image called libs-env')).toEqual([]);
+    expect(unreadOf('rename notebook-old to nb-thesis, I keep confusing the two')).toEqual([]);
+    expect(unreadOf('start a session with 1 fGPU named foo, wait no, name it bar-2')).not.toContain('no');
+  });
+});
+
+describe('more ways to say the task', () => {
+  it('folders that "can go to the trash" are deleted; a "computer that can use it" mounts it', () => {
+    expect(kinds('every folder of mine with tmp in its name can go to the bin')).toEqual(['folder.delete']);
+    expect(intents('create a folder hw-2, then give me a computer that can use it')[1]).toMatchObject({ kind: 'session.create', mounts: [{ name: 'hw-2' }] });
+  });
+
+  it('"stop whatever code is running in X" interrupts; "lock/freeze X to read-only" changes options', () => {
+    expect(kinds('halt whatever code runs in notebook-old, the session stays')).toEqual(['session.interrupt']);
+    expect(intents('freeze models as read-only')[0]).toMatchObject({ kind: 'folder.update_options', name: 'models', permission: 'ro' });
+  });
+
+  it('a Konglish resource group', () => {
+    expect(intents('pytorch 세션 만들어줘, resource group은 gpu-a100 으로')[0]).toMatchObject({ kind: 'session.create', scalingGroup: 'gpu-a100' });
+  });
+
+  it('"not sure it fits" asks, it does not start anything', () => {
+    expect(parseRequest('I want two sessions with 3 fGPU each but I am not sure it will fit').intents.every((i) => !i.intent.kind.endsWith('.create'))).toBe(true);
+  });
+});
+
+describe('clones and model subdirectories', () => {
+  it('the copy\'s name, however it is said', () => {
+    expect(intents('copy api_helper into a new folder named api-snap')[0]).toMatchObject({ kind: 'folder.clone', name: 'api_helper', newName: 'api-snap' });
+    expect(intents('datasets 폴더 복제해서 ds-copy 만들어 주세요')[0]).toMatchObject({ kind: 'folder.clone', name: 'datasets', newName: 'ds-copy' });
+    expect(intents('make a copy of api_helper called api-snap')[0]).toMatchObject({ kind: 'folder.clone', name: 'api_helper', newName: 'api-snap' });
+  });
+
+  it('a subdirectory of the model folder is served from that folder', () => {
+    expect(intents('deploy only the qwen-7b sub-directory of models with vllm as qwen-api')[0]).toMatchObject({ kind: 'service.create', modelFolder: 'models', modelSubpath: 'qwen-7b', name: 'qwen-api' });
+    expect(intents('models 폴더에 있는 qwen-7b 를 vllm으로 배포해줘, 이름은 qwen-ko')[0]).toMatchObject({ kind: 'service.create', modelFolder: 'models', modelSubpath: 'qwen-7b' });
+  });
+});

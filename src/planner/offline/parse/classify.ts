@@ -20,8 +20,8 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['leave', V('\\bleave\\b')],
   ['scale', V('\\b(?:scale|resize)\\b')],
   ['move', V('\\b(?:move|mv)\\b')],
-  ['destroy', V('\\b(?:(?:need|want|get|have)\\s+(?:\\S+\\s+){1,4}?(?:killed|terminated|stopped|shut\\s+down|gone|taken\\s+down)|make\\s+(?:\\S+\\s+){1,6}?(?:go\\s+away|disappear|vanish)|turn(?:ing)?\\s+(?:\\S+\\s+){0,4}?off|switch\\s+(?:\\S+\\s+){0,4}?off|power\\s+(?:\\S+\\s+){0,4}?(?:off|down)|wind\\s+down|terminating|killing|stopping|shutting\\s+down|terminate|kill|stop|shut\\s*down|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt|decommission|retire|knock\\s+out|take\\s+out|bring\\s+down)\\b')],
-  ['delete', V('\\b(?:(?:need|want|get|have)\\s+(?:\\S+\\s+){1,4}?(?:deleted|removed|trashed|wiped|cleaned\\s+up)|deleting|removing|erasing|wiping|delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard)\\b')],
+  ['destroy', V('\\b(?:(?:need|want|get|have)\\s+(?:\\S+\\s+){1,4}?(?:killed|terminated|stopped|shut\\s+down|gone|taken\\s+down)|make\\s+(?:\\S+\\s+){1,6}?(?:go\\s+away|disappear|vanish)|turn(?:ing)?\\s+(?:\\S+\\s+){0,4}?off|switch\\s+(?:\\S+\\s+){0,4}?off|power\\s+(?:\\S+\\s+){0,4}?(?:off|down)|wind\\s+down|terminating|killing|stopping|shutting\\s+down|terminate|kill|stop|shut\\s*down|(?:shut|take|bring|close)\\s+(?:it|that|them(?:\\s+(?:both|all))?|this|those|that\\s+one|this\\s+one)\\s+(?:down|off)|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt|decommission|retire|knock\\s+out|take\\s+out|bring\\s+down)\\b')],
+  ['delete', V('\\b(?:(?:need|want|get|have)\\s+(?:\\S+\\s+){1,4}?(?:deleted|removed|trashed|wiped|cleaned\\s+up)|deleting|removing|erasing|wiping|delete|remove|rm|trash|erase|drop|get\\s+rid\\s+of|clean\\s+up|wipe|discard|(?:can|should|may|could)\\s+go\\s+(?:to\\s+the\\s+|in(?:to)?\\s+the\\s+)?(?:trash|bin|recycle\\s+bin)|send\\s+(?:\\S+\\s+){1,4}?to\\s+the\\s+(?:trash|bin))\\b')],
   ['create', V("\\b(?:create|mkfolder|whip\\s+up|get\\s+(?:a\\s+|one\\s+|the\\s+)?(?:\\w+\\s+)?going|make(?!\\s+(?:sure|certain|sense|it\\s+so))|start|launch|spin\\s+up|spin|fire\\s+up|boot|open|run|set\\s+up|setup|provision|give\\s+me|get\\s+me|i\\s+(?:need|want|would\\s+like)|i'd\\s+(?:like|love)|can\\s+i\\s+(?:get|have)|bring\\s+up|stand\\s+up|put\\s+up|roll\\s+out|kick\\s+off|submit|queue|schedule|request|allocate|begin|new|add|mkdir|prepare|reserve|book|train|relaunch|re-launch)\\b|\\buse\\s+(?:the\\s+|a\\s+|an\\s+|my\\s+)?[\\w.-]+\\s+(?:preset|image)\\s+(?:for|to)\\b")],
   ['mount', V('\\b(?:mount|attach)\\b')],
   ['info', V("\\b(?:status|state|info|information|details?|describe|inspect|how\\s+is|how's|what's\\s+(?:happening|going\\s+on)|what\\s+is\\s+(?:happening|going\\s+on)|is\\s+(?:\\S+\\s+)?(?:still\\s+)?(?:running|up|alive|done|finished|ready|complete|completed|over))\\b")],
@@ -61,7 +61,7 @@ const NOUNS_EN: Array<[Noun, RegExp]> = [
   ['directory', V('\\b(?:directory|directories|subfolders?|sub-folders?|subdirectory|subdirectories|subdir|mkdir|dir)\\b')],
   ['file', V('\\bfiles?\\b|\\bcontents?\\b|\\bwhat\\s*(?:\'s|is)\\s+(?:in|inside)\\b')],
   ['folder', V('\\b(?:mkfolder|folders?|vfolders?|v-folders?|storage\\s+folders?|storages?|volumes?|datasets?\\s+folders?)\\b')],
-  ['session', V('\\b(?:sessions?|notebooks?|jupyter(?:lab)?|kernels?|containers?|jobs?|boxe?s?|instances?|machines?|workloads?|vms?|servers?|workspaces?|clusters?|pods?|batch(?!\\s*size))\\b')],
+  ['session', V('\\b(?:sessions?|notebooks?|jupyter(?:lab)?|kernels?|containers?|jobs?|boxe?s?|instances?|machines?|computers?|workloads?|vms?|servers?|workspaces?|clusters?|pods?|batch(?!\\s*size))\\b')],
   ['compute', V('\\b(?:f-?gpus?|gpus?|cpus?|cores?|memory|ram|resources?|quota|capacity|a100s?|h100s?)\\b')],
 ];
 
@@ -198,7 +198,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   // stop the code a session runs, keep the session: "interrupt X", "stop only the running cell", "코드만 멈춰줘, 세션은 살려두고"
   if (
     /\binterrupt\b|인터럽트|\bctrl[\s+-]*c\b|컨트롤\s*c/.test(l) ||
-    (/\b(?:stop|halt|cancel|abort)\s+(?:only\s+)?(?:the\s+|what(?:ever)?(?:\s+is|\s*'s)\s+)?(?:running\s+|current\s+)?(?:code|cell|execution|computation|running|executing)\b(?!\s+(?:sessions?|notebooks?|containers?|jobs?|kernels?|services?)\b)/.test(l) && !/\bsessions?\s+(?:too|as\s+well)\b/.test(l)) ||
+    (/\b(?:stop|halt|cancel|abort)\s+(?:only\s+)?(?:the\s+|what(?:ever)?(?:\s+is|\s*'s)?\s+)?(?:running\s+|current\s+)?(?:code|cell|execution|computation|running|executing)\b(?!\s+(?:sessions?|notebooks?|containers?|jobs?|kernels?|services?)\b)/.test(l) && !/\bsessions?\s+(?:too|as\s+well)\b/.test(l)) ||
     /(?:코드|셀|실행|작업)\s*(?:만|은|을|를)?\s*(?:멈|중단|중지)/.test(l) && /세션\s*(?:은|는)?\s*(?:살려|유지|두고|놔두|그대로)|코드만|셀만/.test(l) ||
     /\bbut\s+(?:don'?t|do\s+not|without)\s+(?:kill|terminat|stop|end|clos)\w*\s+(?:the\s+|my\s+)?session\b|\b(?:keep|leave)\s+the\s+session\s+(?:up|running|alive|open)\b/.test(l)
   ) {
@@ -354,7 +354,7 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   const optionChange =
     !hasNoun(f, 'session') &&
     !/\bmount|마운트|\bshare\b|공유|@/.test(l) &&
-    (/\b(?:make|set|turn|mark|change|switch|flip)\b[^.;]{0,40}?\b(?:to\s+|as\s+|into\s+)?(?:be\s+)?(?:read[\s-]*only|readonly|read[\s-]*write|writable|(?:not\s+|un-?)?cloneable)\b/.test(l) ||
+    (/\b(?:make|set|turn|mark|change|switch|flip|lock|freeze)\b[^.;]{0,40}?\b(?:to\s+|as\s+|into\s+)?(?:be\s+)?(?:read[\s-]*only|readonly|read[\s-]*write|writable|(?:not\s+|un-?)?cloneable)\b/.test(l) ||
       /(?:읽기\s*전용|읽기\s*쓰기|쓰기\s*가능|복제\s*가능|복제\s*불가)\s*(?:\(\s*\w+\s*\))?\s*(?:으로|로|하게|이게|상태로|하도록)?\s*(?:설정\s*)?(?:바꿔|바꾸|바꿀|변경|설정|만들어|만들|해\s*줘|해줘|돌려|할\s*수|해도)/.test(l) ||
       /\b(?:flip|switch|turn|set)\s+\S*\s*(?:to|into)\s+(?:be\s+)?(?:read[\s-]*only|readonly|cloneable|writable)\b|\bmake\s+(?:the\s+|my\s+)?(?:\S+\s+)?(?:folder\s+)?itself\s+(?:read[\s-]*only|readonly|cloneable)/.test(l));
   // "make api_helper read-only" also reads as a create ("make"): the object right before the option decides

@@ -230,7 +230,7 @@ export function unreadWords(text: string, intents: readonly ParsedIntent[]): Unr
   // acts on everything, where the name would be an exception that must be in the plan
   let masked = prepared.masked;
   if (!values.flags.has('all')) {
-    for (const sp of prohibitions(prepared.lower)) masked = masked.slice(0, sp.start) + ' '.repeat(sp.end - sp.start) + masked.slice(sp.end);
+    for (const sp of [...prohibitions(prepared.lower), ...spared(prepared.lower)]) masked = masked.slice(0, sp.start) + ' '.repeat(sp.end - sp.start) + masked.slice(sp.end);
   }
   const tokens = masked.split(/[\s,;()[\]!?<>|]+/).filter(Boolean);
   const words = tokens.map((t) => lowerAscii(t).replace(/^['"“”‘’]+|['"“”‘’.:]+$/g, ''));
@@ -259,7 +259,8 @@ export function unreadWords(text: string, intents: readonly ParsedIntent[]): Unr
       if (!values.flags.has('except')) out.push({ text: raw, kind: 'exception' });
       continue;
     }
-    if ((word === 'leave' || word === 'keep') && words.slice(i + 1, i + 5).some((w) => /^(?:alone|running|untouched|intact|be|as|alive|up|on)$/.test(w))) {
+    // ("i keep mixing it up": "keep" + a verb in -ing is "go on doing", not sparing anything)
+    if ((word === 'leave' || word === 'keep') && !/ing$/.test(next) && words.slice(i + 1, i + 5).some((w) => /^(?:alone|running|untouched|intact|be|as|alive|up|on)$/.test(w))) {
       if (!values.flags.has('except') && !keepsSession) out.push({ text: `${raw} ${tokens[i + 1] ?? ''}`.trim(), kind: 'exception' });
       continue;
     }
@@ -269,6 +270,8 @@ export function unreadWords(text: string, intents: readonly ParsedIntent[]): Unr
     }
     if (NEGATION_EN.test(word)) {
       const phrase = `${word} ${next}`;
+      // "name it whatever, actually no, name it hw3-nb": a correction, the later words say what is meant
+      if (word === 'no' && /^(?:actually|wait|oops|sorry|er|erm|hmm|or)$/.test(words[i - 1] ?? '')) continue;
       const window = words.slice(i, i + 6).join(' ');
       if (RESTATED_NEGATIONS.some(([re, holds]) => re.test(window) && holds(values))) continue;
       // "never touch datasets", "don't kill the session": a prohibition, read as one (it plans nothing)
@@ -280,6 +283,10 @@ export function unreadWords(text: string, intents: readonly ParsedIntent[]): Unr
       }
       continue;
     }
+    // "installed like 20 packages", "3 people on my team": a count of things no request sends
+    if (/^\d+$/.test(word) && NARRATIVE_COUNT.test(next)) continue;
+    // "I keep confusing the two", "both of the three": a number word that points back, not an amount
+    if (NUMBER_WORD.test(word) && /^(?:the|those|these|all)$/.test(words[i - 1] ?? '') && !/^(?:f?gpus?|cpus?|cores?|gb|gib|g|mb|sessions?|folders?|replicas?|nodes?)$/.test(next)) continue;
     // "with 4 fGPU instead of 2": the number it replaces is context
     if ((words[i - 1] === 'of' && words[i - 2] === 'instead') || (words[i - 1] === 'than' && words[i - 2] === 'rather')) continue;
     const token = word.replace(HANGUL_TAIL, '');
@@ -310,6 +317,19 @@ const RESTATED_NEGATIONS: Array<[RegExp, (v: SlotValues) => boolean]> = [
   [/^not\s+(?:a\s+)?(?:permanent(?:ly)?|for\s+good|hard)\b|^(?:don't|do not)\s+(?:purge|delete\s+(?:it\s+)?(?:permanently|for\s+good))/, (v) => v.flags.has('kind:folder.delete') || v.flags.has('kind:folder.delete_files')],
   [/^(?:nothing|no\s+one|nobody)\s+(?:else\s+)?(?:can|could|should|may)\s+(?:write|change|modify|overwrite|edit)|^(?:can't|cannot|not)\s+(?:be\s+)?(?:written|changed|modified|overwritten|edited)/, (v) => v.flags.has('readOnly')],
 ];
+
+/**
+ * "…, leave the folder itself and cifar10 alone": what a task on named things spares. Only for
+ * coverage (the parser reads a spare after a bulk task as its exception, so it must see it).
+ */
+const SPARE_EN = /\b(?:leave|keep)\s+[^,;.!?]{1,60}?\s+(?:alone|untouched|intact|as\s+(?:it\s+is|they\s+are|is))\b/g;
+function spared(lower: string): Array<{ start: number; end: number }> {
+  SPARE_EN.lastIndex = 0;
+  return [...lower.matchAll(SPARE_EN)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+}
+
+/** Nouns whose count is part of the story, never an amount a call takes. */
+const NARRATIVE_COUNT = /^(?:packages?|libraries|library|deps|dependencies|people|persons|students|colleagues|teammates|users|times|tabs|emails|messages|pages|slides|papers|bugs|tickets|experiments?|runs?)$/;
 
 /** A negation the intents already express: a CPU-only create, a public service, not cloneable, interrupt-not-kill. */
 function negationAccounted(values: SlotValues): boolean {

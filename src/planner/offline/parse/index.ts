@@ -6,11 +6,12 @@
  * intent kind uses → resolve "it"/"그 폴더" to what an earlier clause created → list what only
  * the user can give (`missing`). Synchronous, pure, deterministic; every regex is linear.
  */
-import type { FolderBulk, Intent, ParsedIntent, ParsedRequest, SessionTarget } from '../intents.js';
+import type { FolderBulk, Intent, IntentKind, ParsedIntent, ParsedRequest, SessionTarget } from '../intents.js';
 import { classify, features, RESIZE_EN, RESIZE_KO } from './classify.js';
 import { prohibitions } from './prohibitions.js';
 import {
   bareIdentifiers,
+  EMAIL,
   explicitNames,
   extractCommand,
   extractEmails,
@@ -574,12 +575,13 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         .map((m) => cleanName(unmask(m[1]!, c.quotes)))
         .filter((v) => looksLikeIdentifier(v) && !/^(?:vllm|tgi|nim|sglang|triton|custom|cmd)$/i.test(v));
       const name = explicit.find((n) => n !== folderNames[0]) ?? serviceNoun.find((n) => !folderNames.includes(n)) ?? asName[0];
-      const deployed = new RegExp(`(?<![A-Za-z0-9_\\-])(?:serve|deploy|host|서빙|배포)\\s+(?:the\\s+|my\\s+|a\\s+)?(?:model\\s+)?${NAME}`, 'i').exec(rest.masked);
+      // ("serve only the X subdirectory of models": X is inside the model folder, not the folder)
+      const deployed = new RegExp(`(?<![A-Za-z0-9_\\-])(?:serve|deploy|host|서빙|배포)\\s+(?:only\\s+|just\\s+)?(?:the\\s+|my\\s+|a\\s+)?(?:model\\s+)?${NAME}(?![A-Za-z0-9_.\\-])(?!\\s+(?:weights|checkpoints?|sub-?directory|subdir|subfolder|directory|dir|folder)\\s+(?:from|in|inside|of|under)\\b)`, 'i').exec(rest.masked);
       const group = extractScalingGroup(rest);
       let modelFolder = folderNames[0];
       if (!modelFolder && deployed) {
         const v = cleanName(unmask(deployed[1]!, c.quotes));
-        if (v !== name && !/^(?:model|it|with|as|using|on|in|from)$/i.test(v)) modelFolder = v;
+        if (v !== name && !/^(?:model|it|with|as|using|on|in|from|the|my|a|only|just)$/i.test(v)) modelFolder = v;
       }
       if (!modelFolder) {
         // "a service called X from models", "serve the model in models"
@@ -610,7 +612,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       if (!modelFolder) missing.push('modelFolder');
       // "the llama-3-8b weights from my models folder": a directory inside the model folder
       const sub = modelFolder
-        ? new RegExp(`(?:serve|deploy|host|\\bthe|\\bmy)\\s+(?:the\\s+)?${NAME}\\s+(?:weights|checkpoints?|model|directory|dir|subfolder)\\s+(?:from|in|inside|of)\\s+(?:the\\s+|my\\s+)?${escapeRe(modelFolder)}\\b|${escapeRe(modelFolder)}\\s*(?:폴더)?\\s*(?:의|안의|안에\\s*있는)\\s*${NAME}`, 'i').exec(rest.masked)
+        ? new RegExp(`(?:serve|deploy|host|\\bthe|\\bmy)\\s+(?:only\\s+)?(?:the\\s+)?${NAME}\\s+(?:weights|checkpoints?|model|directory|dir|subfolder|sub-?directory|subdir|folder)\\s+(?:from|in|inside|of|under)\\s+(?:the\\s+|my\\s+)?${escapeRe(modelFolder)}\\b|${escapeRe(modelFolder)}\\s*(?:폴더)?\\s*(?:의|안의|안에\\s*있는|에\\s*있는)\\s*${NAME}`, 'i').exec(rest.masked)
         : null;
       const subpath = sub ? cleanName(unmask((sub[1] ?? sub[2])!, c.quotes)) : undefined;
       // "model definition at llama-3-8b/model-definition.yaml"
@@ -673,7 +675,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const app = kind === 'session.start_service' || kind === 'session.stop_service' ? extractApp(lower) : undefined;
       // "commit train-job-1 as my-env", "…을 my-env라는 이름으로 저장", "이미지 이름은 my-env"
       const file = kind === 'session.commit'
-        ? (new RegExp(`(?:image|이미지)\\s*(?:name|이름)\\s*(?:은|는|을|를|:|=|is|as|should\\s+be|will\\s+be)?\\s*${NAME}`, 'i').exec(c.masked) ??
+        ? (new RegExp(`(?:image|이미지)\\s*(?:name(?![a-z])|이름)\\s*(?:은|는|을|를|:|=|is|as|should\\s+be|will\\s+be)?\\s*${NAME}`, 'i').exec(c.masked) ??
           new RegExp(`\\b(?:as|named|called|to)\\s+(?:an?\\s+)?(?:image\\s+)?(?:(?:file|named|called)\\s+)?${NAME}(?![A-Za-z0-9_.\\-])|${NAME}\\s*(?:이라는|라는)\\s*(?:이름|파일)`, 'i').exec(c.masked))
         : null;
       const fileName = file ? cleanName(unmask((file[1] ?? file[2] ?? file[3])!, c.quotes)) : undefined;
@@ -685,7 +687,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const newNameRaw = renamed ? cleanName(unmask((renamed[1] ?? renamed[2] ?? renamed[3])!, c.quotes)) : undefined;
       const newName = newNameRaw && looksLikeIdentifier(newNameRaw) ? newNameRaw : undefined;
       // "…, keep the session alive" says what to spare, not which session
-      const spare = /\b(?:but\s+)?(?:keep|leave)\s+(?:the\s+|my\s+)?session\s+\w+|세션\s*(?:은|는)?\s*\S+/i.exec(lower);
+      const spare = /\b(?:but\s+)?(?:keep|leave)\s+(?:the\s+|my\s+)?session\s+\w+|\b(?:the\s+|my\s+)?session\s+(?:itself\s+)?(?:stays|remains|keeps\s+running|lives)\b(?:\s+(?:up|alive|on|running))?|세션\s*(?:은|는)?\s*\S+/i.exec(lower);
       const spans = [
         ...(app ? [{ start: lower.indexOf(app.text), end: lower.indexOf(app.text) + app.text.length }] : []),
         ...(spare ? [{ start: spare.index, end: spare.index + spare[0].length }] : []),
@@ -705,12 +707,12 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     case 'folder.clone': {
       // "duplicate the models folder as models-backup", "models 폴더를 models-backup으로 복제"
       const copyName = kind === 'folder.clone'
-        ? new RegExp(`\\b(?:as|to|into|named|called)\\s+(?:the\\s+|a\\s+)?(?:new\\s+)?(?:folder\\s+)?${NAME}|${NAME}\\s*(?:으로|로|라는\\s*이름으로)\\s*(?:복제|복사|클론)`, 'i').exec(c.masked)
+        ? new RegExp(`\\b(?:as|to|into|named|called)\\s+(?:the\\s+|a\\s+)?(?:new\\s+)?(?:folder\\s+|copy\\s+)?(?:(?:named|called)\\s+)?${NAME}|${NAME}\\s*(?:으로|로|라는\\s*이름으로)\\s*(?:복제|복사|클론)|(?:복제|복사|클론)(?:해서|하여|해)\\s*${NAME}\\s*(?:을|를)?\\s*(?:만들|생성)|(?:이름|name)\\s*(?:은|는|:|=|is)\\s*${NAME}`, 'i').exec(c.masked)
         : null;
-      const newName = copyName ? cleanName(unmask((copyName[1] ?? copyName[2])!, c.quotes)) : undefined;
+      const newName = copyName ? cleanName(unmask((copyName[1] ?? copyName[2] ?? copyName[3] ?? copyName[4])!, c.quotes)) : undefined;
       const rest = copyName ? blank(c, [{ start: copyName.index, end: copyName.index + copyName[0].length }]) : c;
       // the folder is the verb's object even without the word "folder": "make api_helper read-only", "datasets를 읽기 전용으로"
-      const object = new RegExp(`\\b(?:make|set|mark|turn|switch|flip|clone|duplicate|copy)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-])|^\\s*${NAME}\\s*(?:폴더\\s*)?(?:을|를|은|는)`, 'i').exec(rest.masked);
+      const object = new RegExp(`\\b(?:make|set|mark|turn|switch|flip|lock|freeze|clone|duplicate|copy)\\s+(?:of\\s+)?(?:the\\s+|my\\s+)?(?!(?:a|an)\\s)${NAME}(?![A-Za-z0-9_.\\-])|^\\s*${NAME}\\s*(?:폴더\\s*)?(?:을|를|은|는)`, 'i').exec(rest.masked);
       const objectName = object ? cleanName(unmask((object[1] ?? object[2])!, c.quotes)) : undefined;
       const many = kind === 'folder.update_options' ? folderBulk(rest, rest.lower) : { spans: [] };
       if (many.bulk) {
@@ -720,7 +722,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       }
       const name =
         targetNames(rest, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true).find((n) => n !== newName) ??
-        (objectName && objectName !== newName && (object?.[2] !== undefined || looksLikeIdentifier(objectName) || ((kind === 'folder.clone' || !isStopWord(objectName) || isSoftName(objectName)) && !/^(?:it|this|that|them|everything|folder|one|all|read|a|an|the)$/i.test(objectName)))
+        (objectName && objectName !== newName && (object?.[2] !== undefined || looksLikeIdentifier(objectName) || ((kind === 'folder.clone' || !isStopWord(objectName) || isSoftName(objectName)) && !/^(?:it|this|that|them|everything|folder|one|all|read|a|an|the|clone|copy|duplicate)$/i.test(objectName)))
           ? objectName
           : undefined);
       if (!name) missing.push('name');
@@ -735,6 +737,46 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
 }
 
 /** "it"/"그 폴더" in a later clause → the folder (or session) an earlier clause named. */
+/** Session tasks that act on one named session. */
+const SESSION_TARGET_KINDS = new Set<IntentKind>(['session.destroy', 'session.restart', 'session.commit', 'session.rename', 'session.interrupt', 'session.info', 'session.logs']);
+
+/**
+ * "notebook-old has been idle for days, go ahead and shut it down", "i installed packages in
+ * notebook-old …, save that environment as an image": a session task that says "it" / "that"
+ * with no session of its own acts on the one name the story before it mentioned — only when
+ * exactly one name there is not already used by another task.
+ */
+function nameFromStory(intents: ParsedIntent[], prepared: { masked: string; quotes: string[] }): void {
+  const text = unmask(prepared.masked, prepared.quotes);
+  const used = new Set<string>();
+  for (const p of intents) {
+    const i = p.intent as unknown as Record<string, unknown>;
+    for (const k of ['name', 'newName', 'modelFolder'] as const) if (typeof i[k] === 'string') used.add(i[k] as string);
+    for (const m of (i.mounts as Array<{ name: string }> | undefined) ?? []) used.add(m.name);
+    for (const n of (i.target as { names?: string[] } | undefined)?.names ?? []) used.add(n);
+  }
+  for (const p of intents) {
+    const target = (p.intent as { target?: { names: string[] } }).target;
+    // "X is idle. Y is idle too. shut it down": one "it" for two names is a question, not both
+    if (SESSION_TARGET_KINDS.has(p.intent.kind) && target && target.names.length > 1 && /\b(?:it|that\s+one|this\s+one)\b/i.test(p.span) && !/\b(?:them|both|all|these|those|each|every|and\s+(?:it|that))\b|둘\s*다|모두|전부/i.test(p.span)) {
+      target.names = [];
+      p.missing = [...p.missing.filter((m) => m !== 'target'), 'target'];
+      continue;
+    }
+    if (!SESSION_TARGET_KINDS.has(p.intent.kind) || !p.missing.includes('target')) continue;
+    if (!/\b(?:it|that|this|that\s+(?:one|environment|session|thing)|the\s+(?:thing|environment))\b|그거|그걸|그\s*세션|그\s*환경/i.test(p.span)) continue;
+    const at = text.indexOf(p.span);
+    if (at <= 0) continue;
+    const before = text.slice(0, at);
+    const story: Clause = { masked: before, lower: lowerAscii(before), quotes: [] };
+    const names = [...new Set(bareIdentifiers(story).map((h) => h.value))].filter((n) => !used.has(n) && !EMAIL.test(n));
+    EMAIL.lastIndex = 0;
+    if (names.length !== 1) continue;
+    (p.intent as { target: { names: string[] } }).target.names = [names[0]!];
+    p.missing = p.missing.filter((m) => m !== 'target');
+  }
+}
+
 function resolveReferences(intents: ParsedIntent[]): void {
   let lastFolder: string | undefined;
   let lastSession: string | undefined;
@@ -1070,6 +1112,7 @@ export function parseRequest(text: string): ParsedRequest {
     delete (p.intent as { mountsFromContext?: boolean }).mountsFromContext;
   }
   resolveReferences(intents);
+  nameFromStory(intents, prepared);
   // a clause that only added to the previous task ("… and mount X") was merged by the splitter;
   // what is left over and unclassified is reported for --verbose
   const result: ParsedRequest = { text: input, language, intents };

@@ -34,7 +34,7 @@ const NOT_NAMES = new Set(
     'out back tear shut wipe erase empty inspect view display print tell see find about info details status logs log history ' +
     'forcefully force forced now immediately right asap too again gracefully undelete untrash permanently completely ' +
     'everything anything something them those these stuff both i you we they he she except but besides excluding keep ' +
-    'killed terminated stopped deleted removed gone done finished ended dead limit limits quota quotas cap online offline live thing things more less bigger larger smaller beefier'
+    'killed terminated stopped deleted removed gone done finished ended dead limit limits quota quotas cap online offline live thing things more less bigger larger smaller beefier clone copy duplicate leave alone untouched'
   ).split(/\s+/),
 );
 
@@ -260,7 +260,7 @@ export function extractScalingGroup(c: Clause): { value: string; index: number }
   if (paren && looksLikeIdentifier(paren[1]!)) return { value: paren[1]!, index: paren.index };
   const pats = [
     rx(`(?:in|on|from|into|to|use|using|via)\\s+(?:the\\s+)?${NAME}\\s+(?:${GROUP_WORDS})`, 'gi'),
-    rx(`(?:${GROUP_WORDS})\\s*(?:named\\s+|called\\s+|[:=]\\s*)?${NAME}`, 'gi'),
+    rx(`(?:${GROUP_WORDS})\\s*(?:named\\s+|called\\s+|[:=]\\s*|(?:은|는|을|를)\\s*)?${NAME}`, 'gi'),
     rx(`${NAME}\\s*(?:리소스|자원|스케일링)?\\s*그룹`, 'g'),
     rx(`(?:in|on|from)\\s+(?:the\\s+)?${NAME}\\s+group(?![\\w-])`, 'gi'),
     rx(`(?:리소스|자원|스케일링)\\s*그룹\\s*${NAME}`, 'g'),
@@ -458,7 +458,8 @@ export function extractMounts(c: Clause): MountMention[] {
   }
   // "with it mounted", "mount it", "그 폴더를 마운트한"
   const pron = PRONOUN_FOLDER.exec(c.lower);
-  if (pron && /mount|attach|마운트|붙|연결|with\s+(?:it|that\s+folder)/.test(c.lower)) found.push({ name: PRONOUN, index: pron.index, end: pron.index + pron[0].length });
+  // ("a computer that can use it": using the folder just made is mounting it)
+  if (pron && /mount|attach|마운트|붙|연결|with\s+(?:it|that\s+folder)|\b(?:use|uses|using|access|accesses|read|reads|sees?)\s+(?:it|that\s+folder)\b/.test(c.lower)) found.push({ name: PRONOUN, index: pron.index, end: pron.index + pron[0].length });
   // "mount the folder into a new session": a folder the request never named is the one it mentioned before (if any)
   const definite = /\bthe\s+(?:folder|vfolder|storage|volume)\b(?!\s+(?:named|called)\b)/.exec(c.lower);
   if (found.length === 0 && definite && /mount|attach/.test(c.lower)) found.push({ name: PRONOUN, index: definite.index, end: definite.index + definite[0].length });
