@@ -28,6 +28,15 @@ const ESCALATION =
 const STATE_DURATION =
   /(\b(?:has|have|had)\s+been\s+(?:\w+\s+){0,2}?\w+|\b(?:was|were|sat|stayed|stuck|hung|idled|hanging)\b[^.,;!?]{0,30}?)\s+for\s+(?:about\s+|over\s+|more\s+than\s+|almost\s+|nearly\s+)?(?:\d+(?:\.\d+)?|an?|a\s+few|several)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|[hdm])\b/gi;
 
+/** "image: tensorflow", "1 fGPU": a field or a fragment of a spec, read with the lines around it. */
+const FIELD_LINE = /^\s*(?:[\w .-]{1,24}:\s*\S.*|\S+(?:\s+\S+){0,2})\s*$/;
+
+/** The sender's own plans: "I'll copy the files myself", "we will test it tomorrow". */
+const SENDERS_PLAN = /^\s*(?:i|we)(?:'ll|\s+will|'m\s+going\s+to|\s+am\s+going\s+to|'re\s+going\s+to|\s+can|'d\s+like\s+to\s+(?:do|handle|copy|move|upload))\b/i;
+
+/** "… so I can drop the numbers there": why the sender asks, nothing more to do. */
+const PURPOSE = /,?\s+so\s+(?:that\s+)?(?:i|we|they|he|she|the\s+\w+|everyone|people)\s+(?:can|could|may|will)\b[^.!?]*/i;
+
 /** Hidden text in a message: never shown to a reader, never a task. */
 const HIDDEN = /<!--[\s\S]*?(?:-->|$)/g;
 
@@ -66,6 +75,10 @@ const ITEM = /^\s*(?:[-*•]|\d{1,2}[.)]|\[\s?[xX ]?\s?\])\s+/;
 
 /** "- notebook-old: terminate" — a handoff line: a target, then what to do with it. */
 const TARGET_ACTION = /^([\w.@/-]{2,60})\s*:\s*(.+)$/;
+
+/** A handoff action starts with what to do. */
+const ACTION_VERB =
+  /^(?:terminate|kill|stop|shut\s+down|delete|remove|drop|destroy|clean\s+up|purge|rename|restart|reboot|share|unshare|scale|archive|create|start|launch|mount|unmount|clone|move|copy|commit|save|snapshot|check|inspect|restore|recover|make|set|give|grant|revoke|invite|extend|bump)\b/i;
 
 /** Handoff actions that leave a thing as it is: context, never a task. */
 const NO_ACTION =
@@ -216,7 +229,7 @@ export function frameRequest(text: string): FramedRequest {
 
   // nothing of the user's own (a pasted message with no comment): what it asks is read, and a
   // change it asks for is asked about — nobody has said to make it
-  if (!ownText) return { ...base, ask: quoted.asks.join(' '), adopted: false, ...(quoted.asks.length > 0 ? { readOnly: true } : {}) };
+  if (!ownText) return { ...base, ask: quoted.asks.join('\n'), adopted: false, ...(quoted.asks.length > 0 ? { readOnly: true } : {}) };
 
   const parts = ownClauses(ownText);
   let adopted = false;
@@ -252,7 +265,7 @@ export function frameRequest(text: string): FramedRequest {
   }
   // a pointer at quoted text that held only injections asks nothing of its own
   const asks = fromSendersView(quoted.asks);
-  const ask = [...asks, ...(rest ? [/[.!?]$/.test(rest) ? rest : `${rest}.`] : [])].join(' ');
+  const ask = [...asks, ...(rest ? [rest] : [])].join('\n');
   return { ...base, ask, adopted, ...(readOnly ? { readOnly } : {}) };
 }
 
@@ -337,14 +350,21 @@ function addQuoted(quoted: Quoted, line: string): void {
       return;
     }
     quoted.bulk ||= item.bulk === true;
-    text = item.text;
+    // an item is a task of its own: it ends where the item ends
+    text = /[.!?]$/.test(item.text) || FIELD_LINE.test(item.text) && !ACTION_VERB.test(item.text) ? item.text : `${item.text}.`;
   }
   // "has been idle for 6 days": how long a state lasted describes it, it sets nothing
   text = text.replace(STATE_DURATION, '$1');
+  const kept: string[] = [];
   for (const sentence of sentences(text)) {
     if (INJECTION.test(sentence) || ESCALATION.test(sentence)) quoted.injected.push(sentence);
-    else quoted.asks.push(/[.!?]$/.test(sentence) ? sentence : `${sentence}.`);
+    // the sender's own plans ("I'll copy the files over myself") are not asked of anyone
+    else if (!SENDERS_PLAN.test(sentence)) kept.push(sentence.replace(PURPOSE, ''));
   }
+  // a line keeps its form ("name: x" on a line of its own is a field); sentences end where they did
+  if (kept.length === 0) return;
+  const line2 = kept.join(' ');
+  quoted.asks.push(FIELD_LINE.test(line2) || /[.!?]$/.test(line2) ? line2 : `${line2}.`);
 }
 
 /**
@@ -354,7 +374,7 @@ function addQuoted(quoted: Quoted, line: string): void {
  */
 function listItem(text: string): { text: string; kept?: string; bulk?: boolean } {
   const m = TARGET_ACTION.exec(text);
-  if (!m || !/^[a-z]/i.test(m[2]!) || /\s/.test(m[1]!)) return { text };
+  if (!m || /\s/.test(m[1]!) || !(ACTION_VERB.test(m[2]!) || NO_ACTION.test(m[2]!))) return { text };
   const [, target, action] = m as unknown as [string, string, string];
   if (BULK_TARGET.test(target)) return { text: `${action} ${target}`, bulk: true };
   if (NO_ACTION.test(action)) return { text, kept: target };
