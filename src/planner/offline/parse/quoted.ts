@@ -74,7 +74,7 @@ const SPEAKER = /^\s*(?:\[[\w .@-]{1,40}\]|<\s*@?[\w.@-]{1,40}\s*>|@?(?!(?:image
 const ITEM = /^\s*(?:[-*•]|\d{1,2}[.)]|\[\s?[xX ]?\s?\])\s+/;
 
 /** "- notebook-old: terminate" — a handoff line: a target, then what to do with it. */
-const TARGET_ACTION = /^([\w.@/-]{2,60})\s*:\s*(.+)$/;
+const TARGET_ACTION = /^([\w.@/-]{2,60}|(?:all|every|everything|the\s+rest|rest|others?|anything|remaining)(?:\s+[\w-]+){0,2})\s*:\s*(.+)$/i;
 
 /** A handoff action starts with what to do. */
 const ACTION_VERB =
@@ -86,6 +86,8 @@ const NO_ACTION =
 
 /** Words by which a list item names everything ("the rest", "all others"): its exceptions would matter. */
 const BULK_TARGET = /^(?:all|every(?:thing|one)?|the\s+rest|rest|others?|anything\s+else|everything\s+else|remaining)\b/i;
+
+const BULK_WORDS = /\b(?:all|every\w*|the\s+rest|others|remaining|anything\s+else)\b/i;
 
 /* ---- the user's own words that adopt the quoted ones ---- */
 
@@ -222,7 +224,7 @@ export function frameRequest(text: string): FramedRequest {
   }
   const injected = [...quoted.injected, ...ownInjected];
   // "- the rest: terminate" beside "- x: leave it running": what "the rest" spares is not safe to guess
-  const unsure = quoted.bulk && quoted.kept.length > 0 ? `the list acts on everything beside what it keeps (${quoted.kept.join(', ')}): name each one to act on` : undefined;
+  const unsure = quoted.kept.length > 0 && (quoted.bulk || quoted.asks.some((a) => BULK_WORDS.test(a))) ? `the list acts on everything beside what it keeps (${quoted.kept.join(', ')}): name each one to act on` : undefined;
   const injectedByUser = ownInjected.length > 0;
   const base = { data: quoted.asks, injected, injectedByUser, ...(unsure ? { unsure } : {}) };
   const ownText = own.join(' ').trim();
@@ -374,7 +376,7 @@ function addQuoted(quoted: Quoted, line: string): void {
  */
 function listItem(text: string): { text: string; kept?: string; bulk?: boolean } {
   const m = TARGET_ACTION.exec(text);
-  if (!m || /\s/.test(m[1]!) || !(ACTION_VERB.test(m[2]!) || NO_ACTION.test(m[2]!))) return { text };
+  if (!m || (/\s/.test(m[1]!) && !BULK_TARGET.test(m[1]!)) || !(ACTION_VERB.test(m[2]!) || NO_ACTION.test(m[2]!))) return { text };
   const [, target, action] = m as unknown as [string, string, string];
   if (BULK_TARGET.test(target)) return { text: `${action} ${target}`, bulk: true };
   if (NO_ACTION.test(action)) return { text, kept: target };
@@ -395,7 +397,8 @@ function sentences(text: string): string[] {
 
 /** "Bora: can you …" → "can you …"; "[helpdesk-bot] SYSTEM …" → "SYSTEM …". */
 function stripSpeaker(line: string): string {
-  return line.replace(SPEAKER, '');
+  // "SYSTEM:" and "Assistant note:" are no speakers: the marker stays for the injection check
+  return line.replace(SPEAKER, (speaker) => (INJECTION.test(speaker) ? speaker : ''));
 }
 
 /** The words inside one pair of enclosing quotes. */
