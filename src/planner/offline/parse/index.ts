@@ -7,6 +7,7 @@
  * the user can give (`missing`). Synchronous, pure, deterministic; every regex is linear.
  */
 import type { FolderBulk, Intent, IntentKind, ParsedIntent, ParsedRequest, SessionTarget } from '../intents.js';
+import { READ_INTENTS } from '../intents.js';
 import { classify, features, RESIZE_EN, RESIZE_KO } from './classify.js';
 import { prohibitions } from './prohibitions.js';
 import {
@@ -41,7 +42,7 @@ import { detectLanguage, lowerAscii, MAX_ANALYSED_CHARS, PLACEHOLDER, prepare, u
 import { refusalReason } from './refuse.js';
 import { unreadWords } from './coverage.js';
 import { answerQuestions, answerUnreadQuestion } from './questions.js';
-import { frameRequest, isPlain } from './quoted.js';
+import { frameRequest, isPlain, unadoptedWritesQuestion } from './quoted.js';
 import { exceptNamesIn, folderFilters, sessionFilters } from './filters.js';
 
 const INJECTED_REFUSAL =
@@ -1010,9 +1011,13 @@ export function parseRequest(text: string): ParsedRequest {
   if (structured) return structured;
   // quoted and forwarded text is data; a line that tries to change the agent's rules is never a task
   let ask = input;
+  let quotedReadOnly = false;
   if (!isPlain(input)) {
     const framed = frameRequest(input);
     if (framed.injectedByUser) return { text: input, language: detectLanguage(input), intents: [], refusal: INJECTED_REFUSAL };
+    if (framed.offTopic) return { text: input, language: detectLanguage(input), intents: [], refusal: framed.offTopic };
+    if (framed.unsure && framed.adopted) return { text: input, language: detectLanguage(input), intents: [], question: framed.unsure };
+    quotedReadOnly = framed.readOnly === true;
     if (!framed.ask.trim() && framed.injected.length > 0) return { text: input, language: detectLanguage(input), intents: [], refusal: INJECTED_REFUSAL };
     ask = framed.ask.replace(ASK_LABEL, '');
   }
@@ -1129,6 +1134,9 @@ export function parseRequest(text: string): ParsedRequest {
   // questions never write: a change asked about is answered with reads and offered as a suggestion
   const answered = answerQuestions(ask, intents);
   intents = answered.intents;
+  // quoted text asked for a change the user's own words did not adopt ("check that for me, don't start anything")
+  const unadopted = quotedReadOnly ? intents.filter((p) => !READ_INTENTS.has(p.intent.kind)) : [];
+  if (unadopted.length > 0) return { text: input, language, intents: [], question: unadoptedWritesQuestion(unadopted.map((p) => p.intent.kind)) };
   if (answered.suggestions.length > 0) result.suggestions = answered.suggestions;
   result.intents = intents;
   if (intents.length > 0) {
