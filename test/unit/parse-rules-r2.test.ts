@@ -251,3 +251,15 @@ describe('clones and model subdirectories', () => {
     expect(intents('models 폴더에 있는 qwen-7b 를 vllm으로 배포해줘, 이름은 qwen-ko')[0]).toMatchObject({ kind: 'service.create', modelFolder: 'models', modelSubpath: 'qwen-7b' });
   });
 });
+
+describe('a part of a folder is not the folder', () => {
+  it('"remove the old X data from FOLDER" deletes X inside it, never the folder', () => {
+    expect(intents('please remove the obsolete imagenet data from the datasets folder')[0]).toMatchObject({ kind: 'folder.delete_files', name: 'datasets', paths: ['imagenet'] });
+    expect(intents('wipe the leftover tmp files out of api_helper')[0]).toMatchObject({ kind: 'folder.delete_files', name: 'api_helper' });
+    expect(intents('delete the datasets folder')[0]).toMatchObject({ kind: 'folder.delete', name: 'datasets' });
+  });
+
+  it('"create a/b inside the X folder" makes that directory in X', () => {
+    expect(intents('create exp/run-7 inside the models folder')[0]).toMatchObject({ kind: 'folder.mkdir', name: 'models', path: 'exp/run-7' });
+  });
+});

@@ -392,7 +392,8 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   if (
     (has(f, 'delete') || (has(f, 'destroy') && !/\bstop\b|종료|중지/.test(l))) && !hasNoun(f, 'session') && !hasNoun(f, 'service') && o !== 'trash' &&
     // (names are blanked out of `l` by now: "delete            from         ")
-    (/\b(?:delete|remove|rm|erase|drop|wipe|get\s+rid\s+of|clear\s+out)\s+(?:the\s+|my\s+|a\s+)?(?:[\w.\/-]+\s+|\s{2,})(?:(?:directory|dir|subfolder|file)\s+)?(?:from|out\s+of|inside)\s+(?:the\s+|my\s+)?(?!(?:trash|bin|recycle|sessions?|services?)\b)(?:[\w.-]+|\s{2,})/.test(l) ||
+    // ("remove the old cifar10 data from the datasets folder": a described part of it, not the folder)
+    (/\b(?:delete|remove|rm|erase|drop|wipe|get\s+rid\s+of|clear\s+out)\s+(?:the\s+|my\s+|a\s+|all\s+(?:the\s+)?)?(?:(?:old|stale|unused|leftover|previous|raw|obsolete)\s+)?(?:[\w.\/-]+\s+|\s{2,})(?:(?:directory|dir|subfolder|file|files|data|dataset|stuff|folder)\s+)?(?:from|out\s+of|inside)\s+(?:the\s+|my\s+)?(?!(?:trash|bin|recycle|sessions?|services?)\b)(?:[\w.-]+|\s{2,})/.test(l) ||
       /(?:에서|안의|안에\s*있는|속의)\s+(?:[\w.\/-]+|\s{2,})\s*(?:디렉터리|디렉토리|파일)?\s*(?:을|를)?\s*(?:삭제|지워|지우|제거)/.test(l))
   ) {
     return { kind: 'folder.delete_files', confidence: 0.75 };
@@ -440,6 +441,10 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
 
   // "datasets 폴더에 raw 폴더 만들어줘", "create a folder raw inside the datasets folder": a folder in a folder is a directory
   const folderNouns = f.nouns.filter((n) => n.kind === 'folder').length;
+  // "create results/2024-q3 inside the datasets folder": a path made inside a named folder
+  if (v === 'create' && f.hasFilePath && !hasNoun(f, 'session') && /\b(?:inside|in|within|under|into)\s+(?:the\s+|my\s+)?(?:[\w.-]+|\s{2,})\s*(?:folder|vfolder)\b|(?:폴더|볼륨)\s*(?:에|안에|속에|밑에)\s/.test(l)) {
+    return { kind: 'folder.mkdir', confidence: 0.75 };
+  }
   if (v === 'create' && folderNouns >= 2 && /(?:폴더|볼륨)\s*(?:에|안에|속에|밑에|아래에?)\s|\b(?:inside|in|within|under|into)\s+(?:the\s+|my\s+)?[\w.-]+\s+(?:folder|vfolder)\b/.test(l)) {
     return { kind: 'folder.mkdir', confidence: 0.8 };
   }

@@ -457,7 +457,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const namedPath =
         /(?:named|called)\s+([A-Za-z0-9_.\-]+(?:\/[A-Za-z0-9_.\-]+)+)/i.exec(unmask(rest.masked, c.quotes))?.[1] ??
         /\bmkdir\s+(?:-p\s+)?([A-Za-z0-9_.\-]+(?:\/[A-Za-z0-9_.\-]+)*)\/?/i.exec(unmask(rest.masked, c.quotes))?.[1];
-      const named = namedPath ?? explicitNames(rest)[0]?.value;
+      // "create results/2024-q3 inside the datasets folder": a path with a slash is the directory
+      const named = namedPath ?? explicitNames(rest)[0]?.value ?? extractPaths(rest).find((p) => /^[A-Za-z0-9_]/.test(p) && p.includes('/'));
       const dirWord = dir ? cleanName(unmask(dir[1]!, c.quotes)) : undefined;
       const path = named ?? (dirWord && !/^(?:a|an|the|new|one|another|some|my|this|that|in|inside|of)$/i.test(dirWord) ? dirWord : undefined);
       // "inside it": the folder is the one just named (resolved later)
@@ -526,7 +527,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const to = /\b(?:be\s+)?(?:named|called)\s+([A-Za-z0-9_./-]+)\s*[.?!]?\s*$|\b(?:to|into|under|as)\s+(?:the\s+)?(?!it\b|that\b|be\b)([A-Za-z0-9_./-]+)(?:\s+(?:directory|dir|folder|subfolder))?\s*[.?!]?\s*$|\b(?:to|into|under|as)\s+(?:the\s+)?(?!it\b|that\b|be\b)([A-Za-z0-9_./-]+)|([A-Za-z0-9_./-]+)\s*(?:으로|로)\s*(?:(?:이름\s*(?:을|를)?\s*)?(?:옮|이동|바꿔|바꾸|변경))/.exec(text);
       const dest = to ? (to[1] ?? to[2] ?? to[3] ?? to[4])!.replace(/[.?!]$/, '') : undefined;
       // "the cifar10 directory", "mnist 디렉터리": a directory named in words is a path too
-      const dirNames = nounNames(rest, 'directory|directories|dir|subfolder|sub-folder|subdirectory', '디렉터리|디렉토리|하위\\s*폴더', true).map((h) => h.value);
+      // ("the old cifar10 data from datasets": data, files or a dataset inside a folder are a path there)
+      const dirNames = nounNames(rest, kind === 'folder.delete_files' ? 'directory|directories|dir|subfolder|sub-folder|subdirectory|data|files|dataset|stuff' : 'directory|directories|dir|subfolder|sub-folder|subdirectory', '디렉터리|디렉토리|하위\\s*폴더', true).map((h) => h.value);
       const paths = [...extractPaths(rest), ...dirNames.filter((d) => !extractPaths(rest).includes(d))];
       const filePaths = paths.filter((p) => p !== dest && p !== name);
       // "move mnist to legacy/mnist", "move mnist and then cifar10 into it", "mnist를 legacy로 옮겨": the verb's objects are paths even without an extension
