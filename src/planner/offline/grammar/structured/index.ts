@@ -11,7 +11,7 @@
  * vocabulary), commands.ts (command rules), api.ts (API rules), read.ts (reading one command),
  * corpus/*.jsonl (examples per construct; the test runs them).
  */
-import type { ParsedIntent, ParsedRequest } from '../../intents.js';
+import { READ_INTENTS, type ApiCallIntent, type ParsedIntent, type ParsedRequest } from '../../intents.js';
 import { frameRequest, isPlain } from '../../parse/quoted.js';
 import { refusalReason } from '../../parse/refuse.js';
 import { detectLanguage, lowerAscii } from '../../parse/text.js';
@@ -55,6 +55,8 @@ function readExactly(text: string, natural: Natural): ParsedRequest | undefined 
     return { ...ask(text, unexpandedQuestion(vars)), unread, notUnderstood: vars };
   }
   if (!MAY_BE_STRUCTURED.test(text)) return undefined;
+  const afterProse = apiLineAfterProse(text, natural);
+  if (afterProse) return afterProse;
   const lexed = tokenize(text);
   if ('error' in lexed) return LOOKS_STRUCTURED.test(text) ? ask(text, lexed.error) : undefined;
   const parts = commands(lexed.tokens);
@@ -62,7 +64,8 @@ function readExactly(text: string, natural: Natural): ParsedRequest | undefined 
   const bad = reads.find(isProblem);
   if (bad) return ask(text, bad.problem);
   if (reads.length > 0 && reads.every((r) => r !== undefined)) {
-    return { text, language: detectLanguage(text), intents: reads.flatMap((r) => r as ParsedIntent[]) };
+    const note = lexed.tokens.filter((t) => t.kind === 'comment').map((t) => t.value).join(' ');
+    return changesNothing(text, reads.flatMap((r) => r as ParsedIntent[]), note);
   }
   // "vfolder create exp1 && share it with bob@…": commands and sentences chained, each read on its own
   const commandRead = (r: (typeof reads)[number]): boolean => Array.isArray(r) && r.every((p) => p.rule !== 'pairs');
@@ -70,6 +73,46 @@ function readExactly(text: string, natural: Natural): ParsedRequest | undefined 
     return readChain(text, parts, reads as Array<ParsedIntent[] | undefined>, natural);
   }
   return readMixed(text, lexed.tokens, natural);
+}
+
+/** A note that says the request changes nothing ("-- I only need X, no changes"). */
+const READ_ONLY_NOTE =
+  /\b(?:no (?:changes?|writes?|modifications?)|(?:don'?t|do not|must not|never) (?:change|modify|write|touch|create|delete)|read[- ]only|(?:i )?only (?:need|want)(?: to (?:see|know|look|read))?|just (?:looking|checking|reading|need|want)|dry[- ]run)\b|변경\s*(?:없|하지|말)|바꾸지/i;
+
+/**
+ * Commands read exactly, with what a note after them says: a note that asks for no changes makes
+ * an API call that writes a question (api-call.ts decides from the operation), and any other
+ * task that writes a question here.
+ */
+function changesNothing(text: string, intents: ParsedIntent[], note: string): ParsedRequest {
+  const language = detectLanguage(text);
+  if (!READ_ONLY_NOTE.test(note)) return { text, language, intents };
+  const writes = intents.filter((p) => p.intent.kind !== 'api.call' && !READ_INTENTS.has(p.intent.kind));
+  if (writes.length) return ask(text, `You said "${note.trim()}", but \`${writes[0]!.span}\` changes things on the manager: should I run it, or only look?`);
+  return { text, language, intents: intents.map((p) => (p.intent.kind === 'api.call' ? { ...p, intent: { ...p.intent, readOnly: true } } : p)) };
+}
+
+/** A line in the API's words after sentences ("x is stuck. DELETE /session/x with forced=true"). */
+const API_LINE = /(?:[.!?:;]\s+|\n\s*)((?:GET|POST|PUT|PATCH|DELETE|HEAD)\s+\/\S)/;
+/** The family of what a path acts on, as intent kinds name it. */
+const PATH_FAMILY: Record<string, string> = { session: 'session', sessions: 'session', folders: 'folder', services: 'service', resource: 'resource', image: 'image', images: 'image' };
+
+/**
+ * Sentences before a line in the API's words are the reason for it: the line is run exactly. When
+ * the sentences ask for something of another kind than the line does, that is asked about.
+ */
+function apiLineAfterProse(text: string, natural: Natural): ParsedRequest | undefined {
+  const m = API_LINE.exec(text);
+  if (!m) return undefined;
+  const at = m.index + m[0].length - m[1]!.length;
+  const line = text.slice(at);
+  const read = readExactly(line, natural);
+  if (!read || read.intents.length === 0 || !read.intents.every((p) => p.intent.kind === 'api.call')) return read?.question ? { ...read, text } : undefined;
+  const context = natural(text.slice(0, at));
+  const family = PATH_FAMILY[(read.intents[0]!.intent as ApiCallIntent).path?.split('/')[1] ?? ''];
+  const other = context.intents.find((p) => !READ_INTENTS.has(p.intent.kind) && p.intent.kind.split('.')[0] !== family);
+  if (other) return ask(text, `Before \`${line.trim()}\` you wrote "${other.span}": should I do that too? Write each task as its own command, or the whole request as a sentence`);
+  return { ...read, text };
 }
 
 /** A chain of commands and sentences: each sentence read alone, "it" in one meaning what the command before it named. */
