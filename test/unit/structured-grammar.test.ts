@@ -207,8 +207,13 @@ describe('lexer', () => {
     expect(kinds('a--b c')).toEqual(['word:a--b', 'word:c']);
   });
 
+  it('reads ", then" as the end of a command, and "then" without a comma as a word', () => {
+    expect(kinds('ls x, then ls y')).toEqual(['word:ls', 'word:x', 'sep:', 'word:ls', 'word:y']);
+    expect(kinds('ls x then')).toEqual(['word:ls', 'word:x', 'word:then']);
+  });
+
   it('reads parentheses around pairs as no part of a key or value', () => {
-    expect(kinds('named x (cpu=2 mem=4g), then')).toEqual(['word:named', 'word:x', 'pair:cpu=2', 'pair:mem=4g', 'word:then']);
+    expect(kinds('named x (cpu=2 mem=4g) please')).toEqual(['word:named', 'word:x', 'pair:cpu=2', 'pair:mem=4g', 'word:please']);
     expect(kinds('cmd=print(1)')).toEqual(['pair:cmd=print(1)']);
   });
 

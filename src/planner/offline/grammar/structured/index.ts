@@ -15,7 +15,7 @@ import { READ_INTENTS, type ApiCallIntent, type ParsedIntent, type ParsedRequest
 import { frameRequest, isPlain } from '../../parse/quoted.js';
 import { refusalReason } from '../../parse/refuse.js';
 import { detectLanguage, lowerAscii } from '../../parse/text.js';
-import { applyPair, findKey, isEnvName, isProblem, keysFor, type Draft } from './keys.js';
+import { applyPair, findKey, isEnvName, isProblem, keysFor, type Draft, type Problem } from './keys.js';
 import { commands, tokenize, type Token } from './lexer.js';
 import { build, crossCheck, kindOfPairs, readCommand } from './read.js';
 import { unexpandedQuestion, unexpandedVariables } from './variables.js';
@@ -59,7 +59,7 @@ function readExactly(text: string, natural: Natural): ParsedRequest | undefined 
   if (afterProse) return afterProse;
   const lexed = tokenize(text);
   if ('error' in lexed) return LOOKS_STRUCTURED.test(text) ? ask(text, lexed.error) : undefined;
-  const parts = commands(lexed.tokens);
+  const parts = inFolder(commands(lexed.tokens));
   const reads = parts.map((c) => readCommand(c, text));
   const bad = reads.find(isProblem);
   if (bad) return ask(text, bad.problem);
@@ -68,11 +68,33 @@ function readExactly(text: string, natural: Natural): ParsedRequest | undefined 
     return changesNothing(text, reads.flatMap((r) => r as ParsedIntent[]), note);
   }
   // "vfolder create exp1 && share it with bob@…": commands and sentences chained, each read on its own
+  // (a line of pairs after the first joins the task before it, below)
   const commandRead = (r: (typeof reads)[number]): boolean => Array.isArray(r) && r.every((p) => p.rule !== 'pairs');
-  if (parts.length > 1 && reads.some(commandRead) && reads.every((r) => r === undefined || commandRead(r))) {
+  const pairsAfter = (r: (typeof reads)[number], i: number): boolean => i > 0 && Array.isArray(r) && r.every((p) => p.rule === 'pairs');
+  if (parts.length > 1 && reads.some(commandRead) && reads.every((r, i) => r === undefined || commandRead(r) || pairsAfter(r, i))) {
     return readChain(text, parts, reads as Array<ParsedIntent[] | undefined>, natural);
   }
   return readMixed(text, lexed.tokens, natural);
+}
+
+/** Shell commands whose paths a `FOLDER:` in front of the chain places inside that folder. */
+const SHELL_HEADS = new Set(['mkdir', 'mv', 'rm', 'ls']);
+
+/**
+ * `api_helper: mkdir tests && mv server.py tests/`: a folder name and a colon in front of shell
+ * commands is where they work, as a shell's current directory — every path after mkdir, mv, rm
+ * and ls in the chain is inside it (`tests` is `api_helper/tests`).
+ */
+function inFolder(parts: Token[][]): Token[][] {
+  const [lead, head] = parts[0] ?? [];
+  if (!lead || lead.kind !== 'word' || lead.quoted || !/^[\w.-]+:$/.test(lead.value)) return parts;
+  if (!head || head.kind !== 'word' || !SHELL_HEADS.has(head.value.toLowerCase())) return parts;
+  const folder = lead.value.slice(0, -1);
+  const chain = [parts[0]!.slice(1), ...parts.slice(1)];
+  return chain.map((part) => {
+    if (part[0]?.kind !== 'word' || !SHELL_HEADS.has(part[0].value.toLowerCase())) return part;
+    return [part[0], ...part.slice(1).map((t) => (t.kind === 'word' && !t.quoted ? { ...t, value: `${folder}/${t.value.replace(/^\/+/, '')}` } : t))];
+  });
 }
 
 /** A note that says the request changes nothing ("-- I only need X, no changes"). */
@@ -122,11 +144,22 @@ function readChain(text: string, parts: Token[][], reads: Array<ParsedIntent[] |
   const rest: Pick<ParsedRequest, 'unread' | 'notUnderstood' | 'suggestions' | 'leftovers'> = {};
   for (const [i, part] of parts.entries()) {
     const read = reads[i];
+    if (read && read.every((p) => p.rule === 'pairs') && intents.length > 0) {
+      // "…; image=python cpu=8": pairs after a task complete it when it takes every one of them
+      const joined = joinPairs(intents[intents.length - 1]!, part);
+      if (isProblem(joined)) return ask(text, joined.problem);
+      if (joined) {
+        intents[intents.length - 1] = joined;
+        continue;
+      }
+    }
     if (read) {
       intents.push(...read);
       continue;
     }
-    const sentence = text.slice(part[0]!.start, part[part.length - 1]!.end);
+    const written = text.slice(part[0]!.start, part[part.length - 1]!.end);
+    // "mkdir x, then a batch session with …": a step that only names a new thing creates it
+    const sentence = NEW_THING.test(written) && intents.length > 0 ? written.replace(NEW_THING, (m) => `create ${m.replace(/^\s*(?:then\s+)?/i, '')}`) : written;
     const r = readExactly(sentence, natural) ?? natural(sentence);
     if (r.question) return ask(text, r.question);
     if (r.refusal) return { text, language: detectLanguage(text), intents: [], refusal: r.refusal };
@@ -137,6 +170,25 @@ function readChain(text: string, parts: Token[][], reads: Array<ParsedIntent[] |
     }
   }
   return { text, language: detectLanguage(text), intents, ...rest };
+}
+
+/** A step of a chain that is only a noun phrase for a new thing: "a batch session with …", "then one more folder named x". */
+const NEW_THING = /^\s*(?:then\s+)?(?:a|an|one|new|another)\s+(?:(?:new|batch|interactive|inference|gpu|cpu|python|pytorch|tensorflow|model|data)\s+)*(?:session|folder|vfolder|service)\b/i;
+
+/** The task with each pair of `part` applied, or undefined when it does not take one of them (then they stand alone). */
+function joinPairs(task: ParsedIntent, part: Token[]): ParsedIntent | Problem | undefined {
+  const pairs = part.filter((t) => t.kind === 'pair');
+  if (pairs.length !== part.length) return undefined;
+  const taken = (key: string): boolean => isEnvName(key) || findKey(key)?.into[task.intent.kind] !== undefined;
+  if (!pairs.every((t) => taken(t.key!))) return undefined;
+  const draft: Draft = { intent: structuredClone(task.intent), missing: [...task.missing] };
+  for (const t of pairs) {
+    const bad = applyPair(draft, t.key!, t.value);
+    if (bad) return bad;
+  }
+  const bad = crossCheck(draft, 'sentence+pairs');
+  if (bad) return bad;
+  return { ...task, intent: draft.intent, missing: draft.missing, rule: `${task.rule ?? 'sentence'}+pairs` };
 }
 
 const PRONOUN = /\b(?:it|its|that|this|them|there)\b|그\s*(?:폴더|세션|서비스)|거기|그거|그것/i;
@@ -167,7 +219,7 @@ const PROGRAM_PREFIX = /^\s*(?:(?:npx\s+)?bai-agent|[/!@](?:bai-agent|bai|backen
 
 /** Anything that could be structured: a pair, a flag, a chain, a command or API word first. Others skip the lexer. */
 const MAY_BE_STRUCTURED =
-  /=|(?:^|\s)--?[A-Za-z]|&&|^\s*(?:vfolder|folder|session|sess|service|svc|mkdir|rm|mv|ls|ps|kill|start|restart|new|create|launch|get|post|put|patch|delete|head)(?![\w-])|^\s*[a-z][\w/-]*\.[a-z_]/i;
+  /=|(?:^|\s)--?[A-Za-z]|&&|\s(?:->|→|=>)\s|^\s*(?:vfolder|folder|session|sess|service|svc|mkdir|mkvf|rm|mv|ls|ps|kill|start|restart|new|create|launch|get|post|put|patch|delete|head|exec|execute|run|sh)(?![\w-])|^\s*[\w.-]+:\s+(?:mkdir|rm|mv|ls)\s|^\s*[a-z][\w/-]*\.[a-z_]/i;
 /** Clearly meant as structured, so a lexing error (an unclosed quote) is worth a question. */
 const LOOKS_STRUCTURED =
   /(?:^|\s)[A-Za-z_][\w.-]*=|(?:^|\s)--[A-Za-z]|^\s*(?:vfolder|sess|svc|mkdir|rm|mv|ls|ps)\s|^\s*(?:session|service)\s+[a-z-]+\s|^\s*(?:GET|POST|PUT|PATCH|DELETE|HEAD)\s+\/|^\s*[a-z][\w/-]*\.[a-z_]\w*\s+\w+=/;

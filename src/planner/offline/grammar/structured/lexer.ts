@@ -1,8 +1,8 @@
 /**
  * Tokens of a structured request, shell-like: words separated by blanks; `key=value` pairs;
  * flags (`-r`, `--name`, `--name=x`); quoted runs ("…", '…', `…`, “…”) kept whole and never
- * split; bracketed values (`[a, b]`, `{"k": 1}`) kept whole; `&&`, `;` and newlines separate
- * commands. `\$` is a literal dollar sign (see variables.ts). Linear in the input.
+ * split; bracketed values (`[a, b]`, `{"k": 1}`) kept whole; `&&`, `;`, newlines and ", then"
+ * separate commands. `\$` is a literal dollar sign (see variables.ts). Linear in the input.
  */
 
 export interface Token {
@@ -116,6 +116,12 @@ export function tokenize(text: string): LexResult {
       i++;
     }
     const raw = text.slice(start, i);
+    // "mkdir -p data/raw, then a batch session …": ", then" ends a command as `;` does
+    const prev = tokens[tokens.length - 1];
+    if (/^then$/i.test(raw) && prev && prev.kind !== 'sep' && /,$/.test(text.slice(prev.start, start).trimEnd())) {
+      tokens.push({ kind: 'sep', raw: ', then', start, end: i, value: '', quoted: false });
+      continue;
+    }
     tokens.push(classify(raw, value, eqAt, start, i));
   }
   return { tokens };
