@@ -151,9 +151,8 @@ describe('A -> B', () => {
     expect(questionOf(unnamed)).toMatch(/which session/i);
   });
 
-  it('"clone" and "invite" without an arrow stay sentences', async () => {
-    const doc = await plan('clone the folder');
-    expect(writes(doc)).toEqual([]);
+  it('"clone" without an arrow stays a sentence; "batch" or "sess" alone creates nothing', async () => {
+    for (const q of ['clone the folder', 'batch', 'sess', 'interactive session']) expect(writes(await plan(q)), q).toEqual([]);
   });
 });
 

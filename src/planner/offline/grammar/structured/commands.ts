@@ -51,6 +51,8 @@ export interface CommandRule {
   arrow?: (left: string[], right: string[]) => Arg[] | Problem | undefined;
   /** heads that are commands only with an arrow (`clone a -> b`; `clone the folder` is a sentence) */
   arrowOnly?: string[];
+  /** heads that are commands only with a key=value or an option after them (`batch` alone creates nothing) */
+  pairsOnly?: string[];
 }
 
 /** `A -> B` (also → and =>): from A to B — the new name of a rename or a clone, the folder an invitation is for. */
@@ -449,6 +451,7 @@ export const COMMANDS: CommandRule[] = [
     doc: 'create a session from key=value pairs after a short phrase: new session img=pytorch fgpu=2',
     examples: ['new session img=pytorch fgpu=2', 'create session --image tensorflow --gpu 1'],
     heads: ['new session', 'create session', 'start session', 'launch session', 'session new', 'new sess', 'sess'],
+    pairsOnly: ['sess'],
     positionals: named(),
     flags: SESSION_CREATE_FLAGS,
     kind: 'session.create',
@@ -458,6 +461,7 @@ export const COMMANDS: CommandRule[] = [
     doc: 'create a session of a type from key=value pairs: batch session: img=python cmd="…" (also batch, interactive session, interactive)',
     examples: ['batch img=python cmd="python x.py" timeout=1h', 'interactive session, image=pytorch, fgpu=1'],
     heads: ['batch session', 'batch sess', 'batch job', 'batch', 'interactive session', 'interactive sess', 'interactive'],
+    pairsOnly: ['batch session', 'batch sess', 'batch job', 'batch', 'interactive session', 'interactive sess', 'interactive'],
     headArgs: {
       'batch session': [{ key: 'type', value: 'batch' }],
       'batch sess': [{ key: 'type', value: 'batch' }],

@@ -184,6 +184,7 @@ function readWithRule(rule: CommandRule, head: string, rest: Token[], span: stri
   }
   // arguments in Korean, or plain words after an English verb ("kill all my idle sessions"), make it a sentence
   if (words.some((w) => HANGUL.test(w.value))) return undefined;
+  if (rule.pairsOnly?.includes(head) && !rest.some((t) => t.kind === 'pair' || t.kind === 'flag')) return undefined;
   const arrowAt = words.findIndex((w) => !w.quoted && ARROWS.has(w.value));
   if (arrowAt < 0 && rule.arrowOnly?.includes(head)) return undefined;
   if (arrowAt < 0 && rule.verbHeads?.includes(head) && !verbHeadArguments(head, words, args.length > 0 || deferred !== undefined)) return undefined;
