@@ -198,7 +198,23 @@ describe('lexer', () => {
   });
 
   it('reads "# …" after a blank as a comment to the end of the line, "#4411" as a word', () => {
-    expect(kinds('a=1 # note x=2\nb=2 #4411')).toEqual(['pair:a=1', 'comment:', 'sep:', 'pair:b=2', 'word:#4411']);
+    expect(kinds('a=1 # note x=2\nb=2 #4411')).toEqual(['pair:a=1', 'comment:note x=2', 'sep:', 'pair:b=2', 'word:#4411']);
+  });
+
+  it('reads " -- words" as a note to the end of the line, but not "--" before pairs or inside a word', () => {
+    expect(kinds('GET /images -- which ones are new?')).toEqual(['word:GET', 'word:/images', 'comment:which ones are new?']);
+    expect(kinds('run x -- a=1')).toEqual(['word:run', 'word:x', 'word:--', 'pair:a=1']);
+    expect(kinds('a--b c')).toEqual(['word:a--b', 'word:c']);
+  });
+
+  it('reads ", then" as the end of a command, and "then" without a comma as a word', () => {
+    expect(kinds('ls x, then ls y')).toEqual(['word:ls', 'word:x', 'sep:', 'word:ls', 'word:y']);
+    expect(kinds('ls x then')).toEqual(['word:ls', 'word:x', 'word:then']);
+  });
+
+  it('reads parentheses around pairs as no part of a key or value', () => {
+    expect(kinds('named x (cpu=2 mem=4g) please')).toEqual(['word:named', 'word:x', 'pair:cpu=2', 'pair:mem=4g', 'word:please']);
+    expect(kinds('cmd=print(1)')).toEqual(['pair:cmd=print(1)']);
   });
 
   it("opens a single quote only at the start of a word or value (don't stays a word)", () => {

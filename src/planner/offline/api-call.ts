@@ -28,6 +28,9 @@ export async function proposeApiCall(ctx: HandlerContext<ParsedIntent<ApiCallInt
   const resolved = resolveApiCall(ctx.parsed.intent, ctx.catalog);
   if ('error' in resolved) return ask(resolved.error);
   const op = ctx.catalog.get(resolved.operationId)!;
+  if (ctx.parsed.intent.readOnly && op.effect === 'write') {
+    return ask(`You said it should change nothing, but ${op.operationId} (${op.method} ${op.path}) changes things on the manager: should I run it, or only look?`);
+  }
   if (RETURNS_SECRETS.has(op.operationId)) return refuse(`${op.operationId} returns secret keys, which I never fetch or print`);
   // an event stream or a terminal never ends: a read of it would hang the planning that runs it
   if (STREAMING_PATH.test(op.path)) return ask(`${op.method} ${op.path} is an event stream or a terminal, which a plan cannot hold open; use the backend.ai CLI (session events, ssh) for it`);
@@ -111,7 +114,11 @@ export function resolveApiCall(intent: ApiCallIntent, catalog: Catalog): Resolve
   let body: Record<string, unknown> | undefined = intent.body ? structuredClone(intent.body) : undefined;
   const what = intent.operationId ?? `${intent.method} ${intent.path}`;
 
-  for (const arg of intent.args) {
+  const fields = op.requestBody ? fieldNames(op.requestBody, catalog) : new Set<string>();
+  for (const written of intent.args) {
+    // "resources cuda.shares=4 name=x": a pair after a group word goes into that object, unless the call has a field of its name
+    const own = op.parameters.some((p) => p.name === written.key) || fields.has(spelling(written.key.split('.')[0]!));
+    const arg = written.group && !own ? { ...written, key: `${written.group}.${written.key}` } : written;
     const param = op.parameters.find((p) => p.name === arg.key);
     if (param?.in === 'path' || param?.in === 'query') {
       const target = param.in === 'path' ? pathParams : query;
@@ -129,8 +136,15 @@ export function resolveApiCall(intent: ApiCallIntent, catalog: Catalog): Resolve
       return { error: `\`${what}\` (${op.operationId}) has no parameter "${arg.key}" and takes no body${names.length ? ` (parameters: ${names.join(', ')})` : ''}` };
     }
     body ??= {};
-    const placed = place(body, op.requestBody, arg.key.split('.'), arg, catalog, 'the body');
+    const alias = MANAGER_ALIASES[op.operationId]?.[arg.key];
+    const placed = place(body, op.requestBody, (alias ?? arg.key).split('.'), arg, catalog, 'the body');
     if (placed) return { error: `${arg.key}=${arg.value}: ${placed}` };
+  }
+  if (intent.subject !== undefined) {
+    // "session.execute on train-job-1": the one path parameter not given by name
+    const open = op.parameters.filter((p) => p.in === 'path' && pathParams[p.name] === undefined);
+    if (open.length !== 1) return { error: `\`${what} on ${intent.subject}\`: ${op.method} ${op.path} has ${open.length === 0 ? 'no path parameter left' : `several path parameters (${open.map((p) => p.name).join(', ')})`} for "${intent.subject}"; write it as NAME=${intent.subject}` };
+    pathParams[open[0]!.name] = intent.subject;
   }
   const absent = op.parameters.filter((p) => p.in === 'path' && p.required && pathParams[p.name] === undefined).map((p) => p.name);
   if (absent.length) return { error: `\`${what}\` needs ${absent.map((n) => `${n}=…`).join(' ')} (${op.method} ${op.path})` };
@@ -199,6 +213,26 @@ function splitPath(path: string): string[] {
     });
 }
 
+/** The body's declared fields and those one level down (by spelling), which an argument may name alone. */
+function fieldNames(schema: JsonSchema, catalog: Catalog): Set<string> {
+  const top = objectShape(schema, catalog)?.properties ?? {};
+  const out = new Set(Object.keys(top).map(spelling));
+  for (const f of Object.values(top)) for (const k of Object.keys(objectShape(f, catalog)?.properties ?? {})) out.add(spelling(k));
+  return out;
+}
+
+/** A field name without case, `_` or `-`: `scaling_group` and `scalingGroup` are one field. */
+const spelling = (name: string): string => name.toLowerCase().replace(/[_-]/g, '');
+
+/**
+ * Names the manager takes for a body field besides the schema's (facts §8: `replicas` for a
+ * service's `desired_session_count`; §15.1: a shell command runs as `options.exec`).
+ */
+const MANAGER_ALIASES: Record<string, Record<string, string>> = {
+  'services.create': { replicas: 'desired_session_count' },
+  'session.execute': { exec: 'options.exec', command: 'options.exec' },
+};
+
 // ------------------------------------------------------------------ schemas
 
 /** Follow `$ref`s into the catalog's schemas. */
@@ -246,13 +280,25 @@ function place(target: Record<string, unknown>, schema: JsonSchema, segs: string
   const shape = objectShape(schema, catalog);
   if (!shape) return `${where} is not an object, so "${segs.join('.')}" cannot go inside it`;
   for (let n = segs.length; n >= 1; n--) {
-    const name = segs.slice(0, n).join('.');
-    const field = shape.properties[name];
-    if (!field) continue;
+    const written = segs.slice(0, n).join('.');
+    // `scaling_group` names `scalingGroup`: the manager's schemas mix both spellings
+    const name = written in shape.properties ? written : Object.keys(shape.properties).find((p) => spelling(p) === spelling(written));
+    const field = name === undefined ? undefined : shape.properties[name];
+    if (!field || name === undefined) continue;
     if (n === segs.length) return set(target, name, arg, field, catalog);
     const child = (target[name] ??= {}) as unknown;
     if (typeof child !== 'object' || child === null || Array.isArray(child)) return `${name} is already set to ${JSON.stringify(child)}`;
     return place(child as Record<string, unknown>, field, segs.slice(n), arg, catalog, name);
+  }
+  // "model=models" for services.create: the one field of that name one level down (config.model)
+  const nested = Object.entries(shape.properties).filter(([, f]) => {
+    const inner = objectShape(f, catalog);
+    return inner !== undefined && Object.keys(inner.properties).some((p) => spelling(p) === spelling(segs[0]!));
+  });
+  if (nested.length === 1 && !(segs[0]! in shape.properties)) {
+    const [name, field] = nested[0]!;
+    const child = (target[name] ??= {}) as unknown;
+    if (typeof child === 'object' && child !== null && !Array.isArray(child)) return place(child as Record<string, unknown>, field, segs, arg, catalog, name);
   }
   if (shape.additional !== false) return set(target, segs.join('.'), arg, shape.additional === true ? {} : shape.additional, catalog);
   const fields = Object.keys(shape.properties);

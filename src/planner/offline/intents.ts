@@ -309,9 +309,13 @@ export interface ApiCallIntent {
   method?: string;
   path?: string;
   /** `key=value` arguments in order; a dotted key is a path into the body (`config.resources.cuda.shares`) */
-  args: Array<{ key: string; value: string; quoted: boolean }>;
+  args: Array<{ key: string; value: string; quoted: boolean; /** a word written before the pair ("resources cuda.shares=4"): the object it may go into */ group?: string }>;
   /** a JSON object written as the whole body */
   body?: Record<string, unknown>;
+  /** `session.execute on train-job-1: …`: what the call acts on, for its one path parameter not given by name */
+  subject?: string;
+  /** a note with the call said it changes nothing ("-- no changes"): a call that writes is asked about */
+  readOnly?: boolean;
 }
 
 export type Intent =

@@ -52,14 +52,34 @@ export function readApiCall(tokens: Token[]): ApiRead | Problem | undefined {
     return bad ?? { intent, rule: 'api-method-path' };
   }
   if (OPERATION_ID.test(first.value) && !FILE_EXTENSION.test(first.value)) {
-    const rest = tokens.slice(1);
-    // "train.yaml should …" is a sentence: every further token must be an argument
-    if (!rest.every((t) => t.kind === 'pair' || (t.kind === 'word' && t.value.startsWith('{')))) return undefined;
+    let rest = tokens.slice(1);
     const intent: ApiCallIntent = { kind: 'api.call', operationId: first.value, args: [] };
+    // "session.execute on train-job-1: mode=batch …": what it acts on, for its path parameter
+    const [on, subject] = rest;
+    if (on?.kind === 'word' && !on.quoted && /^on$/i.test(on.value) && subject?.kind === 'word' && subject.value.replace(/:$/, '')) {
+      intent.subject = subject.value.replace(/:$/, '');
+      rest = rest.slice(2);
+    }
+    // "train.yaml should …" is a sentence: every further token must be an argument (or a word that joins them)
+    if (!argumentsOnly(rest)) return undefined;
     const bad = readArguments(rest, intent, first.value);
     return bad ?? { intent, rule: 'api-operation' };
   }
   return undefined;
+}
+
+/** Words that only join arguments ("DELETE /session/x with forced=true"). */
+const JOINERS = /^(?:with|and|using|plus|,)$/i;
+/** A bare word just before a pair names the object the pairs after it go into ("resources cuda.shares=4"). */
+const GROUP = /^[A-Za-z_][\w.-]*$/;
+
+/** Every token is an argument, a JSON body, a joining word, or a group word followed by a pair. */
+function argumentsOnly(tokens: Token[]): boolean {
+  return tokens.every((t, i) => {
+    if (t.kind === 'pair' || (t.kind === 'word' && t.value.startsWith('{'))) return true;
+    if (t.kind !== 'word' || t.quoted) return false;
+    return JOINERS.test(t.value) || (GROUP.test(t.value) && tokens[i + 1]?.kind === 'pair');
+  });
 }
 
 function splitQuery(pathAndQuery: string): [string, Array<[string, string]>] {
@@ -70,10 +90,16 @@ function splitQuery(pathAndQuery: string): [string, Array<[string, string]>] {
 }
 
 function readArguments(tokens: Token[], intent: ApiCallIntent, what: string): Problem | undefined {
-  for (const t of tokens) {
+  let group = '';
+  for (const [i, t] of tokens.entries()) {
     if (t.kind === 'pair') {
       if (t.value === '' && !t.quoted) return problem(`${t.key}= has no value (in \`${what}\`): write ${t.key}="" for an empty string`);
-      intent.args.push({ key: t.key!, value: t.value, quoted: t.quoted });
+      intent.args.push({ key: t.key!, value: t.value, quoted: t.quoted, ...(group ? { group } : {}) });
+    } else if (t.kind === 'word' && !t.quoted && JOINERS.test(t.value)) {
+      group = '';
+    } else if (t.kind === 'word' && !t.quoted && GROUP.test(t.value) && tokens[i + 1]?.kind === 'pair') {
+      // the pairs up to the next word may go into this object: "resources cuda.shares=4" (api-call.ts decides by the schema)
+      group = t.value;
     } else if (t.kind === 'word' && t.value.startsWith('{')) {
       if (intent.body) return problem(`\`${what}\`: give the body once, as one JSON object`);
       try {

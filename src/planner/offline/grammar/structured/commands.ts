@@ -45,7 +45,24 @@ export interface CommandRule {
   kind: IntentKind | ((args: Arg[]) => IntentKind | Problem);
   /** one task per value of this key (`vfolder mkdir F a b` makes two directories) */
   eachOf?: string;
+  /** arguments a head says by itself (`batch session` is type=batch) */
+  headArgs?: Record<string, Arg[]>;
+  /** `A -> B`: the words before and after the arrow as arguments; undefined when they do not fit */
+  arrow?: (left: string[], right: string[]) => Arg[] | Problem | undefined;
+  /** heads that are commands only with an arrow (`clone a -> b`; `clone the folder` is a sentence) */
+  arrowOnly?: string[];
+  /** heads that are commands only with a key=value or an option after them (`batch` alone creates nothing) */
+  pairsOnly?: string[];
 }
+
+/** `A -> B` (also → and =>): from A to B — the new name of a rename or a clone, the folder an invitation is for. */
+export const ARROWS = new Set(['->', '→', '=>', '-->']);
+
+/** `SOURCE -> NEW`: at most one source (absent: the planner asks which), exactly one new name. */
+const sourceToNew =
+  (sourceKey: string): NonNullable<CommandRule['arrow']> =>
+  (left, right) =>
+    left.length <= 1 && right.length === 1 ? [...left.map((value) => ({ key: sourceKey, value })), { key: 'new_name', value: right[0]! }] : undefined;
 
 // ------------------------------------------------------------------ positional shapes
 
@@ -68,8 +85,12 @@ function named(...spec: string[]): Positionals {
 }
 
 /** `FOLDER/PATH …` or `FOLDER PATH …`: one folder and the paths inside it. */
+/** `datasets:/raw/2024` (a folder and a path in it, as mounts are written) is `datasets/raw/2024`. */
+const folderColonPath = (w: string): string => w.replace(/^([\w.-]+):\/+(?=\S)/, '$1/');
+
 function folderAndPaths(pathKey: string, opts: { required?: boolean } = {}): Positionals {
-  return (words) => {
+  return (written) => {
+    const words = written.map(folderColonPath);
     if (words.length === 0) return [];
     const first = words[0]!;
     if (first.includes('/') && !first.startsWith('/')) {
@@ -91,7 +112,7 @@ function splitFolderPath(word: string): { folder: string; path: string } {
   return { folder: word.slice(0, at), path: word.slice(at + 1).replace(/\/+$/, '') };
 }
 
-const isPath = (w: string): boolean => w.includes('/') && !w.startsWith('/');
+const isPath = (w: string): boolean => w.includes('/') && !w.startsWith('/') && !/^[\w.-]+:\/*$/.test(w);
 
 // ------------------------------------------------------------------ flags shared by several commands
 
@@ -177,8 +198,8 @@ export const COMMANDS: CommandRule[] = [
   {
     name: 'vfolder-create',
     doc: 'create a folder: vfolder create NAME [HOST]',
-    examples: ['vfolder create exp1 local:volume1', 'vfolder create exp1 --host local:volume1 -m model -p ro --cloneable', 'create folder name=exp1 usage=data'],
-    heads: ['vfolder create', 'folder create', 'vfolder new', 'create folder', 'create vfolder', 'new folder', 'new vfolder'],
+    examples: ['vfolder create exp1 local:volume1', 'vfolder create exp1 --host local:volume1 -m model -p ro --cloneable', 'create folder name=exp1 usage=data', 'mkvf exp1 type=data'],
+    heads: ['vfolder create', 'folder create', 'vfolder new', 'create folder', 'create vfolder', 'new folder', 'new vfolder', 'mkvf', 'mkvfolder'],
     positionals: named('name', 'host?'),
     flags: {
       '--host': { key: 'host' },
@@ -224,9 +245,11 @@ export const COMMANDS: CommandRule[] = [
   {
     name: 'vfolder-rename',
     doc: 'rename a folder: vfolder rename OLD NEW',
-    examples: ['vfolder rename exp1 exp2'],
-    heads: ['vfolder rename', 'folder rename'],
+    examples: ['vfolder rename exp1 exp2', 'ren vfolder exp1 -> exp2'],
+    heads: ['vfolder rename', 'folder rename', 'ren vfolder', 'ren folder', 'rename vfolder', 'vfolder ren'],
+    arrowOnly: ['rename vfolder'],
     positionals: named('folder', 'new_name'),
+    arrow: sourceToNew('folder'),
     flags: {},
     kind: 'folder.rename',
   },
@@ -285,9 +308,12 @@ export const COMMANDS: CommandRule[] = [
   {
     name: 'vfolder-invite',
     doc: 'share a folder: vfolder invite NAME EMAIL… [-p ro|rw|wd] (also vfolder share)',
-    examples: ['vfolder invite datasets bob@example.com -p ro'],
-    heads: ['vfolder invite', 'vfolder share', 'folder share', 'folder invite'],
+    examples: ['vfolder invite datasets bob@example.com -p ro', 'invite bob@example.com -> datasets perm=ro'],
+    heads: ['vfolder invite', 'vfolder share', 'folder share', 'folder invite', 'invite', 'share'],
+    arrowOnly: ['invite', 'share'],
     positionals: named('folder', 'email*'),
+    // EMAIL… -> FOLDER
+    arrow: (left, right) => (left.length > 0 && right.length === 1 ? [{ key: 'folder', value: right[0]! }, ...left.map((value) => ({ key: 'email', value: value.replace(/,$/, '') }))] : undefined),
     flags: { '-p': { key: 'perm' }, '--perm': { key: 'perm' }, '--permission': { key: 'perm' } },
     kind: 'folder.share',
   },
@@ -312,9 +338,11 @@ export const COMMANDS: CommandRule[] = [
   {
     name: 'vfolder-clone',
     doc: 'copy a folder: vfolder clone NAME TARGET',
-    examples: ['vfolder clone datasets datasets-copy'],
-    heads: ['vfolder clone', 'folder clone'],
+    examples: ['vfolder clone datasets datasets-copy', 'clone datasets -> datasets-copy'],
+    heads: ['vfolder clone', 'folder clone', 'clone'],
+    arrowOnly: ['clone'],
     positionals: named('folder', 'new_name', 'host?'),
+    arrow: sourceToNew('folder'),
     flags: { '-m': { key: 'usage', unsupported: 'sets the copy’s usage mode' }, '--usage-mode': { key: 'usage', unsupported: 'sets the copy’s usage mode' }, '-p': { key: 'perm', unsupported: 'sets the copy’s permission' }, '--permission': { key: 'perm', unsupported: 'sets the copy’s permission' } },
     kind: 'folder.clone',
   },
@@ -322,7 +350,7 @@ export const COMMANDS: CommandRule[] = [
     name: 'vfolder-update-options',
     doc: "change a folder's permission or cloneable flag: vfolder update-options NAME [-p P] [--set-cloneable BOOL]",
     examples: ['vfolder update-options datasets --set-cloneable true', 'vfolder update-options datasets -p ro'],
-    heads: ['vfolder update-options', 'folder update-options'],
+    heads: ['vfolder update-options', 'folder update-options', 'update-options'],
     positionals: named('folder'),
     flags: { '-p': { key: 'perm' }, '--permission': { key: 'perm' }, '--set-cloneable': { key: 'cloneable' } },
     kind: 'folder.update_options',
@@ -387,15 +415,18 @@ export const COMMANDS: CommandRule[] = [
   },
   {
     name: 'shell-mv',
-    doc: 'mv FOLDER/A FOLDER/B moves (or renames) a file inside a folder; mv A B renames folder A',
-    examples: ['mv datasets/a.csv datasets/archive/a.csv', 'mv exp1 exp2'],
+    doc: 'mv FOLDER/A FOLDER/B moves (or renames) a file inside a folder (FOLDER/DIR/ moves it into DIR); mv A B renames folder A',
+    examples: ['mv datasets/a.csv datasets/archive/a.csv', 'mv datasets/a.csv datasets/archive/', 'mv exp1 exp2'],
     heads: ['mv'],
     positionals: (words) => {
       if (words.length !== 2) return undefined;
-      const [a, b] = words as [string, string];
+      const [a, b] = words.map(folderColonPath) as [string, string];
       if (!isPath(a) && !isPath(b)) return [{ key: 'folder', value: a }, { key: 'new_name', value: b }];
       if (isPath(a) && isPath(b) && splitFolderPath(a).folder === splitFolderPath(b).folder) {
-        return [{ key: 'folder', value: splitFolderPath(a).folder }, { key: 'path', value: splitFolderPath(a).path }, { key: 'dst', value: splitFolderPath(b).path }];
+        const from = splitFolderPath(a).path;
+        // "mv F/a.csv F/archive/": into the directory, keeping the file's name (as a shell does)
+        const into = b.endsWith('/') && splitFolderPath(b).path ? `${splitFolderPath(b).path}/${from.split('/').pop()}` : splitFolderPath(b).path;
+        return [{ key: 'folder', value: splitFolderPath(a).folder }, { key: 'path', value: from }, { key: 'dst', value: into }];
       }
       if (isPath(a) && isPath(b)) return problem(`mv ${a} ${b}: moves stay inside one folder (mv FOLDER/A FOLDER/B)`);
       return undefined;
@@ -419,7 +450,27 @@ export const COMMANDS: CommandRule[] = [
     name: 'session-create-pairs',
     doc: 'create a session from key=value pairs after a short phrase: new session img=pytorch fgpu=2',
     examples: ['new session img=pytorch fgpu=2', 'create session --image tensorflow --gpu 1'],
-    heads: ['new session', 'create session', 'start session', 'launch session', 'session new', 'new sess'],
+    heads: ['new session', 'create session', 'start session', 'launch session', 'session new', 'new sess', 'sess'],
+    pairsOnly: ['sess'],
+    positionals: named(),
+    flags: SESSION_CREATE_FLAGS,
+    kind: 'session.create',
+  },
+  {
+    name: 'session-create-typed',
+    doc: 'create a session of a type from key=value pairs: batch session: img=python cmd="…" (also batch, interactive session, interactive)',
+    examples: ['batch img=python cmd="python x.py" timeout=1h', 'interactive session, image=pytorch, fgpu=1'],
+    heads: ['batch session', 'batch sess', 'batch job', 'batch', 'interactive session', 'interactive sess', 'interactive'],
+    pairsOnly: ['batch session', 'batch sess', 'batch job', 'batch', 'interactive session', 'interactive sess', 'interactive'],
+    headArgs: {
+      'batch session': [{ key: 'type', value: 'batch' }],
+      'batch sess': [{ key: 'type', value: 'batch' }],
+      'batch job': [{ key: 'type', value: 'batch' }],
+      batch: [{ key: 'type', value: 'batch' }],
+      'interactive session': [{ key: 'type', value: 'interactive' }],
+      'interactive sess': [{ key: 'type', value: 'interactive' }],
+      interactive: [{ key: 'type', value: 'interactive' }],
+    },
     positionals: named(),
     flags: SESSION_CREATE_FLAGS,
     kind: 'session.create',
@@ -480,9 +531,11 @@ export const COMMANDS: CommandRule[] = [
   {
     name: 'session-rename',
     doc: 'rename a session: session rename NAME NEWNAME',
-    examples: ['session rename train-job-1 train-main'],
-    heads: ['session rename', 'sess rename'],
+    examples: ['session rename train-job-1 train-main', 'ren sess train-job-1 -> train-main'],
+    heads: ['session rename', 'sess rename', 'ren sess', 'ren session', 'rename sess', 'rename session', 'sess ren'],
+    arrowOnly: ['rename session'],
     positionals: named('session', 'new_name'),
+    arrow: sourceToNew('session'),
     flags: {},
     kind: 'session.rename',
   },

@@ -11,11 +11,11 @@
  * vocabulary), commands.ts (command rules), api.ts (API rules), read.ts (reading one command),
  * corpus/*.jsonl (examples per construct; the test runs them).
  */
-import type { ParsedIntent, ParsedRequest } from '../../intents.js';
+import { READ_INTENTS, type ApiCallIntent, type ParsedIntent, type ParsedRequest } from '../../intents.js';
 import { frameRequest, isPlain } from '../../parse/quoted.js';
 import { refusalReason } from '../../parse/refuse.js';
 import { detectLanguage, lowerAscii } from '../../parse/text.js';
-import { applyPair, findKey, isEnvName, isProblem, keysFor, type Draft } from './keys.js';
+import { applyPair, findKey, isEnvName, isProblem, keysFor, type Draft, type Problem } from './keys.js';
 import { commands, tokenize, type Token } from './lexer.js';
 import { build, crossCheck, kindOfPairs, readCommand } from './read.js';
 import { unexpandedQuestion, unexpandedVariables } from './variables.js';
@@ -55,21 +55,86 @@ function readExactly(text: string, natural: Natural): ParsedRequest | undefined 
     return { ...ask(text, unexpandedQuestion(vars)), unread, notUnderstood: vars };
   }
   if (!MAY_BE_STRUCTURED.test(text)) return undefined;
+  const afterProse = apiLineAfterProse(text, natural);
+  if (afterProse) return afterProse;
   const lexed = tokenize(text);
   if ('error' in lexed) return LOOKS_STRUCTURED.test(text) ? ask(text, lexed.error) : undefined;
-  const parts = commands(lexed.tokens);
+  const parts = inFolder(commands(lexed.tokens));
   const reads = parts.map((c) => readCommand(c, text));
   const bad = reads.find(isProblem);
   if (bad) return ask(text, bad.problem);
   if (reads.length > 0 && reads.every((r) => r !== undefined)) {
-    return { text, language: detectLanguage(text), intents: reads.flatMap((r) => r as ParsedIntent[]) };
+    const note = lexed.tokens.filter((t) => t.kind === 'comment').map((t) => t.value).join(' ');
+    return changesNothing(text, reads.flatMap((r) => r as ParsedIntent[]), note);
   }
   // "vfolder create exp1 && share it with bob@…": commands and sentences chained, each read on its own
+  // (a line of pairs after the first joins the task before it, below)
   const commandRead = (r: (typeof reads)[number]): boolean => Array.isArray(r) && r.every((p) => p.rule !== 'pairs');
-  if (parts.length > 1 && reads.some(commandRead) && reads.every((r) => r === undefined || commandRead(r))) {
+  const pairsAfter = (r: (typeof reads)[number], i: number): boolean => i > 0 && Array.isArray(r) && r.every((p) => p.rule === 'pairs');
+  if (parts.length > 1 && reads.some(commandRead) && reads.every((r, i) => r === undefined || commandRead(r) || pairsAfter(r, i))) {
     return readChain(text, parts, reads as Array<ParsedIntent[] | undefined>, natural);
   }
   return readMixed(text, lexed.tokens, natural);
+}
+
+/** Shell commands whose paths a `FOLDER:` in front of the chain places inside that folder. */
+const SHELL_HEADS = new Set(['mkdir', 'mv', 'rm', 'ls']);
+
+/**
+ * `api_helper: mkdir tests && mv server.py tests/`: a folder name and a colon in front of shell
+ * commands is where they work, as a shell's current directory — every path after mkdir, mv, rm
+ * and ls in the chain is inside it (`tests` is `api_helper/tests`).
+ */
+function inFolder(parts: Token[][]): Token[][] {
+  const [lead, head] = parts[0] ?? [];
+  if (!lead || lead.kind !== 'word' || lead.quoted || !/^[\w.-]+:$/.test(lead.value)) return parts;
+  if (!head || head.kind !== 'word' || !SHELL_HEADS.has(head.value.toLowerCase())) return parts;
+  const folder = lead.value.slice(0, -1);
+  const chain = [parts[0]!.slice(1), ...parts.slice(1)];
+  return chain.map((part) => {
+    if (part[0]?.kind !== 'word' || !SHELL_HEADS.has(part[0].value.toLowerCase())) return part;
+    return [part[0], ...part.slice(1).map((t) => (t.kind === 'word' && !t.quoted ? { ...t, value: `${folder}/${t.value.replace(/^\/+/, '')}` } : t))];
+  });
+}
+
+/** A note that says the request changes nothing ("-- I only need X, no changes"). */
+const READ_ONLY_NOTE =
+  /\b(?:no (?:changes?|writes?|modifications?)|(?:don'?t|do not|must not|never) (?:change|modify|write|touch|create|delete)|read[- ]only|(?:i )?only (?:need|want)(?: to (?:see|know|look|read))?|just (?:looking|checking|reading|need|want)|dry[- ]run)\b|변경\s*(?:없|하지|말)|바꾸지/i;
+
+/**
+ * Commands read exactly, with what a note after them says: a note that asks for no changes makes
+ * an API call that writes a question (api-call.ts decides from the operation), and any other
+ * task that writes a question here.
+ */
+function changesNothing(text: string, intents: ParsedIntent[], note: string): ParsedRequest {
+  const language = detectLanguage(text);
+  if (!READ_ONLY_NOTE.test(note)) return { text, language, intents };
+  const writes = intents.filter((p) => p.intent.kind !== 'api.call' && !READ_INTENTS.has(p.intent.kind));
+  if (writes.length) return ask(text, `You said "${note.trim()}", but \`${writes[0]!.span}\` changes things on the manager: should I run it, or only look?`);
+  return { text, language, intents: intents.map((p) => (p.intent.kind === 'api.call' ? { ...p, intent: { ...p.intent, readOnly: true } } : p)) };
+}
+
+/** A line in the API's words after sentences ("x is stuck. DELETE /session/x with forced=true"). */
+const API_LINE = /(?:[.!?:;]\s+|\n\s*)((?:GET|POST|PUT|PATCH|DELETE|HEAD)\s+\/\S)/;
+/** The family of what a path acts on, as intent kinds name it. */
+const PATH_FAMILY: Record<string, string> = { session: 'session', sessions: 'session', folders: 'folder', services: 'service', resource: 'resource', image: 'image', images: 'image' };
+
+/**
+ * Sentences before a line in the API's words are the reason for it: the line is run exactly. When
+ * the sentences ask for something of another kind than the line does, that is asked about.
+ */
+function apiLineAfterProse(text: string, natural: Natural): ParsedRequest | undefined {
+  const m = API_LINE.exec(text);
+  if (!m) return undefined;
+  const at = m.index + m[0].length - m[1]!.length;
+  const line = text.slice(at);
+  const read = readExactly(line, natural);
+  if (!read || read.intents.length === 0 || !read.intents.every((p) => p.intent.kind === 'api.call')) return read?.question ? { ...read, text } : undefined;
+  const context = natural(text.slice(0, at));
+  const family = PATH_FAMILY[(read.intents[0]!.intent as ApiCallIntent).path?.split('/')[1] ?? ''];
+  const other = context.intents.find((p) => !READ_INTENTS.has(p.intent.kind) && p.intent.kind.split('.')[0] !== family);
+  if (other) return ask(text, `Before \`${line.trim()}\` you wrote "${other.span}": should I do that too? Write each task as its own command, or the whole request as a sentence`);
+  return { ...read, text };
 }
 
 /** A chain of commands and sentences: each sentence read alone, "it" in one meaning what the command before it named. */
@@ -79,11 +144,22 @@ function readChain(text: string, parts: Token[][], reads: Array<ParsedIntent[] |
   const rest: Pick<ParsedRequest, 'unread' | 'notUnderstood' | 'suggestions' | 'leftovers'> = {};
   for (const [i, part] of parts.entries()) {
     const read = reads[i];
+    if (read && read.every((p) => p.rule === 'pairs') && intents.length > 0) {
+      // "…; image=python cpu=8": pairs after a task complete it when it takes every one of them
+      const joined = joinPairs(intents[intents.length - 1]!, part);
+      if (isProblem(joined)) return ask(text, joined.problem);
+      if (joined) {
+        intents[intents.length - 1] = joined;
+        continue;
+      }
+    }
     if (read) {
       intents.push(...read);
       continue;
     }
-    const sentence = text.slice(part[0]!.start, part[part.length - 1]!.end);
+    const written = text.slice(part[0]!.start, part[part.length - 1]!.end);
+    // "mkdir x, then a batch session with …": a step that only names a new thing creates it
+    const sentence = NEW_THING.test(written) && intents.length > 0 ? written.replace(NEW_THING, (m) => `create ${m.replace(/^\s*(?:then\s+)?/i, '')}`) : written;
     const r = readExactly(sentence, natural) ?? natural(sentence);
     if (r.question) return ask(text, r.question);
     if (r.refusal) return { text, language: detectLanguage(text), intents: [], refusal: r.refusal };
@@ -94,6 +170,25 @@ function readChain(text: string, parts: Token[][], reads: Array<ParsedIntent[] |
     }
   }
   return { text, language: detectLanguage(text), intents, ...rest };
+}
+
+/** A step of a chain that is only a noun phrase for a new thing: "a batch session with …", "then one more folder named x". */
+const NEW_THING = /^\s*(?:then\s+)?(?:a|an|one|new|another)\s+(?:(?:new|batch|interactive|inference|gpu|cpu|python|pytorch|tensorflow|model|data)\s+)*(?:session|folder|vfolder|service)\b/i;
+
+/** The task with each pair of `part` applied, or undefined when it does not take one of them (then they stand alone). */
+function joinPairs(task: ParsedIntent, part: Token[]): ParsedIntent | Problem | undefined {
+  const pairs = part.filter((t) => t.kind === 'pair');
+  if (pairs.length !== part.length) return undefined;
+  const taken = (key: string): boolean => isEnvName(key) || findKey(key)?.into[task.intent.kind] !== undefined;
+  if (!pairs.every((t) => taken(t.key!))) return undefined;
+  const draft: Draft = { intent: structuredClone(task.intent), missing: [...task.missing] };
+  for (const t of pairs) {
+    const bad = applyPair(draft, t.key!, t.value);
+    if (bad) return bad;
+  }
+  const bad = crossCheck(draft, 'sentence+pairs');
+  if (bad) return bad;
+  return { ...task, intent: draft.intent, missing: draft.missing, rule: `${task.rule ?? 'sentence'}+pairs` };
 }
 
 const PRONOUN = /\b(?:it|its|that|this|them|there)\b|그\s*(?:폴더|세션|서비스)|거기|그거|그것/i;
@@ -124,7 +219,7 @@ const PROGRAM_PREFIX = /^\s*(?:(?:npx\s+)?bai-agent|[/!@](?:bai-agent|bai|backen
 
 /** Anything that could be structured: a pair, a flag, a chain, a command or API word first. Others skip the lexer. */
 const MAY_BE_STRUCTURED =
-  /=|(?:^|\s)--?[A-Za-z]|&&|^\s*(?:vfolder|folder|session|sess|service|svc|mkdir|rm|mv|ls|ps|kill|start|restart|new|create|launch|get|post|put|patch|delete|head)(?![\w-])|^\s*[a-z][\w/-]*\.[a-z_]/i;
+  /=|(?:^|\s)--?[A-Za-z]|&&|\s(?:->|→|=>)\s|^\s*(?:vfolder|folder|session|sess|service|svc|mkdir|mkvf|rm|mv|ls|ps|kill|start|restart|new|create|launch|get|post|put|patch|delete|head|exec|execute|run|sh)(?![\w-])|^\s*[\w.-]+:\s+(?:mkdir|rm|mv|ls)\s|^\s*[a-z][\w/-]*\.[a-z_]/i;
 /** Clearly meant as structured, so a lexing error (an unclosed quote) is worth a question. */
 const LOOKS_STRUCTURED =
   /(?:^|\s)[A-Za-z_][\w.-]*=|(?:^|\s)--[A-Za-z]|^\s*(?:vfolder|sess|svc|mkdir|rm|mv|ls|ps)\s|^\s*(?:session|service)\s+[a-z-]+\s|^\s*(?:GET|POST|PUT|PATCH|DELETE|HEAD)\s+\/|^\s*[a-z][\w/-]*\.[a-z_]\w*\s+\w+=/;

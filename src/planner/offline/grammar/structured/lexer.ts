@@ -1,12 +1,12 @@
 /**
  * Tokens of a structured request, shell-like: words separated by blanks; `key=value` pairs;
  * flags (`-r`, `--name`, `--name=x`); quoted runs ("…", '…', `…`, “…”) kept whole and never
- * split; bracketed values (`[a, b]`, `{"k": 1}`) kept whole; `&&`, `;` and newlines separate
- * commands. `\$` is a literal dollar sign (see variables.ts). Linear in the input.
+ * split; bracketed values (`[a, b]`, `{"k": 1}`) kept whole; `&&`, `;`, newlines and ", then"
+ * separate commands. `\$` is a literal dollar sign (see variables.ts). Linear in the input.
  */
 
 export interface Token {
-  /** `comment`: `# …` to the end of the line, as in a shell (a `#` followed by a blank) */
+  /** `comment`: `# …` to the end of the line, as in a shell (a `#` followed by a blank), or ` -- words` (value: the words) */
   kind: 'word' | 'pair' | 'flag' | 'sep' | 'comment';
   /** the token as written */
   raw: string;
@@ -35,6 +35,14 @@ const PARTICLE = /^([\x21-\x7E]*[A-Za-z0-9_\-./:\]])(으로|로|를|을|이랑|�
 /** `-r`, `--name`, and `-9` (as in `kill -9`: an option, never a name) */
 const FLAG = /^--?[A-Za-z][A-Za-z0-9_.-]*$|^-\d+$/;
 
+/** ` -- words…` to the end of the line: a note for the reader, when it holds no `key=value` (then `--` is the shell's end of options). */
+function isDashNote(text: string, i: number): boolean {
+  if (text[i] !== '-' || text[i + 1] !== '-' || (i > 0 && !/\s/.test(text[i - 1]!)) || !/\s/.test(text[i + 2] ?? '')) return false;
+  const end = text.indexOf('\n', i);
+  const rest = text.slice(i + 2, end < 0 ? text.length : end);
+  return /[A-Za-z\uAC00-\uD7A3]/.test(rest) && !rest.includes('=');
+}
+
 /** Split a request into tokens; an unclosed quote or bracket is an error that says where. */
 export function tokenize(text: string): LexResult {
   const tokens: Token[] = [];
@@ -56,11 +64,13 @@ export function tokenize(text: string): LexResult {
       i++;
       continue;
     }
-    // "fgpu=2 image=pytorch # smoke test": a shell comment ("#4411" is a ticket number, not a comment)
-    if (ch === '#' && (i + 1 >= n || /\s/.test(text[i + 1]!))) {
+    // "fgpu=2 image=pytorch # smoke test": a shell comment ("#4411" is a ticket number, not a comment);
+    // "GET /config/resource-slots -- which GPUs?": a note after a blank double dash, in words (no pairs)
+    if ((ch === '#' && (i + 1 >= n || /\s/.test(text[i + 1]!))) || isDashNote(text, i)) {
       const end = text.indexOf('\n', i);
       const stop = end < 0 ? n : end;
-      tokens.push({ kind: 'comment', raw: text.slice(i, stop), start: i, end: stop, value: '', quoted: false });
+      const raw = text.slice(i, stop);
+      tokens.push({ kind: 'comment', raw, start: i, end: stop, value: raw.replace(/^(?:#|--)\s*/, ''), quoted: false });
       i = stop;
       continue;
     }
@@ -106,12 +116,30 @@ export function tokenize(text: string): LexResult {
       i++;
     }
     const raw = text.slice(start, i);
+    // "mkdir -p data/raw, then a batch session …": ", then" ends a command as `;` does
+    const prev = tokens[tokens.length - 1];
+    if (/^then$/i.test(raw) && prev && prev.kind !== 'sep' && /,$/.test(text.slice(prev.start, start).trimEnd())) {
+      tokens.push({ kind: 'sep', raw: ', then', start, end: i, value: '', quoted: false });
+      continue;
+    }
     tokens.push(classify(raw, value, eqAt, start, i));
   }
   return { tokens };
 }
 
-function classify(written: string, read: string, eqAt: number, start: number, end: number): Token {
+function classify(writtenAll: string, readAll: string, eqAtAll: number, startAll: number, endAll: number): Token {
+  const [start, end] = [startAll, endAll];
+  let [written, read, eqAt] = [writtenAll, readAll, eqAtAll];
+  // "(cpu=1 mem=2g)": parentheses around pairs hold them together in a sentence; they are no part of a
+  // key or value (the token's span keeps them, so a sentence read without the pairs loses them too)
+  if (eqAt > 1 && written.startsWith('(') && read.startsWith('(') && KEY.test(read.slice(1, eqAt))) {
+    [written, read, eqAt] = [written.slice(1), read.slice(1), eqAt - 1];
+  }
+  if (eqAt > 0 && /\),?$/.test(written) && /\),?$/.test(read) && !read.slice(eqAt + 1).includes('(')) {
+    const comma = written.endsWith(',') ? ',' : '';
+    const cut = comma ? 2 : 1;
+    [written, read] = [written.slice(0, -cut) + comma, read.slice(0, -cut) + comma];
+  }
   // "image=pytorch, fgpu=2": a comma that ends a token separates it from the next one
   const comma = written.length > 1 && written.endsWith(',') && read.endsWith(',');
   const raw = comma ? written.slice(0, -1) : written;

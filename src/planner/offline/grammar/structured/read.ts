@@ -6,7 +6,7 @@
  */
 import type { IntentKind, ParsedIntent } from '../../intents.js';
 import { readApiCall } from './api.js';
-import { COMMANDS, looksLikeName, nestedArg, type Arg, type CommandRule, type FlagSpec } from './commands.js';
+import { ARROWS, COMMANDS, looksLikeName, nestedArg, type Arg, type CommandRule, type FlagSpec } from './commands.js';
 import { applyPair, emptyDraft, finishDraft, findKey, isEnvName, isProblem, keysFor, problem, type Draft, type Problem } from './keys.js';
 import type { Token } from './lexer.js';
 
@@ -24,18 +24,75 @@ function withoutProgram(all: Token[]): Token[] {
 
 /** Read one command (the tokens between separators); `span` is the request text. */
 export function readCommand(all: Token[], text: string): Read {
-  const tokens = withoutProgram(all);
+  const tokens = withoutThen(withoutProgram(all));
+  if (tokens.length === 0) return undefined;
   const span = text.slice(tokens[0]!.start, tokens[tokens.length - 1]!.end).trim();
   const api = readApiCall(tokens);
   if (api) {
     if (isProblem(api)) return api;
     return [{ intent: api.intent, missing: [], confidence: 1, span, rule: api.rule }];
   }
-  const matched = matchHead(tokens);
-  if (matched) return readWithRule(matched.rule, matched.head, tokens.slice(matched.length), span);
-  const unknown = unknownSubcommand(tokens);
+  const exec = readExec(tokens, text, span);
+  if (exec) return exec;
+  const labelled = withoutLabels(tokens);
+  if (isProblem(labelled)) return labelled;
+  const matched = matchHead(labelled);
+  if (matched) {
+    const read = readWithRule(matched.rule, matched.head, labelled.slice(matched.length), span);
+    if (read !== undefined) return read;
+  }
+  const unknown = unknownSubcommand(labelled);
   if (unknown) return unknown;
-  return readPairsOnly(tokens, span);
+  return matched ? undefined : readPairsOnly(labelled, span);
+}
+
+/** "…; then sess img=…": a command after a separator may start with "then" (or "and then"). */
+function withoutThen(tokens: Token[]): Token[] {
+  let at = 0;
+  while (at < tokens.length - 1 && tokens[at]!.kind === 'word' && !tokens[at]!.quoted && /^(?:then|and|after that|next|finally)$/i.test(tokens[at]!.value)) at++;
+  return at > 0 ? tokens.slice(at) : tokens;
+}
+
+/**
+ * Words that label the pairs after them, as the API's body nests them: `resources cpu=8 mem=64g`,
+ * `resource_opts shmem=2g`, `env TF_LOG=2`. The label goes; the pairs must be ones it holds.
+ */
+const LABELS: Record<string, (key: string) => boolean> = {
+  resources: (k) => ['cpu', 'mem', 'fgpu', 'gpu', 'shmem'].includes(findKey(k)?.key ?? ''),
+  resource: (k) => ['cpu', 'mem', 'fgpu', 'gpu', 'shmem'].includes(findKey(k)?.key ?? ''),
+  resource_opts: (k) => findKey(k)?.key === 'shmem',
+  env: isEnvName,
+  environ: isEnvName,
+  envs: isEnvName,
+};
+
+function withoutLabels(tokens: Token[]): Token[] | Problem {
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const holds = t.kind === 'word' && !t.quoted ? LABELS[t.value.toLowerCase().replace(/-/g, '_')] : undefined;
+    if (!holds || i === 0 || tokens[i + 1]?.kind !== 'pair') {
+      out.push(t);
+      continue;
+    }
+    // the label goes; each pair after it still says its own key ("resources cpu=8, env X=1")
+    if (!holds(tokens[i + 1]!.key!)) return problem(`${t.value} ${tokens[i + 1]!.key}=${tokens[i + 1]!.value}: ${t.value} does not hold ${tokens[i + 1]!.key}`);
+  }
+  return out;
+}
+
+/**
+ * `exec SESSION: COMMAND…` (also run, sh, session exec): everything after the colon is the
+ * command, exactly as written; whether it runs in a shell or as code the planner decides.
+ */
+function readExec(tokens: Token[], text: string, span: string): Read {
+  const lead = tokens[0]?.kind === 'word' && /^(?:session|sess)$/i.test(tokens[0].value) ? 1 : 0;
+  const [verb, target, first] = [tokens[lead], tokens[lead + 1], tokens[lead + 2]];
+  if (!verb || verb.kind !== 'word' || verb.quoted || !/^(?:exec|execute|run|sh)$/i.test(verb.value)) return undefined;
+  if (!target || target.kind !== 'word' || target.quoted || !/^[\w.-]+:$/.test(target.value) || !first) return undefined;
+  const command = text.slice(first.start, tokens[tokens.length - 1]!.end).trim();
+  const code = tokens.length === lead + 3 && first.quoted ? first.value : command;
+  return [{ intent: { kind: 'session.execute', target: { names: [target.value.slice(0, -1)] }, code }, missing: [], confidence: 1, span, rule: 'session-exec-colon' }];
 }
 
 /** Words that only start CLI lines (unlike "session" or "service", which start sentences too). */
@@ -83,7 +140,7 @@ const BOOLEAN_KEYS = new Set(['cloneable', 'public', 'forced', 'recursive']);
 
 function readWithRule(rule: CommandRule, head: string, rest: Token[], span: string): Read {
   const words: Token[] = [];
-  const args: Arg[] = [];
+  const args: Arg[] = [...(rule.headArgs?.[head] ?? [])];
   let deferred: Problem | undefined;
   const label = `\`${head}\``;
   for (let i = 0; i < rest.length; i++) {
@@ -127,8 +184,12 @@ function readWithRule(rule: CommandRule, head: string, rest: Token[], span: stri
   }
   // arguments in Korean, or plain words after an English verb ("kill all my idle sessions"), make it a sentence
   if (words.some((w) => HANGUL.test(w.value))) return undefined;
-  if (rule.verbHeads?.includes(head) && !verbHeadArguments(head, words, args.length > 0 || deferred !== undefined)) return undefined;
-  const positional = rule.positionals(words.map((w) => w.value));
+  if (rule.pairsOnly?.includes(head) && !rest.some((t) => t.kind === 'pair' || t.kind === 'flag')) return undefined;
+  const arrowAt = words.findIndex((w) => !w.quoted && ARROWS.has(w.value));
+  if (arrowAt < 0 && rule.arrowOnly?.includes(head)) return undefined;
+  if (arrowAt < 0 && rule.verbHeads?.includes(head) && !verbHeadArguments(head, words, args.length > 0 || deferred !== undefined)) return undefined;
+  const values = words.map((w) => w.value);
+  const positional = arrowAt >= 0 ? rule.arrow?.(values.slice(0, arrowAt), values.slice(arrowAt + 1)) : rule.positionals(values);
   if (positional === undefined) return undefined;
   if (isProblem(positional)) return positional;
   if (deferred) return deferred;
