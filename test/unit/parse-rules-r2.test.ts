@@ -263,3 +263,27 @@ describe('a part of a folder is not the folder', () => {
     expect(intents('create exp/run-7 inside the models folder')[0]).toMatchObject({ kind: 'folder.mkdir', name: 'models', path: 'exp/run-7' });
   });
 });
+
+describe('round 1 wrong writes, fixed as rules', () => {
+  it('"bump the memory" of a running session is a restart that asks which session', () => {
+    expect(parseRequest('increase the RAM to 48g').intents[0]).toMatchObject({ intent: { kind: 'session.restart' }, missing: ['target'] });
+    expect(kinds('start a new session and bump the memory to 16g')).toEqual(['session.create']);
+  });
+
+  it('a folder put inside the folder just made is a directory; "storage space" names nothing', () => {
+    expect(intents('create a storage named figs-2 and add a folder called raw inside it')[1]).toMatchObject({ kind: 'folder.mkdir', name: 'figs-2', path: 'raw' });
+    expect(parseRequest('create a new storage space for me').intents[0]!.missing).toContain('name');
+  });
+
+  it('a display name ends before "please" and the question mark', () => {
+    expect(intents('could you set my display name to Ji-woo Lee, thanks!')[0]).toMatchObject({ kind: 'auth.update_name', fullName: 'Ji-woo Lee' });
+  });
+
+  it('"usage is data" sets the usage mode', () => {
+    expect(intents('new folder, name is raw-2, usage is data')[0]).toMatchObject({ kind: 'folder.create', usageMode: 'data' });
+  });
+
+  it('the notebook app of an existing session is opened there, never a new session', () => {
+    expect(kinds('please open the jupyter notebook in my training session')).toEqual(['session.start_service']);
+  });
+});

@@ -166,6 +166,8 @@ const APP_WORD = /\bjupyter\s*lab\b|\bjupyterlab\b|\bjupyter\b|\bvs\s*code\b|\bv
 /** Growing or shrinking a session that runs: "make the session bigger", "give X more memory", "resize X". */
 export const RESIZE_EN =
   /\b(?:make|get)\s+(?:the\s+|my\s+|this\s+|that\s+)?(?:\S+\s+)?(?:(?:a\s+(?:bit|lot)\s+|much\s+|even\s+)?(?:more\s+)?(?:bigger|larger|smaller|beefier|more\s+powerful))\b|\b(?:resize|upsize|downsize|enlarge|beef\s+up|scale\s+up)\s+(?:the\s+|my\s+|this\s+|that\s+)?(?:session|notebook|it|[a-z0-9][a-z0-9_-]*-[a-z0-9_-]+)\b|\bgive\s+(?:\S+\s+){0,3}?(?:more|extra|additional)\s+(?:memory|ram|gpus?|fgpus?|cpus?|cores?|resources)\b/;
+/** "bump the memory up to 64g", "increase the RAM": more of a resource, for a session that runs. */
+export const RESIZE_RESOURCE_EN = /\b(?:bump|increase|raise|double|boost|up|grow)\s+(?:the\s+|my\s+|its\s+)?(?:memory|ram|gpus?|fgpus?|cpus?|cores?|shm|shared\s+memory)\b(?!\s+(?:limit|quota|polic))/;
 export const RESIZE_KO = /(?:세션|그거|그\s*세션)[^.?!]{0,20}?(?:키워|늘려|크게\s*(?:해|만들)|사양\s*(?:올려|높여))/;
 
 /** The intent kind of one clause, or undefined when it asks for no task. */
@@ -208,9 +210,9 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
   // a running session cannot grow in place: "make the session bigger", "give notebook-old more memory",
   // "세션 메모리 늘려줘" is a restart with the new amounts (and asks how much when it does not say)
   if (
-    (RESIZE_EN.test(l) || RESIZE_KO.test(l)) &&
+    (RESIZE_EN.test(l) || RESIZE_KO.test(l) || (RESIZE_RESOURCE_EN.test(l) && !f.hasImage && !/\b(?:new|another|a|one)\s+(?:\S+\s+)?(?:session|notebook)\b/.test(l) && (f.hasName || !hasNoun(f, 'session') || /\b(?:it|that|this|my|the)\s+(?:session|notebook)\b/.test(l)))) &&
     !hasNoun(f, 'service') && !hasNoun(f, 'folder') && !has(f, 'share') && !has(f, 'delete') && !has(f, 'destroy') && !has(f, 'rename') &&
-    (f.hasName || hasNoun(f, 'session') || /\b(?:it|that|this)\b|그\s*세션|그거/.test(l))
+    (f.hasName || hasNoun(f, 'session') || /\b(?:it|that|this)\b|그\s*세션|그거/.test(l) || RESIZE_RESOURCE_EN.test(l))
   ) {
     return { kind: 'session.restart', confidence: 0.75 };
   }
@@ -264,6 +266,11 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     !/\bnew\s+(?:session|notebook)\b|\bwith\s+\d/.test(l)
   ) {
     return { kind: 'session.start_service', confidence: 0.75 };
+  }
+
+  // "open the coding notebook in my old session": the notebook app of a session that exists, not a new session
+  if (/\b(?:open|launch|start|bring\s+up|give\s+me)\s+(?:the\s+|a\s+)?(?:coding\s+|jupyter\s+|python\s+)?notebook(?:\s+app)?\s+(?:in|inside|on|of)\s+(?:my|the|that)\s+(?:\S+\s+)?(?:session|one)\b/.test(l) && !/\bnew\s+session\b/.test(l)) {
+    return { kind: 'session.start_service', confidence: 0.7 };
   }
 
   // "다 뜨면 거기에 jupyter 열어줘", "then open jupyterlab in it": an app in the session just asked for
@@ -441,6 +448,10 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
 
   // "datasets 폴더에 raw 폴더 만들어줘", "create a folder raw inside the datasets folder": a folder in a folder is a directory
   const folderNouns = f.nouns.filter((n) => n.kind === 'folder').length;
+  // "… and put a folder named plots inside it": a folder inside the one just made is a directory
+  if ((v === 'create' || /\b(?:put|add|place)\b/.test(l)) && hasNoun(f, 'folder') && /\b(?:inside|in|into|within|under)\s+(?:it|there|that(?:\s+folder)?|this(?:\s+folder)?|the\s+new\s+(?:one|folder))\b|그\s*안에|거기\s*안에/.test(l) && !hasNoun(f, 'session')) {
+    return { kind: 'folder.mkdir', confidence: 0.75 };
+  }
   // "create results/2024-q3 inside the datasets folder": a path made inside a named folder
   if (v === 'create' && f.hasFilePath && !hasNoun(f, 'session') && /\b(?:inside|in|within|under|into)\s+(?:the\s+|my\s+)?(?:[\w.-]+|\s{2,})\s*(?:folder|vfolder)\b|(?:폴더|볼륨)\s*(?:에|안에|속에|밑에)\s/.test(l)) {
     return { kind: 'folder.mkdir', confidence: 0.75 };

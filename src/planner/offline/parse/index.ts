@@ -8,7 +8,7 @@
  */
 import type { FolderBulk, Intent, IntentKind, ParsedIntent, ParsedRequest, SessionTarget } from '../intents.js';
 import { READ_INTENTS } from '../intents.js';
-import { classify, features, RESIZE_EN, RESIZE_KO } from './classify.js';
+import { classify, features, RESIZE_EN, RESIZE_KO, RESIZE_RESOURCE_EN } from './classify.js';
 import { prohibitions } from './prohibitions.js';
 import {
   bareIdentifiers,
@@ -388,7 +388,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const plainLower = lowerAscii(unmask(c.masked, c.quotes));
       const usageMode = /\bmodels?(?:[\s-]+(?:type|usage|mode))?\s+(?:folder|vfolder|storage|store)|\bfor\s+(?:storing\s+)?models?\b|모델\s*(?:용|타입|유형)?\s*(?:폴더|저장)|(?:usage\s*(?:mode)?|type)\s*[:=]?\s*model|\bmodels?\s*(?:타입|유형|용도|모드|용)\s*(?:의\s*)?(?:폴더|저장)|(?:타입|유형|용도|모드)\s*(?:은|는|을|를)?\s*(?:model|모델)|(?:모델\s*)?서빙\s*용|\bmodel-type\b/.test(plainLower)
         ? 'model'
-        : /(?:usage\s*(?:mode)?|type)\s*[:=]?\s*data\b|\bdata[\s-]+(?:type|usage|mode)\s+(?:folder|vfolder)|데이터\s*(?:용|타입|유형)?\s*폴더|\bdata\s*(?:타입|유형|용도|모드|용)\s*(?:의\s*)?폴더|(?:타입|유형|용도|모드)\s*(?:은|는|을|를)?\s*(?:data|데이터)\b|\ba\s+(?:new\s+)?data(?:set)?\s+folder\s+(?:named|called)\b/.test(plainLower)
+        : /(?:usage\s*(?:mode)?|type)\s*(?:[:=]|\s+is)?\s*data\b|\bdata[\s-]+(?:type|usage|mode)\s+(?:folder|vfolder)|데이터\s*(?:용|타입|유형)?\s*폴더|\bdata\s*(?:타입|유형|용도|모드|용)\s*(?:의\s*)?폴더|(?:타입|유형|용도|모드)\s*(?:은|는|을|를)?\s*(?:data|데이터)\b|\ba\s+(?:new\s+)?data(?:set)?\s+folder\s+(?:named|called)\b/.test(plainLower)
           ? 'data'
           : undefined;
       const hits = [...explicitNames(c2), ...nounNames(c2, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...bareIdentifiers(c2)].filter(
@@ -665,7 +665,12 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const m = quoted === undefined
         ? /\bname\s+(?:to|as|should\s+be|is)\s+(.+?)\s*[.!]?\s*$|\bcall\s+me\s+(.+?)\s*[.!]?\s*$|(?:이름|닉네임)\s*(?:을|를|은|는)?\s*(.+?)\s*(?:으로|로)\s*(?:바꿔|바꾸|변경|수정|설정)/i.exec(text)
         : null;
-      const fullName = (quoted ?? m?.[1] ?? m?.[2] ?? m?.[3])?.trim().replace(/^["'“”‘’]|["'“”‘’]$/g, '');
+      // ("… to Minji Park, please?": the politeness and the question mark are not part of the name)
+      const fullName = (quoted ?? m?.[1] ?? m?.[2] ?? m?.[3])
+        ?.trim()
+        .replace(/[,\s]+(?:please|pls|plz|thanks|thank\s+you|if\s+you\s+can|if\s+possible)\b.*$/i, '')
+        .replace(/\s*[?!.]+$/, '')
+        .replace(/^["'“”‘’]|["'“”‘’]$/g, '');
       if (!fullName) missing.push('fullName');
       return { intent: { kind, ...(fullName ? { fullName } : {}) }, missing };
     }
@@ -1067,6 +1072,8 @@ export function parseRequest(text: string): ParsedRequest {
       ((DETAILS_FOLLOW_UP.test(raw.lower) || parsed?.verbless) && (lastKind === 'session.create' || lastKind === 'service.create')) ||
       // "… 토큰도 발급해줘. 유효기간은 7일": a bare detail, never a new thing of its own ("pytorch session with 1 fGPU")
       (parsed?.verbless === true && !/\.create$/.test(parsed.intent.kind) && (lastKind === 'service.token' || lastKind === 'folder.create' || lastKind === 'folder.share')) ||
+      // "pytorch session, 2 fGPU, and bump shared memory to 4g": more of a resource for the session just asked for
+      (lastKind === 'session.create' && parsed?.intent.kind === 'session.restart' && RESIZE_RESOURCE_EN.test(raw.lower) && (parsed.intent.target?.names.length ?? 0) === 0) ||
       // "…를 이미지로 저장해 줘. 이미지 이름: env-2": the name of the image being saved
       (IMAGE_NAME_FOLLOW_UP.test(raw.lower) && lastKind === 'session.commit') ||
       // "…; leave the model folder alone", "…, but keep notebook-old": an exception to the bulk task before it

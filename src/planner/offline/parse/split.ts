@@ -23,7 +23,7 @@ const TASK_VERBS = new Set(
     'create make start launch spin fire boot open run provision get allocate delete remove kill terminate stop shut tear destroy end close nuke ' +
     'list show display tell check rename share invite restore recover purge empty deploy serve scale mkdir move print grant add clean wipe trash erase ' +
     'what which how who new send issue generate leave describe inspect view fetch cancel abort mount attach kick queue submit schedule relaunch ' +
-    'clone copy duplicate mint interrupt commit save restart reboot download mkfolder'
+    'clone copy duplicate mint interrupt commit save restart reboot download mkfolder put'
   ).split(' '),
 );
 const TWO_WORD_TASK_VERBS = new Set(['set up', 'give me']);
