@@ -287,3 +287,30 @@ describe('round 1 wrong writes, fixed as rules', () => {
     expect(kinds('please open the jupyter notebook in my training session')).toEqual(['session.start_service']);
   });
 });
+
+describe('round 3 wrong writes, fixed as rules', () => {
+  it('a thing named only in another conversation is asked about', () => {
+    const p = parseRequest('please delete the session Jae talked about in the thread');
+    expect(p.intents).toEqual([]);
+    expect(p.question).toMatch(/cannot see/);
+    expect(parseRequest('아까 채널에서 말한 폴더 만들어줘').question).toMatch(/cannot see/);
+  });
+
+  it('"before I create …" is the user\'s own later step, never a task', () => {
+    expect(kinds('show me the presets so I can pick one before I start a training session')).not.toContain('session.create');
+    // an order for the agent's own steps stays a task
+    expect(parseRequest('delete notebook-old before creating a new session with 4 fGPU').unread?.map((w) => w.text)).toContain('4');
+  });
+
+  it('"I need to see / want to know" creates nothing', () => {
+    expect(kinds('show my folders, I want to know which ones are shared')).toEqual(['folder.list']);
+  });
+
+  it('an app in a session the request describes is opened there', () => {
+    expect(kinds('launch tensorboard in my running training session')).toEqual(['session.start_service']);
+  });
+
+  it('a path that starts with its folder is the path inside it', () => {
+    expect(intents('remove api_helper/server.py from api_helper')[0]).toMatchObject({ kind: 'folder.delete_files', name: 'api_helper', paths: ['server.py'] });
+  });
+});

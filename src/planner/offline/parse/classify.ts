@@ -121,6 +121,8 @@ export function features(lower: string, opts: { hasQuantities: boolean; hasImage
     const wish = /^(?:i\s+(?:really\s+)?(?:want|need|would\s+like|like)|i'd\s+(?:like|love))\s+(?:to\s+)?/.exec(lower.slice(h.index));
     if (!wish) return true;
     const next = h.index + wish[0].length;
+    // "I need to see what's alive", "I want to know …": a wish to learn something creates nothing
+    if (/^(?:see|know|check|find\s+out|understand|look|learn|confirm|verify|figure\s+out)\b/.test(lower.slice(next))) return false;
     // "I need that session killed", "I want to delete X": another task verb in the clause is the task
     return !allVerbs.some((o) => o !== h && o.kind !== 'list' && o.kind !== 'info' && o.kind !== 'mount' && o.kind !== 'create' && o.index >= h.index) &&
       !allVerbs.some((o) => o !== h && o.kind !== 'list' && o.index >= next && o.index <= next + 2);
@@ -266,6 +268,11 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     !/\bnew\s+(?:session|notebook)\b|\bwith\s+\d/.test(l)
   ) {
     return { kind: 'session.start_service', confidence: 0.75 };
+  }
+
+  // "open jupyterlab in my old notebook session": an app in a session the request describes (the planner finds it or asks)
+  if (APP_WORD.test(l) && /\b(?:open|launch|start|run|bring\s+up)\b/.test(l) && /\b(?:in|inside|on)\s+(?:my|the|that|our)\s+(?:\S+\s+){0,2}(?:session|notebook|container|one)\b/.test(l) && !/\b(?:new|another|a)\s+(?:\S+\s+)?(?:session|notebook)\b/.test(l) && !f.hasQuantities && !f.hasImage) {
+    return { kind: 'session.start_service', confidence: 0.7 };
   }
 
   // "open the coding notebook in my old session": the notebook app of a session that exists, not a new session

@@ -423,7 +423,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         // "list the files in corpus": a plain word after in/inside/of names the folder
         for (const m of c.masked.matchAll(new RegExp(`(?:in|inside|of|within)\\s+(?:the\\s+|my\\s+)?${NAME}(?![A-Za-z0-9_.\\-/])`, 'gi'))) {
           const v = cleanName(unmask(m[1]!, c.quotes));
-          if (!isStopWord(v)) inside.push(v);
+          // ("the files in models": a soft word such as models names the folder after "in")
+          if (!isStopWord(v) || isSoftName(v)) inside.push(v);
         }
       }
       const names = [...targetNames(c, FOLDER_NOUNS_EN, FOLDER_NOUNS_KO, true), ...inside].filter((n) => !paths.includes(n));
@@ -530,7 +531,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       // ("the old cifar10 data from datasets": data, files or a dataset inside a folder are a path there)
       const dirNames = nounNames(rest, kind === 'folder.delete_files' ? 'directory|directories|dir|subfolder|sub-folder|subdirectory|data|files|dataset|stuff' : 'directory|directories|dir|subfolder|sub-folder|subdirectory', '디렉터리|디렉토리|하위\\s*폴더', true).map((h) => h.value);
       const paths = [...extractPaths(rest), ...dirNames.filter((d) => !extractPaths(rest).includes(d))];
-      const filePaths = paths.filter((p) => p !== dest && p !== name);
+      // "delete datasets/mnist" (from datasets): the folder's own name is not part of the path inside it
+      const filePaths = paths.filter((p) => p !== dest && p !== name).map((p) => (name && p.startsWith(`${name}/`) && p.length > name.length + 1 ? p.slice(name.length + 1) : p));
       // "move mnist to legacy/mnist", "move mnist and then cifar10 into it", "mnist를 legacy로 옮겨": the verb's objects are paths even without an extension
       if (filePaths.length === 0) {
         const WORD = '[A-Za-z0-9_][A-Za-z0-9_.\\/-]*';
@@ -1127,6 +1129,13 @@ export function parseRequest(text: string): ParsedRequest {
   }
   resolveReferences(intents);
   nameFromStory(intents, prepared);
+  // "delete datasets/mnist" once the folder is known to be datasets: the path inside it is mnist
+  for (const p of intents) {
+    const i = p.intent as { kind: string; name?: string; paths?: string[] };
+    if ((i.kind === 'folder.delete_files' || i.kind === 'folder.move_file' || i.kind === 'folder.rename_file') && i.name && i.paths) {
+      i.paths = i.paths.map((x) => (x.startsWith(`${i.name}/`) && x.length > i.name!.length + 1 ? x.slice(i.name!.length + 1) : x));
+    }
+  }
   // a clause that only added to the previous task ("… and mount X") was merged by the splitter;
   // what is left over and unclassified is reported for --verbose
   const result: ParsedRequest = { text: input, language, intents };
@@ -1146,6 +1155,11 @@ export function parseRequest(text: string): ParsedRequest {
   // quoted text asked for a change the user's own words did not adopt ("check that for me, don't start anything")
   const unadopted = quotedReadOnly ? intents.filter((p) => !READ_INTENTS.has(p.intent.kind)) : [];
   if (unadopted.length > 0) return { text: input, language, intents: [], question: unadoptedWritesQuestion(unadopted.map((p) => p.intent.kind)) };
+  // "create the folder Minsu mentioned above": what to act on is in a conversation this request does not hold
+  const elsewhere = OUTSIDE_REFERENCE.exec(prepared.masked);
+  if (elsewhere && intents.some((p) => !READ_INTENTS.has(p.intent.kind))) {
+    return { text: input, language, intents: [], question: `Your request refers to "${elsewhere[0].trim()}", which I cannot see. Which one do you mean? Please give its name.` };
+  }
   if (answered.suggestions.length > 0) result.suggestions = answered.suggestions;
   result.intents = intents;
   if (intents.length > 0) {
@@ -1297,6 +1311,10 @@ const lastIsBulk = (intents: ParsedIntent[]): boolean => {
 const CLONEABLE_WORD = /\bcl?on(?:e)?able\b|\bclonable\b|\bbe\s+cloned\b|복제\s*(?:가능|불가|못|안\s*되)/;
 const NOT_CLONEABLE =
   /\b(?:not|never)\s+(?:be\s+)?(?:cloneable|clonable)\b|\bnon-?(?:cloneable|clonable)\b|\bun-?(?:cloneable|clonable)\b|\b(?:can'?t|cannot|won'?t|shouldn'?t|must\s*n[o']t|not)\s+be\s+cloned\b|\bnobody\s+can\s+clone|복제\s*(?:불가|못\s*하게|안\s*되게|못|안\s*되)/;
+
+/** "the folder Minsu mentioned above", "the session you suggested", "위에서 말한 폴더": a thing named only somewhere else. */
+const OUTSIDE_REFERENCE =
+  /\b(?:the|that|those)\s+(?:\w+\s+)?(?:folders?|sessions?|services?|files?|ones?|things?|images?|names?|settings?|config(?:uration)?)\s+(?:that\s+)?(?:[A-Za-z]+\s+)?(?:mentioned|suggested|talked\s+about|described|posted|linked|asked\s+(?:for|about)|proposed|wanted)\b(?:\s+(?:above|earlier|before|yesterday|in\s+(?:the|that)\s+(?:thread|chat|channel|meeting|email)))?|\b(?:mentioned|described|discussed|posted|listed)\s+(?:above|earlier|in\s+the\s+thread)\b|(?:위에서|아까|어제|스레드에서|채널에서)\s*(?:\S+\s*)?(?:말한|얘기한|언급한|말했던|얘기했던|올린)/i;
 
 /** "이미지 이름은 X", "the image name is X": names the image a save before it makes. */
 const IMAGE_NAME_FOLLOW_UP = /^\s*(?:and\s+)?(?:the\s+)?(?:image|이미지)\s*(?:name|이름|명)\s*(?:은|는|:|=|is|should\s+be|will\s+be)/;

@@ -34,7 +34,7 @@ const NOT_NAMES = new Set(
     'out back tear shut wipe erase empty inspect view display print tell see find about info details status logs log history ' +
     'forcefully force forced now immediately right asap too again gracefully undelete untrash permanently completely ' +
     'everything anything something them those these stuff both i you we they he she except but besides excluding keep ' +
-    'killed terminated stopped deleted removed gone done finished ended dead limit limits quota quotas cap online offline live thing things more less bigger larger smaller beefier clone copy duplicate leave alone untouched space put coding'
+    'killed terminated stopped deleted removed gone done finished ended dead limit limits quota quotas cap online offline live thing things more less bigger larger smaller beefier clone copy duplicate leave alone untouched space put coding mentioned above'
   ).split(/\s+/),
 );
 

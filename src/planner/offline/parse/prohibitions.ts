@@ -11,9 +11,15 @@ export const PROHIBITION_KO = /(?:^|[,;]\s*)[^,;.!?]*?(?:끄|종료하|삭제하
 /** "Not a permanent delete — …", "not a big deal.": a short negated noun phrase standing alone is a remark, never a task. */
 export const NEGATED_PHRASE = /(?:^|[.!?]\s+|[,;:\u2014\u2013]\s*)not\s+(?:a|an|any)\s+(?:[\w'-]+\s+){0,2}[\w'-]+(?=\s*(?:[,;.!?\u2014\u2013]|$))/g;
 
+/**
+ * "… so I can check what would be served before I create any service": what the user will do later,
+ * themselves — a time, never a task ("before creating X" may order the agent's own steps: not here).
+ */
+export const USER_LATER = /\bbefore\s+(?:i|we)\s+(?:(?:actually|go\s+(?:and|ahead\s+and)|then)\s+)?(?:create|make|start|launch|deploy|delete|remove|run|spin|set|share|serve|open|kill|terminate|rename|move|mount|submit)\b[^,;.!?]*/g;
+
 export function prohibitions(lower: string): Span[] {
   const spans: Span[] = [];
-  for (const rx of [PROHIBITION_EN, PROHIBITION_KO, NEGATED_PHRASE]) {
+  for (const rx of [PROHIBITION_EN, PROHIBITION_KO, NEGATED_PHRASE, USER_LATER]) {
     rx.lastIndex = 0;
     for (const m of lower.matchAll(rx)) spans.push({ start: m.index, end: m.index + m[0].length });
   }
