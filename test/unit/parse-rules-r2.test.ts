@@ -314,3 +314,34 @@ describe('round 3 wrong writes, fixed as rules', () => {
     expect(intents('remove api_helper/server.py from api_helper')[0]).toMatchObject({ kind: 'folder.delete_files', name: 'api_helper', paths: ['server.py'] });
   });
 });
+
+describe('what went wrong, told before the ask', () => {
+  it('the story\'s names and amounts are not settings; "it" and "that folder" are what it names', () => {
+    const r = parseRequest('argh notebook-old keeps crashing at 8g. kill it and relaunch it with 16g');
+    expect(r.unread ?? []).toEqual([]);
+    expect(r.intents[0]!.intent).toMatchObject({ kind: 'session.restart', target: { names: ['notebook-old'] } });
+    const f = parseRequest('someone keeps deleting train.py in api_helper. set that folder to read-only');
+    expect(f.intents[0]!.intent).toMatchObject({ kind: 'folder.update_options', name: 'api_helper', permission: 'ro' });
+  });
+
+  it('a clause that starts with a request verb is an ask, whatever it says after', () => {
+    expect(kinds('check the logs of train-job-1, it seems to hang')).toEqual(['session.logs']);
+  });
+
+  it('"terminate X and relaunch the same thing with …" is a restart of X, never a new default session', () => {
+    expect(intents('terminate notebook-old and relaunch the very same thing with 8g memory')[0]).toMatchObject({ kind: 'session.restart', target: { names: ['notebook-old'] } });
+  });
+
+  it('"rename it to X" with nothing before it asks which session', () => {
+    expect(parseRequest('rename it to nb-9').intents[0]!.missing).toContain('target');
+  });
+});
+
+describe('an event told is never an ask', () => {
+  it('"someone keeps deleting X", "X got deleted" plan nothing of their own; a reason after "because" does not hide the ask', () => {
+    expect(kinds('somebody keeps removing server.py from api_helper. make that folder read-only')).toEqual(['folder.update_options']);
+    expect(kinds('my folder scratch-1 got deleted, restore it')).toContain('folder.restore');
+    expect(kinds('my folder scratch-1 got deleted, restore it')).not.toContain('folder.delete');
+    expect(intents('start a pytorch session with 1 fGPU and give it 2g of shared memory because the workers keep dying')[0]).toMatchObject({ kind: 'session.create', resources: { shmem: expect.any(Number) } });
+  });
+});

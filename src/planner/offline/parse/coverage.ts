@@ -222,7 +222,7 @@ function kindOf(raw: string, token: string): UnreadWord['kind'] {
  * The words of `text` that could change a write and that none of `intents` accounts for, in
  * order of appearance (adjacent ones joined into one span). Pure and synchronous.
  */
-export function unreadWords(text: string, intents: readonly ParsedIntent[]): UnreadWord[] {
+export function unreadWords(text: string, intents: readonly ParsedIntent[], story: readonly string[] = []): UnreadWord[] {
   const prepared = prepare(text);
   const values = slotValues(intents);
   const out: UnreadWord[] = [];
@@ -230,7 +230,9 @@ export function unreadWords(text: string, intents: readonly ParsedIntent[]): Unr
   // acts on everything, where the name would be an exception that must be in the plan
   let masked = prepared.masked;
   if (!values.flags.has('all')) {
-    for (const sp of [...prohibitions(prepared.lower), ...spared(prepared.lower)]) masked = masked.slice(0, sp.start) + ' '.repeat(sp.end - sp.start) + masked.slice(sp.end);
+    // (so is a clause of the story before the ask: "ugh train-job-1 keeps OOMing at 32g")
+    const told = story.map((s) => prepared.lower.indexOf(s)).flatMap((at, k) => (at >= 0 ? [{ start: at, end: at + story[k]!.length }] : []));
+    for (const sp of [...prohibitions(prepared.lower), ...spared(prepared.lower), ...told]) masked = masked.slice(0, sp.start) + ' '.repeat(sp.end - sp.start) + masked.slice(sp.end);
   }
   const tokens = masked.split(/[\s,;()[\]!?<>|]+/).filter(Boolean);
   const words = tokens.map((t) => lowerAscii(t).replace(/^['"“”‘’]+|['"“”‘’.:]+$/g, ''));

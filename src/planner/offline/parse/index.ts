@@ -357,7 +357,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     }
     case 'session.rename': {
       const pair = renamePair(c);
-      const names = pair.from ? [pair.from] : targetNames(c, SESSION_NOUNS_EN, SESSION_NOUNS_KO, true).filter((n) => n !== pair.to);
+      // ("rename it to X": "it" and "to" name nothing; the session comes from what came before)
+      const names = pair.from ? [pair.from] : targetNames(c, SESSION_NOUNS_EN, SESSION_NOUNS_KO, true).filter((n) => n !== pair.to && !/^(?:to|it|that|this|them|as|into)$/i.test(n));
       if (names.length === 0) missing.push('target');
       if (!pair.to) missing.push('newName');
       return { intent: { kind, target: { names: names.slice(0, 1) }, ...(pair.to ? { newName: pair.to } : {}) }, missing };
@@ -747,6 +748,9 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
 }
 
 /** "it"/"그 폴더" in a later clause → the folder (or session) an earlier clause named. */
+/** Folder tasks that act on one named folder. */
+const FOLDER_NAMED_KINDS = new Set<IntentKind>(['folder.update_options', 'folder.delete', 'folder.share', 'folder.files', 'folder.info', 'folder.clone', 'folder.rename', 'folder.mkdir']);
+
 /** Session tasks that act on one named session. */
 const SESSION_TARGET_KINDS = new Set<IntentKind>(['session.destroy', 'session.restart', 'session.commit', 'session.rename', 'session.interrupt', 'session.info', 'session.logs']);
 
@@ -764,6 +768,22 @@ function nameFromStory(intents: ParsedIntent[], prepared: { masked: string; quot
     for (const k of ['name', 'newName', 'modelFolder'] as const) if (typeof i[k] === 'string') used.add(i[k] as string);
     for (const m of (i.mounts as Array<{ name: string }> | undefined) ?? []) used.add(m.name);
     for (const n of (i.target as { names?: string[] } | undefined)?.names ?? []) used.add(n);
+  }
+  // "people keep overwriting server.py in api_helper. make that folder read-only": a folder task's "that folder"
+  for (const p of intents) {
+    const i = p.intent as { kind: string; name?: string };
+    if (!FOLDER_NAMED_KINDS.has(p.intent.kind) || i.name || !p.missing.includes('name')) continue;
+    if (!/\b(?:it|that\s+(?:folder|one|vfolder)|this\s+folder|the\s+folder)\b|그\s*폴더|거기/i.test(p.span)) continue;
+    const at = text.indexOf(p.span);
+    if (at <= 0) continue;
+    const before = text.slice(0, at);
+    const story: Clause = { masked: before, lower: lowerAscii(before), quotes: [] };
+    // a file name is inside the folder, not the folder
+    const names = [...new Set(bareIdentifiers(story).map((h) => h.value))].filter((n) => !used.has(n) && !EMAIL.test(n) && !/\.[A-Za-z0-9]{1,8}$/.test(n));
+    EMAIL.lastIndex = 0;
+    if (names.length !== 1) continue;
+    i.name = names[0]!;
+    p.missing = p.missing.filter((m) => m !== 'name');
   }
   for (const p of intents) {
     const target = (p.intent as { target?: { names: string[] } }).target;
@@ -1045,6 +1065,7 @@ export function parseRequest(text: string): ParsedRequest {
   // forward into the next clause; in English ("… and mount X at /p") it adds to the one before
   let carry: { masked: string; lower: string } | undefined;
   const contextFolders: string[] = [];
+  const storyClauses: string[] = [];
   for (const [i, raw] of clauses.entries()) {
     const part = carry ? { masked: `${carry.masked} ${raw.masked}`, lower: `${carry.lower} ${raw.lower}` } : raw;
     carry = undefined;
@@ -1059,6 +1080,16 @@ export function parseRequest(text: string): ParsedRequest {
     if (STATEMENT.test(raw.lower) && !/[?]\s*$/.test(raw.lower) && !parseClause(raw, prepared.quotes)) {
       contextFolders.push(...statementFolders(raw, prepared.quotes));
       carry = undefined;
+      continue;
+    }
+    // "ugh train-job-1 keeps OOMing at 32g.", "people keep overwriting server.py in api_helper.": what went
+    // wrong, said before the ask — its names and amounts are the story, not settings of the task
+    // (a reason given for an ask is not the story: "…, because the workers keep crashing")
+    const saying = raw.lower.replace(/\b(?:because|since|coz|cause|otherwise|so\s+that)\b.*$/, '');
+    const told = !carry && STORY.test(saying) && !/[?]\s*$/.test(raw.lower) && !TASK_START.test(raw.lower) ? parseClause(raw, prepared.quotes) : null;
+    // ("someone keeps deleting train.py", "it got deleted": an event told, never an ask, whatever it reads as)
+    if (told === undefined || (told && told.verbless && READ_INTENTS.has(told.intent.kind)) || (told !== null && STORY_EVENT.test(saying))) {
+      storyClauses.push(raw.lower.trim());
       continue;
     }
     // "… and a session with 2 fGPU": read with the previous clause's verb first, or a bare noun reads as a lookup
@@ -1129,6 +1160,8 @@ export function parseRequest(text: string): ParsedRequest {
   }
   resolveReferences(intents);
   nameFromStory(intents, prepared);
+  // "… terminate it and relaunch the same thing": the kill found its session in the story just now
+  intents = mergeKillAndRelaunch(intents);
   // "delete datasets/mnist" once the folder is known to be datasets: the path inside it is mnist
   for (const p of intents) {
     const i = p.intent as { kind: string; name?: string; paths?: string[] };
@@ -1163,7 +1196,7 @@ export function parseRequest(text: string): ParsedRequest {
   if (answered.suggestions.length > 0) result.suggestions = answered.suggestions;
   result.intents = intents;
   if (intents.length > 0) {
-    const unread = unreadWords(ask, intents);
+    const unread = unreadWords(ask, intents, storyClauses);
     if (unread.length > 0) {
       result.unread = unread;
       result.notUnderstood = unread.map((w) => w.text);
@@ -1215,10 +1248,20 @@ function mergeKillAndRelaunch(intents: ClauseIntent[]): ClauseIntent[] {
   for (let i = 0; i < intents.length; i++) {
     const a = intents[i]!;
     const b = intents[i + 1];
+    // "kill X and relaunch it with 16g": the restart already terminates X first
+    if (
+      a.intent.kind === 'session.destroy' && a.intent.target.names.length === 1 && !a.intent.later && b?.intent.kind === 'session.restart' &&
+      (b.intent.target.names.length === 0 || (b.intent.target.names.length === 1 && b.intent.target.names[0] === a.intent.target.names[0]))
+    ) {
+      out.push({ ...b, span: `${a.span} ${b.span}`, intent: { ...b.intent, target: a.intent.target }, missing: b.missing.filter((m) => m !== 'target') });
+      i++;
+      continue;
+    }
     if (
       a.intent.kind === 'session.destroy' && a.intent.target.names.length === 1 && !a.intent.later &&
       b?.intent.kind === 'session.create' && !b.intent.name && !b.intent.image &&
-      /\bsame\s+(?:setup|config(?:uration)?|settings|spec|image|environment)|\bas\s+before\b|그대로|똑같(?:이|은)|동일한|같은\s*(?:설정|환경|스펙|이미지)/i.test(b.span)
+      // ("relaunch the exact same thing", "relaunch it with 64g": the killed one again, as it was but for the change)
+      /\bsame\s+(?:setup|config(?:uration)?|settings|spec|image|environment|thing|one|session|job)|\bas\s+before\b|\bidentical\b|\b(?:relaunch|re-launch|re-?start|recreate|re-create|bring\s+(?:it|that)\s+back)\b|\bstart\s+(?:it|that)\s+(?:again|back\s+up)\b|그대로|똑같(?:이|은)|동일한|같은\s*(?:설정|환경|스펙|이미지)|다시\s*(?:띄워|시작|실행|켜)/i.test(b.span)
     ) {
       const changed = b.intent.resources;
       out.push({
@@ -1236,6 +1279,14 @@ function mergeKillAndRelaunch(intents: ClauseIntent[]): ClauseIntent[] {
 }
 
 /** A sentence that says where things are ("the data is in datasets"), not what to do. */
+/** A clause that tells what happened or how things are: a state or complaint verb. */
+const STORY =
+  /\b(?:keeps?|kept|was|were|has\s+been|have\s+been|had\s+been|looks?|seems?|broke|broken|crashed|crashes|crashing|died|dies|hangs?|hung|failed|fails|failing|stuck|dead|frozen|can'?t|cannot|couldn'?t|won'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t|is\s+(?:dead|down|broken|stuck|slow|full|gone|not|still|too|already|taking))\b|oom(?:ing|ed)?\b/;
+/** Something that happened or keeps happening: "keeps deleting", "was overwritten", "has been idle". */
+const STORY_EVENT = /\b(?:keeps?|kept)\s+(?:on\s+)?[a-z]+ing\b|\b(?:was|were|got|gets|has\s+been|have\s+been|had\s+been)\s+[a-z]+(?:ed|en|ing)\b/;
+/** A clause that starts with a request verb is an ask, whatever else it says. */
+const TASK_START = /^\s*(?:please\s+|pls\s+|can\s+you\s+|could\s+you\s+|just\s+)?(?:create|make|start|launch|spin|delete|remove|kill|terminate|stop|shut|rename|share|invite|move|deploy|serve|scale|open|run|restart|set|mount|clone|give|show|list|tell|tail|check|get|look|see|fetch|view|watch|find|put|print|display|describe)\b/;
+
 const STATEMENT = /\b(?:lives?|sits?|resides?|is\s+(?:stored|kept|located)|are\s+(?:stored|kept|located)|is|are)\s+(?:all\s+)?(?:in|under|inside)\s+(?:the\s+|my\s+)?[\w.-]+/;
 
 function statementFolders(c: { masked: string; lower: string }, quotes: string[]): string[] {
