@@ -345,3 +345,27 @@ describe('an event told is never an ask', () => {
     expect(intents('start a pytorch session with 1 fGPU and give it 2g of shared memory because the workers keep dying')[0]).toMatchObject({ kind: 'session.create', resources: { shmem: expect.any(Number) } });
   });
 });
+
+describe('destructive targets found by the property test', () => {
+  it('"leave X alone" is never leaving a shared folder', () => {
+    expect(kinds('delete the folder tmp-a, but leave the models folder alone')).toEqual(['folder.delete']);
+    expect(intents('delete the folder tmp-a, but leave the models folder alone')[0]).toMatchObject({ name: 'tmp-a' });
+  });
+
+  it('a file "in" a folder is deleted inside it; filler and spared paths are not files', () => {
+    expect(intents('please nuke cifar10 in the datasets folder')[0]).toMatchObject({ kind: 'folder.delete_files', name: 'datasets', paths: ['cifar10'] });
+    expect(intents('erase the cifar10 directory in my datasets folder thanks')[0]).toMatchObject({ paths: ['cifar10'] });
+    expect(intents('delete requirements.txt from api_helper, but leave models/llama-3-8b alone')[0]).toMatchObject({ paths: ['requirements.txt'] });
+  });
+
+  it('a kept or still-needed thing is never the target', () => {
+    expect(intents('terminate notebook-old - keep the train-job-1 session')[0]).toMatchObject({ kind: 'session.destroy', target: { names: ['notebook-old'] } });
+    const f = intents('I still need the models folder, so trash my api_helper folder');
+    expect(f[0]).toMatchObject({ kind: 'folder.delete', name: 'api_helper' });
+  });
+
+  it('"can I get rid of X?" is a question, never a create', () => {
+    expect(kinds('can I get rid of my session notebook-old?')).not.toContain('session.create');
+    expect(kinds('can I get rid of my session notebook-old?')).not.toContain('session.destroy');
+  });
+});

@@ -17,7 +17,8 @@ const VERBS_EN: Array<[Verb, RegExp]> = [
   ['restore', V('\\b(?:restore|recover|undelete|untrash|bring\\s+back|get\\s+back)\\b')],
   ['rename', V('\\b(?:should\\s+be\\s+(?:called|named)|ought\\s+to\\s+be\\s+(?:called|named)|rename|renamed|renaming|change\\s+(?:the\\s+|its\\s+)?name|(?:a\\s+)?new\\s+name)\\b')],
   ['share', V('\\b(?:share|sharing|invite|grant|give\\s+(?:\\S+\\s+){1,6}?access)\\b|\\b(?:let|allow)\\s+(?:(?:my|our|a|the)\\s+(?:[a-z-]+\\s+){0,2})?[\\w.%+-]+@[\\w.-]+\\s+(?:to\\s+)?(?:read|write|access|use|see|view|edit|open|look|browse)\\b')],
-  ['leave', V('\\bleave\\b')],
+  // ("leave X alone" spares X: it is not leaving a shared folder)
+  ['leave', V('\\bleave\\b(?!\\s+(?:\\S+\\s+){0,5}?(?:alone|untouched|intact|be|as\\s+(?:it\\s+)?is|running|there)\\b)')],
   ['scale', V('\\b(?:scale|resize)\\b')],
   ['move', V('\\b(?:move|mv)\\b')],
   ['destroy', V('\\b(?:(?:need|want|get|have)\\s+(?:\\S+\\s+){1,4}?(?:killed|terminated|stopped|shut\\s+down|gone|taken\\s+down)|make\\s+(?:\\S+\\s+){1,6}?(?:go\\s+away|disappear|vanish)|turn(?:ing)?\\s+(?:\\S+\\s+){0,4}?off|switch\\s+(?:\\S+\\s+){0,4}?off|power\\s+(?:\\S+\\s+){0,4}?(?:off|down)|wind\\s+down|terminating|killing|stopping|shutting\\s+down|terminate|kill|stop|shut\\s*down|(?:shut|take|bring|close)\\s+(?:it|that|them(?:\\s+(?:both|all))?|this|those|that\\s+one|this\\s+one)\\s+(?:down|off)|shutdown|tear\\s+down|teardown|destroy|end|close|nuke|cancel|abort|halt|decommission|retire|knock\\s+out|take\\s+out|bring\\s+down)\\b')],
@@ -407,8 +408,8 @@ export function classify(f: ClauseFeatures): { kind: IntentKind; confidence: num
     (has(f, 'delete') || (has(f, 'destroy') && !/\bstop\b|종료|중지/.test(l))) && !hasNoun(f, 'session') && !hasNoun(f, 'service') && o !== 'trash' &&
     // (names are blanked out of `l` by now: "delete            from         ")
     // ("remove the old cifar10 data from the datasets folder": a described part of it, not the folder)
-    (/\b(?:delete|remove|rm|erase|drop|wipe|get\s+rid\s+of|clear\s+out)\s+(?:the\s+|my\s+|a\s+|all\s+(?:the\s+)?)?(?:(?:old|stale|unused|leftover|previous|raw|obsolete)\s+)?(?:[\w.\/-]+\s+|\s{2,})(?:(?:directory|dir|subfolder|file|files|data|dataset|stuff|folder)\s+)?(?:from|out\s+of|inside)\s+(?:the\s+|my\s+)?(?!(?:trash|bin|recycle|sessions?|services?)\b)(?:[\w.-]+|\s{2,})/.test(l) ||
-      /(?:에서|안의|안에\s*있는|속의)\s+(?:[\w.\/-]+|\s{2,})\s*(?:디렉터리|디렉토리|파일)?\s*(?:을|를)?\s*(?:삭제|지워|지우|제거)/.test(l))
+    (/\b(?:delete|remove|rm|erase|drop|wipe|trash|nuke|discard|get\s+rid\s+of|clear\s+out)\s+(?:the\s+|my\s+|a\s+|all\s+(?:the\s+)?)?(?:(?:old|stale|unused|leftover|previous|raw|obsolete)\s+)?(?:[\w.\/-]+\s+|\s{2,})(?:(?:directory|dir|subfolder|file|files|data|dataset|stuff|folder)\s+)?(?:from|out\s+of|inside|in|within)\s+(?:the\s+|my\s+)?(?!(?:trash|bin|recycle|sessions?|services?)\b)(?:[\w.-]+|\s{2,})/.test(l) ||
+      /(?:에서|안의|안에\s*있는|속의|폴더의|의)\s+(?:[\w.\/-]+|\s{2,})\s*(?:디렉터리|디렉토리|파일)?\s*(?:을|를)?\s*(?:삭제|지워|지우|제거|없애|delete|remove)/.test(l))
   ) {
     return { kind: 'folder.delete_files', confidence: 0.75 };
   }

@@ -145,6 +145,18 @@ function renamePairRaw(c: Clause): { from?: string; to?: string } {
 const EXCEPT_EN = /\b(?:except(?:\s+for)?|but\s+(?:not|keep|leave|spare)|other\s+than|excluding|apart\s+from|besides|save\s+for)\b|\b(?:leave|keep|spare)\b(?=[^.;]{0,40}\b(?:alone|running|untouched|intact|as\s+is|be|alive|up|on)\b)/;
 const EXCEPT_KO = /\s*(?:은|는|만|을|를)?\s*(?:빼고|제외하고|제외한|말고|남겨\s*두고|놔두고)/;
 
+/**
+ * Names the request keeps: "— keep the notebook-old session", "I still need the api_helper folder",
+ * "train-job-1 is still training". A destructive task never acts on them.
+ */
+function sparedNames(c: Clause): Set<string> {
+  const out = new Set<string>();
+  const before = new RegExp(`\\b(?:keep|leave|spare|not|except|excluding|(?:still\\s+)?(?:need|use|using|want))\\s+(?:the\\s+|my\\s+|our\\s+)?(?:(?:folder|vfolder|session|notebook)\\s+)?${NAME}`, 'gi');
+  const after = new RegExp(`${NAME}(?:\\s+(?:folder|vfolder|session|notebook))?\\s+(?:is|are)\\s+(?:still|in\\s+use|needed|busy)\\b|${NAME}\\s*(?:폴더|세션)?\\s*(?:은|는)\\s*(?:아직|계속)`, 'gi');
+  for (const re of [before, after]) for (const m of c.masked.matchAll(re)) out.add(cleanName(unmask((m[1] ?? m[2])!, c.quotes)));
+  return out;
+}
+
 function sessionTarget(c0: Clause, lower0: string): SessionTarget {
   // "every session on the pytorch image", "leave the CPU-only ones": filters are part of the target,
   // and the names inside them (a mounted folder, an image) are not sessions to act on
@@ -329,6 +341,12 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
     }
     case 'session.destroy': {
       const target = sessionTarget(c, lower);
+      const kept = sparedNames(c);
+      if (kept.size && target.names.some((n) => kept.has(n))) {
+        target.names = target.names.filter((n) => !kept.has(n));
+        // (kept as the target's exception: the preview says it stays, and the words are read)
+        target.except = [...new Set([...(target.except ?? []), ...kept])];
+      }
       if (target.names.length === 0 && !target.all && !target.described && !target.filter) missing.push('target');
       // "delete everything" names no kind of thing: kill/terminate/stop imply sessions, delete/remove do not
       const sessionNoun = new RegExp(`\\b(?:${SESSION_NOUNS_EN})\\b|${SESSION_NOUNS_KO}`).test(lower);
@@ -437,6 +455,11 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       }
       const many = kind === 'folder.delete' || kind === 'folder.purge' || kind === 'folder.restore' ? folderBulk(c, lower) : { spans: [] };
       if (many.bulk) return { intent: { kind, bulk: many.bulk }, missing };
+      // "I still need the api_helper folder, so nuke datasets": a kept folder is never the one deleted
+      if (kind === 'folder.delete' || kind === 'folder.purge') {
+        const kept = sparedNames(c);
+        for (let k = names.length - 1; k >= 0; k--) if (kept.has(names[k]!)) names.splice(k, 1);
+      }
       const name = names[0];
       if (!name) missing.push('name');
       const listed = kind === 'folder.delete' || kind === 'folder.purge' || kind === 'folder.restore' ? furtherNames(c, names) : [];
@@ -523,7 +546,9 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
         (m) => !/^(?:it|them|that|this|there|here|same)$/i.test(m[1] ?? m[2] ?? m[3] ?? ''),
       );
       const name = folder ? cleanName(unmask(folder[1] ?? folder[2] ?? folder[3]!, c.quotes)) : undefined;
-      const rest = folder ? blank(c, [{ start: folder.index, end: folder.index + folder[0].length }]) : c;
+      // "…, but leave models/llama-3-8b alone": what the request spares is no path to act on
+      const spare = [...c.lower.matchAll(/\b(?:but\s+)?(?:leave|keep)\s+[^,;.!?]{1,60}?\s+(?:alone|untouched|intact|as\s+(?:it\s+)?is)\b/g)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+      const rest = blank(c, [...(folder ? [{ start: folder.index, end: folder.index + folder[0].length }] : []), ...spare]);
       const text = unmask(rest.masked, c.quotes);
       // "to main.py", "into src", "under archive/", "main.py로 바꿔", "mnist-raw로 (이름) 변경"
       const to = /\b(?:be\s+)?(?:named|called)\s+([A-Za-z0-9_./-]+)\s*[.?!]?\s*$|\b(?:to|into|under|as)\s+(?:the\s+)?(?!it\b|that\b|be\b)([A-Za-z0-9_./-]+)(?:\s+(?:directory|dir|folder|subfolder))?\s*[.?!]?\s*$|\b(?:to|into|under|as)\s+(?:the\s+)?(?!it\b|that\b|be\b)([A-Za-z0-9_./-]+)|([A-Za-z0-9_./-]+)\s*(?:으로|로)\s*(?:(?:이름\s*(?:을|를)?\s*)?(?:옮|이동|바꿔|바꾸|변경))/.exec(text);
@@ -533,11 +558,11 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const dirNames = nounNames(rest, kind === 'folder.delete_files' ? 'directory|directories|dir|subfolder|sub-folder|subdirectory|data|files|dataset|stuff' : 'directory|directories|dir|subfolder|sub-folder|subdirectory', '디렉터리|디렉토리|하위\\s*폴더', true).map((h) => h.value);
       const paths = [...extractPaths(rest), ...dirNames.filter((d) => !extractPaths(rest).includes(d))];
       // "delete datasets/mnist" (from datasets): the folder's own name is not part of the path inside it
-      const filePaths = paths.filter((p) => p !== dest && p !== name).map((p) => (name && p.startsWith(`${name}/`) && p.length > name.length + 1 ? p.slice(name.length + 1) : p));
+      const filePaths = paths.filter((p) => p !== dest && p !== name && !FILLER_WORD.test(p)).map((p) => (name && p.startsWith(`${name}/`) && p.length > name.length + 1 ? p.slice(name.length + 1) : p));
       // "move mnist to legacy/mnist", "move mnist and then cifar10 into it", "mnist를 legacy로 옮겨": the verb's objects are paths even without an extension
       if (filePaths.length === 0) {
         const WORD = '[A-Za-z0-9_][A-Za-z0-9_.\\/-]*';
-        const object = new RegExp(`\\b(?:move|mv|rename|delete|remove|rm)\\s+(?:the\\s+)?(${WORD}(?:\\s*(?:,|and(?:\\s+then)?|&|then)\\s*(?:the\\s+)?${WORD})*)|(?:^|\\s)(${WORD})\\s*(?:을|를)\\s|(?:^|\\s)(${WORD})\\s*(?:디렉터리|디렉토리|파일)?\\s*(?:삭제|지워|지우|제거|옮겨|이동)`, 'i').exec(text);
+        const object = new RegExp(`\\b(?:move|mv|rename|delete|remove|rm|trash|nuke|erase|wipe|discard)\\s+(?:the\\s+)?(${WORD}(?:\\s*(?:,|and(?:\\s+then)?|&|then)\\s*(?:the\\s+)?${WORD})*)|(?:^|\\s)(${WORD})\\s*(?:을|를)\\s|(?:^|\\s)(${WORD})\\s*(?:디렉터리|디렉토리|파일)?\\s*(?:삭제|지워|지우|제거|옮겨|이동)`, 'i').exec(text);
         const words = object ? (object[1] ?? object[2] ?? object[3])!.split(/\s*(?:,|\band\b(?:\s+then)?|&|\bthen\b)\s*/i).map((w) => w.replace(/^the\s+/i, '').trim()) : [];
         for (const word of words) {
           if (word && word !== dest && word !== name && !/^(?:it|that|this|them|file|files|folder|directory|dir|everything|all|some|any|a|an|the|few|several|old|unused|large|big|my|our|into|to)$/i.test(word)) filePaths.push(word);
@@ -748,6 +773,9 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
 }
 
 /** "it"/"그 폴더" in a later clause → the folder (or session) an earlier clause named. */
+/** Chat filler that is never a file: "… in my datasets folder thx". */
+const FILLER_WORD = /^(?:thx|thanks|ty|pls|plz|please|asap|ok|okay|now|lol|btw|fyi)$/i;
+
 /** Folder tasks that act on one named folder. */
 const FOLDER_NAMED_KINDS = new Set<IntentKind>(['folder.update_options', 'folder.delete', 'folder.share', 'folder.files', 'folder.info', 'folder.clone', 'folder.rename', 'folder.mkdir']);
 

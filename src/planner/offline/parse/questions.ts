@@ -16,7 +16,7 @@ const QUESTION_START_EN =
   /^(?:what|which|how|who|whom|whose|where|when|why|is|are|am|was|were|do|does|did|can|could|would|will|should|shall|may|might|have|has|had|any\s+idea|i\s+wonder|i\s+was\s+wondering|wondering)\b/;
 const PREAMBLE_EN = /^(?:(?:so|ok|okay|hey|hi|hello|um|uh|well|quick\s+question|question|btw|also|and|but|just\s+curious|curious)\b[\s,:—-]*)+/;
 /** "could you start …", "can you please create …", "would you mind …", "will you …": a request. */
-const POLITE_REQUEST_EN = /(?:^|[\s,;:—-])(?:can|could|would|will|won't)\s+(?:you|u|ya|someone)\b(?!\s+(?:tell|say|explain|show)\s+(?:me\s+)?(?:if|whether|how|what|which|why))|\bwould\s+you\s+mind\b|(?:^|[\s,;:—-])(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|grab|borrow|ask\s+you\s+to)\b|^(?:can|could)\s+(?!(?:a|an|any|one|some|every)\b)(?:\S+\s+){1,4}be\s+\w+(?:ed|en)\b(?![^?]*\bhypothetically\b)/;
+const POLITE_REQUEST_EN = /(?:^|[\s,;:—-])(?:can|could|would|will|won't)\s+(?:you|u|ya|someone)\b(?!\s+(?:tell|say|explain|show)\s+(?:me\s+)?(?:if|whether|how|what|which|why))|\bwould\s+you\s+mind\b|(?:^|[\s,;:—-])(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:get(?!\s+rid\b)|have|grab|borrow|ask\s+you\s+to)\b|^(?:can|could)\s+(?!(?:a|an|any|one|some|every)\b)(?:\S+\s+){1,4}be\s+\w+(?:ed|en)\b(?![^?]*\bhypothetically\b)/;
 /** Asking whether/what without asking for the change: "tell me whether…", "find out if…". */
 const EMBEDDED_QUESTION_EN = /\b(?:wonder(?:ing)?|not\s+sure)\s+(?:if|whether)\b|\b(?:not|n't)\s+sure\s+(?:it|that|this|they|those|we|i)\s+(?:(?:will|would|can|could)\s+)?(?:fits?|works?|is\s+enough|are\s+enough)\b|\b(?:tell|let)\s+me\s+(?:know\s+)?(?:if|whether|how\s+(?:much|many))\b|\bfind\s+out\s+(?:if|whether)\b/;
 
