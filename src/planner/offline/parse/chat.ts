@@ -14,7 +14,7 @@
 const BOT_HANDLE = String.raw`@(?:bai|backend\.?ai|backendai)(?:[-_.]?(?:agent|bot|assistant))?(?![\w.-]*\w)|@(?:agent|bot)(?![\w-])`;
 /** Mentions of the whole channel: nobody in particular, never a name. */
 const BROADCAST = String.raw`@(?:here|channel|everyone|all)(?![\w-])`;
-const MENTION = new RegExp(String.raw`(?<![\w.@/-])(?:${BOT_HANDLE}|${BROADCAST})\s*[,:]?`, 'gi');
+const MENTION = new RegExp(String.raw`(?<![\w.@/-])(?:${BOT_HANDLE}|${BROADCAST})(?:\s*[,:](?![\w+-]))?`, 'gi');
 const ADDRESSES_BOT = new RegExp(String.raw`(?<![\w.@/-])${BOT_HANDLE}`, 'i');
 
 /** Emoji pointing at the message above: the same as "^". */
@@ -65,7 +65,9 @@ export function readChatLine(line: string): ChatLine {
   let body = text.slice(quote.length).replace(/[ \t]{2,}/g, ' ').trim();
   body = body.replace(GREETING, '').replace(/^[\s,;:.!-]+/, '');
   // "… to Ji-woo Lee, thanks!": the comma before a sign-off goes with it
-  body = body.replace(SIGN_OFF, '').replace(/(?<=\S)[\s,;:-]+$/, '').trim();
+  const signedOff = body.replace(SIGN_OFF, '');
+  if (signedOff !== body) body = signedOff.replace(/(?<=\S)[\s,;-]+$/, '');
+  body = body.trim();
   return { text: quote ? `${quote.trim()} ${body}` : body, addressesBot, pointsUp };
 }
 

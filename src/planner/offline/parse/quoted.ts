@@ -119,8 +119,8 @@ const ADOPT_CHECK = new RegExp(String.raw`^\s*${LEAD}(?:${CHECK})(?:\s+(?:${POIN
 /** "reply on the ticket", "answer them": the answer is the reads. */
 const ADOPT_REPLY =
   /^\s*(?:please\s+|pls\s+|can\s+(?:you|u)\s+|could\s+(?:you|u)\s+)?(?:reply|respond|answer)(?:\s+(?:on|in|to)\s+(?:the\s+)?(?:ticket|thread|message|mail|chat|them|him|her|it|question)|\s+(?:him|her|them|it|that|this|the\s+question))?(?:\s+for\s+me)?\s*[.!?]*\s*$/i;
-/** A bare "can you?", "pls?", "+1 pls" — an ask only when the user points at the message above ("^ could you?"). */
-const ADOPT_BARE = /^\s*(?:(?:can|could|would|will)\s+(?:you|u)(?:\s+(?:please|pls))?|(?:please|pls|plz)(?:\s+(?:this|that))?|this\s+(?:please|pls)|\+1)\s*[.!?]*\s*$/i;
+/** A bare "can you?", "pls?", "this pls" ("+1" only agrees: not an ask) — an ask only when the user points at the message above ("^ could you?"). */
+const ADOPT_BARE = /^\s*(?:(?:can|could|would|will)\s+(?:you|u)(?:\s+(?:please|pls))?|(?:please|pls|plz)(?:\s+(?:this|that))?|this\s+(?:please|pls))\s*[.!?]*\s*$/i;
 /** Korean: "그렇게 해줘", "부탁한 대로 처리해 줘", "확인해 줘". */
 const ADOPT_KO =
   /^\s*(?:그렇게|그거|그대로|부탁한\s*대로|말한\s*대로|요청한\s*대로|적힌\s*대로)\s*(?:해|처리해|진행해)\s*(?:줘|주세요|줄래|줄\s*수\s*있어)?\s*[.!?]*\s*$|^\s*(?:처리|진행)\s*(?:해|좀\s*해)\s*(?:줘|주세요|줄래)\s*[.!?]*\s*$/;
@@ -308,6 +308,11 @@ export function frameRequest(text: string): FramedRequest {
   if (quoted.asks.length > 0 && quoted.asks.some((a) => SENDERS_OWN.test(a))) {
     return { ...base, ask: '', adopted, offTopic: "the quoted text asks me to act on its sender's own sessions, folders or keys: only they (or an administrator) can ask for that" };
   }
+  // "can you delete Minho's folder old-data?" — somebody else's things, asked by a third person
+  const others = quoted.asks.map((a) => OTHERS_OWN.exec(a)?.[1]).find((o) => o !== undefined);
+  if (others) {
+    return { ...base, ask: '', adopted, offTopic: `the quoted text asks me to act on ${others}'s sessions, folders or keys: only they (or an administrator) can ask for that` };
+  }
   // "handle 1 and 3": the numbered items the user names, and no others
   const adopting = parts.filter((p) => p.adopts).map((p) => p.text);
   const picked = pickItems(quoted, adopting);
@@ -340,7 +345,7 @@ const VAGUE_OBJECT =
 function pickItems(quoted: Quoted, adopting: string[]): string[] | string {
   const named = new Set<number>();
   for (const clause of adopting) {
-    for (const m of clause.matchAll(/#?(\d{1,2})(?:\s*(?:-|–|to)\s*#?(\d{1,2}))?/g)) {
+    for (const m of clause.matchAll(/(?<![+\w.])#?(\d{1,2})(?:\s*(?:-|–|to)\s*#?(\d{1,2}))?/g)) {
       const from = Number(m[1]);
       const to = m[2] ? Number(m[2]) : from;
       for (let n = from; n <= Math.min(to, from + 20); n++) named.add(n);
@@ -364,6 +369,9 @@ const REQUESTS =
   /\b(?:please|pls|could\s+you|can\s+you|would\s+you|will\s+you|need(?:s|ed)?|want(?:s|ed)?|should|let'?s|must|have\s+to|has\s+to|someone\s+needs)\b|^\s*(?:create|make|start|launch|run|open|delete|remove|clean\s+up|terminate|kill|stop|shut\s+down|restart|rename|share|grant|give|invite|mount|deploy|serve|scale|bump|set\s+up|spin\s+up|check|show|list|move|copy|clone|upload|download|purge|empty|commit|save)\b/i;
 
 /** The sender's own things: "restart my notebook", "delete my old folders" — not the user's to act on. */
+/** Somebody else's things, by name or handle: "Minho's folder", "@jae's old sessions" (never "today's", "the team's"). */
+const OTHERS_OWN =
+  /(?<![\w.-])(@[\w.-]+|(?!(?:Today|Yesterday|Tomorrow|Tonight|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Last|This|That|Next|The|It|Everyone|Everybody|Someone|Somebody|Nobody|Team|Group|Project)(?:'s|’s))[A-Z][a-z][\w-]*)(?:'s|’s)\s+(?:own\s+)?(?:[\w-]+\s+){0,2}(?:sessions?|notebooks?|jobs?|containers?|folders?|vfolders?|services?|endpoints?|keys?|keypairs?|tokens?|workloads?|files?|data)\b/;
 const SENDERS_OWN =
   /\b(?:my|mine)\s+(?:[\w-]+\s+){0,2}(?:sessions?|notebooks?|jobs?|containers?|folders?|vfolders?|services?|endpoints?|keys?|keypairs?|tokens?|workloads?)\b/i;
 
