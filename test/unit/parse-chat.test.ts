@@ -29,6 +29,8 @@ describe('the medium is not the request', () => {
     expect(withoutChatNoise('share corpus with @nara.k :) at 10:30')).toContain('@nara.k');
     expect(withoutChatNoise('start cr.backend.ai/stable/python:3.11-ubuntu22.04 now')).toContain('python:3.11-ubuntu22.04');
     expect(withoutChatNoise('rename run-a → run-b')).toContain('→');
+    // a greeting word that starts a name is the name
+    expect(withoutChatNoise('hey-run-2: delete it')).toBe('hey-run-2: delete it');
   });
 
   it('a chat-styled request plans what it asks', () => {

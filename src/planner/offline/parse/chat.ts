@@ -26,7 +26,7 @@ const SHORTCODE = /(?<![\w:/.-]):[a-z0-9][a-z0-9_+-]{0,40}:(?![\w/:])/gi;
 
 /** A greeting or a preamble at the start of a line: "hey", "morning all!", "hi team,", "quick one:". */
 const GREETING =
-  /^(?:(?:hey|hi|hello|hiya|howdy|yo|morning|good\s+(?:morning|afternoon|evening|day)|gm|greetings|ok(?:ay)?\s+so)(?:\s+(?:all|everyone|team|folks|guys|there|y'?all|again|friend))?\s*(?:[,!.:;-]+\s*|\s+(?=\S))|(?:quick|small|tiny|one)\s+(?:one|q|question|ask|favou?r|request|thing)(?:\s+(?:for\s+you|from\s+[#@]?[\w.-]+))?\s*[:,!.-]+\s*)+/i;
+  /^(?:(?:hey|hi|hello|hiya|howdy|yo|morning|good\s+(?:morning|afternoon|evening|day)|gm|greetings|ok(?:ay)?\s+so)(?:\s+(?:all|everyone|team|folks|guys|there|y'?all|again|friend))?(?:\s*[,!.:;]+\s*|\s+-+\s+|\s+(?=\S))|(?:quick|small|tiny|one)\s+(?:one|q|question|ask|favou?r|request|thing)(?:\s+(?:for\s+you|from\s+[#@]?[\w.-]+))?(?:\s*[:,!.]+\s*|\s+-+\s+))+/i;
 /** A sign-off after the last ask: "thx!", "ty", "thanks in advance", "tia". */
 const SIGN_OFF =
   /(?:(?<=^|[.!?,;)])\s*(?:ty(?:sm)?|ta)|(?<=^|[.!?,;)]|\s)\s*(?:thx|thnx|thanks(?:\s+(?:a\s+lot|so\s+much|in\s+advance))?|thank\s+you(?:\s+so\s+much)?|tia|cheers|much\s+appreciated|appreciate\s+it))\s*[.!]*\s*$/i;
