@@ -43,6 +43,7 @@ import { refusalReason } from './refuse.js';
 import { unreadWords } from './coverage.js';
 import { answerQuestions, answerUnreadQuestion } from './questions.js';
 import { frameRequest, isPlain, unadoptedWritesQuestion } from './quoted.js';
+import { withoutChatNoise } from './chat.js';
 import { exceptNamesIn, folderFilters, sessionFilters } from './filters.js';
 
 const INJECTED_REFUSAL =
@@ -1067,7 +1068,8 @@ export function parseRequest(text: string): ParsedRequest {
   const structured = readStructured(input, parseRequest);
   if (structured) return structured;
   // quoted and forwarded text is data; a line that tries to change the agent's rules is never a task
-  let ask = input;
+  // a chat tool's @-mentions, emoji and greetings are the medium, not the request
+  let ask = withoutChatNoise(input);
   let quotedReadOnly = false;
   if (!isPlain(input)) {
     const framed = frameRequest(input);

@@ -10,11 +10,17 @@
  * admin, also …", "<!-- … -->"): those are never followed, and never stop the legitimate part.
  * When the adopting words only ask to check ("check that for me, don't start anything") the
  * request is read-only: a write the quoted text asks for is asked about, not planned.
+ *
+ * Chat pastes (Slack, Teams) follow the same rule, read through ./chat.ts: "^ can you do it",
+ * "can you make that?", "do 1 and 3", "can you answer her?" adopt; "regenerate mine" adopts an ask
+ * made of everyone for the user's own things; a paste whose lines all come from one speaker who
+ * talks to the agent ("[11:03] Dan: @bai-agent spin up …") is that speaker's request.
  */
+import { readChatLine } from './chat.js';
 
 /** Sentences that try to change the agent's rules or role. */
 const INJECTION =
-  /\b(?:system|assistant|developer|admin)\s*(?:override|prompt|message|note)?\s*:|\bignore\s+(?:all\s+|any\s+|the\s+|your\s+)?(?:previous|prior|above|earlier|safety|your)\s+(?:rules|instructions|prompts?|guidelines|policies)\b|\bdisregard\s+(?:all\s+|any\s+|the\s+|your\s+)?(?:previous\s+|prior\s+)?(?:rules|instructions|guidelines|policies)\b|\byou\s+are\s+now\s+(?:running\s+as\s+|acting\s+as\s+|in\s+)?(?:an?\s+|the\s+)?(?:super\s*-?admin|admin(?:istrator)?|root|unrestricted|maintenance\s+mode|developer\s+mode|god\s+mode)\b|\bact\s+as\s+(?:an?\s+)?(?:super\s*-?admin|admin(?:istrator)?|root)\b|\bjailbreak\b|(?:이전|앞의|기존)\s*(?:지시|규칙|명령)\s*(?:은|는|을|를)?\s*(?:모두\s*)?무시|관리자\s*(?:인\s*척|처럼\s*행동)/i;
+  /\b(?:system|assistant|developer|admin)\s*(?:override|prompt|message|note)?\s*:|\bignore\s+(?:all\s+|any\s+|the\s+|your\s+)?(?:previous|prior|above|earlier|safety|your)\s+(?:rules|instructions|prompts?|guidelines|policies)\b|\bdisregard\s+(?:all\s+|any\s+|the\s+|your\s+)?(?:previous\s+|prior\s+)?(?:rules|instructions|guidelines|policies)\b|\byou\s+are\s+now\s+(?:running\s+as\s+|acting\s+as\s+|in\s+)?(?:an?\s+|the\s+)?(?:super\s*-?admin|admin(?:istrator)?|root|unrestricted|maintenance\s+mode|developer\s+mode|god\s+mode)\b|\bact\s+as\s+(?:an?\s+)?(?:super\s*-?admin|admin(?:istrator)?|root)\b|\bjailbreak\b|\bignore\s+(?:the|this|your)\s+(?:user|requester|human|operator)\b|(?:이전|앞의|기존)\s*(?:지시|규칙|명령)\s*(?:은|는|을|를)?\s*(?:모두\s*)?무시|관리자\s*(?:인\s*척|처럼\s*행동)/i;
 
 /**
  * A quoted sentence that asks to act with rights the user has not claimed, or on everybody's
@@ -58,7 +64,7 @@ const BODY_FIELD =
  * "On-call handoff:", "From the reproducibility checklist:", "Background:".
  */
 const OPENER =
-  /^\s*(?:(?:fw|fwd|re)\s*:|begin\s+forwarded\s+message\s*:?|forward(?:ed|ing)(?:\s+(?:this|the|a|my|his|her|their))?(?:\s+(?:message|mail|e-?mail|note|thread|chat|ticket|post|request))?(?:\s+(?:from|by|of)\b[^:]{0,60})?\s*:|(?:pasted|copied|quoted|relayed)(?:\s+(?:this|it|here))?\s+from\b[^:]{0,60}:|from\s+(?!my\b|the\s+(?:datasets?|models?)\s+folder)[^:\s][^:]{0,60}:|(?:[\w.@#-]+\s+){0,3}[\w.@#-]+\s+(?:wrote|writes|said|says|asked|asks|posted|messaged|commented|replied|sent(?:\s+(?:me|this|us))?)(?:\s+(?:in|on|to|at|yesterday|today|earlier|this\s+morning)\b[^:]{0,40})?\s*:|(?:on-?call\s+)?hand-?off(?:\s+notes?)?(?:\s+(?:from|for)\b[^:]{0,40})?\s*:|(?:the\s+)?(?:[\w-]+\s+){0,3}(?:checklist|runbook|to-?do\s+list|action\s+items|notes)(?:\s+(?:from|for)\b[^:]{0,40})?\s*:|(?:ticket|jira|bug|incident|case|issue)(?:\s*#?[\w-]*\d[\w-]*)?(?:\s+[\w\s-]{0,30}?)?(?:\s*\([^)]*\))?\s*:|(?:ticket|jira|bug|incident|case|issue)\s*#?[\w-]*\d[\w-]*\s*(?:\([^)]*\))?\s*$|(?:colleague|customer|user|manager|boss|teammate|team\s*lead|lead)(?:'s)?\s+(?:message|note|request|e-?mail|mail|ask)\s*:|background(?:\s*\([^)]*\))?\s*:|context\s*:|\[[^\]]{1,40}\]\s*$)/i;
+  /^\s*(?:(?:fw|fwd|re)\s*:|begin\s+forwarded\s+message\s*:?|forward(?:ed|ing)(?:\s+(?:this|the|a|my|his|her|their))?(?:\s+(?:message|mail|e-?mail|note|thread|chat|ticket|post|request))?(?:\s+(?:from|by|of)\b[^:]{0,60})?\s*:|(?:pasted|copied|quoted|relayed|pasting|copying|quoting|relaying)(?:\s+(?:this|it|here|over))?\s+from\b[^:]{0,60}:|(?:(?:ok(?:ay)?|so|fyi|tl;?dr)[,:\s]+)*(?:(?:the|our|a|quick)\s+)?(?:thread|meeting|standup|stand-up|channel|chat|call|sync|discussion|convo)\s+(?:summary|recap|notes|tl;?dr|decisions|outcome|action\s+items)(?:\s+(?:from|for|of)\b[^:]{0,40})?\s*(?::|$)|(?:fyi[,:]?\s+)?from\s+(?!my\b|the\s+(?:datasets?|models?)\s+folder)[^:\s][^:]{0,60}:|(?:[\w.@#-]+\s+){0,3}[\w.@#-]+\s+(?:wrote|writes|said|says|asked|asks|posted|messaged|commented|replied|sent(?:\s+(?:me|this|us))?)(?:\s+(?:in|on|to|at|yesterday|today|earlier|this\s+morning)\b[^:]{0,40})?\s*:|(?:on-?call\s+)?hand-?off(?:\s+notes?)?(?:\s+(?:from|for)\b[^:]{0,40})?\s*:|(?:the\s+)?(?:[\w-]+\s+){0,3}(?:checklist|runbook|to-?do\s+list|action\s+items|notes)(?:\s+(?:from|for)\b[^:]{0,40})?\s*:|(?:ticket|jira|bug|incident|case|issue)(?:\s*#?[\w-]*\d[\w-]*)?(?:\s+[\w\s-]{0,30}?)?(?:\s*\([^)]*\))?\s*:|(?:ticket|jira|bug|incident|case|issue)\s*#?[\w-]*\d[\w-]*\s*(?:\([^)]*\))?\s*$|(?:colleague|customer|user|manager|boss|teammate|team\s*lead|lead)(?:'s)?\s+(?:message|note|request|e-?mail|mail|ask)\s*:|background(?:\s*\([^)]*\))?\s*:|context\s*:|\[[^\]]{1,40}\]\s*$)/i;
 
 /** An issue key opening a ticket: "OPS-4412", "INFRA-210: …" (capitals: "logs-2024" is a name). */
 const ISSUE_KEY = /^\s*[A-Z][A-Z0-9]{1,9}-\d+\b(?:[^:\n]{0,40}?:|\s*$)/;
@@ -68,7 +74,7 @@ const CHAT =
   /^\s*[[(]?\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?[\])]?\s*(?:<\s*@?([\w.@-]{1,40})\s*>|@?([\w.@-]{1,40})\s*:)\s*(.*)$/i;
 
 /** A speaker before quoted words: "Bora: …", "[helpdesk-bot] …", "<dana> …" (field names are not speakers). */
-const SPEAKER = /^\s*(?:\[[\w .@-]{1,40}\]|<\s*@?[\w.@-]{1,40}\s*>|@?(?!(?:image|name|env|environ|mounts?|gpus?|fgpus?|cpus?|mem|memory|ram|command|cmd|group|folder|session|service|model|replicas?|resources?|type|host|path|note)\s*:)[A-Za-z][\w.-]{0,30}\s*:)\s+/i;
+const SPEAKER = /^\s*(?:\[[\w .@-]{1,40}\]|<\s*@?[\w.@-]{1,40}\s*>|[*_]{1,2}@?[A-Za-z][\w .-]{0,30}?[*_]{1,2}(?:\s*[([]\s*\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?\s*[)\]])?\s*:|@?[A-Za-z][\w.-]{0,30}\s*[([]\s*\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?\s*[)\]]\s*:|@?(?!(?:image|name|env|environ|mounts?|gpus?|fgpus?|cpus?|mem|memory|ram|command|cmd|group|folder|session|service|model|replicas?|resources?|type|host|path|note)\s*:)[A-Za-z][\w.-]{0,30}\s*:)\s+/i;
 
 /** A list item: "- x", "* x", "• x", "1. x", "2) x", "[ ] x". */
 const ITEM = /^\s*(?:[-*•]|\d{1,2}[.)]|\[\s?[xX ]?\s?\])\s+/;
@@ -95,21 +101,26 @@ const LEAD =
   String.raw`(?:(?:ok(?:ay)?|sure(?:\s+thing)?|yes|yeah|yep|yup|fine|right|great|cool|so|alright|all\s+right|sounds\s+good|approved|lgtm|->|=>|→|>>)[\s,.!:]+)*(?:(?:please|pls|plz|kindly|just|then|now|go\s+ahead\s+and|can\s+you|could\s+you|would\s+you|will\s+you|can\s+u|could\s+u|i'?d\s+like\s+you\s+to|i\s+need\s+you\s+to)\s+)*`;
 /** What the quote asks, pointed at: "it", "that", "both steps", "the folder he mentions", "the session from this ticket". */
 const SOURCE = String.raw`(?:(?:this|that|the|his|her|their|your)\s+(?:ticket|message|mail|e-?mail|thread|chat|note|request|handoff|hand-?off|checklist|list|log|post|comment|ask|runbook|steps?)|him|her|them|above|below|there)`;
-const POINTER = String.raw`(?:it|that|this|them|those|these|so|all(?:\s+of)?\s+(?:it|that|this|them)|(?:all\s+|both\s+)?(?:the\s+)?(?:steps|items|tasks|things|changes|actions|points)(?:\s+(?:above|below|listed|there|in\s+it))?|both(?:\s+(?:steps|items|things|tasks|of\s+them))?|everything(?:\s+(?:above|listed|there|in\s+it))?|the\s+(?:handoff|hand-?off|checklist|runbook|list|request|ask|ticket|plan)|what\s+(?:it|he|she|they|[\w.-]+|the\s+[\w-]+)\s+(?:says|said|asks?|asked(?:\s+for)?|wants?|wanted|requested|needs?|describes?|described|mentions?|mentioned|suggests?|suggested|wrote)|as\s+(?:it|he|she|they|[\w.-]+)\s+(?:says|said|asked|wants?|described|requested)|the\s+(?:[\w-]+\s+){0,3}?(?:[\w-]+)\s+(?:(?:he|she|they|it|[\w.-]+)\s+(?:mentions?|mentioned|asks?\s+for|asked\s+(?:for|about)|wants?|wanted|requested|describes?|described|needs?|is\s+asking\s+(?:for|about))|(?:from|in|on|mentioned\s+in|described\s+in)\s+${SOURCE}))`;
+/** Numbered items of a pasted list: "1 and 2", "#1, #3", "steps 2-3", "items 1 & 4". */
+const ITEM_NUMBERS = String.raw`(?:(?:the\s+)?(?:steps?|items?|points?|tasks?|numbers?)\s+)?#?\d{1,2}(?:\s*(?:,|and|&|\+|-|–|to|,\s*and)\s*#?\d{1,2})*`;
+const POINTER = String.raw`(?:it|that|this|them|those|these|so|mine(?:\s+too)?|${ITEM_NUMBERS}|all(?:\s+of)?\s+(?:it|that|this|them)|(?:all\s+|both\s+)?(?:the\s+)?(?:steps|items|tasks|things|changes|actions|points)(?:\s+(?:above|below|listed|there|in\s+it))?|both(?:\s+(?:steps|items|things|tasks|of\s+them))?|everything(?:\s+(?:above|listed|there|in\s+it))?|the\s+(?:handoff|hand-?off|checklist|runbook|list|request|ask|ticket|plan)|what\s+(?:it|he|she|they|[\w.-]+|the\s+[\w-]+)\s+(?:says|said|asks?|asked(?:\s+for)?|wants?|wanted|requested|needs?|describes?|described|mentions?|mentioned|suggests?|suggested|wrote)|as\s+(?:it|he|she|they|[\w.-]+)\s+(?:says|said|asked|wants?|described|requested)|the\s+(?:[\w-]+\s+){0,3}?(?:[\w-]+)\s+(?:(?:he|she|they|it|[\w.-]+)\s+(?:mentions?|mentioned|asks?\s+for|asked\s+(?:for|about)|wants?|wanted|requested|describes?|described|needs?|is\s+asking\s+(?:for|about))|(?:from|in|on|mentioned\s+in|described\s+in)\s+${SOURCE}))`;
 const HOW = String.raw`(?:\s*,?\s*(?:as\s+(?:described|requested|asked|listed|written|said|above|below|(?:it|he|she|they|[\w.-]+)\s+(?:asks?|asked|said|says|wants?|described))|for\s+(?:me|him|her|them|us|[\w.-]+)|please|pls|now|asap|then|too|right\s+away|thanks?(?:\s+you)?|thx|as\s+well))*`;
 const ACT =
-  String.raw`(?:do|handle|apply|follow|execute|action|run|perform|process|complete|finish|carry\s+out|take\s+care\s+of|deal\s+with|sort\s+out|make|create|start|launch|spin\s+up|set\s+up|open|deploy|serve|delete|remove|clean\s+up|terminate|kill|stop|shut\s+down|rename|share|grant|give\s+(?:him|her|them|me)|invite|mount|restart|scale|fix|implement|get)`;
+  String.raw`(?:do|handle|apply|follow|execute|action|run|perform|process|complete|finish|carry\s+out|take\s+care\s+of|deal\s+with|sort\s+out|make|create|start|launch|spin\s+up|set\s+up|open|deploy|serve|delete|remove|clean\s+up|terminate|kill|stop|shut\s+down|rename|share|grant|give\s+(?:him|her|them|me)|invite|mount|restart|scale|fix|implement|get|regenerate|renew|rotate|reset|refresh|update|change|bump|move|copy|upload|download|commit|save|clone|archive|resize|extend|build)`;
 const CHECK = String.raw`(?:check|verify|look\s+into|look\s+at|find\s+out|answer|confirm|see|investigate|tell\s+me|figure\s+out)`;
 
 /** A clause of the user's own that only points at the quoted asks and says "do them". */
 const ADOPT_ACT = new RegExp(
-  String.raw`^\s*${LEAD}(?:go\s+ahead(?:\s+with\s+(?:it|that|this|them))?|make\s+it\s+so|do\s+it|(?:${ACT})\s+(?:${POINTER})(?:\s+(?:up|out))?|(?:set|sort|spin)\s+(?:it|that|this|them)\s+(?:up|out)|(?:yes|ok(?:ay)?|sure|approved)(?:\s+please)?)${HOW}\s*[.!]*\s*$`,
+  String.raw`^\s*${LEAD}(?:go\s+ahead(?:\s+with\s+(?:it|that|this|them))?|make\s+it\s+so|do\s+it|(?:${ACT})\s+(?:${POINTER})(?:\s+(?:up|out))?|(?:set|sort|spin)\s+(?:it|that|this|them)\s+(?:up|out)|(?:yes|ok(?:ay)?|sure|approved)(?:\s+please)?)${HOW}\s*[.!?]*\s*$`,
   'i',
 );
 /** A clause that only points at the quoted text and asks to find out: the request is read-only. */
 const ADOPT_CHECK = new RegExp(String.raw`^\s*${LEAD}(?:${CHECK})(?:\s+(?:${POINTER}))?(?:\s+(?:out|up|for\s+(?:me|him|her|them|us)))*(?:\s+and\s+(?:reply|answer|respond)(?:\s+(?:on|in|to)\s+(?:the\s+)?\w+)?)?${HOW}\s*[.!?]*\s*$`, 'i');
 /** "reply on the ticket", "answer them": the answer is the reads. */
-const ADOPT_REPLY = /^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:reply|respond|answer)(?:\s+(?:on|in|to)\s+(?:the\s+)?(?:ticket|thread|message|mail|chat|them|him|her|it))?\s*[.!?]*\s*$/i;
+const ADOPT_REPLY =
+  /^\s*(?:please\s+|pls\s+|can\s+(?:you|u)\s+|could\s+(?:you|u)\s+)?(?:reply|respond|answer)(?:\s+(?:on|in|to)\s+(?:the\s+)?(?:ticket|thread|message|mail|chat|them|him|her|it|question)|\s+(?:him|her|them|it|that|this|the\s+question))?(?:\s+for\s+me)?\s*[.!?]*\s*$/i;
+/** A bare "can you?", "pls?", "this pls" ("+1" only agrees: not an ask) — an ask only when the user points at the message above ("^ could you?"). */
+const ADOPT_BARE = /^\s*(?:(?:can|could|would|will)\s+(?:you|u)(?:\s+(?:please|pls))?|(?:please|pls|plz)(?:\s+(?:this|that))?|this\s+(?:please|pls))\s*[.!?]*\s*$/i;
 /** Korean: "그렇게 해줘", "부탁한 대로 처리해 줘", "확인해 줘". */
 const ADOPT_KO =
   /^\s*(?:그렇게|그거|그대로|부탁한\s*대로|말한\s*대로|요청한\s*대로|적힌\s*대로)\s*(?:해|처리해|진행해)\s*(?:줘|주세요|줄래|줄\s*수\s*있어)?\s*[.!?]*\s*$|^\s*(?:처리|진행)\s*(?:해|좀\s*해)\s*(?:줘|주세요|줄래)\s*[.!?]*\s*$/;
@@ -152,11 +163,13 @@ interface Quoted {
   kept: string[];
   /** a list item acts on everything ("the rest: terminate") */
   bulk: boolean;
+  /** the number of the list item each ask came from ("2. start …"), by the ask's index */
+  numbers: (number | undefined)[];
 }
 
 /** Separate the user's ask from quoted material and injected instructions. */
 export function frameRequest(text: string): FramedRequest {
-  const quoted: Quoted = { asks: [], context: [], injected: [], kept: [], bulk: false };
+  const quoted: Quoted = { asks: [], context: [], injected: [], kept: [], bulk: false, numbers: [] };
   const own: string[] = [];
   const ownInjected: string[] = [];
   // hidden comments are never shown to whoever reads the message: never a task, wherever they are
@@ -167,12 +180,22 @@ export function frameRequest(text: string): FramedRequest {
   let inFence = false;
   let inBlock = false;
   const singleLine = !/\n/.test(visible.trim());
+  // chat lines: who spoke, and whether they spoke to the agent
+  const speakers = new Set<string>();
+  let chatToBot = false;
+  let onlyChat = true;
+  let pointsUp = false;
   for (const raw of visible.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line) {
+    if (!raw.trim()) {
       if (!inFence) inBlock = false;
       continue;
     }
+    const said = readChatLine(raw);
+    const line = said.text.trim();
+    // a line of greetings and emoji only says nothing, and ends nothing
+    if (!line) continue;
+    // "@bai-agent can you handle 1 and 2?" under a pasted summary: the user talks to the agent again
+    if (said.addressesBot && inBlock && !inFence && !/^>/.test(line) && !CHAT.test(line)) inBlock = false;
     if (FENCE.test(line)) {
       // a fence opens quoted material and the next one closes it; what follows the close is the user's again
       inFence = !inFence;
@@ -180,14 +203,18 @@ export function frameRequest(text: string): FramedRequest {
       continue;
     }
     if (/^>/.test(line)) {
+      onlyChat = false;
       addQuoted(quoted, stripSpeaker(line.replace(/^(?:>\s*)+/, '')));
       continue;
     }
     const chat = CHAT.exec(line);
     if (chat) {
+      speakers.add((chat[1] ?? chat[2] ?? '').toLowerCase());
+      chatToBot ||= said.addressesBot;
       addQuoted(quoted, chat[3] ?? '');
       continue;
     }
+    onlyChat = false;
     if (inFence || inBlock) {
       readQuotedLine(quoted, line);
       continue;
@@ -206,6 +233,15 @@ export function frameRequest(text: string): FramedRequest {
         own.push(line);
         continue;
       }
+      // `FYI from standup: "make a folder …". can you do both?` — the quote ends where its mark closes
+      const span = /^["“‘](.+?)["”’]\s*[.,;:!]?\s+(\S.*)$/.exec(rest);
+      if (span) {
+        readQuotedLine(quoted, span[1]!);
+        own.push(span[2]!);
+        pointsUp ||= said.pointsUp;
+        inBlock = false;
+        continue;
+      }
       if (rest) readQuotedLine(quoted, unquote(rest));
       continue;
     }
@@ -221,6 +257,7 @@ export function frameRequest(text: string): FramedRequest {
       continue;
     }
     own.push(line.replace(/^\s*(?:->|=>|→|>>)\s*/, ''));
+    pointsUp ||= said.pointsUp;
   }
   const injected = [...quoted.injected, ...ownInjected];
   // "- the rest: terminate" beside "- x: leave it running": what "the rest" spares is not safe to guess
@@ -228,6 +265,12 @@ export function frameRequest(text: string): FramedRequest {
   const injectedByUser = ownInjected.length > 0;
   const base = { data: quoted.asks, injected, injectedByUser, ...(unsure ? { unsure } : {}) };
   const ownText = own.join(' ').trim();
+
+  // "[11:03] Dan: @bai-agent spin up …" / "[11:04] Dan: oh and name it …": one speaker's messages
+  // to the agent, pasted whole, are that speaker's request (and so the user's)
+  if (!ownText && onlyChat && chatToBot && speakers.size === 1 && quoted.asks.length > 0) {
+    return { ...base, ask: quoted.asks.join('\n'), adopted: true };
+  }
 
   // nothing of the user's own (a pasted message with no comment): what it asks is read, and a
   // change it asks for is asked about — nobody has said to make it
@@ -241,7 +284,7 @@ export function frameRequest(text: string): FramedRequest {
   const quotedAsks = quoted.asks.some((a) => REQUESTS.test(a));
   for (const part of parts) {
     const clause = part.text;
-    if (ADOPT_ACT.test(clause) || ADOPT_KO.test(clause)) {
+    if (ADOPT_ACT.test(clause) || ADOPT_KO.test(clause) || (pointsUp && ADOPT_BARE.test(clause))) {
       part.adopts = true;
       part.keep = !quotedAsks && !GENERIC_ADOPT.test(clause);
     } else if (ADOPT_CHECK.test(clause) || CHECK_KO.test(clause) || ADOPT_REPLY.test(clause)) {
@@ -265,10 +308,54 @@ export function frameRequest(text: string): FramedRequest {
   if (quoted.asks.length > 0 && quoted.asks.some((a) => SENDERS_OWN.test(a))) {
     return { ...base, ask: '', adopted, offTopic: "the quoted text asks me to act on its sender's own sessions, folders or keys: only they (or an administrator) can ask for that" };
   }
+  // "can you delete Minho's folder old-data?" — somebody else's things, asked by a third person
+  const others = quoted.asks.map((a) => OTHERS_OWN.exec(a)?.[1]).find((o) => o !== undefined);
+  if (others) {
+    return { ...base, ask: '', adopted, offTopic: `the quoted text asks me to act on ${others}'s sessions, folders or keys: only they (or an administrator) can ask for that` };
+  }
+  // "handle 1 and 3": the numbered items the user names, and no others
+  const adopting = parts.filter((p) => p.adopts).map((p) => p.text);
+  const picked = pickItems(quoted, adopting);
+  if (typeof picked === 'string') return { ...base, ask: '', adopted, unsure: picked };
+  // "we need a folder named x" + "can you make that?": the user's verb makes what the quote needs
+  const verb = adopting.map((c) => MAKE_VERB.exec(c)?.[1]).find((v) => v !== undefined);
+  const asks = fromSendersView(picked).map((a) => (verb ? a.replace(NEEDS, `${verb} `) : a));
+  // "can someone bump it to 4 fGPU?" adopted by "^ could you?": "it" is nothing either of them names
+  const vague = asks.find((a) => VAGUE_OBJECT.test(a));
+  if (vague && ![...asks, ...quoted.context, rest].some((t) => new RegExp(QUOTED_NAME.source, 'i').test(t))) {
+    return { ...base, ask: '', adopted, unsure: `the quoted message says "${VAGUE_OBJECT.exec(vague)![0]}" without naming what: which session, folder or service do you mean?` };
+  }
   // a pointer at quoted text that held only injections asks nothing of its own
-  const asks = fromSendersView(quoted.asks);
   const ask = [...asks, ...(rest ? [rest] : [])].join('\n');
   return { ...base, ask, adopted, ...(readOnly ? { readOnly } : {}) };
+}
+
+/** The user's own verb of making, when the quote only says what is needed. */
+const MAKE_VERB = /\b(make|create|set\s+up|spin\s+up|start|launch|open|deploy|serve)\b/i;
+/** "we need a …", "we'd like the …": a need, not yet an act. */
+const NEEDS = /^\s*(?:(?:we|i|they|you|the\s+team)\s+)?(?:really\s+|still\s+|also\s+)?(?:need|want|would\s+like|'d\s+like|could\s+use)\s+(?=(?:a|an|the|some|one|two|\d+)\s)/i;
+/** An act on "it" / "that one": what it means must be named somewhere. */
+const VAGUE_OBJECT =
+  /\b(?:bump|rename|restart|stop|kill|delete|remove|terminate|scale|resize|extend|move|share|mount|update|change|upgrade|downgrade|increase|raise|lower|shut\s+down|clean\s+up)\s+(?:it|that(?:\s+one)?|this(?:\s+one)?|them)\b/i;
+
+/**
+ * The quoted asks the adopting words pick by number ("do 1 and 3", "steps 2-3"): all of them when
+ * no number is named; a question (string) when a named number is no item of the paste.
+ */
+function pickItems(quoted: Quoted, adopting: string[]): string[] | string {
+  const named = new Set<number>();
+  for (const clause of adopting) {
+    for (const m of clause.matchAll(/(?<![+\w.])#?(\d{1,2})(?:\s*(?:-|–|to)\s*#?(\d{1,2}))?/g)) {
+      const from = Number(m[1]);
+      const to = m[2] ? Number(m[2]) : from;
+      for (let n = from; n <= Math.min(to, from + 20); n++) named.add(n);
+    }
+  }
+  if (named.size === 0) return quoted.asks;
+  const numbered = new Set(quoted.numbers.filter((n): n is number => n !== undefined));
+  const missing = [...named].filter((n) => !numbered.has(n));
+  if (missing.length > 0) return `you named item ${missing.join(', ')}, which the pasted list does not have: say which steps to do`;
+  return quoted.asks.filter((_, i) => named.has(quoted.numbers[i] ?? -1));
 }
 
 /** Adopting words that name no action of their own: the quoted asks say what to do. */
@@ -282,6 +369,9 @@ const REQUESTS =
   /\b(?:please|pls|could\s+you|can\s+you|would\s+you|will\s+you|need(?:s|ed)?|want(?:s|ed)?|should|let'?s|must|have\s+to|has\s+to|someone\s+needs)\b|^\s*(?:create|make|start|launch|run|open|delete|remove|clean\s+up|terminate|kill|stop|shut\s+down|restart|rename|share|grant|give|invite|mount|deploy|serve|scale|bump|set\s+up|spin\s+up|check|show|list|move|copy|clone|upload|download|purge|empty|commit|save)\b/i;
 
 /** The sender's own things: "restart my notebook", "delete my old folders" — not the user's to act on. */
+/** Somebody else's things, by name or handle: "Minho's folder", "@jae's old sessions" (never "today's", "the team's"). */
+const OTHERS_OWN =
+  /(?<![\w.-])(@[\w.-]+|(?!(?:Today|Yesterday|Tomorrow|Tonight|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Last|This|That|Next|The|It|Everyone|Everybody|Someone|Somebody|Nobody|Team|Group|Project)(?:'s|’s))[A-Z][a-z][\w-]*)(?:'s|’s)\s+(?:own\s+)?(?:[\w-]+\s+){0,2}(?:sessions?|notebooks?|jobs?|containers?|folders?|vfolders?|services?|endpoints?|keys?|keypairs?|tokens?|workloads?|files?|data)\b/;
 const SENDERS_OWN =
   /\b(?:my|mine)\s+(?:[\w-]+\s+){0,2}(?:sessions?|notebooks?|jobs?|containers?|folders?|vfolders?|services?|endpoints?|keys?|keypairs?|tokens?|workloads?)\b/i;
 
@@ -344,6 +434,7 @@ function readQuotedLine(quoted: Quoted, line: string): void {
 function addQuoted(quoted: Quoted, line: string): void {
   let text = unquote(line.trim());
   if (!text) return;
+  const number = /^\s*(\d{1,2})[.)]\s/.exec(text)?.[1];
   if (ITEM.test(text)) {
     text = text.replace(ITEM, '');
     const item = listItem(text);
@@ -366,6 +457,7 @@ function addQuoted(quoted: Quoted, line: string): void {
   // a line keeps its form ("name: x" on a line of its own is a field); sentences end where they did
   if (kept.length === 0) return;
   const line2 = kept.join(' ');
+  quoted.numbers[quoted.asks.length] = number === undefined ? undefined : Number(number);
   quoted.asks.push(FIELD_LINE.test(line2) || /[.!?]$/.test(line2) ? line2 : `${line2}.`);
 }
 
@@ -418,7 +510,7 @@ interface OwnClause {
 
 /** The user's own words, cut where a second thing starts: sentences, then ", " / "and also" / "but". */
 function ownClauses(text: string): OwnClause[] {
-  const pieces = text.split(/((?<=[.!?;])\s+|\s*;\s*|\s*,\s*(?=(?:and\s+)?(?:also\s+|then\s+|but\s+|don'?t\b|do\s+not\b|no\s+|just\s+|only\s+|and\s+))|\s+(?:and\s+also|and\s+then|and|but|then)\s+(?=\S))/i);
+  const pieces = text.split(/((?<=[.!?;])\s+|\s*;\s*|\s*,\s*(?=(?:and\s+)?(?:also\s+|then\s+|but\s+|don'?t\b|do\s+not\b|no\s+|just\s+|only\s+|and\s+))|\s+(?:and\s+also|and\s+then|but|then)\s+(?=\S)|(?<![#\d])\s+and\s+(?!#?\d{1,2}\b)(?=\S))/i);
   const out: OwnClause[] = [];
   for (let i = 0; i < pieces.length; i += 2) {
     const t = pieces[i]!.trim();
