@@ -121,6 +121,8 @@ export function features(lower: string, opts: { hasQuantities: boolean; hasImage
     if (h.kind !== 'create') return true;
     const wish = /^(?:i\s+(?:really\s+)?(?:want|need|would\s+like|like)|i'd\s+(?:like|love))\s+(?:to\s+)?/.exec(lower.slice(h.index));
     if (!wish) return true;
+    // "models has everything I need, so …": a relative clause about what one has, not a wish
+    if (/\b(?:everything|all|what|that|which|something|anything|stuff)\s+$/.test(lower.slice(Math.max(0, h.index - 14), h.index))) return false;
     const next = h.index + wish[0].length;
     // "I need to see what's alive", "I want to know …": a wish to learn something creates nothing
     if (/^(?:see|know|check|find\s+out|understand|look|learn|confirm|verify|figure\s+out)\b/.test(lower.slice(next))) return false;

@@ -548,7 +548,7 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       );
       const name = folder ? cleanName(unmask(folder[1] ?? folder[2] ?? folder[3]!, c.quotes)) : undefined;
       // "…, but leave models/llama-3-8b alone": what the request spares is no path to act on
-      const spare = [...c.lower.matchAll(/\b(?:but\s+)?(?:leave|keep)\s+[^,;.!?]{1,60}?\s+(?:alone|untouched|intact|as\s+(?:it\s+)?is)\b/g)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+      const spare = [...c.lower.matchAll(/\b(?:but\s+)?(?:leave|keep)\s+[^,;.!?]{1,60}?\s+(?:alone|untouched|intact|as\s+(?:it\s+)?is)\b|(?:^|[,;\u2014\u2013-]\s*|\bbut\s+)(?:keep|spare)\s+(?:the\s+|my\s+)?[\w./-]+(?:\s+(?:from|in|inside)\s+(?:the\s+|my\s+)?[\w.-]+)?/g)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
       const rest = blank(c, [...(folder ? [{ start: folder.index, end: folder.index + folder[0].length }] : []), ...spare]);
       const text = unmask(rest.masked, c.quotes);
       // "to main.py", "into src", "under archive/", "main.py로 바꿔", "mnist-raw로 (이름) 변경"
@@ -559,7 +559,8 @@ function build(kind: Intent['kind'], c0: Clause): Built | undefined {
       const dirNames = nounNames(rest, kind === 'folder.delete_files' ? 'directory|directories|dir|subfolder|sub-folder|subdirectory|data|files|dataset|stuff' : 'directory|directories|dir|subfolder|sub-folder|subdirectory', '디렉터리|디렉토리|하위\\s*폴더', true).map((h) => h.value);
       const paths = [...extractPaths(rest), ...dirNames.filter((d) => !extractPaths(rest).includes(d))];
       // "delete datasets/mnist" (from datasets): the folder's own name is not part of the path inside it
-      const filePaths = paths.filter((p) => p !== dest && p !== name && !FILLER_WORD.test(p)).map((p) => (name && p.startsWith(`${name}/`) && p.length > name.length + 1 ? p.slice(name.length + 1) : p));
+      // ("… datasets/mnist is fine, delete requirements.txt from api_helper": a path under another folder is not in this one)
+      const filePaths = paths.filter((p) => p !== dest && p !== name && !FILLER_WORD.test(p.replace(/[.!?,]+$/, '')) && !(name && /^[A-Za-z0-9_][^/]*\//.test(p) && !p.startsWith(`${name}/`) && !p.startsWith('./'))).map((p) => (name && p.startsWith(`${name}/`) && p.length > name.length + 1 ? p.slice(name.length + 1) : p));
       // "move mnist to legacy/mnist", "move mnist and then cifar10 into it", "mnist를 legacy로 옮겨": the verb's objects are paths even without an extension
       if (filePaths.length === 0) {
         const WORD = '[A-Za-z0-9_][A-Za-z0-9_.\\/-]*';
@@ -1192,11 +1193,14 @@ export function parseRequest(text: string): ParsedRequest {
   nameFromStory(intents, prepared);
   // "… terminate it and relaunch the same thing": the kill found its session in the story just now
   intents = mergeKillAndRelaunch(intents);
-  // "delete datasets/mnist" once the folder is known to be datasets: the path inside it is mnist
+  // "delete datasets/mnist" once the folder is known to be datasets: the path inside it is mnist;
+  // chat filler ("thanks") and a path under another folder are never paths in it
   for (const p of intents) {
     const i = p.intent as { kind: string; name?: string; paths?: string[] };
     if ((i.kind === 'folder.delete_files' || i.kind === 'folder.move_file' || i.kind === 'folder.rename_file') && i.name && i.paths) {
-      i.paths = i.paths.map((x) => (x.startsWith(`${i.name}/`) && x.length > i.name!.length + 1 ? x.slice(i.name!.length + 1) : x));
+      i.paths = i.paths
+        .map((x) => (x.startsWith(`${i.name}/`) && x.length > i.name!.length + 1 ? x.slice(i.name!.length + 1) : x))
+        .filter((x) => !FILLER_WORD.test(x.replace(/[.!?,]+$/, '')));
     }
   }
   // a clause that only added to the previous task ("… and mount X") was merged by the splitter;
@@ -1311,7 +1315,7 @@ function mergeKillAndRelaunch(intents: ClauseIntent[]): ClauseIntent[] {
 /** A sentence that says where things are ("the data is in datasets"), not what to do. */
 /** A clause that tells what happened or how things are: a state or complaint verb. */
 const STORY =
-  /\b(?:keeps?|kept|was|were|has\s+been|have\s+been|had\s+been|looks?|seems?|broke|broken|crashed|crashes|crashing|died|dies|hangs?|hung|failed|fails|failing|stuck|dead|frozen|can'?t|cannot|couldn'?t|won'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t|is\s+(?:dead|down|broken|stuck|slow|full|gone|not|still|too|already|taking))\b|oom(?:ing|ed)?\b/;
+  /\b(?:still\s+(?:need|use|using|want)|already\s+backed\s+up|backed\s+(?:it\s+)?up|the\s+only\s+one\s+i\s+use|everything\s+i\s+need|has\s+everything)\b|(?:계속\s*쓸|백업해\s*(?:뒀|놨|두었)|백업\s*(?:했|해\s*뒀))|\b(?:keeps?|kept|was|were|has\s+been|have\s+been|had\s+been|looks?|seems?|broke|broken|crashed|crashes|crashing|died|dies|hangs?|hung|failed|fails|failing|stuck|dead|frozen|can'?t|cannot|couldn'?t|won'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t|is\s+(?:dead|down|broken|stuck|slow|full|gone|not|still|too|already|taking))\b|oom(?:ing|ed)?\b/;
 /** Something that happened or keeps happening: "keeps deleting", "was overwritten", "has been idle". */
 const STORY_EVENT = /\b(?:keeps?|kept)\s+(?:on\s+)?[a-z]+ing\b|\b(?:was|were|got|gets|has\s+been|have\s+been|had\s+been)\s+[a-z]+(?:ed|en|ing)\b/;
 /** A clause that starts with a request verb is an ask, whatever else it says. */
