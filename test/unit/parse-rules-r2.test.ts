@@ -369,3 +369,20 @@ describe('destructive targets found by the property test', () => {
     expect(kinds('can I get rid of my session notebook-old?')).not.toContain('session.destroy');
   });
 });
+
+describe('round 4 wrong writes, fixed as rules', () => {
+  it('a Korean numeral ends where a word goes on: the 세 of "CPU 세션" is no 3', () => {
+    expect(intents('CPU 세션 하나 띄워 주세요')[0]).toMatchObject({ kind: 'session.create', resources: {} });
+    expect(intents('CPU는 네 개, 메모리는 16기가로 python 세션 생성')[0]).toMatchObject({ resources: { cpu: 4 } });
+    expect(intents('GPU 하나짜리 세션 만들어줘')[0]).toMatchObject({ resources: { accelerator: { amount: 1 } } });
+  });
+
+  it('"생성되어 있는 세션" are existing sessions, not a create', () => {
+    expect(kinds('지금 생성되어 있는 세션 목록 보여 주세요')).not.toContain('session.create');
+  });
+
+  it('"make the X box bigger" is a resize that asks; "not asking you to start anything" plans no create', () => {
+    expect(kinds('make the GPU box a lot bigger')).toEqual(['session.restart']);
+    expect(kinds("I'm not asking you to start anything, I just want to know if a 4 fGPU session fits")).not.toContain('session.create');
+  });
+});

@@ -42,7 +42,7 @@ const VERBS_KO: Array<[Verb, RegExp]> = [
   ['destroy', V('종료|꺼|끄|끝내|중지|중단|멈춰(?!\\s*있)|멈추(?!고\\s*있)|죽여|죽이|정지|닫아|내려|없애|정리|취소')],
   ['delete', V('삭제|지워|지우|제거|버려|휴지통\\s*(?:으로|에)\\s*(?:보내|보냈|보낸|넣|옮겨|옮긴|버려|버린)')],
   ['mount', V('마운트|붙여|붙이|붙인|붙일|연결')],
-  ['create', V('(?:세션|노트북|컨테이너)\\s*(?:을|를|하나|한\\s*개)?\\s*올려|잡아|확보|만들|만드|만든|생성|시작|띄[워우울운]|열어|열래|(?<!시)켜|켤래|실행(?!\\s*중)|돌려|돌리|준비|할당|새로\\s|새\\s|필요해|원해|하고\\s*싶|할래|써\\s*줘|추가')],
+  ['create', V('(?:세션|노트북|컨테이너)\\s*(?:을|를|하나|한\\s*개)?\\s*올려|잡아|확보|만들(?!어져\\s*있)|만드|만든|생성(?!되어\\s*있|돼\\s*있|된)|시작|띄[워우울운]|열어|열래|(?<!시)켜|켤래|실행(?!\\s*중)|돌려|돌리|준비|할당|새로\\s|새\\s|필요해|원해|하고\\s*싶|할래|써\\s*줘|추가')],
   ['info', V('상태|정보|상세|어때|어떻게\\s*돼|돌아가')],
   ['list', V('보여|알려|목록|리스트|뭐|무엇|뭔|어떤|몇|얼마|확인|조회|있어|있나|있는지|볼래|보고\\s*싶|궁금|찾아')],
 ];
@@ -170,7 +170,7 @@ const APP_WORD = /\bjupyter\s*lab\b|\bjupyterlab\b|\bjupyter\b|\bvs\s*code\b|\bv
 
 /** Growing or shrinking a session that runs: "make the session bigger", "give X more memory", "resize X". */
 export const RESIZE_EN =
-  /\b(?:make|get)\s+(?:the\s+|my\s+|this\s+|that\s+)?(?:\S+\s+)?(?:(?:a\s+(?:bit|lot)\s+|much\s+|even\s+)?(?:more\s+)?(?:bigger|larger|smaller|beefier|more\s+powerful))\b|\b(?:resize|upsize|downsize|enlarge|beef\s+up|scale\s+up)\s+(?:the\s+|my\s+|this\s+|that\s+)?(?:session|notebook|it|[a-z0-9][a-z0-9_-]*-[a-z0-9_-]+)\b|\bgive\s+(?:\S+\s+){0,3}?(?:more|extra|additional)\s+(?:memory|ram|gpus?|fgpus?|cpus?|cores?|resources)\b/;
+  /\b(?:make|get)\s+(?:the\s+|my\s+|this\s+|that\s+)?(?:\S+\s+){0,3}?(?:(?:a\s+(?:bit|lot)\s+|much\s+|even\s+)?(?:more\s+)?(?:bigger|larger|smaller|beefier|faster|more\s+powerful))\b|\b(?:resize|upsize|downsize|enlarge|beef\s+up|scale\s+up)\s+(?:the\s+|my\s+|this\s+|that\s+)?(?:session|notebook|it|[a-z0-9][a-z0-9_-]*-[a-z0-9_-]+)\b|\bgive\s+(?:\S+\s+){0,3}?(?:more|extra|additional)\s+(?:memory|ram|gpus?|fgpus?|cpus?|cores?|resources)\b/;
 /** "bump the memory up to 64g", "increase the RAM": more of a resource, for a session that runs. */
 export const RESIZE_RESOURCE_EN = /\b(?:bump|increase|raise|double|boost|up|grow)\s+(?:the\s+|my\s+|its\s+)?(?:memory|ram|gpus?|fgpus?|cpus?|cores?|shm|shared\s+memory)\b(?!\s+(?:limit|quota|polic))/;
 export const RESIZE_KO = /(?:세션|그거|그\s*세션)[^.?!]{0,20}?(?:키워|늘려|크게\s*(?:해|만들)|사양\s*(?:올려|높여))/;

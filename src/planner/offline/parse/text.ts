@@ -145,7 +145,9 @@ export const NUM =
   'zero|an?|single|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|twenty|thirty|forty|fifty|sixty|' +
   // a Korean numeral starts a word: the 한 of 마운트한 is not "one". Native tens (열여섯, 스물네),
   // Sino-Korean numbers (육십사, 십육), and a single Sino digit only before a counter ("사 코어", "이 개")
-  '(?<![\\uAC00-\\uD7A3])(?:(?:열|스물|서른|마흔|쉰|예순)(?:한|하나|두|둘|세|셋|네|넷|다섯|여섯|일곱|여덟|아홉)|[이삼사오육칠팔구]?십[일이삼사오육칠팔구]?|[일이삼사오육칠팔구](?=\\s*(?:개|기가|코어|테라|메가)(?![\\uAC00-\\uD7A3]))|스물|서른|마흔|쉰|예순|열두|스무|다섯|여섯|일곱|여덟|아홉|하나|한|두|둘|세|셋|네|넷|열|반))';
+  '(?<![\\uAC00-\\uD7A3])(?:(?:열|스물|서른|마흔|쉰|예순)(?:한|하나|두|둘|세|셋|네|넷|다섯|여섯|일곱|여덟|아홉)|[이삼사오육칠팔구]?십[일이삼사오육칠팔구]?|[일이삼사오육칠팔구](?=\\s*(?:개|기가|코어|테라|메가)(?![\\uAC00-\\uD7A3]))|스물|서른|마흔|쉰|예순|열두|스무|다섯|여섯|일곱|여덟|아홉|하나|한|두|둘|세|셋|네|넷|열|반)' +
+  // …and ends it, unless a counter follows: the 세 of "CPU 세션" is no 3
+  '(?!(?!개|장|기가|테라|메가|코어|명|대|번|시간|분|초|일|주|달|씩|배|노드|짜리|짜|로|으로|만|의)[\\uAC00-\\uD7A3]))';
 
 export function toNumber(word: string): number | undefined {
   const w = lowerAscii(word.trim()).replace(/\s+/g, ' ');
