@@ -16,19 +16,12 @@
  * Asking (needs_clarification, or a plan with no write) is never wrong; writing anything but the
  * intended change on the intended entity is.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evalPlannerFor, type EvalPlanner } from '../../src/cli/commands/eval.js';
-import { loadCatalogAndIndex } from '../../src/cli/commands/ops.js';
-import type { CommandContext } from '../../src/cli/main.js';
-import { Output } from '../../src/cli/output.js';
+import { describe, expect, it } from 'vitest';
 import { READ_INTENTS, type Intent } from '../../src/planner/offline/intents.js';
 import { parseRequest } from '../../src/planner/offline/parse/index.js';
 import type { PlanDocument } from '../../src/planner/plan.js';
+import { useSandboxPlanner } from '../support/sandbox-planner.js';
 
 const SEED = Number(process.env.DESTRUCTIVE_SEED ?? 1313);
 
@@ -442,29 +435,7 @@ describe('the wording generator', () => {
 // ---------------------------------------------------------------- the two levels
 
 describe('the offline planner never plans a write on the wrong target', () => {
-  let dir: string;
-  let planner: EvalPlanner;
-  const saved = { HOME: process.env.HOME, BAI_AGENT_STATE_DIR: process.env.BAI_AGENT_STATE_DIR, BAI_AGENT_CACHE_DIR: process.env.BAI_AGENT_CACHE_DIR };
-  const planOf = async (text: string): Promise<PlanDocument> => (await planner.plan({ id: 'prop', query: text, tags: [], outcome: 'planned', writes: [] })).plan;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bai-destructive-targets-'));
-    process.env.HOME = dir;
-    process.env.BAI_AGENT_STATE_DIR = join(dir, 'state');
-    process.env.BAI_AGENT_CACHE_DIR = join(dir, 'cache');
-    const ctx: CommandContext = { globals: { json: true }, out: new Output({ json: true, stdout: new PassThrough(), stderr: new PassThrough() }) };
-    const { catalog, index } = await loadCatalogAndIndex(ctx);
-    planner = (await evalPlannerFor(ctx, catalog, index, 5))!;
-  });
-
-  afterAll(async () => {
-    await planner?.close();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const planOf = useSandboxPlanner('destructive-targets');
 
   it(`parse level: ${PARSE_RUNS} wordings screened by the parser; every misreading it flags is planned, and the plan must not write it`, async () => {
     // The parser is cheap, so it reads many wordings; what it misreads (a write of another kind, on a

@@ -4,41 +4,12 @@
  * exactly the calls they say (reads run, writes are planned), and what cannot be read exactly is a
  * question with no write planned.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evalPlannerFor, type EvalPlanner } from '../../src/cli/commands/eval.js';
-import { loadCatalogAndIndex } from '../../src/cli/commands/ops.js';
-import type { CommandContext } from '../../src/cli/main.js';
-import { Output } from '../../src/cli/output.js';
+import { describe, expect, it } from 'vitest';
 import type { PlanDocument } from '../../src/planner/plan.js';
+import { useSandboxPlanner } from '../support/sandbox-planner.js';
 
-let dir: string;
-let planner: EvalPlanner;
-const saved = { HOME: process.env.HOME, BAI_AGENT_STATE_DIR: process.env.BAI_AGENT_STATE_DIR, BAI_AGENT_CACHE_DIR: process.env.BAI_AGENT_CACHE_DIR };
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'bai-structured-plans-'));
-  process.env.HOME = dir;
-  process.env.BAI_AGENT_STATE_DIR = join(dir, 'state');
-  process.env.BAI_AGENT_CACHE_DIR = join(dir, 'cache');
-  const ctx: CommandContext = { globals: { json: true }, out: new Output({ json: true, stdout: new PassThrough(), stderr: new PassThrough() }) };
-  const { catalog, index } = await loadCatalogAndIndex(ctx);
-  planner = (await evalPlannerFor(ctx, catalog, index, 5))!;
-});
-
-afterAll(async () => {
-  await planner?.close();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const plan = async (query: string): Promise<PlanDocument> => (await planner.plan({ id: 't', query, tags: [], outcome: 'planned', writes: [] })).plan;
+const plan = useSandboxPlanner('structured-plans');
 const writes = (doc: PlanDocument): Array<[string, unknown, unknown, unknown]> =>
   doc.steps.filter((s) => s.effect === 'write').map((s) => [s.operationId, s.pathParams, s.query, s.body]);
 
